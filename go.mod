@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/google/go-querystring v1.1.0
+	github.com/shopspring/decimal v1.6.0
 	github.com/stretchr/testify v1.11.1
 )
 

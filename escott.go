@@ -1,0 +1,656 @@
+package escott
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/escott-go/escott/internal/jst"
+	"github.com/escott-go/escott/internal/wire"
+	"github.com/escott-go/escott/journal"
+)
+
+// Environment selects the gateway: the test environment or production.
+type Environment int
+
+const (
+	// Test is the gateway's test environment (https://www.test.e-scott.jp).
+	// It is closed on Wednesdays and outside business hours; use escotttest
+	// for offline tests.
+	Test Environment = iota + 1
+	// Production is the live gateway (https://www.e-scott.jp).
+	Production
+)
+
+// String returns "test" or "production".
+func (e Environment) String() string {
+	switch e {
+	case Test:
+		return "test"
+	case Production:
+		return "production"
+	}
+	return fmt.Sprintf("Environment(%d)", int(e))
+}
+
+// Origin returns the gateway origin of the environment.
+func (e Environment) Origin() string {
+	switch e {
+	case Production:
+		return "https://www.e-scott.jp"
+	case Test:
+		return "https://www.test.e-scott.jp"
+	}
+	return ""
+}
+
+// Gateway endpoint paths (PROTOCOL.md §1).
+const (
+	pathCard   = "/online/aut/OAUT002.do"
+	pathMember = "/online/crp/OCRP005.do"
+	pathCVS    = "/online/cnv/OCNV005.do"
+	pathToken  = "/online/atn/OATN005.do"
+	// PathThreeDS is the browser endpoint of 3-D Secure (OTDS010).
+	pathThreeDS = "/online/tds/OTDS010.do"
+	pathScript  = "/euser/stn/CdGetJavaScript.do"
+)
+
+// DefaultTenantID is the shop code of a merchant with one shop, and the only
+// one valid in the test environment.
+const DefaultTenantID = "0001"
+
+// Config holds a merchant's gateway settings, as shown in the e-SCOTT Smart
+// merchant console and the SPS contract documents.
+//
+// MerchantPass differs between the test environment and production; the
+// merchant ID is the same. Formatting a Config with %v or a logger never
+// reveals MerchantPass, TokenAuthCode, AESKey or AESIV.
+type Config struct {
+	MerchantID    string      // マーチャントID: half-width digits
+	MerchantPass  string      // マーチャントパスワード: alphanumerics; per environment
+	TenantID      string      // 店舗コード: 4 digits; DefaultTenantID when empty
+	Environment   Environment // Test or Production; required
+	TokenAuthCode string      // トークン決済認証コード: alphanumerics, at most 32; needed for the token script
+	AESKey        string      // 暗号化キー (3-D Secure): 16 characters; set together with AESIV
+	AESIV         string      // 初期化ベクトル (3-D Secure): 16 characters
+	// BaseURL overrides the gateway origin, e.g. with escotttest's URL. It
+	// must be https unless the host is a loopback address.
+	BaseURL string
+}
+
+// String describes the config without its secrets.
+func (c Config) String() string {
+	return fmt.Sprintf("escott.Config{MerchantID:%s TenantID:%s Environment:%s BaseURL:%s MerchantPass:%s TokenAuthCode:%s AESKey:%s AESIV:%s}",
+		c.MerchantID, c.TenantID, c.Environment, c.BaseURL,
+		redactedIfSet(c.MerchantPass), redactedIfSet(c.TokenAuthCode), redactedIfSet(c.AESKey), redactedIfSet(c.AESIV))
+}
+
+// GoString is String, so %#v does not reveal secrets either.
+func (c Config) GoString() string { return c.String() }
+
+// Format implements fmt.Formatter so that every verb is redacted.
+func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue implements slog.LogValuer.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+func redactedIfSet(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return redacted
+}
+
+const redacted = "[REDACTED]"
+
+// ConfigError lists every problem found in a Config.
+type ConfigError struct {
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return "escott: invalid config: " + strings.Join(e.Problems, "; ")
+}
+
+func (c *Config) validate() error {
+	var p []string
+	switch {
+	case c.MerchantID == "":
+		p = append(p, "MerchantID is required")
+	case !isDigits(c.MerchantID) || len(c.MerchantID) > 32:
+		p = append(p, "MerchantID must be half-width digits")
+	}
+	switch {
+	case c.MerchantPass == "":
+		p = append(p, "MerchantPass is required")
+	case !isAlnum(c.MerchantPass) || len(c.MerchantPass) > 32:
+		p = append(p, "MerchantPass must be half-width alphanumerics (at most 32)")
+	}
+	if c.TenantID == "" {
+		c.TenantID = DefaultTenantID
+	} else if len(c.TenantID) != 4 || !isDigits(c.TenantID) {
+		p = append(p, "TenantID must be 4 digits (0001 for a single shop)")
+	}
+	if c.Environment != Test && c.Environment != Production {
+		p = append(p, "Environment must be escott.Test or escott.Production")
+	}
+	if c.TokenAuthCode != "" && (!isAlnum(c.TokenAuthCode) || len(c.TokenAuthCode) > 32) {
+		p = append(p, "TokenAuthCode must be alphanumerics, at most 32")
+	}
+	if (c.AESKey == "") != (c.AESIV == "") {
+		p = append(p, "AESKey and AESIV must be set together")
+	}
+	if c.AESKey != "" && !isPrintable16(c.AESKey) {
+		p = append(p, "AESKey must be 16 half-width characters")
+	}
+	if c.AESIV != "" && !isPrintable16(c.AESIV) {
+		p = append(p, "AESIV must be 16 half-width characters")
+	}
+	if c.BaseURL != "" {
+		if err := checkBaseURL(c.BaseURL); err != nil {
+			p = append(p, err.Error())
+		}
+	}
+	if len(p) > 0 {
+		return &ConfigError{Problems: p}
+	}
+	return nil
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return errors.New("BaseURL must be an origin such as https://host:port")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return errors.New("BaseURL must use https unless it is a loopback address")
+	}
+	return errors.New("BaseURL must use https")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func isPrintable16(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// Client talks to e-SCOTT Smart. It is safe for concurrent use; create one per
+// merchant configuration and reuse it (it reuses connections).
+type Client struct {
+	// Card takes and manages card payments (OAUT002).
+	Card *CardService
+	// Token builds the token script tag and checks tokens (OATN005).
+	Token *TokenService
+
+	cfg      Config
+	origin   string
+	hc       *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	newKey   func() (string, error)
+	journal  journal.Journal
+	retry    RetryPolicy
+	sleep    func(context.Context, time.Duration) error
+	userHTTP bool
+}
+
+// RetryPolicy bounds the retries of read-only calls and of requests whose
+// connection was never made. Money-moving requests that may have reached the
+// gateway are never retried, whatever the policy.
+type RetryPolicy struct {
+	MaxAttempts int           // total attempts including the first; 1 disables retries
+	BaseDelay   time.Duration // first backoff; doubled each time, with full jitter
+	MaxDelay    time.Duration // cap of one backoff
+}
+
+// DefaultRetryPolicy is three attempts with 200 ms to 2 s jittered backoff.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 3, BaseDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second}
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient makes the client send requests with hc. hc is used as is and
+// never modified; set its Timeout (the reference clients use 60 s).
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) { c.hc = hc; c.userHTTP = true }
+}
+
+// WithLogger sets the logger. The client logs operation names, link keys,
+// durations and response codes at debug level, and never a secret.
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithClock replaces time.Now, e.g. for tests around the JST date boundary.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithLinkKeyGenerator replaces the generator of link keys (MerchantFree1).
+// Keys must be unique per order, ASCII alphanumerics, at most 32 characters.
+func WithLinkKeyGenerator(gen func() (string, error)) Option {
+	return func(c *Client) { c.newKey = gen }
+}
+
+// WithJournal sets where money-moving attempts are recorded before they are
+// sent. The default is an in-memory journal.
+func WithJournal(j journal.Journal) Option { return func(c *Client) { c.journal = j } }
+
+// WithRetryPolicy replaces DefaultRetryPolicy.
+func WithRetryPolicy(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }
+
+// DefaultTimeout is the timeout of the default HTTP client, as the reference
+// clients use.
+const DefaultTimeout = 60 * time.Second
+
+// NewClient validates cfg, reporting every problem at once as a *ConfigError,
+// and returns a client.
+func NewClient(cfg Config, opts ...Option) (*Client, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		cfg:     cfg,
+		log:     slog.New(discardHandler{}),
+		now:     time.Now,
+		newKey:  NewLinkKey,
+		journal: journal.NewMemory(),
+		retry:   DefaultRetryPolicy(),
+		sleep:   sleepCtx,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{
+			Timeout: DefaultTimeout,
+			Transport: &http.Transport{
+				Proxy:               http.ProxyFromEnvironment,
+				DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				TLSHandshakeTimeout: 10 * time.Second,
+				MaxIdleConnsPerHost: 64,
+				IdleConnTimeout:     90 * time.Second,
+				ForceAttemptHTTP2:   true,
+			},
+		}
+	}
+	if c.retry.MaxAttempts < 1 {
+		c.retry.MaxAttempts = 1
+	}
+	c.origin = cfg.Environment.Origin()
+	if cfg.BaseURL != "" {
+		c.origin = strings.TrimSuffix(cfg.BaseURL, "/")
+	}
+	c.Card = &CardService{c: c}
+	c.Token = &TokenService{c: c}
+	return c, nil
+}
+
+// Environment returns the configured environment.
+func (c *Client) Environment() Environment { return c.cfg.Environment }
+
+// Origin returns the gateway origin requests are sent to.
+func (c *Client) Origin() string { return c.origin }
+
+// Journal returns the journal in use, so that an operator tool can list
+// attempts that need recovery.
+func (c *Client) Journal() journal.Journal { return c.journal }
+
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }
+
+// NewLinkKey returns a fresh random 12-digit link key from crypto/rand.
+func NewLinkKey() (string, error) { return randomDigits(12) }
+
+func randomDigits(n int) (string, error) {
+	const digits = "0123456789"
+	b := make([]byte, n)
+	max := big.NewInt(10)
+	for i := range b {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", fmt.Errorf("escott: random: %w", err)
+		}
+		b[i] = digits[v.Int64()]
+	}
+	return string(b), nil
+}
+
+// common holds the fields every request carries (PROTOCOL.md §3). It is
+// embedded in each request struct so that go-querystring flattens it.
+type common struct {
+	MerchantID      string `url:"MerchantId"`
+	MerchantPass    string `url:"MerchantPass"`
+	TransactionDate string `url:"TransactionDate"`
+	OperateID       string `url:"OperateId"`
+	MerchantFree1   string `url:"MerchantFree1,omitempty"`
+	MerchantFree2   string `url:"MerchantFree2,omitempty"`
+	MerchantFree3   string `url:"MerchantFree3,omitempty"`
+	TenantID        string `url:"TenantId,omitempty"`
+}
+
+type withCommon interface{ setCommon(common) }
+
+func (c *common) setCommon(v common) { *c = v }
+
+// call describes one gateway operation.
+type call struct {
+	path     string
+	op       string
+	linkKey  string
+	free2    string
+	free3    string
+	money    bool   // money-moving: journaled, never re-sent once it may have arrived
+	read     bool   // read-only: retried even after it reached the gateway
+	once     bool   // not money-moving but not repeatable either (consumes a token)
+	amount   string // for the journal
+	procID   string // for the journal
+	orderRef string
+	body     withCommon
+}
+
+// do runs one operation through the one request path: fill the common
+// fields, encode, journal, POST, decode, and map the answer.
+func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
+	now := c.now()
+	k.body.setCommon(common{
+		MerchantID:      c.cfg.MerchantID,
+		MerchantPass:    c.cfg.MerchantPass,
+		TransactionDate: jst.Date(now),
+		OperateID:       k.op,
+		MerchantFree1:   k.linkKey,
+		MerchantFree2:   k.free2,
+		MerchantFree3:   k.free3,
+		TenantID:        c.cfg.TenantID,
+	})
+	form, err := wire.Encode(k.body)
+	if err != nil {
+		return nil, fmt.Errorf("escott: %s: %w", k.op, err)
+	}
+	if k.money {
+		err := c.journal.Begin(ctx, journal.Attempt{
+			LinkKey: k.linkKey, Operation: k.op, Amount: k.amount, ProcessID: k.procID, OrderRef: k.orderRef, Started: now,
+		})
+		if errors.Is(err, journal.ErrInFlight) {
+			return nil, &InFlightError{OperateID: k.op, LinkKey: k.linkKey}
+		}
+		if err != nil {
+			// Without a record we may not send: a lost answer could not be recovered.
+			return nil, fmt.Errorf("escott: %s: journal: %w", k.op, err)
+		}
+	}
+	resp, err := c.send(ctx, k, form)
+	if k.money {
+		r := journal.Result{At: c.now()}
+		var ou *OutcomeUnknownError
+		switch {
+		case err == nil && resp.OK():
+			r.Outcome, r.ProcessID = journal.Succeeded, resp.Get("ProcessId")
+		case err == nil:
+			r.Outcome, r.Codes = journal.Rejected, resp.Codes
+		case errors.As(err, &ou):
+			r.Outcome = journal.Unknown
+		default:
+			r.Outcome = journal.Rejected
+		}
+		if jerr := c.journal.Finish(context.WithoutCancel(ctx), k.linkKey, r); jerr != nil {
+			c.log.ErrorContext(ctx, "escott: journal finish failed", "op", k.op, "link_key", k.linkKey, "err", jerr)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !resp.OK() {
+		return resp, newError(k.op, k.linkKey, resp)
+	}
+	return resp, nil
+}
+
+// send POSTs the form, retrying only when that cannot double a payment.
+func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response, error) {
+	endpoint := c.origin + k.path
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		start := c.now()
+		resp, reached, err := c.roundTrip(ctx, endpoint, form)
+		dur := time.Since(start)
+		if err == nil {
+			c.log.DebugContext(ctx, "escott: gateway answered", "op", k.op, "link_key", k.linkKey,
+				"attempt", attempt, "duration", dur, "response_cd", resp.Get("ResponseCd"))
+			return resp, nil
+		}
+		c.log.DebugContext(ctx, "escott: gateway call failed", "op", k.op, "link_key", k.linkKey,
+			"attempt", attempt, "duration", dur, "reached", reached, "err", err)
+		if k.money && reached {
+			// The gateway may have processed it: never send it again.
+			return nil, &OutcomeUnknownError{OperateID: k.op, LinkKey: k.linkKey, Err: err}
+		}
+		lastErr = err
+		if reached && !k.read {
+			break
+		}
+		if ctx.Err() != nil || attempt >= c.retry.MaxAttempts {
+			break
+		}
+		if serr := c.sleep(ctx, c.backoff(attempt)); serr != nil {
+			break
+		}
+	}
+	if ctx.Err() != nil && !errors.Is(lastErr, ctx.Err()) {
+		lastErr = fmt.Errorf("%w (after %v)", ctx.Err(), lastErr)
+	}
+	return nil, &TransportError{OperateID: k.op, Err: lastErr}
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.retry.BaseDelay << (attempt - 1)
+	if d <= 0 || (c.retry.MaxDelay > 0 && d > c.retry.MaxDelay) {
+		d = c.retry.MaxDelay
+	}
+	if d <= 0 {
+		return 0
+	}
+	return time.Duration(mrand.Int64N(int64(d)) + 1) // full jitter
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// roundTrip sends one POST. reached reports whether the request may have
+// reached the gateway: true once a connection was obtained and writing began.
+func (c *Client) roundTrip(ctx context.Context, endpoint, form string) (_ *wire.Response, reached bool, _ error) {
+	var got atomic.Bool
+	trace := &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { got.Store(true) },
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, endpoint, strings.NewReader(form))
+	if err != nil {
+		return nil, false, fmt.Errorf("build request: %w", sanitizeURLError(err))
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "escott-go")
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return nil, got.Load(), sanitizeURLError(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, wire.MaxBody+1))
+	if err != nil {
+		return nil, true, fmt.Errorf("read answer: %w", err)
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, true, &HTTPStatusError{StatusCode: res.StatusCode}
+	}
+	r, err := wire.Decode(body)
+	if err != nil {
+		return nil, true, err
+	}
+	return r, true, nil
+}
+
+// sanitizeURLError drops the URL from a *url.Error: it never carries secrets
+// (they travel in the body), but keeping errors short and stable helps.
+func sanitizeURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
+	}
+	return err
+}
+
+// Secret is a string that formats as [REDACTED] with every fmt verb, in
+// slog, and in JSON. Reveal returns the value, for storing it.
+type Secret string
+
+// Reveal returns the secret value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String returns [REDACTED] (or "" when empty).
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString returns the redacted form.
+func (s Secret) GoString() string { return `escott.Secret("` + s.String() + `")` }
+
+// Format implements fmt.Formatter, redacting every verb.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, s.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, s.String())
+}
+
+// LogValue implements slog.LogValuer.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText redacts the secret in encoders (JSON, XML, slog's JSON handler).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// secretFields are the raw answer fields that must never be printed.
+var secretFields = map[string]bool{
+	"ProcessPass": true, "KaiinPass": true, "MerchantPass": true, "Token": true, "EncryptValue": true,
+	"CardNo": true, "SecCd": true, "CardExp": true, "NewKaiinPass": true,
+}
+
+// Fields holds the raw fields of a gateway answer. Formatting it with fmt or
+// slog redacts the secret ones (ProcessPass, KaiinPass, CardNo …); Get
+// returns any value as received.
+type Fields map[string]string
+
+// Get returns the raw value of key.
+func (f Fields) Get(key string) string { return f[key] }
+
+// String formats the fields with secrets redacted, keys sorted.
+func (f Fields) String() string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	var b strings.Builder
+	b.WriteString("map[")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k)
+		b.WriteByte(':')
+		if secretFields[k] && f[k] != "" {
+			b.WriteString(redacted)
+		} else {
+			b.WriteString(f[k])
+		}
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// Format implements fmt.Formatter so that every verb is redacted.
+func (f Fields) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, f.String()) }
+
+// LogValue implements slog.LogValuer.
+func (f Fields) LogValue() slog.Value { return slog.StringValue(f.String()) }
+
+// MarshalJSON redacts secrets in JSON output too.
+func (f Fields) MarshalJSON() ([]byte, error) {
+	m := make(map[string]string, len(f))
+	for k, v := range f {
+		if secretFields[k] && v != "" {
+			v = redacted
+		}
+		m[k] = v
+	}
+	return marshalJSON(m)
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

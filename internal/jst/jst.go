@@ -1,0 +1,49 @@
+// Package jst holds Japan Standard Time helpers. Every date the gateway sends
+// or expects is a JST wall-clock date (UTC+9, no daylight saving), whatever
+// the zone of the host.
+package jst
+
+import (
+	"fmt"
+	"time"
+)
+
+// Zone is Japan Standard Time. A fixed zone is used rather than
+// time.LoadLocation("Asia/Tokyo") so that hosts without tzdata behave the same.
+var Zone = time.FixedZone("JST", 9*60*60)
+
+// Date formats t as the JST date YYYYMMDD.
+func Date(t time.Time) string { return t.In(Zone).Format("20060102") }
+
+// Minute formats t as the JST time YYYYMMDDhhmm.
+func Minute(t time.Time) string { return t.In(Zone).Format("200601021504") }
+
+// ParseDate parses YYYYMMDD as midnight JST.
+func ParseDate(s string) (time.Time, error) {
+	if len(s) != 8 {
+		return time.Time{}, fmt.Errorf("jst: date %q is not YYYYMMDD", s)
+	}
+	return time.ParseInLocation("20060102", s, Zone)
+}
+
+// ParseTime parses YYYYMMDDhhmmss, YYYYMMDDhhmm or YYYYMMDD as JST.
+func ParseTime(s string) (time.Time, error) {
+	var layout string
+	switch len(s) {
+	case 14:
+		layout = "20060102150405"
+	case 12:
+		layout = "200601021504"
+	case 8:
+		layout = "20060102"
+	default:
+		return time.Time{}, fmt.Errorf("jst: time %q has %d digits, want 8, 12 or 14", s, len(s))
+	}
+	return time.ParseInLocation(layout, s, Zone)
+}
+
+// Today returns midnight JST of the JST date of t.
+func Today(t time.Time) time.Time {
+	y, m, d := t.In(Zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, Zone)
+}
