@@ -1,0 +1,455 @@
+package escotttest
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/jst"
+)
+
+// Test cards. The success cards are the numbers developers everywhere already
+// type; the others make the gateway answer one class of failure each when
+// they pay or are checked. Any future expiry and any 3–4 digit security code
+// work.
+const (
+	CardVisa       = "4111111111111111" // VISA, succeeds
+	CardMastercard = "5555555555554444" // Mastercard, succeeds
+	CardJCB        = "3530111333300000" // JCB, succeeds
+	CardAmex       = "378282246310005"  // American Express, succeeds
+	CardDiners     = "36666666666660"   // Diners Club, succeeds
+
+	CardDeclined          = "4000000000000002" // G12 card unusable (declined)
+	CardExpired           = "4000000000000069" // C13 expired card (declined)
+	CardSecurityCode      = "4000000000000127" // G44 security code wrong (declined)
+	CardLimitExceeded     = "4000000000009995" // G55 limit exceeded (declined)
+	CardIssuerUnavailable = "4000000000000119" // G95 issuer online service closed (temporary)
+	CardCentreClosed      = "4000000000000101" // C80 card company centre closed (temporary)
+	CardSystemError       = "4000000000000093" // C02 system error (temporary)
+)
+
+// cardOutcomes maps failure cards to the code the authorisation answers.
+var cardOutcomes = map[string]string{
+	CardDeclined:          "G12",
+	CardExpired:           "C13",
+	CardSecurityCode:      "G44",
+	CardLimitExceeded:     "G55",
+	CardIssuerUnavailable: "G95",
+	CardCentreClosed:      "C80",
+	CardSystemError:       "C02",
+}
+
+// card is the card data behind a token or a member.
+type card struct {
+	number string
+	expYY  string
+	expMM  string
+	secCd  string
+}
+
+func (c card) brand() escott.Brand { return escott.BrandOf(c.number) }
+
+func (c card) masked() string {
+	n := len(c.number)
+	return c.number[:6] + repeat('*', n-10) + c.number[n-4:]
+}
+
+func repeat(b byte, n int) string {
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = b
+	}
+	return string(out)
+}
+
+// companyCodes are the fake's CompanyCd values (the real ones are not public).
+var companyCodes = map[escott.Brand]string{
+	escott.BrandVisa: "VI", escott.BrandMastercard: "MC", escott.BrandJCB: "JC",
+	escott.BrandAmex: "AX", escott.BrandDiners: "DC",
+}
+
+type procState int
+
+const (
+	stateAuthorized procState = iota + 1
+	stateCaptured
+	stateCancelled
+)
+
+func (s procState) String() string {
+	switch s {
+	case stateAuthorized:
+		return "authorized"
+	case stateCaptured:
+		return "captured"
+	case stateCancelled:
+		return "cancelled"
+	}
+	return "unknown"
+}
+
+// process is one card transaction.
+type process struct {
+	id, pass  string
+	card      card
+	memberID  string
+	amount    int64
+	payType   string
+	state     procState
+	salesDate string
+	txID      string
+	created   time.Time
+	threeDS   bool
+}
+
+// processRetention is how long the gateway keeps transactions (about seven
+// months); older ones answer K12.
+const processRetention = 210 * 24 * time.Hour
+
+// ProcessInfo describes a transaction held by the fake gateway.
+type ProcessInfo struct {
+	ID        string
+	State     string // "authorized", "captured" or "cancelled"
+	Amount    int64
+	PayType   string
+	SalesDate string // YYYYMMDD, "" before capture
+	MemberID  string // KaiinId when paid by a member
+	Brand     escott.Brand
+	ThreeDS   bool // authorised with 3-D Secure data
+}
+
+// Process returns the state of a transaction by ProcessId.
+func (g *Gateway) Process(id string) (ProcessInfo, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	p, ok := g.procs[id]
+	if !ok {
+		return ProcessInfo{}, false
+	}
+	return ProcessInfo{ID: p.id, State: p.state.String(), Amount: p.amount, PayType: p.payType,
+		SalesDate: p.salesDate, MemberID: p.memberID, Brand: p.card.brand(), ThreeDS: p.threeDS}, true
+}
+
+func (g *Gateway) cardOps() map[string]opFunc {
+	return map[string]opFunc{
+		"1Check":     g.cardCheck,
+		"1Auth":      func(r *req) (answer, []string) { return g.authorize(r, stateAuthorized) },
+		"1Gathering": func(r *req) (answer, []string) { return g.authorize(r, stateCaptured) },
+		"1Capture":   g.capture,
+		"1Change":    g.change,
+		"1Delete":    g.cancel,
+		"1Search":    g.search,
+		"1ReAuth":    g.reauth,
+	}
+}
+
+// cardSource resolves Token or KaiinId/KaiinPass to a card, consuming the
+// token. It reports the codes of a bad source.
+func (g *Gateway) cardSource(r *req, c *codeList) (card, string, bool) {
+	hasToken, hasMember := r.has("Token"), r.has("KaiinId") || r.has("KaiinPass")
+	switch {
+	case hasToken && r.has("ProcessId"):
+		c.add("KIJ")
+	case hasToken && hasMember:
+		c.add("KIL")
+	case hasToken:
+		if cd, ok := g.useToken(r.get("Token"), r.now, c); ok {
+			return cd, "", true
+		}
+	case hasMember:
+		if cd, ok := g.memberCardLocked(r.get("KaiinId"), r.get("KaiinPass"), r.now, c); ok {
+			return cd, r.get("KaiinId"), true
+		}
+	default:
+		c.add("K01")
+	}
+	return card{}, "", false
+}
+
+func (g *Gateway) cardCheck(r *req) (answer, []string) {
+	var c codeList
+	cd, member, ok := g.cardSource(r, &c)
+	if !ok {
+		return nil, c
+	}
+	if code, bad := cardOutcomes[cd.number]; bad {
+		return nil, []string{code}
+	}
+	a := answer{}
+	p := g.newProcess(cd, member, 0, "", stateAuthorized, r.now)
+	g.describe(&a, p, r)
+	a.set("ApproveNo", randomDigits(7))
+	a.set("McSecCd", secResult(cd))
+	return a, nil
+}
+
+func (g *Gateway) authorize(r *req, to procState) (answer, []string) {
+	var c codeList
+	amount, amountOK := parseAmount(r.get("Amount"), &c, r.has("Amount"))
+	pt := r.get("PayType")
+	if !validPayType(pt) {
+		c.add("K22")
+	}
+	tds, tdsCodes := g.checkThreeDSFieldsLocked(r)
+	for _, code := range tdsCodes {
+		c.add(code)
+	}
+	if len(c) > 0 {
+		return nil, c
+	}
+	cd, member, ok := g.cardSource(r, &c)
+	if !ok || !amountOK {
+		return nil, c
+	}
+	if code := g.payTypeCode(cd, pt); code != "" {
+		return nil, []string{code}
+	}
+	if code, bad := cardOutcomes[cd.number]; bad {
+		return nil, []string{code}
+	}
+	p := g.newProcess(cd, member, amount, pt, to, r.now)
+	p.threeDS = tds
+	a := answer{}
+	g.describe(&a, p, r)
+	a.set("ApproveNo", randomDigits(7))
+	a.set("McSecCd", secResult(cd))
+	return a, nil
+}
+
+// payTypeCode applies the merchant contract and the brand rules.
+func (g *Gateway) payTypeCode(cd card, pt string) string {
+	setting := *g.cfg.Installments
+	p := escott.PayType(pt)
+	if p == escott.LumpSum {
+		return ""
+	}
+	// Not in the contract at all.
+	switch {
+	case setting == escott.LumpSumOnly && p == escott.Revolving, setting != escott.WithBonus && p == escott.Bonus:
+		return "C10"
+	case setting == escott.LumpSumOnly:
+		return "C12"
+	}
+	if !escott.PayTypeAllowed(cd.number, setting, p) {
+		if p == escott.Bonus || p == escott.Revolving {
+			return "G78"
+		}
+		return "G74"
+	}
+	return ""
+}
+
+func (g *Gateway) newProcess(cd card, member string, amount int64, pt string, st procState, now time.Time) *process {
+	p := &process{
+		id: randomDigits(16), pass: randomAlnum(16), card: cd, memberID: member, amount: amount,
+		payType: pt, state: st, txID: randomDigits(18), created: now,
+	}
+	if st == stateCaptured {
+		p.salesDate = jst.Date(now)
+	}
+	g.procs[p.id] = p
+	return p
+}
+
+// describe adds the transaction fields of an answer.
+func (g *Gateway) describe(a *answer, p *process, r *req) {
+	a.set("TransactionId", p.txID)
+	a.set("TransactionDate", jst.Date(r.now))
+	a.set("ProcessId", p.id)
+	a.set("ProcessPass", p.pass)
+	a.set("CompanyCd", companyCodes[p.card.brand()])
+}
+
+func secResult(cd card) string {
+	if cd.secCd == "" {
+		return "8"
+	}
+	return "0"
+}
+
+// lookupProcess finds the process of a follow-up and checks the member
+// fields against the original (K80/K81).
+func (g *Gateway) lookupProcess(r *req, c *codeList) *process {
+	if r.has("Token") {
+		c.add("KIJ")
+	}
+	if !r.has("ProcessId") || !r.has("ProcessPass") {
+		c.add("K01")
+		return nil
+	}
+	id, pass := r.get("ProcessId"), r.get("ProcessPass")
+	if !isAlnum(id) || len(id) > 32 {
+		c.add("K10")
+	}
+	if !isAlnum(pass) || len(pass) > 32 {
+		c.add("K11")
+	}
+	if len(*c) > 0 {
+		return nil
+	}
+	p, ok := g.procs[id]
+	if !ok || p.pass != pass || r.now.Sub(p.created) > processRetention {
+		c.add("K12")
+		return nil
+	}
+	sentMember := r.has("KaiinId")
+	switch {
+	case p.memberID == "" && sentMember:
+		c.add("K81")
+		return nil
+	case p.memberID != "" && !sentMember:
+		c.add("K80")
+		return nil
+	case sentMember && r.get("KaiinId") != p.memberID:
+		c.add("K80")
+		return nil
+	}
+	return p
+}
+
+func (g *Gateway) capture(r *req) (answer, []string) {
+	var c codeList
+	p := g.lookupProcess(r, &c)
+	sales, salesOK := parseSalesDate(r, &c, true)
+	if p == nil || !salesOK {
+		return nil, c
+	}
+	if p.state != stateAuthorized {
+		return nil, []string{"K14"}
+	}
+	p.state, p.salesDate = stateCaptured, sales
+	a := answer{}
+	g.followUpAnswer(&a, p, r)
+	return a, nil
+}
+
+func (g *Gateway) change(r *req) (answer, []string) {
+	var c codeList
+	p := g.lookupProcess(r, &c)
+	amount, amountOK := parseAmount(r.get("Amount"), &c, r.has("Amount"))
+	if p == nil || !amountOK {
+		return nil, c
+	}
+	if p.state == stateCancelled {
+		return nil, []string{"K14"}
+	}
+	if amount == p.amount {
+		return nil, []string{"K23"}
+	}
+	p.amount = amount
+	a := answer{}
+	g.followUpAnswer(&a, p, r)
+	if p.salesDate != "" {
+		a.set("SalesDate", p.salesDate)
+	}
+	return a, nil
+}
+
+func (g *Gateway) cancel(r *req) (answer, []string) {
+	var c codeList
+	p := g.lookupProcess(r, &c)
+	if p == nil {
+		return nil, c
+	}
+	if p.state == stateCancelled {
+		return nil, []string{"K14"}
+	}
+	p.state = stateCancelled
+	a := answer{}
+	g.followUpAnswer(&a, p, r)
+	return a, nil
+}
+
+func (g *Gateway) search(r *req) (answer, []string) {
+	var c codeList
+	p := g.lookupProcess(r, &c)
+	if p == nil {
+		return nil, c
+	}
+	a := answer{}
+	g.followUpAnswer(&a, p, r)
+	if p.amount > 0 {
+		a.set("Amount", strconv.FormatInt(p.amount, 10))
+	}
+	if p.salesDate != "" {
+		a.set("SalesDate", p.salesDate)
+	}
+	return a, nil
+}
+
+func (g *Gateway) reauth(r *req) (answer, []string) {
+	var c codeList
+	old := g.lookupProcess(r, &c)
+	amount, amountOK := parseAmount(r.get("Amount"), &c, r.has("Amount"))
+	sales, salesOK := parseSalesDate(r, &c, false)
+	if old == nil || !amountOK || !salesOK {
+		return nil, c
+	}
+	if code, bad := cardOutcomes[old.card.number]; bad {
+		return nil, []string{code}
+	}
+	pt := old.payType
+	if pt == "" {
+		pt = string(escott.LumpSum)
+	}
+	st := stateAuthorized
+	if sales != "" {
+		st = stateCaptured
+	}
+	p := g.newProcess(old.card, old.memberID, amount, pt, st, r.now)
+	if sales != "" {
+		p.salesDate = sales
+	}
+	a := answer{}
+	g.describe(&a, p, r)
+	a.set("ApproveNo", randomDigits(7))
+	return a, nil
+}
+
+func (g *Gateway) followUpAnswer(a *answer, p *process, r *req) {
+	a.set("TransactionId", randomDigits(18))
+	a.set("TransactionDate", jst.Date(r.now))
+	a.set("ProcessId", p.id)
+	a.set("ProcessPass", p.pass)
+	a.set("CompanyCd", companyCodes[p.card.brand()])
+}
+
+// parseAmount checks Amount: digits, at most 7, not 0 (K23).
+func parseAmount(s string, c *codeList, present bool) (int64, bool) {
+	if !present {
+		c.add("K01")
+		return 0, false
+	}
+	if !isDigits(s) || len(s) > 7 {
+		c.add("K23")
+		return 0, false
+	}
+	n, _ := strconv.ParseInt(s, 10, 64)
+	if n == 0 {
+		c.add("K23")
+		return 0, false
+	}
+	return n, true
+}
+
+// parseSalesDate checks SalesDate: a JST date not in the future (K39).
+func parseSalesDate(r *req, c *codeList, required bool) (string, bool) {
+	s := r.get("SalesDate")
+	if s == "" {
+		if required {
+			c.add("K01")
+			return "", false
+		}
+		return "", true
+	}
+	d, err := jst.ParseDate(s)
+	if err != nil || d.After(jst.Today(r.now)) {
+		c.add("K39")
+		return "", false
+	}
+	return s, true
+}
+
+func validPayType(pt string) bool {
+	return len(pt) == 2 && isDigits(pt) && pt != "00"
+}
