@@ -1,9 +1,16 @@
 module github.com/escott-go/escott
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/google/go-querystring v1.1.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/stretchr/testify v1.11.1 // indirect
+	golang.org/x/text v0.44.0
+)
+
+require (
+	github.com/davecgh/go-spew v1.1.1 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
