@@ -1,11 +1,12 @@
 module github.com/escott-go/escott
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/google/go-querystring v1.1.0
-	github.com/shopspring/decimal v1.6.0
+	github.com/shopspring/decimal v1.4.0
 	github.com/stretchr/testify v1.11.1
+	golang.org/x/text v0.44.0
 )
 
 require (
