@@ -66,6 +66,18 @@ func FuzzParseFields(f *testing.F) {
 		require.NotEmpty(t, plaintext)
 		require.LessOrEqual(t, len(plaintext), envelope.MaxPlaintextLen)
 		checkFields(t, fields)
+		// Differential check against the standard library where its rules and ours coincide: when ParseQuery
+		// accepts the text (no malformed escape, no ';'), both agree except on the '+' restoration.
+		if std, err := url.ParseQuery(string(plaintext)); err == nil {
+			require.Len(t, std, len(fields))
+			for k := range fields {
+				want := std.Get(k)
+				if k == "CAVV3D" || k == "EncodeXId3D" {
+					want = strings.ReplaceAll(want, " ", "+")
+				}
+				require.Equal(t, want, fields.Get(k), "key %q", k)
+			}
+		}
 		encoded := fields.Encode()
 		if len(encoded) > envelope.MaxPlaintextLen {
 			return
