@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/escott-go/escott/internal/envelope"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
 	"github.com/escott-go/escott/journal"
@@ -213,8 +214,15 @@ type Client struct {
 	Card *CardService
 	// Token builds the token script tag and checks tokens (OATN005).
 	Token *TokenService
+	// Member manages stored-card members (OCRP005).
+	Member *MemberService
+	// CVS registers and manages online-collection payments (OCNV005).
+	CVS *CVSService
+	// ThreeDS runs 3-D Secure authentication (OTDS010).
+	ThreeDS *ThreeDSService
 
 	cfg      Config
+	cipher   *envelope.Cipher // nil without AESKey/AESIV
 	origin   string
 	hc       *http.Client
 	log      *slog.Logger
@@ -311,8 +319,18 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.BaseURL != "" {
 		c.origin = strings.TrimSuffix(cfg.BaseURL, "/")
 	}
+	if cfg.AESKey != "" {
+		ci, err := envelope.New(cfg.AESKey, cfg.AESIV)
+		if err != nil {
+			return nil, &ConfigError{Problems: []string{"AESKey/AESIV: " + err.Error()}}
+		}
+		c.cipher = ci
+	}
 	c.Card = &CardService{c: c}
 	c.Token = &TokenService{c: c}
+	c.Member = &MemberService{c: c}
+	c.CVS = &CVSService{c: c}
+	c.ThreeDS = &ThreeDSService{c: c}
 	return c, nil
 }
 

@@ -27,3 +27,7 @@ func (m Member) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, m.String(
 
 // LogValue implements slog.LogValuer.
 func (m Member) LogValue() slog.Value { return slog.StringValue(m.String()) }
+
+// MemberService manages stored-card members (クイック決済, OCRP005). Get it
+// from Client.Member.
+type MemberService struct{ c *Client }
