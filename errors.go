@@ -198,7 +198,9 @@ type TransportError struct {
 	Err       error
 }
 
-func (e *TransportError) Error() string { return fmt.Sprintf("escott: %s: transport: %v", e.OperateID, e.Err) }
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("escott: %s: transport: %v", e.OperateID, e.Err)
+}
 
 // Unwrap returns the underlying error.
 func (e *TransportError) Unwrap() error { return e.Err }
@@ -258,7 +260,9 @@ type validator struct {
 	fields []FieldError
 }
 
-func (v *validator) add(field, problem string) { v.fields = append(v.fields, FieldError{field, problem}) }
+func (v *validator) add(field, problem string) {
+	v.fields = append(v.fields, FieldError{field, problem})
+}
 
 func (v *validator) check(ok bool, field, problem string) {
 	if !ok {
