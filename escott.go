@@ -107,6 +107,16 @@ func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String(
 // LogValue implements slog.LogValuer.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
+// MarshalJSON writes the config with its secrets redacted, so that dumping
+// settings to JSON cannot leak them.
+func (c Config) MarshalJSON() ([]byte, error) {
+	return marshalJSON(map[string]string{
+		"MerchantID": c.MerchantID, "TenantID": c.TenantID, "Environment": c.Environment.String(), "BaseURL": c.BaseURL,
+		"MerchantPass": redactedIfSet(c.MerchantPass), "TokenAuthCode": redactedIfSet(c.TokenAuthCode),
+		"AESKey": redactedIfSet(c.AESKey), "AESIV": redactedIfSet(c.AESIV),
+	})
+}
+
 func redactedIfSet(s string) string {
 	if s == "" {
 		return `""`

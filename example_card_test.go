@@ -1,0 +1,218 @@
+package escott_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/escotttest"
+)
+
+// startExample starts a fake gateway and a client for it; stop it when done.
+func startExample() (*escotttest.Server, *escott.Client) {
+	srv := escotttest.NewServer(escotttest.Config{})
+	client, err := escott.NewClient(srv.Config())
+	if err != nil {
+		panic(err)
+	}
+	return srv, client
+}
+
+func ExampleNewClient() {
+	_, err := escott.NewClient(escott.Config{MerchantID: "12a", Environment: escott.Production})
+	fmt.Println(err)
+	// Output:
+	// escott: invalid config: MerchantID must be half-width digits; MerchantPass is required
+}
+
+func ExampleCardService_Pay() {
+	srv, client := startExample()
+	defer srv.Close()
+	// In a real checkout the token comes from the token script in the
+	// shopper's browser; the fake mints one for a test card.
+	token := srv.MustToken(escotttest.CardVisa)
+
+	pay, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
+		Amount: decimal.NewFromInt(1980),
+		Source: token,
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(pay.OperateID, pay.Amount, pay.CompanyCode, len(pay.Process.LinkKey))
+	// Output: 1Gathering 1980 VI 12
+}
+
+func ExampleCardService_Pay_declined() {
+	srv, client := startExample()
+	defer srv.Close()
+	_, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
+		Amount: decimal.NewFromInt(1980),
+		Source: srv.MustToken(escotttest.CardDeclined),
+	})
+	var gerr *escott.Error
+	if errors.As(err, &gerr) {
+		fmt.Println(errors.Is(err, escott.ErrDeclined), gerr.Codes[0].Value)
+		fmt.Println(gerr.ShopperMessage("en"))
+	}
+	// Output:
+	// true G12
+	// This card cannot be used for this payment. Please use another card or contact your card issuer.
+}
+
+func ExampleCardService_Capture() {
+	srv, client := startExample()
+	defer srv.Close()
+	ctx := context.Background()
+	auth, err := client.Card.Pay(ctx, &escott.PaymentParams{
+		Amount: decimal.NewFromInt(5000),
+		Source: srv.MustToken(escotttest.CardMastercard),
+		Mode:   escott.AuthOnly, // 与信のみ: capture when the goods ship
+	})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := client.Card.Capture(ctx, auth.Process, nil); err != nil {
+		panic(err)
+	}
+	info, _ := srv.Process(auth.Process.ID)
+	fmt.Println(info.State)
+	// Output: captured
+}
+
+func ExampleCardService_ChangeAmount() {
+	srv, client := startExample()
+	defer srv.Close()
+	ctx := context.Background()
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(5000), Source: srv.MustToken(escotttest.CardJCB)})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := client.Card.ChangeAmount(ctx, pay.Process, decimal.NewFromInt(4200)); err != nil {
+		panic(err)
+	}
+	info, _ := srv.Process(pay.Process.ID)
+	fmt.Println(info.Amount)
+	// Output: 4200
+}
+
+func ExampleCardService_Cancel() {
+	srv, client := startExample()
+	defer srv.Close()
+	ctx := context.Background()
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(800), Source: srv.MustToken(escotttest.CardAmex)})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := client.Card.Cancel(ctx, pay.Process); err != nil {
+		panic(err)
+	}
+	_, err = client.Card.Cancel(ctx, pay.Process)
+	fmt.Println(errors.Is(err, escott.ErrState))
+	// Output: true
+}
+
+func ExampleCardService_Inquire() {
+	srv, client := startExample()
+	defer srv.Close()
+	ctx := context.Background()
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(1234), Source: srv.MustToken(escotttest.CardDiners)})
+	if err != nil {
+		panic(err)
+	}
+	got, err := client.Card.Inquire(ctx, pay.Process)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(got.Amount, got.SalesDate.Location())
+	// Output: 1234 JST
+}
+
+func ExampleCardService_Reauthorize() {
+	srv, client := startExample()
+	defer srv.Close()
+	ctx := context.Background()
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(3000), Source: srv.MustToken(escotttest.CardVisa)})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := client.Card.Cancel(ctx, pay.Process); err != nil {
+		panic(err)
+	}
+	re, err := client.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{
+		Amount:    decimal.NewFromInt(2700),
+		SalesDate: time.Now(),
+	})
+	if err != nil {
+		panic(err)
+	}
+	info, _ := srv.Process(re.Process.ID)
+	fmt.Println(re.Process.ID != pay.Process.ID, info.State, info.Amount)
+	// Output: true captured 2700
+}
+
+func ExampleCardService_Check() {
+	srv, client := startExample()
+	defer srv.Close()
+	res, err := client.Card.Check(context.Background(), &escott.CheckParams{Source: srv.MustToken(escotttest.CardVisa)})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.OperateID, res.SecurityCodeResult)
+	// Output: 1Check 0
+}
+
+func ExamplePayTypeChoices() {
+	for _, pt := range escott.PayTypeChoices("3782", escott.WithBonus) {
+		fmt.Print(pt.Label(), " ")
+	}
+	fmt.Println()
+	// Output: 一括払い 3回払い 5回払い 6回払い 10回払い 12回払い 15回払い 18回払い 20回払い 24回払い ボーナス一括払い
+}
+
+func ExampleTokenService_ScriptTag() {
+	client, err := escott.NewClient(escott.Config{
+		MerchantID: "1234567", MerchantPass: "pass", Environment: escott.Test, TokenAuthCode: "ABCDEF123",
+	})
+	if err != nil {
+		panic(err)
+	}
+	tag, err := client.Token.ScriptTag("onToken")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(tag)
+	// Output: <script type="text/javascript" src="https://www.test.e-scott.jp/euser/stn/CdGetJavaScript.do?k_TokenNinsyoCode=ABCDEF123" callBackFunc="onToken" class="spsvToken"></script>
+}
+
+func ExampleTokenService_Search() {
+	srv, client := startExample()
+	defer srv.Close()
+	st, err := client.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(st.ResponseCode, st.TokenResponseCode)
+	// Output: OK OK
+}
+
+func ExampleOutcomeUnknownError() {
+	srv, client := startExample()
+	defer srv.Close()
+	// The gateway processes the payment, then the connection drops.
+	srv.InjectFault(escott.OpGathering, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
+	_, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
+		Amount: decimal.NewFromInt(1000), Source: srv.MustToken(escotttest.CardVisa), LinkKey: "ORDER20261126001",
+	})
+	var unknown *escott.OutcomeUnknownError
+	if errors.As(err, &unknown) {
+		// Not re-sent. Find it in the console by 自由領域1, or list the journal.
+		pending, _ := client.Journal().Pending(context.Background(), time.Now())
+		fmt.Println(unknown.LinkKey, len(pending), srv.RequestCount(escott.OpGathering))
+	}
+	// Output: ORDER20261126001 1 1
+}
