@@ -239,17 +239,41 @@ func TestValidationSendsNothing(t *testing.T) {
 		run   func() error
 		field string
 	}{
-		"nil params":     {func() error { _, err := c.Card.Pay(ctx, nil); return err }, "Amount"},
-		"zero amount":    {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Source: tok}); return err }, "Amount"},
-		"fraction":       {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.RequireFromString("10.5"), Source: tok}); return err }, "Amount"},
-		"too large":      {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(10_000_000), Source: tok}); return err }, "Amount"},
-		"negative":       {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(-5), Source: tok}); return err }, "Amount"},
-		"no source":      {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5)}); return err }, "Token"},
-		"bad token":      {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: escott.CardToken("a b")}); return err }, "Token"},
-		"bad pay type":   {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: tok, PayType: "7"}); return err }, "PayType"},
-		"bad link key":   {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: tok, LinkKey: "no-dashes"}); return err }, "MerchantFree1"},
-		"long free2":     {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: tok, MerchantFree2: "ｶﾅ"}); return err }, "MerchantFree2"},
-		"bad member":     {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: escott.Member{ID: "a-b", Pass: "x"}}); return err }, "KaiinId"},
+		"nil params":  {func() error { _, err := c.Card.Pay(ctx, nil); return err }, "Amount"},
+		"zero amount": {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Source: tok}); return err }, "Amount"},
+		"fraction": {func() error {
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.RequireFromString("10.5"), Source: tok})
+			return err
+		}, "Amount"},
+		"too large": {func() error {
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(10_000_000), Source: tok})
+			return err
+		}, "Amount"},
+		"negative": {func() error {
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(-5), Source: tok})
+			return err
+		}, "Amount"},
+		"no source": {func() error { _, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5)}); return err }, "Token"},
+		"bad token": {func() error {
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: escott.CardToken("a b")})
+			return err
+		}, "Token"},
+		"bad pay type": {func() error {
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: tok, PayType: "7"})
+			return err
+		}, "PayType"},
+		"bad link key": {func() error {
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: tok, LinkKey: "no-dashes"})
+			return err
+		}, "MerchantFree1"},
+		"long free2": {func() error {
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: tok, MerchantFree2: "ｶﾅ"})
+			return err
+		}, "MerchantFree2"},
+		"bad member": {func() error {
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: escott.Member{ID: "a-b", Pass: "x"}})
+			return err
+		}, "KaiinId"},
 		"no process":     {func() error { _, err := c.Card.Capture(ctx, escott.Process{}, nil); return err }, "ProcessId"},
 		"change to zero": {func() error { _, err := c.Card.ChangeAmount(ctx, proc, yen(0)); return err }, "Amount"},
 		"reauth nil":     {func() error { _, err := c.Card.Reauthorize(ctx, proc, nil); return err }, "Amount"},
@@ -316,7 +340,10 @@ func TestNoResendAfterConnectionClosedPostProcessing(t *testing.T) {
 		}},
 		{escott.OpChange, func() error { _, err := c.Card.ChangeAmount(ctx, auth.Process, yen(900)); return err }},
 		{escott.OpCapture, func() error { _, err := c.Card.Capture(ctx, auth.Process, nil); return err }},
-		{escott.OpReAuth, func() error { _, err := c.Card.Reauthorize(ctx, auth.Process, &escott.ReauthParams{Amount: yen(800)}); return err }},
+		{escott.OpReAuth, func() error {
+			_, err := c.Card.Reauthorize(ctx, auth.Process, &escott.ReauthParams{Amount: yen(800)})
+			return err
+		}},
 		{escott.OpDelete, func() error { _, err := c.Card.Cancel(ctx, auth.Process); return err }},
 	}
 	for _, tc := range ops {

@@ -499,7 +499,7 @@ func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response,
 		}
 	}
 	if ctx.Err() != nil && !errors.Is(lastErr, ctx.Err()) {
-		lastErr = fmt.Errorf("%w (after %v)", ctx.Err(), lastErr)
+		lastErr = fmt.Errorf("%w (after %w)", ctx.Err(), lastErr)
 	}
 	return nil, &TransportError{OperateID: k.op, Err: lastErr}
 }
@@ -512,7 +512,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 	if d <= 0 {
 		return 0
 	}
-	return time.Duration(mrand.Int64N(int64(d)) + 1) // full jitter
+	return time.Duration(mrand.Int64N(int64(d)) + 1) //nolint:gosec // jitter needs no cryptographic randomness
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

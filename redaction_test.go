@@ -104,7 +104,9 @@ func TestCardFlowsLeakNoSecret(t *testing.T) {
 		func() (*escott.Payment, error) {
 			return c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: yen(80)})
 		},
-		func() (*escott.Payment, error) { return c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1), Source: tok}) }, // KI2
+		func() (*escott.Payment, error) {
+			return c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1), Source: tok})
+		}, // KI2
 		func() (*escott.Payment, error) {
 			return c.Card.Check(ctx, &escott.CheckParams{Source: srv.MustToken(escotttest.CardDeclined)})
 		},

@@ -75,7 +75,6 @@ type Gateway struct {
 	members  memberState
 	cvs      cvsState
 	tds      tdsState
-	seq      int64
 }
 
 // New returns a fake gateway handler.
@@ -508,7 +507,7 @@ func randomDigits(n int) string {
 		if err != nil {
 			panic(err)
 		}
-		b[i] = byte('0' + v.Int64())
+		b[i] = "0123456789"[v.Int64()]
 	}
 	return string(b)
 }

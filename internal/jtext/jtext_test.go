@@ -288,10 +288,10 @@ func TestIsFullWidth(t *testing.T) {
 	for in, want := range tests {
 		assert.Equal(t, want, IsFullWidth(in), "%q", in)
 	}
-	for _, r := range []rune(halfBlock) {
+	for _, r := range halfBlock {
 		assert.False(t, IsFullWidth(string(r)), "%U", r)
 	}
-	for _, r := range []rune(asciiPrintable) {
+	for _, r := range asciiPrintable {
 		assert.False(t, IsFullWidth(string(r)), "%U", r)
 	}
 }
