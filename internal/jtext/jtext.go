@@ -175,7 +175,9 @@ func Katakana(s string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	// Widen again: a hiragana without a voiced form (わ゙) becomes a katakana
+	// that has one (ヷ), so the mark composes only now.
+	return Widen(b.String())
 }
 
 // isConvertibleHiragana reports whether r is a hiragana with a katakana
