@@ -326,9 +326,9 @@ func (s *CardService) Reauthorize(ctx context.Context, proc Process, p *ReauthPa
 }
 
 // followUp runs an operation on an existing process, with the member fields
-// when the process was made for a member. On K81 (the original had no member)
-// or K80 (it had one) it retries once with the member fields toggled: the
-// gateway rejected the request, so no money moved (PROTOCOL.md §4).
+// when the process was made for a member. On K81 (the original had no
+// member) it retries once without them: the gateway rejected the request, so
+// no money moved (PROTOCOL.md §4).
 func (s *CardService) followUp(ctx context.Context, op string, proc Process, fill func(*validator, *cardRequest)) (*Payment, error) {
 	v := &validator{op: op}
 	v.process(proc)
@@ -359,8 +359,10 @@ func (s *CardService) followUp(ctx context.Context, op string, proc Process, fil
 	}
 	resp, err := s.c.do(ctx, k)
 	var gerr *Error
-	if errors.As(err, &gerr) && proc.Member != nil && (gerr.Has("K81") && withMember || gerr.Has("K80") && !withMember) {
-		withMember = !withMember
+	// K80 (the original had a member and none was sent) cannot be mended here:
+	// without proc.Member there is nothing to add.
+	if errors.As(err, &gerr) && withMember && gerr.Has("K81") {
+		withMember = false
 		s.c.log.DebugContext(ctx, "escott: retrying with member fields toggled", "op", op, "link_key", linkKey,
 			"codes", gerr.Codes[0].Value, "with_member", withMember)
 		k.body = build(withMember)
