@@ -101,7 +101,7 @@ func TestMemberLifecycle(t *testing.T) {
 	assert.Equal(t, "1111", masked.Last4)
 	assert.Equal(t, "411111******1111", masked.MaskedNumber)
 	assert.Equal(t, escott.MemberValid, masked.Status)
-	assert.Equal(t, (srv.Now().In(jst.Zone).Year()+2), masked.ExpiryYear)
+	assert.Equal(t, (srv.Now().In(jst.Zone).Year() + 2), masked.ExpiryYear)
 	assert.Equal(t, time.December, masked.ExpiryMonth)
 	assert.Equal(t, jst.Date(srv.Now()), jst.Date(masked.EnableDate))
 	assert.Equal(t, jst.Zone, masked.EnableDate.Location())
