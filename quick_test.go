@@ -88,7 +88,7 @@ func TestMemberLifecycle(t *testing.T) {
 	assert.Equal(t, escott.OpMemberAdd, res.OperateID)
 	assert.Equal(t, m.ID, res.MemberID)
 	assert.NotEmpty(t, res.CompanyCode)
-	assert.Equal(t, tok.String(), "[REDACTED]")
+	assert.Equal(t, "[REDACTED]", tok.String())
 	assert.Equal(t, string(tok), lastRequest(t, srv, escott.OpMemberAdd).Get("Token"))
 	_, err = c.Token.Search(ctx, tok)
 	require.ErrorIs(t, err, escott.ErrToken, "4MemAdd consumed the token")
@@ -111,6 +111,11 @@ func TestMemberLifecycle(t *testing.T) {
 	assert.Equal(t, escott.OpMemberRef, full.OperateID)
 	assert.Equal(t, "411111******1111", full.MaskedNumber, "the full number is masked by the SDK")
 	assert.Equal(t, "411111******1111", full.Raw.Get("CardNo"))
+
+	chk, err := c.Card.Check(ctx, &escott.CheckParams{Source: m}) // 1Check with the member
+	require.NoError(t, err)
+	assert.Equal(t, m.ID, chk.Process.Member.ID)
+	assert.Equal(t, m.ID, lastRequest(t, srv, escott.OpCheck).Get("KaiinId"))
 
 	_, err = c.Member.ChangeCard(ctx, m, srv.MustToken(escotttest.CardAmex))
 	require.NoError(t, err)
@@ -630,6 +635,8 @@ func TestMemberRedaction(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, errCount, 5)
 	require.Contains(t, logs.String(), m.ID, "the logs do show member IDs")
+	require.Contains(t, out.String(), m.ID)
+	require.Contains(t, out.String(), "411111******1111")
 	for _, secret := range []string{m.Pass.Reveal(), m2.Pass.Reveal(), "wrongpass1", "wrongpass2",
 		escotttest.CardVisa, escotttest.CardDeclined, pay.Process.Pass.Reveal()} {
 		assert.NotContains(t, logs.String(), secret)
