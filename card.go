@@ -182,20 +182,10 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 	}
 	op := p.Mode.op()
 	v := &validator{op: op}
-	v.amount("Amount", p.Amount, MaxAmount)
-	pt := p.PayType
-	if pt == "" {
-		pt = LumpSum
-	}
-	v.check(pt.valid(), "PayType", "must be 01, an installment count 02–99, 80 (bonus) or 88 (revolving)")
-	if p.Mode != AuthCapture && p.Mode != AuthOnly {
-		v.add("Mode", "must be AuthCapture or AuthOnly")
-	}
+	pt := checkPayment(v, p)
 	req := &cardRequest{Amount: amountString(p.Amount), PayType: string(pt)}
 	member := v.source(p.Source, &req.Token, &req.KaiinID, &req.KaiinPass)
-	v.free(p.MerchantFree2, p.MerchantFree3)
 	if p.ThreeDS != nil {
-		v.threeDS(p.ThreeDS)
 		req.setThreeDS(p.ThreeDS)
 	}
 	linkKey := s.c.linkKey(v, p.LinkKey)
@@ -213,6 +203,26 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 	pay.Amount = p.Amount
 	pay.PayType = pt
 	return pay, nil
+}
+
+// checkPayment validates everything of a payment but its card source and
+// returns the effective PayType. RegisterAndPay uses it to refuse a bad
+// payment before the registration is sent.
+func checkPayment(v *validator, p *PaymentParams) PayType {
+	v.amount("Amount", p.Amount, MaxAmount)
+	pt := p.PayType
+	if pt == "" {
+		pt = LumpSum
+	}
+	v.check(pt.valid(), "PayType", "must be 01, an installment count 02–99, 80 (bonus) or 88 (revolving)")
+	if p.Mode != AuthCapture && p.Mode != AuthOnly {
+		v.add("Mode", "must be AuthCapture or AuthOnly")
+	}
+	v.free(p.MerchantFree2, p.MerchantFree3)
+	if p.ThreeDS != nil {
+		v.threeDS(p.ThreeDS)
+	}
+	return pt
 }
 
 // CheckParams describes a card check (1Check): the card is verified with the

@@ -451,22 +451,6 @@ func (s *MemberService) updateAndPay(ctx context.Context, op string, m Member, t
 	return pay, nil
 }
 
-// checkPayment validates the payment half of RegisterAndPay before the
-// registration is sent, with the rules of CardService.Pay.
-func checkPayment(v *validator, p *PaymentParams) {
-	v.amount("Amount", p.Amount, MaxAmount)
-	if p.PayType != "" {
-		v.check(p.PayType.valid(), "PayType", "must be 01, an installment count 02–99, 80 (bonus) or 88 (revolving)")
-	}
-	if p.Mode != AuthCapture && p.Mode != AuthOnly {
-		v.add("Mode", "must be AuthCapture or AuthOnly")
-	}
-	v.free(p.MerchantFree2, p.MerchantFree3)
-	if p.ThreeDS != nil {
-		v.threeDS(p.ThreeDS)
-	}
-}
-
 // MemberPaymentError is a failed RegisterAndPay or ChangeCardAndPay. Step is
 // the operation that failed: 4MemAdd/4MemChg, or the payment (1Gathering or
 // 1Auth). MemberUpdated reports that the registration or card change
