@@ -401,13 +401,22 @@ func paymentFrom(op string, r *wire.Response, linkKey string, m *Member) *Paymen
 		MerchantFree3:      r.Get("MerchantFree3"),
 		Raw:                Fields(r.Fields),
 	}
-	if t, err := jst.ParseDate(r.Get("TransactionDate")); err == nil {
-		p.TransactionDate = t
-	}
-	if t, err := jst.ParseDate(r.Get("SalesDate")); err == nil {
-		p.SalesDate = t
-	}
+	p.TransactionDate = parseDate(r.Get("TransactionDate"))
+	p.SalesDate = parseDate(r.Get("SalesDate"))
 	return p
+}
+
+// parseDate parses a YYYYMMDD answer field as a JST date; absent or
+// malformed dates give the zero time (the raw value stays in Raw).
+func parseDate(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := jst.ParseDate(s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 func (c *Client) salesDate(t time.Time) string {

@@ -584,3 +584,22 @@ func TestScriptURLPerEnvironment(t *testing.T) {
 	_, err = c.Token.ScriptURL()
 	assert.ErrorIs(t, err, escott.ErrNoTokenAuthCode)
 }
+
+func TestLinkKeysAreRandomDigits(t *testing.T) {
+	seen := map[string]bool{}
+	counts := [10]int{}
+	for range 2000 {
+		k, err := escott.NewLinkKey()
+		require.NoError(t, err)
+		require.Len(t, k, 12)
+		require.False(t, seen[k], "duplicate link key")
+		seen[k] = true
+		for _, c := range k {
+			require.True(t, c >= '0' && c <= '9')
+			counts[c-'0']++
+		}
+	}
+	for d, n := range counts { // 24000 digits: expect 2400 each
+		assert.InDelta(t, 2400, n, 300, "digit %d", d)
+	}
+}

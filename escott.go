@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -365,17 +364,20 @@ func (d discardHandler) WithGroup(string) slog.Handler           { return d }
 func NewLinkKey() (string, error) { return randomDigits(12) }
 
 func randomDigits(n int) (string, error) {
-	const digits = "0123456789"
-	b := make([]byte, n)
-	max := big.NewInt(10)
-	for i := range b {
-		v, err := rand.Int(rand.Reader, max)
-		if err != nil {
+	out := make([]byte, 0, n)
+	var buf [32]byte
+	for len(out) < n {
+		if _, err := rand.Read(buf[:]); err != nil {
 			return "", fmt.Errorf("escott: random: %w", err)
 		}
-		b[i] = digits[v.Int64()]
+		for _, b := range buf {
+			// 250 = 25×10: rejecting 250–255 keeps every digit equally likely.
+			if b < 250 && len(out) < n {
+				out = append(out, '0'+b%10)
+			}
+		}
 	}
-	return string(b), nil
+	return string(out), nil
 }
 
 // common holds the fields every request carries (PROTOCOL.md §3). It is
@@ -455,7 +457,11 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		default:
 			r.Outcome = journal.Rejected
 		}
-		if jerr := c.journal.Finish(context.WithoutCancel(ctx), k.linkKey, r); jerr != nil {
+		fctx := ctx
+		if ctx.Err() != nil {
+			fctx = context.WithoutCancel(ctx) // the outcome must be recorded even so
+		}
+		if jerr := c.journal.Finish(fctx, k.linkKey, r); jerr != nil {
 			c.log.ErrorContext(ctx, "escott: journal finish failed", "op", k.op, "link_key", k.linkKey, "err", jerr)
 		}
 	}
@@ -473,16 +479,25 @@ func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response,
 	endpoint := c.origin + k.path
 	var lastErr error
 	for attempt := 1; ; attempt++ {
-		start := c.now()
+		debug := c.log.Enabled(ctx, slog.LevelDebug)
+		var start time.Time
+		if debug {
+			start = time.Now()
+		}
 		resp, reached, err := c.roundTrip(ctx, endpoint, form)
-		dur := time.Since(start)
+		if debug {
+			dur := time.Since(start)
+			if err == nil {
+				c.log.DebugContext(ctx, "escott: gateway answered", "op", k.op, "link_key", k.linkKey,
+					"attempt", attempt, "duration", dur, "response_cd", resp.Get("ResponseCd"))
+			} else {
+				c.log.DebugContext(ctx, "escott: gateway call failed", "op", k.op, "link_key", k.linkKey,
+					"attempt", attempt, "duration", dur, "reached", reached, "err", err)
+			}
+		}
 		if err == nil {
-			c.log.DebugContext(ctx, "escott: gateway answered", "op", k.op, "link_key", k.linkKey,
-				"attempt", attempt, "duration", dur, "response_cd", resp.Get("ResponseCd"))
 			return resp, nil
 		}
-		c.log.DebugContext(ctx, "escott: gateway call failed", "op", k.op, "link_key", k.linkKey,
-			"attempt", attempt, "duration", dur, "reached", reached, "err", err)
 		if k.money && reached {
 			// The gateway may have processed it: never send it again.
 			return nil, &OutcomeUnknownError{OperateID: k.op, LinkKey: k.linkKey, Err: err}

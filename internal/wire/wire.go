@@ -19,8 +19,9 @@ const MaxBody = 64 << 10
 // ErrMalformed reports an answer that is not a well-formed gateway answer.
 var ErrMalformed = errors.New("wire: malformed gateway answer")
 
-// Encode encodes a request struct (go-querystring `url` tags) to a form body.
-func Encode(v any) (string, error) {
+// encodeSlow encodes with go-querystring, for request types the fast path
+// does not handle.
+func encodeSlow(v any) (string, error) {
 	vals, err := query.Values(v)
 	if err != nil {
 		return "", fmt.Errorf("wire: encode: %w", err)
