@@ -3,7 +3,9 @@ package escott_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -524,4 +526,20 @@ func BenchmarkCVSTextConversion(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestCVSRedaction(t *testing.T) {
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, c := newTest(t, escott.WithLogger(logger))
+	ctx := context.Background()
+	pay, err := c.CVS.Register(ctx, cvsParams())
+	require.NoError(t, err)
+	_, err = c.CVS.Inquire(ctx, pay.Process)
+	require.NoError(t, err)
+	pass := pay.Process.Pass.Reveal()
+	require.NotEmpty(t, pass)
+	out := logs.String() + fmt.Sprintf("%v %+v %#v", pay, pay, pay)
+	assert.NotContains(t, out, pass)
+	assert.NotContains(t, out, srv.Config().MerchantPass)
 }
