@@ -1,5 +1,782 @@
 package escott
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/escott-go/escott/internal/jst"
+	"github.com/escott-go/escott/internal/jtext"
+	"github.com/escott-go/escott/internal/wire"
+)
+
+// Online-collection operation IDs (PROTOCOL.md §8).
+const (
+	OpCVSRegister = "2Add"
+	OpCVSChange   = "2Chg"
+	OpCVSCancel   = "2Del"
+	OpCVSInquire  = "2Ref"
+)
+
+// MaxCVSAmount is the largest amount of an online-collection payment, in yen.
+const MaxCVSAmount = 299_999
+
+// Pay limit bounds in days (the Welcart manual: default 7, at most 60).
+const (
+	DefaultPayLimitDays = 7
+	MaxPayLimitDays     = 60
+)
+
 // CVSService registers and manages online-collection payments (convenience
 // store, Pay-easy, net banking, e-money; OCNV005). Get it from Client.CVS.
+//
+// The flow: Register (2Add) records the order as unpaid and returns a payment
+// number; send the shopper to RedirectURL and put MailURL in the order mail;
+// the shopper pays at a store or bank before the pay limit; the gateway then
+// POSTs a payment-received notification, which a NotificationHandler turns
+// into a PaymentReceived event. No notification is sent when the pay limit
+// passes: use Expired for that.
 type CVSService struct{ c *Client }
+
+// CVSParams describes a new online-collection payment (2Add). Give the
+// shopper's data as the shop has it: the SDK converts it to what the gateway
+// accepts (full-width names, full-width katakana, full-width product name of
+// at most 16 characters, half-width phone number) and reports a
+// *ValidationError naming the gateway field when that is not possible.
+type CVSParams struct {
+	// Amount in whole yen, 1 to 299,999, including the fee the shop charges
+	// for this method (see FeePolicy): nothing fee-specific goes on the wire.
+	Amount decimal.Decimal
+	// PayLimit is the deadline as YYYYMMDDhhmm in JST. Empty: computed with
+	// PayLimitAfterDays from the client's clock and PayLimitDays.
+	PayLimit string
+	// PayLimitDays is the number of days to pay, 1 to 60; 0 means 7. Used
+	// only when PayLimit is empty.
+	PayLimitDays int
+	// Name is the shopper's name (NameKanji): any width, made full-width;
+	// at most 20 characters.
+	Name string
+	// NameKana is the reading of the name (NameKana): hiragana, katakana or
+	// half-width katakana, made full-width katakana; at most 20 characters.
+	// Empty: converted from Name, which works only when Name is in kana.
+	NameKana string
+	// Phone is the shopper's phone number (TelNo): digits and hyphens, at
+	// most 13 characters; full-width digits, spaces and dash variants are
+	// normalised.
+	Phone string
+	// ProductNames are the names of the order's items. ShouhinName is built
+	// from them: the single name, or the first one followed by "その他",
+	// full-width and shortened to 16 characters.
+	ProductNames []string
+	// Title (at most 20), Comment (at most 30) and Free (Free1–Free19; Free1–7
+	// at most 16, Free8–16 at most 30, Free17–19 at most 32) are optional
+	// texts for the payment page. Free[0] is Free1.
+	Title   string
+	Comment string
+	Free    []string
+	// ReturnURL is where the payment page links back to: https, at most 128.
+	ReturnURL string
+	// LinkKey is MerchantFree1; empty means a fresh random key. It comes back
+	// in the payment-received notification.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 (half-width) and MerchantFree3 are echoed by the gateway,
+	// also in the notification.
+	MerchantFree2, MerchantFree3 string
+}
+
+// CVSPayment is the result of Register and Change.
+type CVSPayment struct {
+	OperateID       string
+	Process         Process
+	TransactionID   string    // the notification carries the TransactionId of the latest 2Add or 2Chg
+	TransactionDate time.Time // JST date
+	// PaymentNumber is the payment number (KessaiNumber) the shopper pays
+	// with. After Change it is a new number: tell the shopper.
+	PaymentNumber string
+	// PaymentNumberChanged is set by Change when the gateway issued a number
+	// different from ChangeParams.PreviousPaymentNumber (or any number, when
+	// that was not given). Always false for Register.
+	PaymentNumberChanged bool
+	// FreeArea is the encrypted payment number for the payment-page URL,
+	// spaces trimmed. It changes with PaymentNumber.
+	FreeArea string
+	// RedirectURL is the payment page to send the shopper to right after the
+	// order (rkbn=1); MailURL reopens the payment slip later and belongs in
+	// the order mail (rkbn=2).
+	RedirectURL string
+	MailURL     string
+	Amount      decimal.Decimal
+	PayLimit    string // YYYYMMDDhhmm JST, as sent
+	// Sent are the converted NameKanji, NameKana, TelNo and ShouhinName as
+	// sent (Register only), e.g. to show on the confirmation page.
+	NameKanji, NameKana, TelNo, ShouhinName     string
+	MerchantFree1, MerchantFree2, MerchantFree3 string
+	Raw                                         Fields
+}
+
+// cvsRequest is the wire form of every OCNV005 operation.
+type cvsRequest struct {
+	common
+	ProcessID   string `url:"ProcessId,omitempty"`
+	ProcessPass string `url:"ProcessPass,omitempty"`
+	Amount      string `url:"Amount,omitempty"`
+	PayLimit    string `url:"PayLimit,omitempty"`
+	NameKanji   string `url:"NameKanji,omitempty"`
+	NameKana    string `url:"NameKana,omitempty"`
+	TelNo       string `url:"TelNo,omitempty"`
+	ShouhinName string `url:"ShouhinName,omitempty"`
+	Comment     string `url:"Comment,omitempty"`
+	Title       string `url:"Title,omitempty"`
+	ReturnURL   string `url:"ReturnURL,omitempty"`
+	Free1       string `url:"Free1,omitempty"`
+	Free2       string `url:"Free2,omitempty"`
+	Free3       string `url:"Free3,omitempty"`
+	Free4       string `url:"Free4,omitempty"`
+	Free5       string `url:"Free5,omitempty"`
+	Free6       string `url:"Free6,omitempty"`
+	Free7       string `url:"Free7,omitempty"`
+	Free8       string `url:"Free8,omitempty"`
+	Free9       string `url:"Free9,omitempty"`
+	Free10      string `url:"Free10,omitempty"`
+	Free11      string `url:"Free11,omitempty"`
+	Free12      string `url:"Free12,omitempty"`
+	Free13      string `url:"Free13,omitempty"`
+	Free14      string `url:"Free14,omitempty"`
+	Free15      string `url:"Free15,omitempty"`
+	Free16      string `url:"Free16,omitempty"`
+	Free17      string `url:"Free17,omitempty"`
+	Free18      string `url:"Free18,omitempty"`
+	Free19      string `url:"Free19,omitempty"`
+}
+
+func (r *cvsRequest) freeFields() []*string {
+	return []*string{&r.Free1, &r.Free2, &r.Free3, &r.Free4, &r.Free5, &r.Free6, &r.Free7, &r.Free8, &r.Free9,
+		&r.Free10, &r.Free11, &r.Free12, &r.Free13, &r.Free14, &r.Free15, &r.Free16, &r.Free17, &r.Free18, &r.Free19}
+}
+
+// freeMax is the length limit of Free(i+1).
+func freeMax(i int) int {
+	switch {
+	case i < 7:
+		return jtext.MaxFreeShortLen
+	case i < 16:
+		return jtext.MaxCommentLen
+	}
+	return 32 // Free17–19: limit not published; the gateway's usual 32
+}
+
+// Register registers an online-collection payment (2Add). The order starts
+// unpaid. A *ValidationError names the field that cannot be sent; an
+// *OutcomeUnknownError means the registration may exist at the gateway (it is
+// never re-sent: look it up by LinkKey).
+func (s *CVSService) Register(ctx context.Context, p *CVSParams) (*CVSPayment, error) {
+	if p == nil {
+		p = &CVSParams{}
+	}
+	v := &validator{op: OpCVSRegister}
+	v.amount("Amount", p.Amount, MaxCVSAmount)
+	req := &cvsRequest{Amount: amountString(p.Amount)}
+	req.PayLimit = s.c.payLimit(v, p.PayLimit, p.PayLimitDays)
+
+	kanji, kana := jtext.Name(p.Name, p.NameKana)
+	switch {
+	case kanji == "":
+		v.add("NameKanji", "the shopper's name is required")
+	case !jtext.IsFullWidth(kanji):
+		v.add("NameKanji", "contains characters that have no full-width form")
+	case jtext.Len(kanji) > jtext.MaxNameKanjiLen:
+		v.add("NameKanji", fmt.Sprintf("must be at most %d characters (has %d)", jtext.MaxNameKanjiLen, jtext.Len(kanji)))
+	}
+	switch {
+	case kana == "":
+		v.add("NameKana", "the reading of the shopper's name is required")
+	case !jtext.IsKatakana(kana):
+		v.add("NameKana", "must be katakana, hiragana or half-width katakana")
+	case jtext.Len(kana) > jtext.MaxNameKanaLen:
+		v.add("NameKana", fmt.Sprintf("must be at most %d characters (has %d)", jtext.MaxNameKanaLen, jtext.Len(kana)))
+	}
+	req.NameKanji, req.NameKana = kanji, kana
+	req.TelNo = NormalizePhone(p.Phone)
+	v.check(validTelNo(req.TelNo), "TelNo", "must be digits and hyphens, at most 13, with at least one digit")
+	req.ShouhinName = jtext.ProductName(p.ProductNames)
+	switch {
+	case req.ShouhinName == "":
+		v.add("ShouhinName", "at least one product name is required")
+	case !jtext.IsFullWidth(req.ShouhinName):
+		v.add("ShouhinName", "contains characters that have no full-width form")
+	}
+	v.text("Title", p.Title, jtext.MaxTitleLen)
+	v.text("Comment", p.Comment, jtext.MaxCommentLen)
+	req.Title, req.Comment = p.Title, p.Comment
+	if len(p.Free) > 19 {
+		v.add("Free", "at most 19 free fields (Free1–Free19)")
+	} else {
+		dst := req.freeFields()
+		for i, f := range p.Free {
+			v.text("Free"+strconv.Itoa(i+1), f, freeMax(i))
+			*dst[i] = f
+		}
+	}
+	if p.ReturnURL != "" {
+		v.check(validReturnURL(p.ReturnURL), "ReturnURL", "must be an https URL of at most 128 characters")
+		req.ReturnURL = p.ReturnURL
+	}
+	v.free(p.MerchantFree2, p.MerchantFree3)
+	linkKey := s.c.linkKey(v, p.LinkKey)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	resp, err := s.c.do(ctx, call{path: pathCVS, op: OpCVSRegister, linkKey: linkKey, free2: p.MerchantFree2,
+		free3: p.MerchantFree3, money: true, amount: req.Amount, orderRef: p.OrderRef, body: req})
+	if err != nil {
+		return nil, err
+	}
+	pay := s.paymentFrom(OpCVSRegister, resp, linkKey)
+	pay.Amount, pay.PayLimit = p.Amount, req.PayLimit
+	pay.NameKanji, pay.NameKana, pay.TelNo, pay.ShouhinName = req.NameKanji, req.NameKana, req.TelNo, req.ShouhinName
+	return pay, nil
+}
+
+// ChangeParams describe a change of an unpaid online-collection payment.
+type ChangeParams struct {
+	// Amount is the new amount, whole yen 1 to 299,999.
+	Amount decimal.Decimal
+	// PayLimit (YYYYMMDDhhmm JST) or PayLimitDays as in CVSParams.
+	PayLimit     string
+	PayLimitDays int
+	// PreviousPaymentNumber is the payment number the shopper has, to set
+	// CVSPayment.PaymentNumberChanged precisely. Optional.
+	PreviousPaymentNumber string
+}
+
+// Change changes the amount and pay limit of an unpaid payment (2Chg). The
+// gateway issues a NEW payment number and FreeArea: the old ones stop
+// working, so store the result's Process.ID unchanged but PaymentNumber,
+// FreeArea and TransactionID anew, and send the shopper the new MailURL. K14
+// means the payment was already made.
+func (s *CVSService) Change(ctx context.Context, proc Process, p *ChangeParams) (*CVSPayment, error) {
+	if p == nil {
+		p = &ChangeParams{}
+	}
+	v := &validator{op: OpCVSChange}
+	v.process(proc)
+	v.amount("Amount", p.Amount, MaxCVSAmount)
+	req := &cvsRequest{ProcessID: proc.ID, ProcessPass: proc.Pass.Reveal(), Amount: amountString(p.Amount)}
+	req.PayLimit = s.c.payLimit(v, p.PayLimit, p.PayLimitDays)
+	linkKey := s.c.linkKey(v, proc.LinkKey)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	resp, err := s.c.do(ctx, call{path: pathCVS, op: OpCVSChange, linkKey: linkKey, money: true,
+		amount: req.Amount, procID: proc.ID, body: req})
+	if err != nil {
+		return nil, err
+	}
+	pay := s.paymentFrom(OpCVSChange, resp, linkKey)
+	if pay.Process.ID == "" {
+		pay.Process.ID, pay.Process.Pass = proc.ID, proc.Pass
+	}
+	pay.Amount, pay.PayLimit = p.Amount, req.PayLimit
+	pay.PaymentNumberChanged = pay.PaymentNumber != "" && pay.PaymentNumber != p.PreviousPaymentNumber
+	return pay, nil
+}
+
+// Cancel deletes an unpaid payment (2Del): the payment number stops working
+// and a later Inquire answers K12 (see Status). K14 means it was already paid.
+func (s *CVSService) Cancel(ctx context.Context, proc Process) (*CVSPayment, error) {
+	v := &validator{op: OpCVSCancel}
+	v.process(proc)
+	linkKey := s.c.linkKey(v, proc.LinkKey)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	resp, err := s.c.do(ctx, call{path: pathCVS, op: OpCVSCancel, linkKey: linkKey, money: true, procID: proc.ID,
+		body: &cvsRequest{ProcessID: proc.ID, ProcessPass: proc.Pass.Reveal()}})
+	if err != nil {
+		return nil, err
+	}
+	pay := s.paymentFrom(OpCVSCancel, resp, linkKey)
+	pay.Process.ID, pay.Process.Pass = proc.ID, proc.Pass
+	return pay, nil
+}
+
+// CVSStatus is the derived state of an online-collection payment.
+type CVSStatus int
+
+const (
+	// CVSUnpaid: registered, not paid yet (未入金). Check Expired for the
+	// pay limit: the gateway sends nothing when it passes.
+	CVSUnpaid CVSStatus = iota + 1
+	// CVSPaid: the gateway recorded the payment (入金済み).
+	CVSPaid
+	// CVSCancelled: deleted with Cancel (2Del).
+	CVSCancelled
+)
+
+// String returns "unpaid", "paid" or "cancelled".
+func (s CVSStatus) String() string {
+	switch s {
+	case CVSUnpaid:
+		return "unpaid"
+	case CVSPaid:
+		return "paid"
+	case CVSCancelled:
+		return "cancelled"
+	}
+	return "CVSStatus(" + strconv.Itoa(int(s)) + ")"
+}
+
+// CVSInquiry is the result of Inquire (2Ref).
+type CVSInquiry struct {
+	Process Process
+	Status  CVSStatus // CVSPaid when NyukinDate is present, else CVSUnpaid
+	Amount  decimal.Decimal
+	// Agency is where the shopper paid (CvsCd), empty before payment.
+	Agency   CollectingAgency
+	TenantCd string
+	// PaidAt is NyukinDate in JST; zero before payment. PaidAtRaw is the
+	// field as received.
+	PaidAt    time.Time
+	PaidAtRaw string
+	// StampFlag: a revenue stamp applies to the receipt (StampFlag=1).
+	StampFlag     bool
+	TransactionID string
+	Raw           Fields
+}
+
+// Inquire reads a payment (2Ref). It is read-only and retried on transport
+// failures. A deleted or unknown payment is a *Error with K12 (see Status).
+func (s *CVSService) Inquire(ctx context.Context, proc Process) (*CVSInquiry, error) {
+	v := &validator{op: OpCVSInquire}
+	v.process(proc)
+	linkKey := s.c.linkKey(v, proc.LinkKey)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	resp, err := s.c.do(ctx, call{path: pathCVS, op: OpCVSInquire, linkKey: linkKey, read: true, procID: proc.ID,
+		body: &cvsRequest{ProcessID: proc.ID, ProcessPass: proc.Pass.Reveal()}})
+	if err != nil {
+		return nil, err
+	}
+	proc.LinkKey = linkKey
+	return inquiryFrom(proc, resp), nil
+}
+
+// Status is Inquire with the cancelled state derived: the gateway answers
+// K12 for a payment deleted with 2Del, the same as for one it never had, so
+// only the host knows which. Pass cancelled=true when the host's records show
+// a successful Cancel; a K12 answer then gives CVSCancelled and no error.
+// The *CVSInquiry is nil in that case.
+func (s *CVSService) Status(ctx context.Context, proc Process, cancelled bool) (CVSStatus, *CVSInquiry, error) {
+	inq, err := s.Inquire(ctx, proc)
+	var gerr *Error
+	if cancelled && errors.As(err, &gerr) && gerr.Has("K12") {
+		return CVSCancelled, nil, nil
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return inq.Status, inq, nil
+}
+
+func inquiryFrom(proc Process, r *wire.Response) *CVSInquiry {
+	inq := &CVSInquiry{
+		Process:       proc,
+		Status:        CVSUnpaid,
+		Agency:        CollectingAgency(r.Get("CvsCd")),
+		TenantCd:      r.Get("TenantCd"),
+		PaidAtRaw:     r.Get("NyukinDate"),
+		StampFlag:     r.Get("StampFlag") == "1",
+		TransactionID: r.Get("TransactionId"),
+		Raw:           Fields(r.Fields),
+	}
+	if a, err := decimal.NewFromString(r.Get("Amount")); err == nil {
+		inq.Amount = a
+	}
+	if inq.PaidAtRaw != "" {
+		inq.Status = CVSPaid
+		if t, err := jst.ParseTime(inq.PaidAtRaw); err == nil {
+			inq.PaidAt = t
+		}
+	}
+	return inq
+}
+
+func (s *CVSService) paymentFrom(op string, r *wire.Response, linkKey string) *CVSPayment {
+	p := &CVSPayment{
+		OperateID:     op,
+		Process:       Process{ID: r.Get("ProcessId"), Pass: Secret(r.Get("ProcessPass")), LinkKey: linkKey},
+		TransactionID: r.Get("TransactionId"),
+		PaymentNumber: strings.TrimSpace(r.Get("KessaiNumber")),
+		FreeArea:      strings.TrimSpace(r.Get("FreeArea")),
+		MerchantFree1: r.Get("MerchantFree1"),
+		MerchantFree2: r.Get("MerchantFree2"),
+		MerchantFree3: r.Get("MerchantFree3"),
+		Raw:           Fields(r.Fields),
+	}
+	if t, err := jst.ParseDate(r.Get("TransactionDate")); err == nil {
+		p.TransactionDate = t
+	}
+	if p.FreeArea != "" {
+		p.RedirectURL = s.RedirectURL(p.FreeArea)
+		p.MailURL = s.MailURL(p.FreeArea)
+	}
+	return p
+}
+
+// Payment-page kinds (the rkbn parameter of JLPcon).
+const (
+	RkbnRedirect = 1 // right after the order
+	RkbnMail     = 2 // the link in the order mail
+)
+
+// PaymentURL returns the payment page (JLPcon) of a registration:
+// https://link.kessai.info/JLPCT/JLPcon in the test environment,
+// https://link.kessai.info/JLP/JLPcon in production, or the same paths under
+// Config.BaseURL when it is set (escotttest serves the page there), with
+// ?code=<FreeArea>&rkbn=<rkbn>. freeArea is trimmed of spaces.
+func (s *CVSService) PaymentURL(freeArea string, rkbn int) string {
+	base := "https://link.kessai.info"
+	if s.c.cfg.BaseURL != "" {
+		base = strings.TrimSuffix(s.c.cfg.BaseURL, "/")
+	}
+	path := "/JLPCT/JLPcon"
+	if s.c.cfg.Environment == Production {
+		path = "/JLP/JLPcon"
+	}
+	q := url.Values{"code": {strings.TrimSpace(freeArea)}, "rkbn": {strconv.Itoa(rkbn)}}
+	return base + path + "?" + q.Encode()
+}
+
+// RedirectURL is PaymentURL with rkbn=1: redirect the shopper there right
+// after the order.
+func (s *CVSService) RedirectURL(freeArea string) string { return s.PaymentURL(freeArea, RkbnRedirect) }
+
+// MailURL is PaymentURL with rkbn=2: put it in the order mail so the shopper
+// can reopen the payment slip.
+func (s *CVSService) MailURL(freeArea string) string { return s.PaymentURL(freeArea, RkbnMail) }
+
+// PayLimitAfterDays returns the pay limit N days after now: the JST date of
+// now plus days, at 23:59, as YYYYMMDDhhmm. days must be 1 to 60; 0 means 7.
+// The Welcart manual: "1 means until 23:59 of the next day".
+func PayLimitAfterDays(now time.Time, days int) (string, error) {
+	if days == 0 {
+		days = DefaultPayLimitDays
+	}
+	if days < 1 || days > MaxPayLimitDays {
+		return "", fmt.Errorf("escott: pay limit days must be 1 to %d, got %d", MaxPayLimitDays, days)
+	}
+	d := jst.Today(now).AddDate(0, 0, days)
+	return jst.Minute(d.Add(23*time.Hour + 59*time.Minute)), nil
+}
+
+// ParsePayLimit parses a PayLimit (YYYYMMDDhhmm, JST).
+func ParsePayLimit(payLimit string) (time.Time, error) {
+	if len(payLimit) != 12 || !isDigits(payLimit) {
+		return time.Time{}, fmt.Errorf("escott: pay limit %q is not YYYYMMDDhhmm", payLimit)
+	}
+	t, err := jst.ParseTime(payLimit)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("escott: pay limit: %w", err)
+	}
+	return t, nil
+}
+
+// Expired reports whether an unpaid registration with this pay limit has
+// expired at now (期限切れ): the limit minute has fully passed (a limit of
+// 23:59 runs to 23:59:59 JST). The gateway sends no notification for expiry;
+// hosts show such orders as expired. An unparsable limit is an error.
+func Expired(payLimit string, now time.Time) (bool, error) {
+	t, err := ParsePayLimit(payLimit)
+	if err != nil {
+		return false, err
+	}
+	return !now.Before(t.Add(time.Minute)), nil
+}
+
+// payLimit validates a given pay limit or computes one from days.
+func (c *Client) payLimit(v *validator, given string, days int) string {
+	now := c.now()
+	if given == "" {
+		s, err := PayLimitAfterDays(now, days)
+		if err != nil {
+			v.add("PayLimit", "PayLimitDays must be 1 to 60 (0 means 7)")
+		}
+		return s
+	}
+	t, err := ParsePayLimit(given)
+	switch {
+	case err != nil:
+		v.add("PayLimit", "must be YYYYMMDDhhmm in JST")
+	case !t.Add(time.Minute).After(now):
+		v.add("PayLimit", "is in the past")
+	default:
+		max, _ := PayLimitAfterDays(now, MaxPayLimitDays)
+		if given > max {
+			v.add("PayLimit", "must be at most 60 days ahead")
+		}
+	}
+	return given
+}
+
+// NormalizePhone makes a phone number half-width: full-width digits become
+// ASCII, dashes of any kind (ー － ‐ − – ｰ) become '-', spaces and dots are
+// dropped, and parentheses become a hyphen between digits ("(03) 1234-5678"
+// and "０３（１２３４）５６７８" both give "03-1234-5678"). Other characters
+// are kept so that validation reports them.
+func NormalizePhone(s string) string {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '０' && r <= '９':
+			b.WriteRune(r - '０' + '0')
+		case r == 'ー' || r == '－' || r == '‐' || r == '−' || r == '–' || r == '—' || r == 'ｰ':
+			b.WriteByte('-')
+		case r == ' ' || r == '\u3000' || r == '.' || r == '．':
+		case r == '(' || r == ')' || r == '（' || r == '）':
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
+				b.WriteByte('-')
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+func validTelNo(s string) bool {
+	if s == "" || len(s) > 13 {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+			digits++
+		case s[i] == '-':
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+func validReturnURL(s string) bool {
+	if len(s) > 128 {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != ""
+}
+
+// text checks an optional free text: at most max characters, no control
+// characters.
+func (v *validator) text(field, s string, max int) {
+	if jtext.Len(s) > max {
+		v.add(field, fmt.Sprintf("must be at most %d characters (has %d)", max, jtext.Len(s)))
+		return
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			v.add(field, "must not contain control characters")
+			return
+		}
+	}
+}
+
+// CollectingAgency is where an online-collection payment was made: the CvsCd
+// of 2Ref and of the payment-received notification.
+type CollectingAgency string
+
+// Collecting agencies (PROTOCOL.md §8).
+const (
+	AgencyLawson         CollectingAgency = "LSN"
+	AgencyFamilyMart     CollectingAgency = "FAM"
+	AgencySunkus         CollectingAgency = "SAK"
+	AgencyCircleK        CollectingAgency = "CCK"
+	AgencySevenEleven    CollectingAgency = "SEV"
+	AgencyMinistop       CollectingAgency = "MNS"
+	AgencyDailyYamazaki  CollectingAgency = "DAY"
+	AgencyThreeF         CollectingAgency = "FFF"
+	AgencySeicomart      CollectingAgency = "SCM"
+	AgencyPayEasyATM     CollectingAgency = "ATM"
+	AgencyPayEasyOnline  CollectingAgency = "ONL"
+	AgencyPayEasyLink    CollectingAgency = "LNK"
+	AgencyRakutenBank    CollectingAgency = "EBK"
+	AgencyPayPayBank     CollectingAgency = "JNB"
+	AgencyJibunBank      CollectingAgency = "JIB"
+	AgencySBISumishinNet CollectingAgency = "SNB"
+	AgencyRakutenEdy     CollectingAgency = "EDY"
+	AgencySuica          CollectingAgency = "SUI"
+	AgencyJCBPremo       CollectingAgency = "JPM"
+)
+
+type agencyInfo struct {
+	code   CollectingAgency
+	en, ja string
+}
+
+// agencies is the CvsCd table, in the order of PROTOCOL.md §8.
+var agencies = []agencyInfo{
+	{AgencyLawson, "Lawson", "ローソン"},
+	{AgencyFamilyMart, "FamilyMart", "ファミリーマート"},
+	{AgencySunkus, "Sunkus", "サンクス"},
+	{AgencyCircleK, "Circle K", "サークルK"},
+	{AgencySevenEleven, "Seven-Eleven", "セブン-イレブン"},
+	{AgencyMinistop, "Ministop", "ミニストップ"},
+	{AgencyDailyYamazaki, "Daily Yamazaki", "デイリーヤマザキ"},
+	{AgencyThreeF, "Three F", "スリーエフ"},
+	{AgencySeicomart, "Seicomart", "セイコーマート"},
+	{AgencyPayEasyATM, "Pay-easy (ATM)", "ペイジー（ATM）"},
+	{AgencyPayEasyOnline, "Pay-easy (online banking)", "ペイジー（ネットバンキング）"},
+	{AgencyPayEasyLink, "Pay-easy (information link)", "ペイジー（情報リンク）"},
+	{AgencyRakutenBank, "Rakuten Bank", "楽天銀行"},
+	{AgencyPayPayBank, "PayPay Bank (Japan Net Bank)", "PayPay銀行（ジャパンネット銀行）"},
+	{AgencyJibunBank, "au Jibun Bank", "auじぶん銀行"},
+	{AgencySBISumishinNet, "SBI Sumishin Net Bank", "住信SBIネット銀行"},
+	{AgencyRakutenEdy, "Rakuten Edy", "楽天Edy"},
+	{AgencySuica, "Suica", "Suica"},
+	{AgencyJCBPremo, "JCB PREMO", "JCBプレモ"},
+}
+
+func (a CollectingAgency) info() (agencyInfo, bool) {
+	for _, i := range agencies {
+		if i.code == a {
+			return i, true
+		}
+	}
+	return agencyInfo{}, false
+}
+
+// CollectingAgencies returns every known CvsCd, in the order of PROTOCOL.md §8.
+func CollectingAgencies() []CollectingAgency {
+	out := make([]CollectingAgency, len(agencies))
+	for i, a := range agencies {
+		out[i] = a.code
+	}
+	return out
+}
+
+// Known reports whether the code is in the table.
+func (a CollectingAgency) Known() bool { _, ok := a.info(); return ok }
+
+// Name returns the English name, or the code itself when it is unknown.
+func (a CollectingAgency) Name() string {
+	if i, ok := a.info(); ok {
+		return i.en
+	}
+	return string(a)
+}
+
+// NameJA returns the Japanese name, or the code itself when it is unknown.
+func (a CollectingAgency) NameJA() string {
+	if i, ok := a.info(); ok {
+		return i.ja
+	}
+	return string(a)
+}
+
+// String returns the code.
+func (a CollectingAgency) String() string { return string(a) }
+
+// ErrNotOffered is returned by FeePolicy.Fee for an amount above which online
+// collection is not offered.
+var ErrNotOffered = errors.New("escott: online collection is not offered for this amount")
+
+// FeeBand is one row of a banded fee: amounts up to and including UpTo pay
+// Fee. A zero UpTo in the last band means "and above".
+type FeeBand struct {
+	UpTo decimal.Decimal
+	Fee  decimal.Decimal
+}
+
+// FeePolicy is the fee a shop charges for online collection (the Welcart
+// module's 手数料 setting): a fixed fee, or a fee by amount bands, with an
+// optional upper amount above which the method is not offered (上限額). The
+// gateway knows nothing of it: add Fee to the order total and send that as
+// Amount (at most MaxCVSAmount).
+//
+// Which amount the policy is applied to — the goods total, or the total
+// including shipping — is the host's choice, as in Welcart, where it follows
+// the cash-on-delivery fee setting. Pass the same amount to Offered and Fee.
+// The zero value is a free method with no upper amount.
+type FeePolicy struct {
+	// Fixed is the fee when Bands is empty.
+	Fixed decimal.Decimal
+	// Bands, in ascending UpTo, replace Fixed when set. An amount above the
+	// last band (when its UpTo is not zero) is not offered.
+	Bands []FeeBand
+	// Limit, when positive, is the largest amount for which the method is
+	// offered.
+	Limit decimal.Decimal
+}
+
+// FixedFee returns a policy with one fee for every amount.
+func FixedFee(fee decimal.Decimal) FeePolicy { return FeePolicy{Fixed: fee} }
+
+// BandedFee returns a policy with a fee by amount bands.
+func BandedFee(bands ...FeeBand) FeePolicy { return FeePolicy{Bands: bands} }
+
+// WithLimit returns the policy with an upper amount above which the method
+// is not offered.
+func (p FeePolicy) WithLimit(limit decimal.Decimal) FeePolicy { p.Limit = limit; return p }
+
+// Validate checks the policy: fees and band limits whole, non-negative yen,
+// bands strictly ascending, an open band only last.
+func (p FeePolicy) Validate() error {
+	bad := func(d decimal.Decimal) bool { return d.Sign() < 0 || !d.IsInteger() }
+	if bad(p.Fixed) || bad(p.Limit) {
+		return errors.New("escott: fee policy: Fixed and Limit must be whole, non-negative yen")
+	}
+	for i, b := range p.Bands {
+		if bad(b.Fee) || bad(b.UpTo) {
+			return fmt.Errorf("escott: fee policy: band %d: amounts must be whole, non-negative yen", i+1)
+		}
+		if b.UpTo.IsZero() && i != len(p.Bands)-1 {
+			return fmt.Errorf("escott: fee policy: band %d: only the last band may be open (UpTo 0)", i+1)
+		}
+		if i > 0 && !b.UpTo.IsZero() && !b.UpTo.GreaterThan(p.Bands[i-1].UpTo) {
+			return fmt.Errorf("escott: fee policy: band %d: UpTo must be larger than the band before", i+1)
+		}
+	}
+	return nil
+}
+
+// Offered reports whether online collection may be offered for amount: a
+// valid policy, a positive amount, not above Limit, and covered by a band.
+func (p FeePolicy) Offered(amount decimal.Decimal) bool {
+	_, err := p.Fee(amount)
+	return err == nil
+}
+
+// Fee returns the fee for amount. It fails with ErrNotOffered when amount is
+// above Limit or above every band, and with another error for an invalid
+// policy or a non-positive or fractional amount.
+func (p FeePolicy) Fee(amount decimal.Decimal) (decimal.Decimal, error) {
+	if err := p.Validate(); err != nil {
+		return decimal.Zero, err
+	}
+	if amount.Sign() <= 0 || !amount.IsInteger() {
+		return decimal.Zero, fmt.Errorf("escott: fee: amount must be whole, positive yen, got %s", amount)
+	}
+	if p.Limit.Sign() > 0 && amount.GreaterThan(p.Limit) {
+		return decimal.Zero, ErrNotOffered
+	}
+	if len(p.Bands) == 0 {
+		return p.Fixed, nil
+	}
+	for _, b := range p.Bands {
+		if b.UpTo.IsZero() || amount.LessThanOrEqual(b.UpTo) {
+			return b.Fee, nil
+		}
+	}
+	return decimal.Zero, ErrNotOffered
+}

@@ -1,8 +1,644 @@
 package escotttest
 
-// cvsState holds online-collection payments.
-type cvsState struct{}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
-func (s *cvsState) init() {}
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/jst"
+	"github.com/escott-go/escott/internal/jtext"
+)
 
-func (g *Gateway) cvsOps() map[string]opFunc { return map[string]opFunc{} }
+// NotifySettings control how the fake gateway delivers payment-received
+// notifications to Config.NotifyURL. The real gateway waits about 15 s for
+// an answer and redelivers about hourly, up to 5 times, after an answer other
+// than 200 with body "0"; the defaults here keep the shape on a test's time
+// scale.
+type NotifySettings struct {
+	// RetryInterval is the wait before each redelivery; 0 means 50 ms.
+	RetryInterval time.Duration
+	// Retries is the number of redeliveries after the first attempt; 0
+	// means 5, a negative value none.
+	Retries int
+	// Timeout of one delivery; 0 means 5 s.
+	Timeout time.Duration
+	// HTTPClient delivers; nil means a plain client with Timeout.
+	HTTPClient *http.Client
+	// OmitHash leaves out HashCd, like older gateway versions.
+	OmitHash bool
+}
+
+// SentNotification is one delivery attempt of a notification.
+type SentNotification struct {
+	ProcessID string
+	Attempt   int        // 1 for the first delivery, 2… for redeliveries
+	Fields    url.Values // as sent, ProcessPass included: this is a test tool
+	Status    int        // HTTP status, 0 when no answer came
+	Body      string     // answer body, trimmed
+	Err       string     // transport error or timeout
+	Accepted  bool       // status 200 and body "0"
+	At        time.Time
+}
+
+type cvsPayState int
+
+const (
+	cvsUnpaid cvsPayState = iota + 1
+	cvsPaid
+	cvsDeleted
+)
+
+func (s cvsPayState) String() string {
+	switch s {
+	case cvsUnpaid:
+		return "unpaid"
+	case cvsPaid:
+		return "paid"
+	case cvsDeleted:
+		return "deleted"
+	}
+	return "unknown"
+}
+
+// cvsPay is one online-collection registration.
+type cvsPay struct {
+	id, pass, txID, kessai, freeArea string
+	linkKey, free2, free3, tenant    string
+	amount                           int64
+	payLimit                         time.Time
+	payLimitRaw                      string
+	nameKanji, shouhin, title        string
+	state                            cvsPayState
+	cvsCd, recvNum                   string
+	paidAt                           time.Time
+}
+
+// cvsState holds online-collection payments and the notification sender.
+type cvsState struct {
+	byID   map[string]*cvsPay
+	byArea map[string]string // FreeArea → ProcessId
+	sent   []SentNotification
+
+	ctx    context.Context // cancelled by Close: stops redeliveries
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed bool
+}
+
+func (s *cvsState) init() {
+	s.byID = make(map[string]*cvsPay)
+	s.byArea = make(map[string]string)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+}
+
+// Close stops redeliveries of notifications and waits for them to end.
+// Server.Close calls it.
+func (g *Gateway) Close() {
+	g.mu.Lock()
+	g.cvs.closed = true
+	g.mu.Unlock()
+	g.cvs.cancel()
+	g.cvs.wg.Wait()
+}
+
+func (g *Gateway) cvsOps() map[string]opFunc {
+	return map[string]opFunc{
+		"2Add": g.cvsAdd,
+		"2Chg": g.cvsChange,
+		"2Del": g.cvsDelete,
+		"2Ref": g.cvsRef,
+	}
+}
+
+// cvsMaxAmount is the online-collection limit.
+const cvsMaxAmount = 299_999
+
+func (g *Gateway) cvsAdd(r *req) (answer, []string) {
+	var c codeList
+	for _, k := range []string{"Amount", "PayLimit", "NameKanji", "NameKana", "TelNo", "ShouhinName"} {
+		if !r.has(k) {
+			c.add("K01")
+		}
+	}
+	amount := cvsAmount(r, &c)
+	limit := checkPayLimit(r, &c)
+	if v := r.get("NameKanji"); v != "" && (!jtext.IsFullWidth(v) || jtext.Len(v) > jtext.MaxNameKanjiLen) {
+		c.add("K51")
+	}
+	if v := r.get("NameKana"); v != "" && (!jtext.IsKatakana(v) || jtext.Len(v) > jtext.MaxNameKanaLen) {
+		c.add("K52")
+	}
+	if v := r.get("TelNo"); v != "" && !validTel(v) {
+		c.add("K28")
+	}
+	if v := r.get("ShouhinName"); v != "" && (!jtext.IsFullWidth(v) || jtext.Len(v) > jtext.MaxProductNameLen) {
+		c.add("K53")
+	}
+	checkText := func(field string, max int, code string) {
+		if v := r.get(field); jtext.Len(v) > max || strings.ContainsAny(v, "\x00\r\n\t") {
+			c.add(code)
+		}
+	}
+	for i := 1; i <= 19; i++ {
+		switch {
+		case i <= 7:
+			checkText("Free"+strconv.Itoa(i), 16, "K54")
+		case i <= 16:
+			checkText("Free"+strconv.Itoa(i), 30, "K56")
+		default:
+			checkText("Free"+strconv.Itoa(i), 32, "K"+strconv.Itoa(57+i-17))
+		}
+	}
+	checkText("Comment", 30, "K55")
+	checkText("Title", 20, "W05") // no code of its own is published: an item setting error
+	if v := r.get("ReturnURL"); v != "" {
+		u, err := url.Parse(v)
+		if len(v) > 128 || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			c.add("K60")
+		}
+	}
+	if r.has("ProcessId") || r.has("Token") || r.has("KaiinId") {
+		c.add("W05") // card or follow-up fields on a registration
+	}
+	if len(c) > 0 {
+		return nil, c
+	}
+	p := &cvsPay{
+		id: randomDigits(16), pass: randomAlnum(16), amount: amount, payLimit: limit, payLimitRaw: r.get("PayLimit"),
+		linkKey: r.get("MerchantFree1"), free2: r.get("MerchantFree2"), free3: r.get("MerchantFree3"),
+		tenant: r.get("TenantId"), nameKanji: r.get("NameKanji"), shouhin: r.get("ShouhinName"),
+		title: r.get("Title"), state: cvsUnpaid,
+	}
+	if p.tenant == "" {
+		p.tenant = escott.DefaultTenantID
+	}
+	g.cvs.byID[p.id] = p
+	g.cvsIssue(p)
+	a := answer{}
+	g.cvsDescribe(&a, p, r)
+	return a, nil
+}
+
+// cvsIssue gives p a new transaction, payment number and FreeArea.
+func (g *Gateway) cvsIssue(p *cvsPay) {
+	if p.freeArea != "" {
+		delete(g.cvs.byArea, p.freeArea)
+	}
+	p.txID = randomDigits(18)
+	p.kessai = randomDigits(11)
+	p.freeArea = randomAlnum(40)
+	g.cvs.byArea[p.freeArea] = p.id
+}
+
+func (g *Gateway) cvsDescribe(a *answer, p *cvsPay, r *req) {
+	a.set("TransactionId", p.txID)
+	a.set("TransactionDate", jst.Date(r.now))
+	a.set("ProcessId", p.id)
+	a.set("ProcessPass", p.pass)
+	a.set("KessaiNumber", p.kessai)
+	a.set("FreeArea", p.freeArea+"  ") // the real gateway pads it: clients must trim
+}
+
+// cvsLookup finds the registration of a follow-up (K01, K10, K11, K12).
+func (g *Gateway) cvsLookup(r *req, c *codeList) *cvsPay {
+	if !r.has("ProcessId") || !r.has("ProcessPass") {
+		c.add("K01")
+		return nil
+	}
+	id, pass := r.get("ProcessId"), r.get("ProcessPass")
+	if !isAlnum(id) || len(id) > 32 {
+		c.add("K10")
+	}
+	if !isAlnum(pass) || len(pass) > 32 {
+		c.add("K11")
+	}
+	if len(*c) > 0 {
+		return nil
+	}
+	p, ok := g.cvs.byID[id]
+	if !ok || p.pass != pass || p.state == cvsDeleted {
+		c.add("K12")
+		return nil
+	}
+	return p
+}
+
+func (g *Gateway) cvsChange(r *req) (answer, []string) {
+	var c codeList
+	if !r.has("Amount") || !r.has("PayLimit") {
+		c.add("K01")
+	}
+	p := g.cvsLookup(r, &c)
+	amount := cvsAmount(r, &c)
+	limit := checkPayLimit(r, &c)
+	if p == nil || len(c) > 0 {
+		return nil, c
+	}
+	if p.state != cvsUnpaid {
+		return nil, []string{"K14"}
+	}
+	p.amount, p.payLimit, p.payLimitRaw = amount, limit, r.get("PayLimit")
+	g.cvsIssue(p)
+	a := answer{}
+	g.cvsDescribe(&a, p, r)
+	return a, nil
+}
+
+func (g *Gateway) cvsDelete(r *req) (answer, []string) {
+	var c codeList
+	p := g.cvsLookup(r, &c)
+	if p == nil {
+		return nil, c
+	}
+	if p.state != cvsUnpaid {
+		return nil, []string{"K14"}
+	}
+	p.state = cvsDeleted
+	delete(g.cvs.byArea, p.freeArea)
+	a := answer{}
+	a.set("TransactionId", randomDigits(18))
+	a.set("TransactionDate", jst.Date(r.now))
+	a.set("ProcessId", p.id)
+	return a, nil
+}
+
+func (g *Gateway) cvsRef(r *req) (answer, []string) {
+	var c codeList
+	p := g.cvsLookup(r, &c)
+	if p == nil {
+		return nil, c
+	}
+	a := answer{}
+	a.set("TransactionId", p.txID)
+	a.set("TransactionDate", jst.Date(r.now))
+	a.set("ProcessId", p.id)
+	a.set("Amount", strconv.FormatInt(p.amount, 10))
+	a.set("TenantCd", p.tenant)
+	a.set("KessaiNumber", p.kessai)
+	a.set("PayLimit", p.payLimitRaw)
+	if p.state == cvsPaid {
+		a.set("CvsCd", p.cvsCd)
+		a.set("NyukinDate", p.paidAt.In(jst.Zone).Format("20060102150405"))
+		a.set("StampFlag", stampFlag(p.amount))
+	}
+	return a, nil
+}
+
+// stampFlag: a receipt of 50,000 yen or more needs a revenue stamp.
+func stampFlag(amount int64) string {
+	if amount >= 50_000 {
+		return "1"
+	}
+	return "0"
+}
+
+func cvsAmount(r *req, c *codeList) int64 {
+	s := r.get("Amount")
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if !isDigits(s) || err != nil || n < 1 || n > cvsMaxAmount {
+		c.add("K23")
+		return 0
+	}
+	return n
+}
+
+// checkPayLimit applies K50: YYYYMMDDhhmm, not past, at most 60 days ahead.
+func checkPayLimit(r *req, c *codeList) time.Time {
+	s := r.get("PayLimit")
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := jst.ParseTime(s)
+	max := jst.Today(r.now).AddDate(0, 0, 60).Add(23*time.Hour + 59*time.Minute)
+	if len(s) != 12 || !isDigits(s) || err != nil || !t.Add(time.Minute).After(r.now) || t.After(max) {
+		c.add("K50")
+		return time.Time{}
+	}
+	return t
+}
+
+func validTel(s string) bool {
+	if len(s) > 13 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// CVSInfo describes an online-collection registration held by the fake.
+type CVSInfo struct {
+	ProcessID     string
+	State         string // "unpaid", "paid" or "deleted"
+	Amount        int64
+	PayLimit      string
+	PaymentNumber string // KessaiNumber
+	FreeArea      string
+	TransactionID string // of the latest 2Add or 2Chg
+	LinkKey       string
+	CvsCd         string
+	RecvNum       string
+	PaidAt        time.Time
+}
+
+// CVSPayment returns a registration by ProcessId.
+func (g *Gateway) CVSPayment(processID string) (CVSInfo, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	p, ok := g.cvs.byID[processID]
+	if !ok {
+		return CVSInfo{}, false
+	}
+	return CVSInfo{ProcessID: p.id, State: p.state.String(), Amount: p.amount, PayLimit: p.payLimitRaw,
+		PaymentNumber: p.kessai, FreeArea: p.freeArea, TransactionID: p.txID, LinkKey: p.linkKey,
+		CvsCd: p.cvsCd, RecvNum: p.recvNum, PaidAt: p.paidAt}, true
+}
+
+// Errors of Pay.
+var (
+	ErrNoSuchPayment  = errors.New("escotttest: no such online-collection payment (unknown or deleted)")
+	ErrAlreadyPaid    = errors.New("escotttest: payment already made")
+	ErrPayLimitPassed = errors.New("escotttest: pay limit passed")
+	ErrUnknownAgency  = errors.New("escotttest: unknown collecting agency code")
+)
+
+// Pay makes the shopper's payment of a registration at the collecting agency
+// cvsCode (a CvsCd such as "SEV"), as the payment page does. It records the
+// payment (2Ref shows it), then delivers the notification to
+// Config.NotifyURL: the first attempt before Pay returns, redeliveries in the
+// background while it is not accepted (see NotifySettings). Without a
+// NotifyURL nothing is sent.
+func (g *Gateway) Pay(processID, cvsCode string) error {
+	g.mu.Lock()
+	p, ok := g.cvs.byID[processID]
+	_, err := g.payLocked(p, ok, cvsCode)
+	var n url.Values
+	if err == nil {
+		n = g.notificationLocked(p)
+	}
+	g.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	g.deliver(processID, n)
+	return nil
+}
+
+func (g *Gateway) payLocked(p *cvsPay, ok bool, cvsCode string) (*cvsPay, error) {
+	now := g.nowLocked()
+	switch {
+	case !ok || p.state == cvsDeleted:
+		return nil, ErrNoSuchPayment
+	case p.state == cvsPaid:
+		return nil, ErrAlreadyPaid
+	case !escott.CollectingAgency(cvsCode).Known():
+		return nil, ErrUnknownAgency
+	case !now.Before(p.payLimit.Add(time.Minute)):
+		return nil, ErrPayLimitPassed
+	}
+	g.seq++
+	p.state, p.cvsCd, p.paidAt = cvsPaid, cvsCode, now
+	p.recvNum = fmt.Sprintf("%s%06d", jst.Date(now), g.seq)
+	return p, nil
+}
+
+func (g *Gateway) notificationLocked(p *cvsPay) url.Values {
+	return NewNotification(NotificationParams{
+		MerchantID: g.cfg.MerchantID, MerchantPass: g.cfg.MerchantPass,
+		ProcessID: p.id, ProcessPass: p.pass, TransactionID: p.txID, RecvNum: p.recvNum,
+		LinkKey: p.linkKey, MerchantFree2: p.free2, MerchantFree3: p.free3,
+		Amount: p.amount, CvsCd: p.cvsCd, TenantCd: p.tenant, KessaiNumber: p.kessai,
+		PaidAt: p.paidAt, StampFlag: stampFlag(p.amount) == "1", OmitHash: g.cfg.Notify.OmitHash,
+	})
+}
+
+// Notifications returns every delivery attempt so far, oldest first.
+func (g *Gateway) Notifications() []SentNotification {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.cvs.sent)
+}
+
+// deliver sends n once now and schedules redeliveries while it is refused.
+func (g *Gateway) deliver(processID string, n url.Values) {
+	ns := g.cfg.Notify
+	if g.cfg.NotifyURL == "" {
+		return
+	}
+	if g.sendNotification(processID, n, 1) {
+		return
+	}
+	retries := ns.Retries
+	if retries == 0 {
+		retries = 5
+	}
+	interval := ns.RetryInterval
+	if interval <= 0 {
+		interval = 50 * time.Millisecond
+	}
+	g.mu.Lock()
+	if g.cvs.closed {
+		g.mu.Unlock()
+		return
+	}
+	g.cvs.wg.Add(1)
+	g.mu.Unlock()
+	go func() {
+		defer g.cvs.wg.Done()
+		for attempt := 2; attempt <= retries+1; attempt++ {
+			t := time.NewTimer(interval)
+			select {
+			case <-g.cvs.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			if g.sendNotification(processID, n, attempt) {
+				return
+			}
+		}
+	}()
+}
+
+// sendNotification POSTs one attempt and records it. It reports acceptance.
+func (g *Gateway) sendNotification(processID string, n url.Values, attempt int) bool {
+	ns := g.cfg.Notify
+	timeout := ns.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	hc := ns.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	ctx, cancel := context.WithTimeout(g.cvs.ctx, timeout)
+	defer cancel()
+	rec := SentNotification{ProcessID: processID, Attempt: attempt, Fields: n, At: g.Now()}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.cfg.NotifyURL, strings.NewReader(n.Encode()))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		var res *http.Response
+		res, err = hc.Do(req)
+		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<10))
+			_ = res.Body.Close()
+			rec.Status, rec.Body = res.StatusCode, strings.TrimSpace(string(body))
+			rec.Accepted = rec.Status == http.StatusOK && rec.Body == "0"
+		}
+	}
+	if err != nil {
+		rec.Err = err.Error()
+	}
+	g.mu.Lock()
+	g.cvs.sent = append(g.cvs.sent, rec)
+	g.mu.Unlock()
+	return rec.Accepted
+}
+
+// Payment page paths (PROTOCOL.md §1): production and test.
+const (
+	PathPaymentPage     = "/JLP/JLPcon"
+	PathTestPaymentPage = "/JLPCT/JLPcon"
+)
+
+func (g *Gateway) routeCVSPages(mux *http.ServeMux) {
+	mux.HandleFunc(PathPaymentPage, g.servePaymentPage)
+	mux.HandleFunc(PathTestPaymentPage, g.servePaymentPage)
+}
+
+type agencyOption struct{ Code, Name, NameJA string }
+
+type pageData struct {
+	Action, Code, Rkbn     string
+	Shouhin, Title, Name   string
+	Amount, Number, Limit  string
+	Agencies               []agencyOption
+	Paid, Message, PaidAt  string
+	Problem                bool
+	NotificationAttempted  bool
+	NotificationStatusText string
+}
+
+var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>お支払い方法の選択 (escotttest)</title></head>
+<body>
+<h1>{{if .Title}}{{.Title}}{{else}}お支払い方法の選択{{end}}</h1>
+<p class="fake">escotttest: fake online-collection payment page</p>
+{{if .Problem}}<p id="message">{{.Message}}</p>{{else}}
+<dl>
+<dt>商品名</dt><dd id="product">{{.Shouhin}}</dd>
+<dt>お名前</dt><dd>{{.Name}}</dd>
+<dt>金額</dt><dd id="amount">{{.Amount}}円</dd>
+<dt>払込番号</dt><dd id="number">{{.Number}}</dd>
+<dt>支払期限</dt><dd id="limit">{{.Limit}}</dd>
+</dl>
+{{if .Paid}}<p id="paid">お支払いが完了しました（{{.Paid}}、{{.PaidAt}}）</p>
+{{if .NotificationAttempted}}<p id="notification">入金通知: {{.NotificationStatusText}}</p>{{end}}
+{{else}}
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="code" value="{{.Code}}">
+<input type="hidden" name="rkbn" value="{{.Rkbn}}">
+<fieldset><legend>お支払い先</legend>
+{{range $i, $a := .Agencies}}<label><input type="radio" name="cvs" value="{{$a.Code}}"{{if eq $i 0}} checked{{end}}> {{$a.NameJA}} ({{$a.Name}})</label><br>
+{{end}}</fieldset>
+<button type="submit" name="pay" value="1">支払う (pay)</button>
+</form>{{end}}{{end}}
+</body></html>
+`))
+
+// servePaymentPage is JLPcon: GET shows the registration and the stores,
+// POST pays at the chosen one.
+func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	code, rkbn := strings.TrimSpace(r.Form.Get("code")), r.Form.Get("rkbn")
+	data := pageData{Action: r.URL.Path, Code: code, Rkbn: rkbn}
+	status := http.StatusOK
+	g.mu.Lock()
+	id, ok := g.cvs.byArea[code]
+	p := g.cvs.byID[id]
+	var notify url.Values
+	switch {
+	case rkbn != "1" && rkbn != "2":
+		data.Problem, data.Message, status = true, "rkbn must be 1 or 2", http.StatusBadRequest
+	case !ok || p == nil || p.state == cvsDeleted:
+		data.Problem, data.Message, status = true, "お支払い情報が見つかりません (unknown or changed payment code)", http.StatusNotFound
+	case r.Method == http.MethodPost && p.state == cvsUnpaid:
+		if _, err := g.payLocked(p, true, r.Form.Get("cvs")); err != nil {
+			data.Problem, data.Message, status = true, err.Error(), http.StatusUnprocessableEntity
+			if errors.Is(err, ErrPayLimitPassed) {
+				data.Message, status = "支払期限を過ぎています (pay limit passed)", http.StatusGone
+			}
+		} else {
+			notify = g.notificationLocked(p)
+		}
+	case p.state == cvsUnpaid && !g.nowLocked().Before(p.payLimit.Add(time.Minute)):
+		data.Problem, data.Message, status = true, "支払期限を過ぎています (pay limit passed)", http.StatusGone
+	}
+	if p != nil && !data.Problem {
+		data.Shouhin, data.Title, data.Name = p.shouhin, p.title, p.nameKanji
+		data.Amount, data.Number = strconv.FormatInt(p.amount, 10), p.kessai
+		data.Limit = p.payLimit.In(jst.Zone).Format("2006/01/02 15:04")
+		for _, a := range escott.CollectingAgencies() {
+			data.Agencies = append(data.Agencies, agencyOption{Code: string(a), Name: a.Name(), NameJA: a.NameJA()})
+		}
+	}
+	g.mu.Unlock()
+
+	if notify != nil {
+		g.deliver(id, notify)
+		data.NotificationAttempted = g.cfg.NotifyURL != ""
+		if sent := g.lastNotification(id); sent != nil {
+			data.NotificationStatusText = fmt.Sprintf("HTTP %d, body %q", sent.Status, sent.Body)
+			if sent.Err != "" {
+				data.NotificationStatusText = sent.Err
+			}
+		}
+	}
+	if p != nil && !data.Problem {
+		g.mu.Lock()
+		if p.state == cvsPaid {
+			data.Paid = escott.CollectingAgency(p.cvsCd).NameJA()
+			data.PaidAt = p.paidAt.In(jst.Zone).Format("2006/01/02 15:04:05")
+		}
+		g.mu.Unlock()
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_ = pageTmpl.Execute(w, data)
+}
+
+func (g *Gateway) lastNotification(processID string) *SentNotification {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := len(g.cvs.sent) - 1; i >= 0; i-- {
+		if g.cvs.sent[i].ProcessID == processID {
+			s := g.cvs.sent[i]
+			return &s
+		}
+	}
+	return nil
+}

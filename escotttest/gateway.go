@@ -58,6 +58,8 @@ type Config struct {
 	// MemberLifetime is how long a member lives in the test environment
 	// before it expires (about two months on the real one). Zero: 60 days.
 	MemberLifetime time.Duration
+	// Notify controls delivery and redelivery of notifications (cvs.go).
+	Notify NotifySettings
 }
 
 // Gateway is the fake gateway as an http.Handler. Use NewServer for a running
@@ -122,6 +124,7 @@ func New(cfg Config) *Gateway {
 	g.mux.HandleFunc("POST "+pathMintToken, g.serveMintToken)
 	g.mux.HandleFunc("OPTIONS "+pathMintToken, g.serveMintToken)
 	g.routeBrowser(g.mux)
+	g.routeCVSPages(g.mux)
 	return g
 }
 
@@ -465,8 +468,8 @@ func NewTLSServer(cfg Config) *Server {
 	return &Server{Gateway: g, URL: hs.URL, srv: hs}
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down and stops notification redeliveries.
+func (s *Server) Close() { s.Gateway.Close(); s.srv.Close() }
 
 // HTTPClient returns an *http.Client that trusts the server (needed for
 // NewTLSServer).

@@ -1,0 +1,121 @@
+package escotttest
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/jst"
+)
+
+// NotificationParams describe a payment-received notification to generate.
+// Empty fields get defaults: the default merchant, random process and
+// receipt numbers, 1000 yen at Seven-Eleven, paid now, Condition 000 and
+// ResponseCd OK, with HashCd.
+type NotificationParams struct {
+	MerchantID, MerchantPass string // default DefaultMerchantID/DefaultMerchantPass
+	ProcessID, ProcessPass   string
+	TransactionID            string
+	RecvNum                  string
+	LinkKey                  string // MerchantFree1
+	MerchantFree2            string
+	MerchantFree3            string
+	Amount                   int64  // default 1000
+	CvsCd                    string // default "SEV"
+	TenantCd                 string // default "0001"
+	KessaiNumber             string
+	PaidAt                   time.Time // NyukinDate; default time.Now()
+	Condition                string    // default "000"
+	ResponseCd               string    // default "OK"
+	StampFlag                bool
+	OmitHash                 bool // leave HashCd out
+}
+
+// NewNotification returns the fields of a valid notification as the gateway
+// POSTs it (PROTOCOL.md §8.1), HashCd = md5(ProcessPass + RecvNum +
+// MerchantPass) in lowercase hex.
+func NewNotification(p NotificationParams) url.Values {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&p.MerchantID, DefaultMerchantID)
+	def(&p.MerchantPass, DefaultMerchantPass)
+	def(&p.ProcessID, randomDigits(16))
+	def(&p.ProcessPass, randomAlnum(16))
+	def(&p.TransactionID, randomDigits(18))
+	def(&p.RecvNum, randomDigits(14))
+	def(&p.LinkKey, randomDigits(12))
+	def(&p.CvsCd, string(escott.AgencySevenEleven))
+	def(&p.TenantCd, escott.DefaultTenantID)
+	def(&p.Condition, "000")
+	def(&p.ResponseCd, "OK")
+	if p.Amount == 0 {
+		p.Amount = 1000
+	}
+	if p.PaidAt.IsZero() {
+		p.PaidAt = time.Now()
+	}
+	v := url.Values{}
+	v.Set("MerchantId", p.MerchantID)
+	v.Set("TransactionId", p.TransactionID)
+	v.Set("TransactionDate", jst.Date(p.PaidAt))
+	v.Set("OperateId", "2Add")
+	v.Set("MerchantFree1", p.LinkKey)
+	if p.MerchantFree2 != "" {
+		v.Set("MerchantFree2", p.MerchantFree2)
+	}
+	if p.MerchantFree3 != "" {
+		v.Set("MerchantFree3", p.MerchantFree3)
+	}
+	v.Set("ProcessId", p.ProcessID)
+	v.Set("ProcessPass", p.ProcessPass)
+	v.Set("ResponseCd", p.ResponseCd)
+	v.Set("Condition", p.Condition)
+	v.Set("Amount", strconv.FormatInt(p.Amount, 10))
+	v.Set("RecvNum", p.RecvNum)
+	v.Set("CvsCd", p.CvsCd)
+	v.Set("TenantCd", p.TenantCd)
+	if p.KessaiNumber != "" {
+		v.Set("KessaiNumber", p.KessaiNumber)
+	}
+	v.Set("NyukinDate", p.PaidAt.In(jst.Zone).Format("20060102150405"))
+	flag := "0"
+	if p.StampFlag {
+		flag = "1"
+	}
+	v.Set("StampFlag", flag)
+	if !p.OmitHash {
+		v.Set("HashCd", NotificationHash(p.ProcessPass, p.RecvNum, p.MerchantPass))
+	}
+	return v
+}
+
+// NotificationHash is HashCd: lowercase hex md5(ProcessPass + RecvNum + MerchantPass).
+func NotificationHash(processPass, recvNum, merchantPass string) string {
+	sum := md5.Sum([]byte(processPass + recvNum + merchantPass))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewNotificationRequest returns an *http.Request carrying NewNotification(p)
+// as the gateway sends it, from the first test-environment source address
+// (escott.TestNotifySources), for calling a handler's ServeHTTP directly.
+func NewNotificationRequest(p NotificationParams) *http.Request {
+	return NotificationRequest(NewNotification(p))
+}
+
+// NotificationRequest wraps notification fields in a POST request from the
+// first test-environment source address.
+func NotificationRequest(fields url.Values) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/escott/notify/", strings.NewReader(fields.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.RemoteAddr = escott.TestNotifySources[0] + ":40000"
+	return r
+}

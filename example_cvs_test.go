@@ -1,0 +1,81 @@
+package escott_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/escotttest"
+)
+
+// Register an online-collection payment, receive the payment-received
+// notification, and check the payment with an inquiry.
+func ExampleCVSService_Register() {
+	// The host's notification receiver (registered with SPS in production).
+	cfg := escott.NotifyConfig{
+		MerchantID:         escotttest.DefaultMerchantID,
+		MerchantPass:       escotttest.DefaultMerchantPass,
+		Environment:        escott.Test,
+		DisableSourceCheck: true, // the fake posts from loopback
+	}
+	h, err := escott.NewNotificationHandler(cfg)
+	if err != nil {
+		panic(err)
+	}
+	h.OnPaymentReceived(func(ctx context.Context, p escott.PaymentReceived) error {
+		fmt.Printf("paid: %s yen at %s (stamp %v)\n", p.Amount, p.Agency.NameJA(), p.StampFlag)
+		return nil // mark the order found by p.LinkKey paid here
+	})
+	receiver := httptest.NewServer(h)
+	defer receiver.Close()
+
+	srv := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/"})
+	defer srv.Close()
+	client := srv.Client()
+
+	ctx := context.Background()
+	pay, err := client.CVS.Register(ctx, &escott.CVSParams{
+		Amount:       decimal.NewFromInt(3240),
+		Name:         "山田 太郎",
+		NameKana:     "ﾔﾏﾀﾞ ﾀﾛｳ",
+		Phone:        "03-1234-5678",
+		ProductNames: []string{"Tシャツ", "靴下"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(pay.NameKana, pay.ShouhinName)
+
+	// The shopper pays at Seven-Eleven (on the fake: programmatically).
+	if err := srv.Pay(pay.Process.ID, "SEV"); err != nil {
+		panic(err)
+	}
+	st, _, err := client.CVS.Status(ctx, pay.Process, false)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(st)
+	// Output:
+	// ヤマダ　タロウ Ｔシャツ　その他
+	// paid: 3240 yen at セブン-イレブン (stamp false)
+	// paid
+}
+
+func ExampleFeePolicy() {
+	policy := escott.BandedFee(
+		escott.FeeBand{UpTo: decimal.NewFromInt(9999), Fee: decimal.NewFromInt(220)},
+		escott.FeeBand{UpTo: decimal.NewFromInt(29999), Fee: decimal.NewFromInt(330)},
+		escott.FeeBand{Fee: decimal.NewFromInt(440)},
+	).WithLimit(decimal.NewFromInt(100000))
+	for _, goods := range []int64{5000, 20000, 150000} {
+		fee, err := policy.Fee(decimal.NewFromInt(goods))
+		fmt.Println(goods, fee, err)
+	}
+	// Output:
+	// 5000 220 <nil>
+	// 20000 330 <nil>
+	// 150000 0 escott: online collection is not offered for this amount
+}

@@ -1,0 +1,122 @@
+// Command cvs runs the whole online-collection flow against the built-in fake
+// gateway: register a payment (2Add), mount the payment-received notification
+// handler, pay on the fake's payment page, and confirm with an inquiry (2Ref).
+//
+//	go run ./examples/cvs
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sync"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/escotttest"
+)
+
+// shop is the host's order store.
+type shop struct {
+	mu     sync.Mutex
+	orders map[string]string // link key → status
+}
+
+func main() {
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run() error {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s := &shop{orders: map[string]string{}}
+
+	// 1. The notification receiver, at the URL you register with SPS.
+	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
+		MerchantID:   escotttest.DefaultMerchantID,
+		MerchantPass: escotttest.DefaultMerchantPass,
+		Environment:  escott.Test,
+		// The fake posts from loopback; never set this in production.
+		DisableSourceCheck: true,
+	}, escott.WithNotifyLogger(logger))
+	if err != nil {
+		return err
+	}
+	h.OnPaymentReceived(func(ctx context.Context, p escott.PaymentReceived) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := s.orders[p.LinkKey]; !ok {
+			return fmt.Errorf("unknown order %s", p.LinkKey) // answered 500 "1": the gateway redelivers
+		}
+		s.orders[p.LinkKey] = "paid"
+		fmt.Printf("notification: order %s paid %s yen at %s (%s), receipt %s\n",
+			p.LinkKey, p.Amount, p.Agency.NameJA(), p.PaidAt.Format("2006-01-02 15:04"), p.RecvNum)
+		return nil
+	})
+	mux := http.NewServeMux()
+	mux.Handle("POST /escott/notify/", h)
+	receiver := httptest.NewServer(mux)
+	defer receiver.Close()
+
+	// 2. The fake gateway, posting notifications to the receiver.
+	gw := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/escott/notify/"})
+	defer gw.Close()
+	client := gw.Client(escott.WithLogger(logger))
+
+	// 3. The order: fee by policy, then 2Add.
+	goods := decimal.NewFromInt(4980)
+	policy := escott.FixedFee(decimal.NewFromInt(330)).WithLimit(decimal.NewFromInt(200000))
+	fee, err := policy.Fee(goods)
+	if err != nil {
+		return fmt.Errorf("online collection not offered: %w", err)
+	}
+	ctx := context.Background()
+	pay, err := client.CVS.Register(ctx, &escott.CVSParams{
+		Amount:       goods.Add(fee),
+		PayLimitDays: 7,
+		Name:         "山田 太郎",
+		NameKana:     "やまだ たろう",
+		Phone:        "090-1234-5678",
+		ProductNames: []string{"ｸﾞﾘｰﾝﾃｨｰ 500ml", "Tシャツ"},
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.orders[pay.Process.LinkKey] = "unpaid"
+	s.mu.Unlock()
+	fmt.Printf("registered: order %s, payment number %s, pay by %s, %s yen\n",
+		pay.Process.LinkKey, pay.PaymentNumber, pay.PayLimit, pay.Amount)
+	fmt.Printf("redirect the shopper to %s\nput in the order mail: %s\n", pay.RedirectURL, pay.MailURL)
+
+	// 4. The shopper pays at Lawson on the payment page.
+	page, err := url.Parse(pay.MailURL)
+	if err != nil {
+		return err
+	}
+	form := url.Values{"code": {pay.FreeArea}, "rkbn": {"2"}, "cvs": {"LSN"}}
+	page.RawQuery = ""
+	res, err := http.PostForm(page.String(), form)
+	if err != nil {
+		return err
+	}
+	_ = res.Body.Close()
+
+	// 5. The order is paid, and the gateway agrees.
+	s.mu.Lock()
+	fmt.Println("order status:", s.orders[pay.Process.LinkKey])
+	s.mu.Unlock()
+	st, inq, err := client.CVS.Status(ctx, pay.Process, false)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("2Ref: %s at %s, NyukinDate %s\n", st, inq.Agency.Name(), inq.PaidAtRaw)
+	return nil
+}

@@ -1,0 +1,714 @@
+package escott
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/escott-go/escott/internal/jst"
+	"github.com/escott-go/escott/internal/wire"
+)
+
+// Gateway source addresses of payment-received notifications (PROTOCOL.md
+// §8.1), as SPS publishes them. Production includes the disaster-recovery
+// site.
+var (
+	ProductionNotifySources = []string{
+		"54.238.10.224", "3.114.145.91", "54.248.234.19", // production
+		"13.208.56.91", "13.208.108.172", "15.152.0.135", // disaster recovery
+	}
+	TestNotifySources = []string{"35.72.54.3", "54.248.208.159", "35.72.47.156"}
+)
+
+// DefaultNotifyMaxBody is the largest notification body accepted. Real ones
+// are a few hundred bytes.
+const DefaultNotifyMaxBody = 8 << 10
+
+// DefaultDedupeTTL is how long the in-memory store remembers a processed
+// notification. The gateway redelivers for about five hours.
+const DefaultDedupeTTL = 7 * 24 * time.Hour
+
+// Answer bodies of the notification receiver: the gateway redelivers after
+// anything but NotifyAccepted.
+const (
+	NotifyAccepted = "0"
+	NotifyRejected = "1"
+)
+
+// NotifyConfig configures the payment-received notification receiver.
+type NotifyConfig struct {
+	// MerchantID must equal the notification's MerchantId. Required.
+	MerchantID string
+	// MerchantPass of the environment, for HashCd
+	// (md5(ProcessPass + RecvNum + MerchantPass)). Required.
+	MerchantPass string
+	// Environment selects the default source allowlist. Required.
+	Environment Environment
+	// RequireHash rejects notifications without HashCd. Off by default
+	// because not every gateway version sends it; its absence is logged as a
+	// warning.
+	RequireHash bool
+	// AllowedSources are the IPs or CIDRs notifications may come from. Nil
+	// means ProductionNotifySources or TestNotifySources by Environment.
+	AllowedSources []string
+	// DisableSourceCheck turns the allowlist off, for local testing only
+	// (e.g. with escotttest, which posts from loopback).
+	DisableSourceCheck bool
+	// TrustedProxies are the CIDRs or IPs of the host's own reverse proxies.
+	// Only when the peer is one of them is X-Forwarded-For read (right to
+	// left, skipping trusted proxies). Empty (the default) ignores the header.
+	TrustedProxies []string
+	// MaxBody caps the body; 0 means DefaultNotifyMaxBody.
+	MaxBody int64
+}
+
+// NotifyOption configures a NotificationHandler.
+type NotifyOption func(*NotificationHandler)
+
+// WithDedupeStore replaces the in-memory dedupe store, e.g. with one backed
+// by the host's database so that several instances share it.
+func WithDedupeStore(s DedupeStore) NotifyOption { return func(h *NotificationHandler) { h.store = s } }
+
+// WithNotifyLogger sets the logger. Rejections and warnings are logged with
+// link keys and reasons, never ProcessPass or MerchantPass.
+func WithNotifyLogger(l *slog.Logger) NotifyOption { return func(h *NotificationHandler) { h.log = l } }
+
+// WithConfirmation makes the handler confirm each payment with an inquiry
+// (2Ref) through c before emitting it: the payment must show a NyukinDate and
+// the same amount. A transport failure answers 500 so that the gateway
+// redelivers.
+func WithConfirmation(c *Client) NotifyOption { return func(h *NotificationHandler) { h.confirm = c } }
+
+// WithNotifyClock replaces time.Now for the dedupe TTL of the default store.
+func WithNotifyClock(now func() time.Time) NotifyOption {
+	return func(h *NotificationHandler) { h.now = now }
+}
+
+// PaymentReceived is a payment-received notification (入金通知) with
+// Condition=000 and ResponseCd=OK: the shopper paid.
+type PaymentReceived struct {
+	// LinkKey is MerchantFree1 as sent in 2Add: find the order by it, or by
+	// TransactionID (that of the latest 2Add or 2Chg).
+	LinkKey                      string
+	MerchantFree2, MerchantFree3 string
+	TransactionID                string
+	// Process identifies the payment for Inquire; Pass is redacted when
+	// printed.
+	Process Process
+	// Amount paid; zero when the notification had none.
+	Amount decimal.Decimal
+	// RecvNum is the receipt number (受付番号) of the payment.
+	RecvNum string
+	// Agency is where the shopper paid; Agency.NameJA() for display.
+	Agency        CollectingAgency
+	TenantCd      string
+	PaymentNumber string // KessaiNumber, when sent
+	// PaidAt is NyukinDate in JST; PaidAtRaw as received.
+	PaidAt    time.Time
+	PaidAtRaw string
+	// StampFlag: a revenue stamp applies (StampFlag=1).
+	StampFlag bool
+	// HashVerified: HashCd was present and matched.
+	HashVerified bool
+	// Confirmed is the inquiry made with WithConfirmation, else nil.
+	Confirmed *CVSInquiry
+	// Raw holds every field as received except ProcessPass.
+	Raw Fields
+}
+
+// OtherEvent is a notification that is not a payment: Condition other than
+// 000 or ResponseCd other than OK. No other value is documented; SPS's own
+// module mails the operator.
+type OtherEvent struct {
+	Condition, ResponseCd string
+	LinkKey               string
+	TransactionID         string
+	Process               Process
+	RecvNum               string
+	Raw                   Fields // without ProcessPass
+}
+
+// Notification is a parsed, verified notification: exactly one of Payment
+// and Other is set.
+type Notification struct {
+	Payment *PaymentReceived
+	Other   *OtherEvent
+}
+
+// key is the stable identity of a notification for dedupe.
+func (n *Notification) key() string {
+	if n.Payment != nil {
+		return "pay|" + n.Payment.TransactionID + "|" + n.Payment.RecvNum
+	}
+	o := n.Other
+	return "other|" + o.TransactionID + "|" + o.RecvNum + "|" + o.Condition + "|" + o.ResponseCd
+}
+
+// NotificationError is why a notification was refused. Status is the HTTP
+// status to answer (with body NotifyRejected).
+type NotificationError struct {
+	Status int
+	Reason string
+}
+
+func (e *NotificationError) Error() string {
+	return fmt.Sprintf("escott: notification refused (%d): %s", e.Status, e.Reason)
+}
+
+func refuse(status int, format string, a ...any) *NotificationError {
+	return &NotificationError{Status: status, Reason: fmt.Sprintf(format, a...)}
+}
+
+// notifyChecker holds the compiled checks of a NotifyConfig.
+type notifyChecker struct {
+	cfg     NotifyConfig
+	allowed []netip.Prefix
+	proxies []netip.Prefix
+}
+
+func newNotifyChecker(cfg NotifyConfig) (*notifyChecker, error) {
+	var p []string
+	if cfg.MerchantID == "" {
+		p = append(p, "MerchantID is required")
+	}
+	if cfg.MerchantPass == "" {
+		p = append(p, "MerchantPass is required (HashCd)")
+	}
+	if cfg.Environment != Test && cfg.Environment != Production {
+		p = append(p, "Environment must be escott.Test or escott.Production")
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultNotifyMaxBody
+	}
+	src := cfg.AllowedSources
+	if src == nil {
+		src = TestNotifySources
+		if cfg.Environment == Production {
+			src = ProductionNotifySources
+		}
+	}
+	ck := &notifyChecker{cfg: cfg}
+	var err error
+	if ck.allowed, err = parsePrefixes(src); err != nil {
+		p = append(p, "AllowedSources: "+err.Error())
+	}
+	if ck.proxies, err = parsePrefixes(cfg.TrustedProxies); err != nil {
+		p = append(p, "TrustedProxies: "+err.Error())
+	}
+	if len(p) > 0 {
+		return nil, &ConfigError{Problems: p}
+	}
+	return ck, nil
+}
+
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
+		if strings.Contains(s, "/") {
+			pr, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an IP or CIDR", s)
+			}
+			out = append(out, pr.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP or CIDR", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+func contains(list []netip.Prefix, a netip.Addr) bool {
+	for _, p := range list {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// source returns the client address of r: the peer, or with trusted proxies
+// the right-most X-Forwarded-For entry that is not a trusted proxy.
+func (ck *notifyChecker) source(r *http.Request) (netip.Addr, bool) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	peer = peer.Unmap().WithZone("")
+	if len(ck.proxies) == 0 || !contains(ck.proxies, peer) {
+		return peer, true
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		a = a.Unmap()
+		if !contains(ck.proxies, a) {
+			return a, true
+		}
+	}
+	return peer, true
+}
+
+// ParseNotification reads and verifies a payment-received notification, for
+// hosts with their own router: method, size, content type, source address,
+// MerchantId (constant time), HashCd and required fields. It does not dedupe
+// or dispatch. On failure the error is a *NotificationError whose Status the
+// host should answer, with body NotifyRejected ("1"). Prefer
+// NewNotificationHandler, which also dedupes.
+func ParseNotification(r *http.Request, cfg NotifyConfig) (*Notification, error) {
+	ck, err := newNotifyChecker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	n, _, err := ck.parse(r)
+	return n, err
+}
+
+// parse runs every check. hashMissing reports an accepted notification
+// without HashCd, for the warning.
+func (ck *notifyChecker) parse(r *http.Request) (_ *Notification, hashMissing bool, _ error) {
+	if r.Method != http.MethodPost {
+		return nil, false, refuse(http.StatusMethodNotAllowed, "method %s", r.Method)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/x-www-form-urlencoded" {
+			return nil, false, refuse(http.StatusUnsupportedMediaType, "content type is not a form")
+		}
+	}
+	if !ck.cfg.DisableSourceCheck {
+		a, ok := ck.source(r)
+		if !ok || !contains(ck.allowed, a) {
+			return nil, false, refuse(http.StatusForbidden, "source address %s not allowed", a)
+		}
+	}
+	if r.ContentLength > ck.cfg.MaxBody {
+		return nil, false, refuse(http.StatusRequestEntityTooLarge, "body over %d bytes", ck.cfg.MaxBody)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, ck.cfg.MaxBody+1))
+	if err != nil {
+		return nil, false, refuse(http.StatusBadRequest, "reading body: %v", err)
+	}
+	if int64(len(body)) > ck.cfg.MaxBody {
+		return nil, false, refuse(http.StatusRequestEntityTooLarge, "body over %d bytes", ck.cfg.MaxBody)
+	}
+	return ck.parseBody(body)
+}
+
+// parseBody checks the fields of a notification body.
+func (ck *notifyChecker) parseBody(body []byte) (_ *Notification, hashMissing bool, _ error) {
+	f, err := wire.ParseForm(strings.TrimRight(string(body), "\r\n"))
+	if err != nil {
+		return nil, false, refuse(http.StatusBadRequest, "malformed form")
+	}
+	for k, v := range f {
+		if !printable(v) {
+			return nil, false, refuse(http.StatusBadRequest, "field %s has control characters or invalid UTF-8", k)
+		}
+	}
+	for _, k := range []string{"MerchantId", "TransactionId", "RecvNum", "NyukinDate", "MerchantFree1"} {
+		if f[k] == "" {
+			return nil, false, refuse(http.StatusBadRequest, "required field %s missing", k)
+		}
+	}
+	if subtle.ConstantTimeCompare([]byte(f["MerchantId"]), []byte(ck.cfg.MerchantID)) != 1 {
+		return nil, false, refuse(http.StatusForbidden, "MerchantId does not match")
+	}
+	hash, hasHash := f["HashCd"]
+	if hasHash || ck.cfg.RequireHash {
+		if !hasHash {
+			return nil, false, refuse(http.StatusForbidden, "HashCd missing")
+		}
+		sum := md5.Sum([]byte(f["ProcessPass"] + f["RecvNum"] + ck.cfg.MerchantPass))
+		want := hex.EncodeToString(sum[:])
+		if subtle.ConstantTimeCompare([]byte(strings.ToLower(hash)), []byte(want)) != 1 {
+			return nil, false, refuse(http.StatusForbidden, "HashCd does not match")
+		}
+	}
+	paid, err := jst.ParseTime(f["NyukinDate"])
+	if err != nil || !isDigits(f["NyukinDate"]) {
+		return nil, false, refuse(http.StatusBadRequest, "NyukinDate is not 14, 12 or 8 digits")
+	}
+	var amount decimal.Decimal
+	if a := f["Amount"]; a != "" {
+		if !isDigits(a) || len(a) > 9 {
+			return nil, false, refuse(http.StatusBadRequest, "Amount is not whole yen")
+		}
+		amount, _ = decimal.NewFromString(a)
+	}
+	for _, k := range []string{"TransactionId", "RecvNum", "MerchantFree1", "ProcessId"} {
+		if v := f[k]; len(v) > 64 || !printableASCII(v) {
+			return nil, false, refuse(http.StatusBadRequest, "field %s is not short ASCII", k)
+		}
+	}
+	proc := Process{ID: f["ProcessId"], Pass: Secret(f["ProcessPass"]), LinkKey: f["MerchantFree1"]}
+	raw := make(Fields, len(f))
+	for k, v := range f {
+		if k != "ProcessPass" {
+			raw[k] = v
+		}
+	}
+	cond, rc := f["Condition"], f["ResponseCd"]
+	// A notification without Condition and ResponseCd carries only the payment
+	// fields; the payment is the only documented event, so it is one.
+	if (cond == "000" || cond == "") && (rc == "OK" || rc == "") {
+		return &Notification{Payment: &PaymentReceived{
+			LinkKey:       f["MerchantFree1"],
+			MerchantFree2: f["MerchantFree2"],
+			MerchantFree3: f["MerchantFree3"],
+			TransactionID: f["TransactionId"],
+			Process:       proc,
+			Amount:        amount,
+			RecvNum:       f["RecvNum"],
+			Agency:        CollectingAgency(f["CvsCd"]),
+			TenantCd:      f["TenantCd"],
+			PaymentNumber: f["KessaiNumber"],
+			PaidAt:        paid,
+			PaidAtRaw:     f["NyukinDate"],
+			StampFlag:     f["StampFlag"] == "1",
+			HashVerified:  hasHash,
+			Raw:           raw,
+		}}, !hasHash, nil
+	}
+	return &Notification{Other: &OtherEvent{
+		Condition: cond, ResponseCd: rc, LinkKey: f["MerchantFree1"], TransactionID: f["TransactionId"],
+		Process: proc, RecvNum: f["RecvNum"], Raw: raw,
+	}}, !hasHash, nil
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			return false
+		}
+	}
+	return true
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// NotificationHandler receives payment-received notifications: an
+// http.Handler to mount at the URL registered with SPS. It verifies each
+// notification (see ParseNotification), dedupes it, calls the subscribers
+// synchronously with the request's context, and answers as PROTOCOL.md §8.1
+// decides:
+//
+//   - accepted, or already processed (a redelivery): 200, body "0";
+//   - a subscriber failed (or none is registered for payments), the dedupe
+//     store failed, or confirmation could not be made: 500, body "1" — the
+//     gateway redelivers, and the notification is not marked seen;
+//   - the same notification is being processed by another request: 503,
+//     body "1" — a redelivery will find it done;
+//   - forged or malformed (GET 405, too large 413, wrong content type 415,
+//     source address, MerchantId or HashCd 403, bad fields 400, confirmation
+//     contradicts it 422): body "1" and no event.
+//
+// Register subscribers before serving.
+type NotificationHandler struct {
+	ck      *notifyChecker
+	store   DedupeStore
+	log     *slog.Logger
+	confirm *Client
+	now     func() time.Time
+
+	mu      sync.RWMutex
+	onPay   []func(context.Context, PaymentReceived) error
+	onOther []func(context.Context, OtherEvent) error
+}
+
+// NewNotificationHandler validates cfg (every problem at once, as a
+// *ConfigError) and returns a handler with an in-memory dedupe store
+// (DefaultDedupeTTL) unless WithDedupeStore is given.
+func NewNotificationHandler(cfg NotifyConfig, opts ...NotifyOption) (*NotificationHandler, error) {
+	ck, err := newNotifyChecker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	h := &NotificationHandler{ck: ck, log: slog.New(discardHandler{}), now: time.Now}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.store == nil {
+		h.store = NewMemoryDedupeStore(DefaultDedupeTTL, h.now)
+	}
+	return h, nil
+}
+
+// OnPaymentReceived adds a subscriber for payments. Subscribers run in the
+// order added; the first error stops the chain and answers 500 so that the
+// gateway redelivers, and then every subscriber runs again: make them
+// idempotent (e.g. "mark the order paid" is).
+func (h *NotificationHandler) OnPaymentReceived(fn func(context.Context, PaymentReceived) error) {
+	h.mu.Lock()
+	h.onPay = append(h.onPay, fn)
+	h.mu.Unlock()
+}
+
+// OnOtherEvent adds a subscriber for notifications that are not payments
+// (unknown Condition or ResponseCd). Without one they are logged and
+// acknowledged.
+func (h *NotificationHandler) OnOtherEvent(fn func(context.Context, OtherEvent) error) {
+	h.mu.Lock()
+	h.onOther = append(h.onOther, fn)
+	h.mu.Unlock()
+}
+
+// ServeHTTP implements http.Handler.
+func (h *NotificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	status := h.handle(r)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", http.MethodPost)
+	}
+	w.WriteHeader(status)
+	body := NotifyRejected
+	if status == http.StatusOK {
+		body = NotifyAccepted
+	}
+	_, _ = io.WriteString(w, body)
+}
+
+func (h *NotificationHandler) handle(r *http.Request) int {
+	ctx := r.Context()
+	n, hashMissing, err := h.ck.parse(r)
+	if err != nil {
+		var ne *NotificationError
+		if errors.As(err, &ne) {
+			h.log.WarnContext(ctx, "escott: notification refused", "status", ne.Status, "reason", ne.Reason,
+				"remote", r.RemoteAddr)
+			return ne.Status
+		}
+		return http.StatusBadRequest
+	}
+	linkKey, recv := "", ""
+	if n.Payment != nil {
+		linkKey, recv = n.Payment.LinkKey, n.Payment.RecvNum
+	} else {
+		linkKey, recv = n.Other.LinkKey, n.Other.RecvNum
+	}
+	if hashMissing {
+		h.log.WarnContext(ctx, "escott: notification without HashCd accepted (set RequireHash to refuse)",
+			"link_key", linkKey)
+	}
+	return h.dispatch(ctx, n, linkKey, recv)
+}
+
+// dispatch dedupes and runs the subscribers.
+func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, linkKey, recv string) (status int) {
+	key := n.key()
+	claim, err := h.store.Claim(ctx, key)
+	if err != nil {
+		h.log.ErrorContext(ctx, "escott: dedupe store failed", "link_key", linkKey, "err", err)
+		return http.StatusInternalServerError
+	}
+	switch claim {
+	case ClaimSeen:
+		h.log.InfoContext(ctx, "escott: duplicate notification acknowledged", "link_key", linkKey, "recv_num", recv)
+		return http.StatusOK
+	case ClaimBusy:
+		h.log.InfoContext(ctx, "escott: notification already being processed", "link_key", linkKey, "recv_num", recv)
+		return http.StatusServiceUnavailable
+	}
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		// Release on failure and on panic, so that a redelivery can succeed.
+		if rerr := h.store.Release(context.WithoutCancel(ctx), key); rerr != nil {
+			h.log.ErrorContext(ctx, "escott: dedupe release failed", "link_key", linkKey, "err", rerr)
+		}
+	}()
+
+	h.mu.RLock()
+	onPay, onOther := h.onPay, h.onOther
+	h.mu.RUnlock()
+
+	if p := n.Payment; p != nil {
+		if h.confirm != nil {
+			if st := h.confirmPayment(ctx, p); st != http.StatusOK {
+				return st
+			}
+		}
+		if len(onPay) == 0 {
+			h.log.ErrorContext(ctx, "escott: no OnPaymentReceived subscriber: payment not processed", "link_key", linkKey)
+			return http.StatusInternalServerError
+		}
+		for _, fn := range onPay {
+			if err := fn(ctx, *p); err != nil {
+				h.log.ErrorContext(ctx, "escott: payment subscriber failed; the gateway will redeliver",
+					"link_key", linkKey, "recv_num", recv, "err", err)
+				return http.StatusInternalServerError
+			}
+		}
+	} else {
+		if len(onOther) == 0 {
+			h.log.WarnContext(ctx, "escott: notification that is not a payment, no subscriber",
+				"link_key", linkKey, "condition", n.Other.Condition, "response_cd", n.Other.ResponseCd)
+		}
+		for _, fn := range onOther {
+			if err := fn(ctx, *n.Other); err != nil {
+				h.log.ErrorContext(ctx, "escott: event subscriber failed", "link_key", linkKey, "err", err)
+				return http.StatusInternalServerError
+			}
+		}
+	}
+	done = true
+	if err := h.store.Done(context.WithoutCancel(ctx), key); err != nil {
+		// Processed: acknowledge anyway; a redelivery may run the subscriber again.
+		h.log.ErrorContext(ctx, "escott: dedupe store could not mark the notification seen", "link_key", linkKey, "err", err)
+	}
+	return http.StatusOK
+}
+
+// confirmPayment checks the payment with 2Ref.
+func (h *NotificationHandler) confirmPayment(ctx context.Context, p *PaymentReceived) int {
+	inq, err := h.confirm.CVS.Inquire(ctx, p.Process)
+	var gerr *Error
+	var verr *ValidationError
+	switch {
+	case errors.As(err, &verr), errors.As(err, &gerr) && gerr.Has("K12"):
+		h.log.WarnContext(ctx, "escott: notification for an unknown payment", "link_key", p.LinkKey, "err", err)
+		return http.StatusUnprocessableEntity
+	case err != nil:
+		h.log.ErrorContext(ctx, "escott: confirmation inquiry failed; the gateway will redeliver", "link_key", p.LinkKey, "err", err)
+		return http.StatusInternalServerError
+	case inq.Status != CVSPaid:
+		h.log.WarnContext(ctx, "escott: notification for a payment the gateway shows unpaid", "link_key", p.LinkKey)
+		return http.StatusUnprocessableEntity
+	case !p.Amount.IsZero() && !inq.Amount.IsZero() && !p.Amount.Equal(inq.Amount):
+		h.log.WarnContext(ctx, "escott: notification amount differs from the inquiry", "link_key", p.LinkKey)
+		return http.StatusUnprocessableEntity
+	}
+	p.Confirmed = inq
+	return http.StatusOK
+}
+
+// ClaimResult is the answer of DedupeStore.Claim.
+type ClaimResult int
+
+const (
+	// ClaimNew: the caller holds the claim and must call Done or Release.
+	ClaimNew ClaimResult = iota + 1
+	// ClaimSeen: the notification was processed before.
+	ClaimSeen
+	// ClaimBusy: another request holds the claim right now.
+	ClaimBusy
+)
+
+// DedupeStore remembers which notifications were processed, so that the
+// gateway's redeliveries reach the subscribers once. A store shared by
+// several instances of the host must make Claim atomic (e.g. an INSERT of the
+// key with state "processing", unique on the key).
+type DedupeStore interface {
+	// Claim reserves key for processing.
+	Claim(ctx context.Context, key string) (ClaimResult, error)
+	// Done marks a claimed key processed.
+	Done(ctx context.Context, key string) error
+	// Release gives up a claim without marking the key processed.
+	Release(ctx context.Context, key string) error
+}
+
+// MemoryDedupeStore is the in-memory DedupeStore: processed keys are
+// remembered for a TTL. It does not survive a restart and is not shared
+// between instances.
+type MemoryDedupeStore struct {
+	ttl   time.Duration
+	now   func() time.Time
+	mu    sync.Mutex
+	seen  map[string]time.Time // key → expiry
+	busy  map[string]bool
+	sweep time.Time
+}
+
+// NewMemoryDedupeStore returns a store remembering keys for ttl (0 means
+// DefaultDedupeTTL); now may be nil for time.Now.
+func NewMemoryDedupeStore(ttl time.Duration, now func() time.Time) *MemoryDedupeStore {
+	if ttl <= 0 {
+		ttl = DefaultDedupeTTL
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryDedupeStore{ttl: ttl, now: now, seen: make(map[string]time.Time), busy: make(map[string]bool)}
+}
+
+// Claim implements DedupeStore.
+func (m *MemoryDedupeStore) Claim(_ context.Context, key string) (ClaimResult, error) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if now.After(m.sweep) {
+		for k, exp := range m.seen {
+			if now.After(exp) {
+				delete(m.seen, k)
+			}
+		}
+		m.sweep = now.Add(time.Minute)
+	}
+	if exp, ok := m.seen[key]; ok && !now.After(exp) {
+		return ClaimSeen, nil
+	}
+	if m.busy[key] {
+		return ClaimBusy, nil
+	}
+	m.busy[key] = true
+	return ClaimNew, nil
+}
+
+// Done implements DedupeStore.
+func (m *MemoryDedupeStore) Done(_ context.Context, key string) error {
+	exp := m.now().Add(m.ttl)
+	m.mu.Lock()
+	delete(m.busy, key)
+	m.seen[key] = exp
+	m.mu.Unlock()
+	return nil
+}
+
+// Release implements DedupeStore.
+func (m *MemoryDedupeStore) Release(_ context.Context, key string) error {
+	m.mu.Lock()
+	delete(m.busy, key)
+	m.mu.Unlock()
+	return nil
+}
+
+// Len returns how many processed keys are remembered.
+func (m *MemoryDedupeStore) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.seen)
+}
