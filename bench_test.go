@@ -166,7 +166,7 @@ func BenchmarkFakeGateway(b *testing.B) {
 	common := "MerchantId=" + escotttest.DefaultMerchantID + "&MerchantPass=" + escotttest.DefaultMerchantPass +
 		"&TenantId=0001&MerchantFree1=123456789012&TransactionDate=" + time.Now().In(time.FixedZone("JST", 9*3600)).Format("20060102")
 	tok := gw.MustToken(escotttest.CardVisa)
-	answer := serve(gw, common+"&OperateId=1Gathering&Amount=100&PayType=01&Token="+string(tok))
+	answer := serveForm(gw, common+"&OperateId=1Gathering&Amount=100&PayType=01&Token="+string(tok))
 	vals, err := url.ParseQuery(answer)
 	if err != nil || vals.Get("ResponseCd") != "OK" {
 		b.Fatalf("setup: %s", answer)
@@ -176,14 +176,14 @@ func BenchmarkFakeGateway(b *testing.B) {
 	b.SetParallelism(32)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if a := serve(gw, search); !strings.HasPrefix(a, "ResponseCd=OK") {
+			if a := serveForm(gw, search); !strings.HasPrefix(a, "ResponseCd=OK") {
 				b.Fatal(a)
 			}
 		}
 	})
 }
 
-func serve(h http.Handler, form string) string {
+func serveForm(h http.Handler, form string) string {
 	req := httptest.NewRequest(http.MethodPost, "/online/aut/OAUT002.do", strings.NewReader(form))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()

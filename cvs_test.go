@@ -20,8 +20,6 @@ import (
 	"github.com/escott-go/escott/escotttest"
 )
 
-func yen(n int64) decimal.Decimal { return decimal.NewFromInt(n) }
-
 // cvsParams is a valid registration as a shop has the data.
 func cvsParams() *escott.CVSParams {
 	return &escott.CVSParams{

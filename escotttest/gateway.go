@@ -77,6 +77,7 @@ type Gateway struct {
 	members  memberState
 	cvs      cvsState
 	tds      tdsState
+	seq      int64 // sequence for gateway-issued numbers
 }
 
 // New returns a fake gateway handler.

@@ -1,6 +1,7 @@
 package escotttest
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"net/http"
@@ -114,7 +115,7 @@ func NewNotificationRequest(p NotificationParams) *http.Request {
 // NotificationRequest wraps notification fields in a POST request from the
 // first test-environment source address.
 func NotificationRequest(fields url.Values) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, "/escott/notify/", strings.NewReader(fields.Encode()))
+	r := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/escott/notify/", strings.NewReader(fields.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.RemoteAddr = escott.TestNotifySources[0] + ":40000"
 	return r

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/shopspring/decimal"
@@ -103,7 +104,12 @@ func run() error {
 	}
 	form := url.Values{"code": {pay.FreeArea}, "rkbn": {"2"}, "cvs": {"LSN"}}
 	page.RawQuery = ""
-	res, err := http.PostForm(page.String(), form)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, page.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
