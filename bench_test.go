@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ func benchPay(b *testing.B, srv *escotttest.Server, c *escott.Client, parallel b
 			b.Fatal(err)
 		}
 	}
+	defer func() { b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s") }()
 	if !parallel {
 		for range n {
 			pay()
@@ -189,4 +191,85 @@ func serveForm(h http.Handler, form string) string {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Body.String()
+}
+
+// notifications makes n distinct valid notifications, so that every one is
+// parsed, deduped, dispatched and recorded (none is a duplicate).
+func notifications(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = escotttest.NewNotification(escotttest.NotificationParams{RecvNum: strconv.Itoa(i),
+			ProcessPass: "PASS", ProcessID: "1", TransactionID: "2", LinkKey: "L"}).Encode()
+	}
+	return out
+}
+
+// BenchmarkNotification measures the notification handler: parse, checks
+// (merchant, HashCd, source), dedupe and dispatch to a subscriber, called
+// directly and over loopback HTTP with 64 concurrent senders.
+func BenchmarkNotification(b *testing.B) {
+	newHandler := func(b *testing.B, cfg escott.NotifyConfig) (*escott.NotificationHandler, *atomic.Int64) {
+		h, err := escott.NewNotificationHandler(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var n atomic.Int64
+		h.OnPaymentReceived(func(context.Context, escott.PaymentReceived) error { n.Add(1); return nil })
+		return h, &n
+	}
+	cfg := escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID, MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test}
+	b.Run("direct", func(b *testing.B) {
+		h, n := newHandler(b, cfg)
+		bodies := notifications(b.N)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(bodies[i]))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.RemoteAddr = escott.TestNotifySources[0] + ":443"
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Fatal(w.Code, w.Body.String())
+			}
+		}
+		if n.Load() != int64(b.N) {
+			b.Fatalf("dispatched %d of %d", n.Load(), b.N)
+		}
+	})
+	b.Run("loopback-http-64", func(b *testing.B) {
+		lcfg := cfg
+		lcfg.AllowedSources = []string{"127.0.0.1"}
+		h, n := newHandler(b, lcfg)
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+		defer hc.CloseIdleConnections()
+		bodies := notifications(b.N)
+		var next atomic.Int64
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.SetParallelism(32)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				body := bodies[next.Add(1)-1]
+				req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL+"/", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				res, err := hc.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					b.Fatal(res.StatusCode)
+				}
+			}
+		})
+		b.StopTimer()
+		if n.Load() != int64(b.N) {
+			b.Fatalf("dispatched %d of %d", n.Load(), b.N)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notifications/s")
+	})
 }

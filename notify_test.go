@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -657,30 +656,3 @@ func FuzzParseNotification(f *testing.F) {
 	})
 }
 
-// BenchmarkNotificationHandler measures parse + dedupe + dispatch of a new
-// notification, calling ServeHTTP directly.
-func BenchmarkNotificationHandler(b *testing.B) {
-	h, err := escott.NewNotificationHandler(notifyConfig())
-	require.NoError(b, err)
-	var n atomic.Int64
-	h.OnPaymentReceived(func(context.Context, escott.PaymentReceived) error { n.Add(1); return nil })
-	const distinct = 4096
-	bodies := make([]string, distinct)
-	for i := range bodies {
-		bodies[i] = escotttest.NewNotification(escotttest.NotificationParams{RecvNum: strconv.Itoa(i),
-			ProcessPass: "PASS", ProcessID: "1", TransactionID: "2", LinkKey: "L"}).Encode()
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(bodies[i%distinct]))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.RemoteAddr = escott.TestNotifySources[0] + ":1"
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code != 200 {
-			b.Fatal(w.Code)
-		}
-		i++
-	}
-}

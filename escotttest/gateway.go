@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -465,7 +466,10 @@ func NewServer(cfg Config) *Server {
 // NewTLSServer is NewServer over TLS; use Server.HTTPClient with it.
 func NewTLSServer(cfg Config) *Server {
 	g := New(cfg)
-	hs := httptest.NewTLSServer(g)
+	hs := httptest.NewUnstartedServer(g)
+	// Handshakes cut short when a test closes the server are not news.
+	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
+	hs.StartTLS()
 	return &Server{Gateway: g, URL: hs.URL, srv: hs}
 }
 
