@@ -655,4 +655,3 @@ func FuzzParseNotification(f *testing.F) {
 		}
 	})
 }
-
