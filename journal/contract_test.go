@@ -1,0 +1,137 @@
+package journal
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testJournal is the behaviour every Journal shares, as Memory documents it.
+// Each implementation's tests run it with a constructor for a fresh, empty
+// journal.
+func testJournal(t *testing.T, newJournal func(t *testing.T) Journal) {
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+
+	t.Run("Lifecycle", func(t *testing.T) {
+		j := newJournal(t)
+		p, err := j.Pending(ctx, t0.Add(time.Hour))
+		require.NoError(t, err)
+		assert.Empty(t, p, "a new journal has nothing pending")
+
+		a := Attempt{LinkKey: "order-1-a", Operation: "1Gathering", Amount: "1000", OrderRef: "order 1", Started: t0}
+		b := Attempt{LinkKey: "order-2-b", Operation: "1Auth", Amount: "2500", OrderRef: "order 2", Started: t0.Add(time.Second)}
+		c := Attempt{LinkKey: "order-3-c", Operation: "1Capture", ProcessID: "P300", Started: t0.Add(2 * time.Second)}
+		require.NoError(t, j.Begin(ctx, b)) // out of order, to see the sort
+		require.NoError(t, j.Begin(ctx, a))
+		require.NoError(t, j.Begin(ctx, c))
+		require.ErrorIs(t, j.Begin(ctx, Attempt{LinkKey: a.LinkKey, Operation: "1Gathering", Started: t0.Add(3 * time.Second)}), ErrInFlight)
+
+		p, err = j.Pending(ctx, t0.Add(time.Minute))
+		require.NoError(t, err)
+		assertAttempts(t, []Attempt{a, b, c}, p)
+
+		p, err = j.Pending(ctx, t0.Add(time.Second)) // strictly before: b is not older
+		require.NoError(t, err)
+		assertAttempts(t, []Attempt{a}, p)
+
+		require.NoError(t, j.Finish(ctx, a.LinkKey, Result{Outcome: Succeeded, ProcessID: "P100", At: t0.Add(time.Minute)}))
+		require.NoError(t, j.Finish(ctx, b.LinkKey, Result{Outcome: Unknown, At: t0.Add(2 * time.Minute)}))
+		require.NoError(t, j.Finish(ctx, c.LinkKey, Result{Outcome: Rejected, Codes: []string{"K12"}, At: t0.Add(time.Minute)}))
+		require.ErrorIs(t, j.Finish(ctx, a.LinkKey, Result{Outcome: Succeeded, At: t0}), ErrNotFound)
+		require.ErrorIs(t, j.Finish(ctx, "never-begun", Result{Outcome: Succeeded, At: t0}), ErrNotFound)
+
+		// Only the unknown one is left, however old the threshold.
+		p, err = j.Pending(ctx, t0.Add(-time.Hour))
+		require.NoError(t, err)
+		wantB := b
+		wantB.Outcome, wantB.Finished = Unknown, t0.Add(2*time.Minute)
+		assertAttempts(t, []Attempt{wantB}, p)
+
+		// Finished link keys are free again, the unknown one too.
+		require.NoError(t, j.Begin(ctx, Attempt{LinkKey: a.LinkKey, Operation: "1Gathering", Amount: "1000", Started: t0.Add(time.Hour)}))
+		require.NoError(t, j.Begin(ctx, Attempt{LinkKey: c.LinkKey, Operation: "1Capture", Started: t0.Add(time.Hour + time.Second)}))
+	})
+
+	t.Run("PendingOrderAndRepeatedUnknown", func(t *testing.T) {
+		j := newJournal(t)
+		// An unknown outcome whose link key was tried again and ended unknown
+		// again: both attempts must be listed.
+		first := Attempt{LinkKey: "k", Operation: "1Gathering", Amount: "500", Started: t0.Add(10 * time.Second)}
+		require.NoError(t, j.Begin(ctx, first))
+		require.NoError(t, j.Finish(ctx, "k", Result{Outcome: Unknown, ProcessID: "P1", At: t0.Add(11 * time.Second)}))
+		second := Attempt{LinkKey: "k", Operation: "1Gathering", Amount: "500", Started: t0.Add(20 * time.Second)}
+		require.NoError(t, j.Begin(ctx, second))
+		require.ErrorIs(t, j.Begin(ctx, second), ErrInFlight)
+		require.NoError(t, j.Finish(ctx, "k", Result{Outcome: Unknown, At: t0.Add(21 * time.Second)}))
+
+		old := Attempt{LinkKey: "old", Operation: "1Auth", Amount: "1", Started: t0}
+		recent := Attempt{LinkKey: "recent", Operation: "1Auth", Amount: "2", Started: t0.Add(time.Hour)}
+		middle := Attempt{LinkKey: "middle", Operation: "1Change", Amount: "3", ProcessID: "P9", Started: t0.Add(15 * time.Second)}
+		for _, a := range []Attempt{recent, middle, old} {
+			require.NoError(t, j.Begin(ctx, a))
+		}
+
+		p, err := j.Pending(ctx, t0.Add(30*time.Minute))
+		require.NoError(t, err)
+		first.Outcome, first.Finished, first.ProcessID = Unknown, t0.Add(11*time.Second), "P1"
+		second.Outcome, second.Finished = Unknown, t0.Add(21*time.Second)
+		assertAttempts(t, []Attempt{old, first, middle, second}, p)
+	})
+
+	t.Run("GuardUnderConcurrency", func(t *testing.T) {
+		j := newJournal(t)
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			won    int
+			others []error
+		)
+		for i := range 64 {
+			wg.Go(func() {
+				err := j.Begin(ctx, Attempt{LinkKey: "same", Operation: "1Gathering", Started: t0.Add(time.Duration(i) * time.Millisecond)})
+				mu.Lock()
+				defer mu.Unlock()
+				if err == nil {
+					won++
+				} else {
+					others = append(others, err)
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, 1, won)
+		for _, err := range others {
+			assert.ErrorIs(t, err, ErrInFlight)
+		}
+		p, err := j.Pending(ctx, t0.Add(time.Hour))
+		require.NoError(t, err)
+		assert.Len(t, p, 1)
+	})
+}
+
+// assertAttempts compares attempts field by field, times by instant, since
+// stores hand times back in their own location.
+func assertAttempts(t *testing.T, want, got []Attempt) {
+	t.Helper()
+	norm := func(as []Attempt) []Attempt {
+		out := make([]Attempt, len(as))
+		for i, a := range as {
+			a.Started, a.Finished = a.Started.UTC(), a.Finished.UTC()
+			if len(a.Codes) == 0 {
+				a.Codes = nil
+			}
+			out[i] = a
+		}
+		return out
+	}
+	assert.Equal(t, norm(want), norm(got))
+}
+
+func TestMemoryContract(t *testing.T) {
+	testJournal(t, func(*testing.T) Journal { return NewMemory() })
+}

@@ -1,0 +1,378 @@
+//go:build unix
+
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ErrLocked is returned by OpenFile when another process (or another File in
+// this process) holds the journal file open. A file journal serves exactly
+// one process; several shop instances share the SQL journal instead.
+var ErrLocked = errors.New("journal: file is in use by another process")
+
+// File is an append-only file Journal that survives a crash: every Begin and
+// Finish appends one JSON line and fsyncs it before returning, so an attempt
+// whose Begin returned is on disk before its request is sent. OpenFile replays
+// the file to rebuild the open attempts.
+//
+// Like Memory, it answers Pending from memory and forgets attempts that ended
+// with a definite answer (their lines stay in the file until Compact). It is
+// safe for concurrent use within one process; an advisory lock keeps a second
+// process out. Unix only (it relies on flock).
+type File struct {
+	mu       sync.Mutex
+	path     string
+	f        *os.File // nil once closed
+	size     int64    // bytes of whole records; a failed append is cut back to it
+	inFlight map[string]Attempt
+	unknown  []Attempt
+}
+
+// fileRecord is one line of the file. It mirrors Attempt and Result and, like
+// them, holds no secrets.
+type fileRecord struct {
+	Kind      string    `json:"k"` // "begin" or "finish"
+	LinkKey   string    `json:"link_key"`
+	Operation string    `json:"op,omitempty"`
+	Amount    string    `json:"amount,omitempty"`
+	ProcessID string    `json:"process_id,omitempty"`
+	OrderRef  string    `json:"order_ref,omitempty"`
+	Started   time.Time `json:"started,omitzero"`
+	Outcome   Outcome   `json:"outcome,omitempty"`
+	Codes     []string  `json:"codes,omitempty"`
+	At        time.Time `json:"at,omitzero"`
+}
+
+const (
+	kindBegin  = "begin"
+	kindFinish = "finish"
+)
+
+// OpenFile opens or creates the journal at path (mode 0600), takes its lock
+// and replays it. A last line cut short by a crash mid-write is dropped; any
+// other damage is an error, because silently skipping a record could hide an
+// attempt that moved money.
+func OpenFile(path string) (*File, error) {
+	f, err := openLocked(path)
+	if err != nil {
+		return nil, err
+	}
+	j := &File{path: path, f: f, inFlight: make(map[string]Attempt)}
+	if err := j.replay(); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("journal: replay %s: %w", path, err)
+	}
+	return j, nil
+}
+
+// openLocked opens path and takes an exclusive, non-blocking flock on it. It
+// checks that the locked file is still the one at path: Compact replaces the
+// file by rename, and a lock on the replaced file would guard nothing.
+func openLocked(path string) (*os.File, error) {
+	for range 5 {
+		_, statErr := os.Stat(path) //nolint:gosec // the path is the operator's configuration, not outside input
+		created := errors.Is(statErr, os.ErrNotExist)
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600) //nolint:gosec // the path is the operator's configuration, not outside input
+		if err != nil {
+			return nil, fmt.Errorf("journal: open: %w", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			_ = f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+			}
+			return nil, fmt.Errorf("journal: lock %s: %w", path, err)
+		}
+		fi, err1 := f.Stat()
+		pi, err2 := os.Stat(path) //nolint:gosec // the path is the operator's configuration, not outside input
+		if err1 == nil && err2 == nil && os.SameFile(fi, pi) {
+			if created {
+				// Make the new directory entry durable too.
+				if err := syncDir(path); err != nil {
+					_ = f.Close()
+					return nil, err
+				}
+			}
+			return f, nil
+		}
+		_ = f.Close() // replaced under us; try the new file
+	}
+	return nil, fmt.Errorf("journal: open %s: file keeps being replaced", path)
+}
+
+func syncDir(path string) error {
+	d, err := os.Open(filepath.Dir(path)) //nolint:gosec // the path is the operator's configuration, not outside input
+	if err != nil {
+		return fmt.Errorf("journal: sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("journal: sync directory: %w", err)
+	}
+	return nil
+}
+
+// replay reads every record and truncates a torn tail so that the next
+// append starts on a fresh line.
+func (j *File) replay() error {
+	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	r := bufio.NewReader(j.f)
+	var off int64
+	for n := 1; ; n++ {
+		line, err := r.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			if len(line) > 0 {
+				// A record is only complete with its newline: this is a
+				// write cut short by a crash, so its Begin or Finish never
+				// returned. Drop it.
+				if err := j.f.Truncate(off); err != nil {
+					return fmt.Errorf("drop torn last line: %w", err)
+				}
+				if err := j.f.Sync(); err != nil {
+					return err
+				}
+			}
+			break
+		}
+		if err != nil {
+			return err
+		}
+		var rec fileRecord
+		if err := json.Unmarshal(bytes.TrimSuffix(line, []byte("\n")), &rec); err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		if err := j.apply(rec); err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		off += int64(len(line))
+	}
+	j.size = off
+	return nil
+}
+
+// apply updates the in-memory state with one record, as Begin and Finish do.
+func (j *File) apply(rec fileRecord) error {
+	switch rec.Kind {
+	case kindBegin:
+		if _, ok := j.inFlight[rec.LinkKey]; ok {
+			return fmt.Errorf("link key %q begun twice", rec.LinkKey)
+		}
+		j.inFlight[rec.LinkKey] = Attempt{
+			LinkKey: rec.LinkKey, Operation: rec.Operation, Amount: rec.Amount,
+			ProcessID: rec.ProcessID, OrderRef: rec.OrderRef, Started: rec.Started,
+			Outcome: InFlight, Codes: rec.Codes,
+		}
+	case kindFinish:
+		a, ok := j.inFlight[rec.LinkKey]
+		if !ok {
+			return fmt.Errorf("link key %q finished without a begin", rec.LinkKey)
+		}
+		delete(j.inFlight, rec.LinkKey)
+		if rec.Outcome == Unknown {
+			a.Outcome, a.Finished = Unknown, rec.At
+			if rec.ProcessID != "" {
+				a.ProcessID = rec.ProcessID
+			}
+			j.unknown = append(j.unknown, a)
+		}
+	default:
+		return fmt.Errorf("unknown record kind %q", rec.Kind)
+	}
+	return nil
+}
+
+// write appends one record and fsyncs. Called with j.mu held.
+func (j *File) write(rec fileRecord) error {
+	if j.f == nil {
+		return fmt.Errorf("journal: %w", os.ErrClosed)
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("journal: encode: %w", err)
+	}
+	b = append(b, '\n')
+	if _, err := j.f.Write(b); err != nil {
+		// Cut a partial line off so the next record is not glued to it.
+		_ = j.f.Truncate(j.size)
+		return fmt.Errorf("journal: write: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		_ = j.f.Truncate(j.size)
+		return fmt.Errorf("journal: sync: %w", err)
+	}
+	j.size += int64(len(b))
+	return nil
+}
+
+// Begin implements Journal. The record is on disk when it returns nil.
+func (j *File) Begin(_ context.Context, a Attempt) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.inFlight[a.LinkKey]; ok {
+		return ErrInFlight
+	}
+	rec := beginRecord(a)
+	if err := j.write(rec); err != nil {
+		return err
+	}
+	return j.apply(rec)
+}
+
+// Finish implements Journal. The outcome must be Succeeded, Rejected or
+// Unknown.
+func (j *File) Finish(_ context.Context, linkKey string, r Result) error {
+	if err := checkOutcome(r.Outcome); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.inFlight[linkKey]; !ok {
+		return ErrNotFound
+	}
+	rec := fileRecord{
+		Kind: kindFinish, LinkKey: linkKey, Outcome: r.Outcome,
+		ProcessID: r.ProcessID, Codes: r.Codes, At: r.At,
+	}
+	if err := j.write(rec); err != nil {
+		return err
+	}
+	return j.apply(rec)
+}
+
+// Pending implements Journal.
+func (j *File) Pending(_ context.Context, olderThan time.Time) ([]Attempt, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]Attempt, 0, len(j.unknown))
+	for _, a := range j.unknown {
+		a.Codes = slices.Clone(a.Codes)
+		out = append(out, a)
+	}
+	for _, a := range j.inFlight {
+		if a.Started.Before(olderThan) {
+			a.Codes = slices.Clone(a.Codes)
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y Attempt) int { return x.Started.Compare(y.Started) })
+	return out, nil
+}
+
+// Compact rewrites the file with only the attempts that still need
+// attention (in flight or unknown), dropping the records of finished ones.
+// It writes a new file, fsyncs it and renames it over the old one, so a crash
+// during Compact leaves either the old file or the new one, never a mix.
+func (j *File) Compact() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return fmt.Errorf("journal: %w", os.ErrClosed)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // Encode adds the newline
+	add := func(rec fileRecord) error { return enc.Encode(rec) }
+	// Unknown attempts first, in the order they ended, then the open ones: a
+	// link key whose attempt ended unknown may have been begun again since.
+	for _, a := range j.unknown {
+		if err := add(beginRecord(a)); err != nil {
+			return fmt.Errorf("journal: compact: %w", err)
+		}
+		end := fileRecord{Kind: kindFinish, LinkKey: a.LinkKey, Outcome: Unknown, At: a.Finished}
+		if err := add(end); err != nil {
+			return fmt.Errorf("journal: compact: %w", err)
+		}
+	}
+	open := make([]Attempt, 0, len(j.inFlight))
+	for _, a := range j.inFlight {
+		open = append(open, a)
+	}
+	slices.SortFunc(open, func(x, y Attempt) int { return x.Started.Compare(y.Started) })
+	for _, a := range open {
+		if err := add(beginRecord(a)); err != nil {
+			return fmt.Errorf("journal: compact: %w", err)
+		}
+	}
+
+	tmp := j.path + ".compact"
+	nf, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600) //nolint:gosec // the path is the operator's configuration, not outside input
+	if err != nil {
+		return fmt.Errorf("journal: compact: %w", err)
+	}
+	fail := func(err error) error {
+		_ = nf.Close()
+		_ = os.Remove(tmp)
+		return fmt.Errorf("journal: compact: %w", err)
+	}
+	// Lock the new file before it appears at path, so no other process can
+	// take it in between.
+	if err := syscall.Flock(int(nf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fail(err)
+	}
+	if _, err := nf.Write(buf.Bytes()); err != nil {
+		return fail(err)
+	}
+	if err := nf.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, j.path); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(j.path); err != nil {
+		// The rename happened; keep going with the new file.
+		_ = j.f.Close()
+		j.f, j.size = nf, int64(buf.Len())
+		return err
+	}
+	_ = j.f.Close()
+	j.f, j.size = nf, int64(buf.Len())
+	return nil
+}
+
+// Close closes the file and releases its lock. Later calls return an error
+// wrapping os.ErrClosed.
+func (j *File) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	if err != nil {
+		return fmt.Errorf("journal: close: %w", err)
+	}
+	return nil
+}
+
+// beginRecord is the record Begin writes for a. An unknown attempt's
+// ProcessID learnt at Finish is kept too, which replays to the same attempt.
+func beginRecord(a Attempt) fileRecord {
+	return fileRecord{
+		Kind: kindBegin, LinkKey: a.LinkKey, Operation: a.Operation, Amount: a.Amount,
+		ProcessID: a.ProcessID, OrderRef: a.OrderRef, Started: a.Started, Codes: slices.Clone(a.Codes),
+	}
+}
+
+// checkOutcome refuses a Finish that does not end the attempt.
+func checkOutcome(o Outcome) error {
+	switch o {
+	case Succeeded, Rejected, Unknown:
+		return nil
+	}
+	return fmt.Errorf("journal: Finish with outcome %q: want succeeded, rejected or unknown", o)
+}

@@ -1,0 +1,199 @@
+//go:build unix
+
+package journal
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func openTestFile(t *testing.T, path string) *File {
+	t.Helper()
+	j, err := OpenFile(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = j.Close() })
+	return j
+}
+
+func TestFileContract(t *testing.T) {
+	testJournal(t, func(t *testing.T) Journal {
+		return openTestFile(t, filepath.Join(t.TempDir(), "journal.log"))
+	})
+}
+
+// The contract again, but every answer comes from a freshly replayed file.
+func TestFileContractAfterReopen(t *testing.T) {
+	testJournal(t, func(t *testing.T) Journal {
+		return &reopening{t: t, path: filepath.Join(t.TempDir(), "journal.log")}
+	})
+}
+
+// reopening opens the file for each call and closes it after, so that all
+// state must survive a replay. Calls are serialised, as one process at a time
+// can hold the file.
+type reopening struct {
+	t    *testing.T
+	path string
+	mu   sync.Mutex
+}
+
+func (r *reopening) with(fn func(j *File) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j, err := OpenFile(r.path)
+	require.NoError(r.t, err)
+	defer func() { require.NoError(r.t, j.Close()) }()
+	return fn(j)
+}
+
+func (r *reopening) Begin(ctx context.Context, a Attempt) error {
+	return r.with(func(j *File) error { return j.Begin(ctx, a) })
+}
+
+func (r *reopening) Finish(ctx context.Context, k string, res Result) error {
+	return r.with(func(j *File) error { return j.Finish(ctx, k, res) })
+}
+
+func (r *reopening) Pending(ctx context.Context, olderThan time.Time) (p []Attempt, err error) {
+	err = r.with(func(j *File) error { p, err = j.Pending(ctx, olderThan); return err })
+	return p, err
+}
+
+func TestFileModeAndLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.log")
+	j := openTestFile(t, path)
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	// flock is per open file, so a second open in this process is refused
+	// just like one from another process.
+	_, err = OpenFile(path)
+	require.ErrorIs(t, err, ErrLocked)
+
+	require.NoError(t, j.Close())
+	require.NoError(t, j.Close(), "Close twice is harmless")
+	require.ErrorIs(t, j.Begin(context.Background(), Attempt{LinkKey: "x"}), os.ErrClosed)
+
+	j2, err := OpenFile(path) // the lock went with Close
+	require.NoError(t, err)
+	require.NoError(t, j2.Close())
+}
+
+func TestFileTornLastLine(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "journal.log")
+	j := openTestFile(t, path)
+	a := Attempt{LinkKey: "torn-a", Operation: "1Gathering", Amount: "1200", OrderRef: "A-1", Started: t0}
+	require.NoError(t, j.Begin(ctx, a))
+	require.NoError(t, j.Close())
+
+	// A crash in the middle of the next append leaves half a line.
+	whole, err := os.ReadFile(path)
+	require.NoError(t, err)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"k":"begin","link_key":"torn-b","op":"1Au`)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	j = openTestFile(t, path)
+	p, err := j.Pending(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	assertAttempts(t, []Attempt{a}, p)
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, whole, after, "the torn tail is cut off")
+
+	// And the journal goes on working: new records replay cleanly.
+	require.NoError(t, j.Begin(ctx, Attempt{LinkKey: "torn-b", Operation: "1Auth", Started: t0.Add(time.Second)}))
+	require.NoError(t, j.Finish(ctx, "torn-a", Result{Outcome: Succeeded, At: t0.Add(time.Minute)}))
+	require.NoError(t, j.Close())
+	j = openTestFile(t, path)
+	p, err = j.Pending(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, p, 1)
+	assert.Equal(t, "torn-b", p[0].LinkKey)
+}
+
+func TestFileDamageInTheMiddleIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.log")
+	j := openTestFile(t, path)
+	require.NoError(t, j.Begin(context.Background(), Attempt{LinkKey: "a"}))
+	require.NoError(t, j.Close())
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, append([]byte("not json\n"), b...), 0o600))
+	_, err = OpenFile(path)
+	require.ErrorContains(t, err, "line 1")
+
+	// A finish for an attempt never begun means records went missing.
+	require.NoError(t, os.WriteFile(path, []byte(`{"k":"finish","link_key":"zz","outcome":1}`+"\n"), 0o600))
+	_, err = OpenFile(path)
+	require.ErrorContains(t, err, "without a begin")
+}
+
+func TestFileCompact(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "journal.log")
+	j := openTestFile(t, path)
+	for i := range 50 {
+		k := "done-" + string(rune('A'+i%26)) + string(rune('a'+i/26))
+		require.NoError(t, j.Begin(ctx, Attempt{LinkKey: k, Operation: "1Gathering", Started: t0}))
+		require.NoError(t, j.Finish(ctx, k, Result{Outcome: Succeeded, At: t0}))
+	}
+	u := Attempt{LinkKey: "unknown", Operation: "1Auth", Amount: "700", OrderRef: "U", Started: t0.Add(time.Second)}
+	require.NoError(t, j.Begin(ctx, u))
+	require.NoError(t, j.Finish(ctx, "unknown", Result{Outcome: Unknown, ProcessID: "PU", At: t0.Add(2 * time.Second)}))
+	again := Attempt{LinkKey: "unknown", Operation: "1Auth", Amount: "700", OrderRef: "U", Started: t0.Add(3 * time.Second)}
+	require.NoError(t, j.Begin(ctx, again))
+	open := Attempt{LinkKey: "open", Operation: "1Capture", ProcessID: "P2", Started: t0}
+	require.NoError(t, j.Begin(ctx, open))
+
+	before, err := os.Stat(path)
+	require.NoError(t, err)
+	want, err := j.Pending(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, want, 3)
+
+	require.NoError(t, j.Compact())
+	after, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Less(t, after.Size(), before.Size()/10)
+	assert.Equal(t, os.FileMode(0o600), after.Mode().Perm())
+	got, err := j.Pending(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	assertAttempts(t, want, got)
+
+	// Still locked, still appending to the new file.
+	_, err = OpenFile(path)
+	require.ErrorIs(t, err, ErrLocked)
+	require.NoError(t, j.Finish(ctx, "open", Result{Outcome: Succeeded, At: t0}))
+	require.NoError(t, j.Close())
+
+	j = openTestFile(t, path)
+	got, err = j.Pending(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	assertAttempts(t, want[1:], got) // "open" (oldest) has finished
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.False(t, bytes.Contains(raw, []byte("done-")), "finished attempts are gone from the file")
+}
+
+func TestFileRefusesFinishInFlight(t *testing.T) {
+	j := openTestFile(t, filepath.Join(t.TempDir(), "journal.log"))
+	require.NoError(t, j.Begin(context.Background(), Attempt{LinkKey: "a"}))
+	require.Error(t, j.Finish(context.Background(), "a", Result{Outcome: InFlight}))
+	require.ErrorIs(t, j.Begin(context.Background(), Attempt{LinkKey: "a"}), ErrInFlight, "still open")
+}

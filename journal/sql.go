@@ -1,0 +1,229 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SQL is a database/sql Journal shared by several processes or shop
+// instances. Each attempt is one row; the double-submit guard is a partial
+// unique index on the link key of rows still in flight, so it holds across
+// every instance using the same table. It was written for and tested against
+// PostgreSQL; any database with partial unique indexes (SQLite too) can work
+// with the matching placeholder option.
+//
+// Unlike Memory and File it keeps the rows of finished attempts as a history
+// of what was sent; Pending still lists only in-flight and unknown ones.
+// Times are stored to the microsecond.
+type SQL struct {
+	db *sql.DB
+	q  sqlQueries
+}
+
+type sqlQueries struct {
+	begin, finish, finishPID, pending string
+}
+
+// SQLOption configures NewSQL.
+type SQLOption func(*sqlConfig)
+
+type sqlConfig struct {
+	table        string
+	questionMark bool
+}
+
+// WithTable sets the table name, "escott_journal" by default. It may be
+// qualified by a schema ("shop.escott_journal"); each part must be a plain
+// identifier (letters, digits, underscores, not starting with a digit).
+func WithTable(name string) SQLOption { return func(c *sqlConfig) { c.table = name } }
+
+// WithQuestionMarks makes the queries use "?" placeholders (SQLite and
+// others) instead of PostgreSQL's "$1".
+func WithQuestionMarks() SQLOption { return func(c *sqlConfig) { c.questionMark = true } }
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// NewSQL returns a journal stored in db, creating its table and indexes if
+// they are missing. The caller keeps ownership of db.
+func NewSQL(ctx context.Context, db *sql.DB, opts ...SQLOption) (*SQL, error) {
+	cfg := sqlConfig{table: "escott_journal"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	parts := strings.Split(cfg.table, ".")
+	if len(parts) > 2 {
+		return nil, fmt.Errorf("journal: table name %q: at most one schema qualifier", cfg.table)
+	}
+	for _, p := range parts {
+		if !identRE.MatchString(p) {
+			return nil, fmt.Errorf("journal: table name %q: %q is not a plain identifier", cfg.table, p)
+		}
+	}
+	t := cfg.table
+	base := parts[len(parts)-1] // index names take no schema; they live with the table
+
+	ph := func(n int) string {
+		if cfg.questionMark {
+			return "?"
+		}
+		return "$" + strconv.Itoa(n)
+	}
+	// Outcome values are the Outcome constants: 0 in flight, 3 unknown.
+	ddl := []string{
+		`CREATE TABLE IF NOT EXISTS ` + t + ` (
+	link_key   TEXT NOT NULL,
+	operation  TEXT NOT NULL,
+	amount     TEXT NOT NULL,
+	process_id TEXT NOT NULL,
+	order_ref  TEXT NOT NULL,
+	started    TIMESTAMP WITH TIME ZONE NOT NULL,
+	finished   TIMESTAMP WITH TIME ZONE,
+	outcome    SMALLINT NOT NULL,
+	codes      TEXT NOT NULL
+)`,
+		`CREATE UNIQUE INDEX IF NOT EXISTS ` + base + `_in_flight ON ` + t + ` (link_key) WHERE outcome = 0`,
+		`CREATE INDEX IF NOT EXISTS ` + base + `_pending ON ` + t + ` (started) WHERE outcome IN (0, 3)`,
+	}
+	for _, stmt := range ddl {
+		if err := execDDL(ctx, db, stmt); err != nil {
+			return nil, fmt.Errorf("journal: create %s: %w", t, err)
+		}
+	}
+
+	cols := `link_key, operation, amount, process_id, order_ref, started, finished, outcome, codes`
+	return &SQL{db: db, q: sqlQueries{
+		begin: `INSERT INTO ` + t + ` (` + cols + `) VALUES (` +
+			strings.Join([]string{ph(1), ph(2), ph(3), ph(4), ph(5), ph(6)}, ", ") + `, NULL, 0, ` + ph(7) + `)`,
+		finish: `UPDATE ` + t + ` SET outcome = ` + ph(1) + `, finished = ` + ph(2) + `, codes = ` + ph(3) +
+			` WHERE link_key = ` + ph(4) + ` AND outcome = 0`,
+		finishPID: `UPDATE ` + t + ` SET outcome = ` + ph(1) + `, finished = ` + ph(2) + `, codes = ` + ph(3) +
+			`, process_id = ` + ph(4) + ` WHERE link_key = ` + ph(5) + ` AND outcome = 0`,
+		pending: `SELECT ` + cols + ` FROM ` + t + ` WHERE (outcome = 0 AND started < ` + ph(1) +
+			`) OR outcome = 3 ORDER BY started, link_key`,
+	}}, nil
+}
+
+// execDDL runs one CREATE ... IF NOT EXISTS. Two instances starting at once
+// can both pass PostgreSQL's existence check and one then fails with a
+// unique violation in the catalog; the object exists by then, so retry.
+func execDDL(ctx context.Context, db *sql.DB, stmt string) error {
+	var err error
+	for range 3 {
+		_, err = db.ExecContext(ctx, stmt)
+		if err == nil || !(isUniqueViolation(err) || sqlState(err) == "42P07") { // 42P07: duplicate table
+			return err
+		}
+	}
+	return err
+}
+
+// Begin implements Journal. Of several instances beginning the same link key
+// at once, exactly one succeeds; the others get ErrInFlight.
+func (s *SQL) Begin(ctx context.Context, a Attempt) error {
+	_, err := s.db.ExecContext(ctx, s.q.begin,
+		a.LinkKey, a.Operation, a.Amount, a.ProcessID, a.OrderRef, dbTime(a.Started), joinCodes(a.Codes))
+	if err != nil {
+		if isUniqueViolation(err) {
+			return ErrInFlight
+		}
+		return fmt.Errorf("journal: begin %s: %w", a.LinkKey, err)
+	}
+	return nil
+}
+
+// Finish implements Journal. The outcome must be Succeeded, Rejected or
+// Unknown.
+func (s *SQL) Finish(ctx context.Context, linkKey string, r Result) error {
+	if err := checkOutcome(r.Outcome); err != nil {
+		return err
+	}
+	var (
+		res sql.Result
+		err error
+	)
+	if r.ProcessID != "" {
+		res, err = s.db.ExecContext(ctx, s.q.finishPID, int(r.Outcome), dbTime(r.At), joinCodes(r.Codes), r.ProcessID, linkKey)
+	} else {
+		res, err = s.db.ExecContext(ctx, s.q.finish, int(r.Outcome), dbTime(r.At), joinCodes(r.Codes), linkKey)
+	}
+	if err != nil {
+		return fmt.Errorf("journal: finish %s: %w", linkKey, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("journal: finish %s: %w", linkKey, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Pending implements Journal.
+func (s *SQL) Pending(ctx context.Context, olderThan time.Time) ([]Attempt, error) {
+	rows, err := s.db.QueryContext(ctx, s.q.pending, dbTime(olderThan))
+	if err != nil {
+		return nil, fmt.Errorf("journal: pending: %w", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		var (
+			a        Attempt
+			finished sql.NullTime
+			outcome  int
+			codes    string
+		)
+		if err := rows.Scan(&a.LinkKey, &a.Operation, &a.Amount, &a.ProcessID, &a.OrderRef,
+			&a.Started, &finished, &outcome, &codes); err != nil {
+			return nil, fmt.Errorf("journal: pending: %w", err)
+		}
+		a.Finished, a.Outcome, a.Codes = finished.Time, Outcome(outcome), splitCodes(codes)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: pending: %w", err)
+	}
+	return out, nil
+}
+
+// dbTime drops what the database would round differently: the monotonic
+// reading and anything below a microsecond.
+func dbTime(t time.Time) time.Time { return t.Round(0).Truncate(time.Microsecond) }
+
+// joinCodes stores response codes the way the gateway sends them.
+func joinCodes(c []string) string { return strings.Join(c, "|") }
+
+func splitCodes(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "|")
+}
+
+// isUniqueViolation reports a unique-constraint error without importing a
+// driver: drivers that expose the SQLSTATE (pgx, lib/pq) answer 23505; the
+// message is the fallback for the rest (SQLite says "UNIQUE constraint").
+func isUniqueViolation(err error) bool {
+	if st := sqlState(err); st != "" {
+		return st == "23505"
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "23505") || strings.Contains(msg, "duplicate key") ||
+		strings.Contains(msg, "UNIQUE constraint")
+}
+
+// sqlState returns the SQLSTATE of a driver error that exposes one, or "".
+func sqlState(err error) string {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState()
+	}
+	return ""
+}
