@@ -151,7 +151,9 @@ func TestFaultSuite(t *testing.T) {
 		{name: "connection refused", hc: failFirstDial, check: func(t *testing.T, err error) { require.NoError(t, err) }},
 		{name: "closed after processing", inject: &escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing}, check: unknown, open: true},
 		{name: "timeout", inject: &escotttest.Fault{Kind: escotttest.FaultLatency, Latency: 3 * time.Second},
-			hc: func() *http.Client { return &http.Client{Timeout: 150 * time.Millisecond, Transport: &http.Transport{}} }, check: unknown, open: true},
+			hc: func() *http.Client {
+				return &http.Client{Timeout: 150 * time.Millisecond, Transport: &http.Transport{}}
+			}, check: unknown, open: true},
 		{name: "http 500", inject: &escotttest.Fault{Kind: escotttest.FaultHTTP500}, check: unknown, open: true},
 		{name: "malformed body", inject: &escotttest.Fault{Kind: escotttest.FaultMalformed}, check: unknown, open: true},
 		{name: "maintenance", inject: &escotttest.Fault{Kind: escotttest.FaultMaintenance, Code: "K97"}, check: func(t *testing.T, err error) {
