@@ -311,6 +311,9 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if c.hc == nil {
 		c.hc = &http.Client{
 			Timeout: DefaultTimeout,
+			// The gateway never redirects a server call; following one could
+			// carry the merchant password elsewhere (307/308 re-POST the body).
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			Transport: &http.Transport{
 				Proxy:               http.ProxyFromEnvironment,
 				DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
