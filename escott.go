@@ -232,6 +232,7 @@ type Client struct {
 	retry    RetryPolicy
 	sleep    func(context.Context, time.Duration) error
 	userHTTP bool
+	tdsStore ThreeDSStore
 }
 
 // RetryPolicy bounds the retries of read-only calls and of requests whose
@@ -331,6 +332,9 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	c.Member = &MemberService{c: c}
 	c.CVS = &CVSService{c: c}
 	c.ThreeDS = &ThreeDSService{c: c}
+	if c.tdsStore == nil {
+		c.tdsStore = newThreeDSStore(c)
+	}
 	return c, nil
 }
 

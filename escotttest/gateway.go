@@ -466,8 +466,11 @@ func NewTLSServer(cfg Config) *Server {
 	return &Server{Gateway: g, URL: hs.URL, srv: hs}
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down, after cancelling background deliveries.
+func (s *Server) Close() {
+	s.Gateway.stopThreeDS()
+	s.srv.Close()
+}
 
 // HTTPClient returns an *http.Client that trusts the server (needed for
 // NewTLSServer).
