@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -664,9 +665,6 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 		return nil, fmt.Errorf("escott: 3-D Secure store: %w", err)
 	}
 	modeA := a.OperateID == OpAuth || a.OperateID == OpGathering
-	if done != nil {
-		return s.duplicate(ctx, a, done, modeA)
-	}
 	if get("OperateId") != a.OperateID || get("MerchantFree2") != a.MerchantFree2 || get("MerchantFree3") != a.MerchantFree3 {
 		return nil, &ReturnError{LinkKey: linkKey, Reason: "does not match the attempt"}
 	}
@@ -675,6 +673,9 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 		if codes, err := wire.SplitCodes(rc); err != nil || codes == nil {
 			return nil, &ReturnError{LinkKey: linkKey, Reason: "no valid ResponseCd"}
 		}
+	}
+	if done != nil {
+		return s.duplicate(ctx, a, done, modeA)
 	}
 	raw := make(Fields, len(fields))
 	for k := range fields {
@@ -892,3 +893,55 @@ func (s *ThreeDSService) ConfirmMember(ctx context.Context, res *ThreeDSResult) 
 	return &ThreeDSMember{Member: m, MaskedCardNo: resp.Get("CardNo"), CardExpiry: resp.Get("CardExp"),
 		CompanyCode: resp.Get("CompanyCd"), Status: resp.Get("KaiinStatus"), Raw: Fields(resp.Fields)}, nil
 }
+
+// String describes the attempt without its secrets (token, KaiinPass).
+func (a ThreeDSAttempt) String() string {
+	member := ""
+	if a.Member != nil {
+		member = a.Member.ID
+	}
+	src := "none"
+	switch s := a.Source.(type) {
+	case CardToken:
+		src = "token:" + s.String()
+	case Member:
+		src = "member:" + s.ID
+	case *Member:
+		if s != nil {
+			src = "member:" + s.ID
+		}
+	}
+	return fmt.Sprintf("escott.ThreeDSAttempt{LinkKey:%s ProcNo:%s OperateID:%s Amount:%s Source:%s Member:%s PayType:%s Created:%s}",
+		a.LinkKey, a.ProcNo, a.OperateID, a.Amount, src, member, a.PayType, a.Created.Format(time.RFC3339))
+}
+
+// GoString is String.
+func (a ThreeDSAttempt) GoString() string { return a.String() }
+
+// Format implements fmt.Formatter: every verb prints String, so no verb can
+// walk into the token or the member's password.
+func (a ThreeDSAttempt) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String()) }
+
+// LogValue implements slog.LogValuer.
+func (a ThreeDSAttempt) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// String describes the result without secrets.
+func (r ThreeDSResult) String() string {
+	proc := ""
+	if r.Payment != nil {
+		proc = r.Payment.Process.ID
+	}
+	return fmt.Sprintf("escott.ThreeDSResult{OperateID:%s LinkKey:%s ResponseCode:%s SecureResultCode:%s Duplicate:%t ProcessID:%s ECI3D:%s TransactionStatus3D:%s Attempt:%s}",
+		r.OperateID, r.LinkKey, r.ResponseCode, r.SecureResultCode, r.Duplicate, proc, r.ThreeDS.ECI3D,
+		r.ThreeDS.TransactionStatus3D, r.Attempt.String())
+}
+
+// GoString is String.
+func (r ThreeDSResult) GoString() string { return r.String() }
+
+// Format implements fmt.Formatter: every verb prints String, so no verb can
+// walk into ProcessPass or the card source.
+func (r ThreeDSResult) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// LogValue implements slog.LogValuer.
+func (r ThreeDSResult) LogValue() slog.Value { return slog.StringValue(r.String()) }
