@@ -589,3 +589,39 @@ func countCard(srv *escotttest.Server, op string) int {
 	}
 	return n
 }
+
+// FuzzHandleReturn feeds the return path (Base64 → decrypt → parse → checks)
+// with arbitrary EncryptValues and, sealed with the right key, arbitrary
+// plaintexts. Only mode B attempts are pending, so nothing is sent.
+func FuzzHandleReturn(f *testing.F) {
+	cfg := escott.Config{MerchantID: "1234567", MerchantPass: "pass", Environment: escott.Test,
+		AESKey: escotttest.DefaultAESKey, AESIV: escotttest.DefaultAESIV, BaseURL: "http://127.0.0.1:1"}
+	ci := testCipher(f)
+	good := "MerchantFree1=FUZZ0001&OperateId=3Secure&ResponseCd=OK&SecureResultCode=0&CAVV3D=%2B%2Fab%3D&EncodeXId3D=+/x="
+	f.Add(ci.Seal([]byte(good)), []byte(good))
+	f.Add("", []byte("MerchantFree1=FUZZ0001&OperateId=3Secure&ResponseCd=K01"))
+	f.Add("AAAA AAAA", []byte("MerchantFree1=FUZZ0001&OperateId=3Secure&ResponseCd=OK"))
+	f.Add("%%%", []byte("MerchantFree1=FUZZ0001&OperateId=1Auth&ResponseCd=OK&SecureResultCode=9"))
+	f.Add(strings.Repeat("A", 64), []byte("a=b&a=c"))
+	f.Fuzz(func(t *testing.T, ev string, plain []byte) {
+		c, err := escott.NewClient(cfg, escott.WithHTTPClient(&http.Client{}))
+		require.NoError(t, err)
+		_, err = c.ThreeDS.Start(context.Background(), &escott.StartParams{Amount: decimal.NewFromInt(1),
+			Source: escott.CardToken("tok123"), BillingFullName: "A B", BillingEmail: "a@b.c",
+			RedirectURL: "https://shop.example/r", LinkKey: "FUZZ0001"})
+		require.NoError(t, err)
+		for _, body := range []string{ev, "EncryptValue=" + url.QueryEscape(ev), "EncryptValue=" + url.QueryEscape(ci.Seal(plain))} {
+			req := httptest.NewRequest(http.MethodPost, "/r", strings.NewReader(body))
+			res, err := c.ThreeDS.HandleReturn(req)
+			if err == nil {
+				require.NotNil(t, res)
+				require.Equal(t, "OK", res.ResponseCode)
+				require.True(t, res.SecureResultCode.Continue(), "only a continuing code is a success")
+				require.Equal(t, "FUZZ0001", res.LinkKey)
+			}
+			if res == nil {
+				require.Error(t, err)
+			}
+		}
+	})
+}
