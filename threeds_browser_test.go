@@ -142,3 +142,5 @@ func (s *shop) posts() []*escott.ThreeDSResult {
 	defer s.mu.Unlock()
 	return append([]*escott.ThreeDSResult(nil), s.postHits...)
 }
+
+func htmlUnescape(s string) string { return html.UnescapeString(s) }
