@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/redact"
 	"io"
 	"log/slog"
 	"strconv"
@@ -709,3 +710,19 @@ func PayTypeAllowed(prefix string, setting InstallmentSetting, pt PayType) bool 
 
 // discard is for tests that need an io.Writer.
 var _ io.Writer = io.Discard
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v PaymentParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v Process) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v Payment) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v CheckParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }

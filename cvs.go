@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/redact"
 	"net/url"
 	"strconv"
 	"strings"
@@ -780,3 +781,11 @@ func (p FeePolicy) Fee(amount decimal.Decimal) (decimal.Decimal, error) {
 	}
 	return decimal.Zero, ErrNotOffered
 }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v CVSPayment) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v CVSInquiry) Format(f fmt.State, _ rune) { redact.Write(f, v) }

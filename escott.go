@@ -241,6 +241,7 @@ type Client struct {
 	retry    RetryPolicy
 	sleep    func(context.Context, time.Duration) error
 	userHTTP bool
+	tdsStore ThreeDSStore
 }
 
 // RetryPolicy bounds the retries of read-only calls and of requests whose
@@ -343,6 +344,9 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	c.Member = &MemberService{c: c}
 	c.CVS = &CVSService{c: c}
 	c.ThreeDS = &ThreeDSService{c: c}
+	if c.tdsStore == nil {
+		c.tdsStore = newThreeDSStore(c)
+	}
 	return c, nil
 }
 
@@ -700,3 +704,7 @@ func isAlnum(s string) bool {
 	}
 	return true
 }
+
+// Format implements fmt.Formatter: a Client prints as its type name only, so
+// that no configuration or state it holds can leak through fmt.
+func (x *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("*escott.Client")) }

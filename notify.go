@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/redact"
 	"io"
 	"log/slog"
 	"mime"
@@ -711,4 +712,45 @@ func (m *MemoryDedupeStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.seen)
+}
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v NotifyConfig) Format(f fmt.State, _ rune) {
+	v.MerchantPass = redactedIfSet(v.MerchantPass)
+	redact.Write(f, v)
+}
+
+// MarshalJSON writes the config with MerchantPass redacted.
+func (v NotifyConfig) MarshalJSON() ([]byte, error) {
+	type plain NotifyConfig
+	v.MerchantPass = redactedIfSet(v.MerchantPass)
+	return marshalJSON(plain(v))
+}
+
+// LogValue implements slog.LogValuer.
+func (v NotifyConfig) LogValue() slog.Value { return slog.StringValue(fmt.Sprint(v)) }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v PaymentReceived) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v OtherEvent) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v Notification) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+
+// Format implements fmt.Formatter: a NotificationHandler prints as its type name only, so
+// that no configuration or state it holds can leak through fmt.
+func (x *NotificationHandler) Format(f fmt.State, _ rune) {
+	_, _ = f.Write([]byte("*escott.NotificationHandler"))
+}
+
+// Format implements fmt.Formatter: a MemoryDedupeStore prints as its type name only, so
+// that no configuration or state it holds can leak through fmt.
+func (x *MemoryDedupeStore) Format(f fmt.State, _ rune) {
+	_, _ = f.Write([]byte("*escott.MemoryDedupeStore"))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/redact"
 	"io"
 	"log/slog"
 	"strconv"
@@ -537,3 +538,11 @@ func (p RegistrationPolicy) ShowChoice() bool { return p != AlwaysRegister }
 func (p RegistrationPolicy) ShouldRegister(shopperOptedIn bool) bool {
 	return p == AlwaysRegister || shopperOptedIn
 }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v MemberCard) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v MemberResult) Format(f fmt.State, _ rune) { redact.Write(f, v) }

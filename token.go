@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/redact"
 	"html/template"
 	"net/url"
 
@@ -100,3 +101,7 @@ func (s *TokenService) Search(ctx context.Context, token CardToken) (*TokenStatu
 	}
 	return st, nil
 }
+
+// Format implements fmt.Formatter: every verb prints the exported fields
+// with secrets redacted, even where fmt would not call their own methods.
+func (v TokenStatus) Format(f fmt.State, _ rune) { redact.Write(f, v) }

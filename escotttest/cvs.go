@@ -101,7 +101,8 @@ func (s *cvsState) init() {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 }
 
-// Close stops redeliveries of notifications and waits for them to end.
+// Close stops the gateway's background deliveries (notification
+// redeliveries, 3-D Secure PostUrl copies) and waits for them to end.
 // Server.Close calls it.
 func (g *Gateway) Close() {
 	g.mu.Lock()
@@ -109,6 +110,7 @@ func (g *Gateway) Close() {
 	g.mu.Unlock()
 	g.cvs.cancel()
 	g.cvs.wg.Wait()
+	g.stopThreeDS()
 }
 
 func (g *Gateway) cvsOps() map[string]opFunc {

@@ -473,7 +473,8 @@ func NewTLSServer(cfg Config) *Server {
 	return &Server{Gateway: g, URL: hs.URL, srv: hs}
 }
 
-// Close shuts the server down and stops notification redeliveries.
+// Close shuts the server down, after stopping background deliveries
+// (notification redeliveries and 3-D Secure PostUrl copies).
 func (s *Server) Close() { s.Gateway.Close(); s.srv.Close() }
 
 // HTTPClient returns an *http.Client that trusts the server (needed for
