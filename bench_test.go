@@ -159,6 +159,57 @@ func BenchmarkOverhead(b *testing.B) {
 	})
 }
 
+// cannedTransport answers every request from memory: what remains of a call
+// is the SDK's own work (validation, link key, journal, encoding, request
+// building, decoding, result) without any network or server.
+type cannedTransport struct{ body string }
+
+func (t cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	_ = r.Body.Close()
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader(t.body)),
+		ContentLength: int64(len(t.body)), Header: http.Header{}, Request: r}, nil
+}
+
+// BenchmarkSDKOwnCPU measures the SDK's own CPU per call with the transport
+// answering from memory: "sdk" is Card.Pay, "bare" is the same POST built and
+// sent with plain net/http. Their difference is what the SDK adds, to set
+// against BenchmarkOverhead/bare-net-http (a real loopback round trip).
+func BenchmarkSDKOwnCPU(b *testing.B) {
+	body := "ResponseCd=OK&OperateId=1Gathering&MerchantFree1=123456789012&TransactionId=123456789012345678" +
+		"&TransactionDate=20261126&ProcessId=1234567890123456&ProcessPass=AbCdEfGhIjKlMnOp&CompanyCd=VI&ApproveNo=1234567&McSecCd=0"
+	hc := &http.Client{Transport: cannedTransport{body}}
+	b.Run("bare", func(b *testing.B) {
+		form := "MerchantFree1=123456789012&MerchantId=1234567&MerchantPass=testpass&OperateId=1Gathering&PayType=01" +
+			"&TenantId=0001&Token=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKl&TransactionDate=20261126&Amount=1980"
+		b.ReportAllocs()
+		for b.Loop() {
+			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://gateway.invalid/online/aut/OAUT002.do", strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.ReadAll(res.Body)
+			res.Body.Close()
+		}
+	})
+	b.Run("sdk", func(b *testing.B) {
+		c, err := escott.NewClient(escott.Config{MerchantID: "1234567", MerchantPass: "testpass", Environment: escott.Test},
+			escott.WithHTTPClient(hc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		tok := escott.CardToken("AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKl")
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1980), Source: tok}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // BenchmarkFakeGateway measures the fake gateway alone (no network): how many
 // card calls per second it can serve a test suite, at 64 concurrent callers.
 // Each call is a 1Search through the fake's validation, state lookup and

@@ -455,20 +455,35 @@ func (r *cardRequest) setThreeDS(d *ThreeDSData) {
 }
 
 func amountString(a decimal.Decimal) string {
-	if !a.IsInteger() || a.Sign() <= 0 || a.GreaterThan(decimal.NewFromInt(1<<53)) {
+	n, ok := wholeYen(a)
+	if !ok || n <= 0 {
 		return ""
 	}
-	return strconv.FormatInt(a.IntPart(), 10)
+	return strconv.FormatInt(n, 10)
+}
+
+// wholeYen returns a as an int64 when it is a whole number of at most 15
+// digits (far above any amount the gateway takes). It does not allocate for
+// the usual amounts.
+func wholeYen(a decimal.Decimal) (int64, bool) {
+	if !a.IsInteger() {
+		return 0, false
+	}
+	if a.Exponent() > 0 && a.NumDigits()+int(a.Exponent()) > 15 || a.NumDigits() > 15 {
+		return 0, false
+	}
+	return a.IntPart(), true
 }
 
 // amount checks a whole-yen amount in 1..max.
 func (v *validator) amount(field string, a decimal.Decimal, max int64) {
+	n, whole := wholeYen(a)
 	switch {
 	case !a.IsInteger():
 		v.add(field, "must be whole yen")
 	case a.Sign() <= 0:
 		v.add(field, "must be at least 1 yen")
-	case a.GreaterThan(decimal.NewFromInt(max)):
+	case !whole || n > max:
 		v.add(field, fmt.Sprintf("must be at most %d yen", max))
 	}
 }

@@ -68,12 +68,10 @@ func Decode(body []byte) (*Response, error) {
 
 // ParseForm parses a key=value&key=value string strictly.
 func ParseForm(s string) (map[string]string, error) {
-	n := strings.Count(s, "&") + 1
-	fields := make(map[string]string, n)
-	if s == "" {
-		return fields, nil
-	}
-	for pair := range strings.SplitSeq(s, "&") {
+	fields := make(map[string]string, strings.Count(s, "&")+1)
+	for rest, more := s, s != ""; more; {
+		var pair string
+		pair, rest, more = strings.Cut(rest, "&")
 		k, v, found := strings.Cut(pair, "=")
 		if !found || k == "" {
 			return nil, fmt.Errorf("%w: pair without key or '='", ErrMalformed)
