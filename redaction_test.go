@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,7 +75,11 @@ func (f fanout) WithGroup(n string) slog.Handler {
 	return out
 }
 
-func TestCardFlowsLeakNoSecret(t *testing.T) {
+// TestEveryFlowLeaksNoSecret drives every public flow — card, token, member,
+// online collection, notification, 3-D Secure — with a debug logger on the
+// client and the notification handler, prints every result and error in
+// every verb, and fails if any secret appears.
+func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	ctx := context.Background()
 	sink := &secretSink{}
 	srv, c := newTest(t, escott.WithLogger(sink.logger()), fastRetry())
@@ -137,6 +142,60 @@ func TestCardFlowsLeakNoSecret(t *testing.T) {
 	_, err = escott.NewClient(escott.Config{MerchantID: "x", MerchantPass: "bad pass!", Environment: escott.Test, AESKey: "short"})
 	sink.print(err)
 	secrets["bad MerchantPass"] = "bad pass!"
+
+	// Stored-card members.
+	m2, err := escott.NewMember()
+	require.NoError(t, err)
+	secrets["KaiinPass (generated)"] = m2.Pass.Reveal()
+	reg, err := c.Member.Register(ctx, m2, srv.MustToken(escotttest.CardJCB))
+	require.NoError(t, err)
+	card, err := c.Member.Get(ctx, m2)
+	require.NoError(t, err)
+	memberPay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(300), Source: m2})
+	require.NoError(t, err)
+	_, wrongPass := c.Member.GetMasked(ctx, escott.Member{ID: m2.ID, Pass: "wrongpass123"})
+	delErr := c.Member.Delete(ctx, escott.Member{ID: m2.ID, Pass: "wrongpass123"})
+	sink.print(reg, card, memberPay, wrongPass, delErr)
+	secrets["card number"] = escotttest.CardJCB
+
+	// Online collection and its notification.
+	cvs, err := c.CVS.Register(ctx, cvsParams())
+	require.NoError(t, err)
+	secrets["ProcessPass (CVS)"] = cvs.Process.Pass.Reveal()
+	inq, err := c.CVS.Inquire(ctx, cvs.Process)
+	require.NoError(t, err)
+	sink.print(cvs, inq)
+	h, err := escott.NewNotificationHandler(escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,
+		MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test, DisableSourceCheck: true},
+		escott.WithNotifyLogger(sink.logger()))
+	require.NoError(t, err)
+	h.OnPaymentReceived(func(_ context.Context, p escott.PaymentReceived) error { sink.print(p); return nil })
+	for _, pass := range []string{cvs.Process.Pass.Reveal(), "forgedpass"} { // a valid one, then a forged HashCd
+		n := escotttest.NewNotification(escotttest.NotificationParams{ProcessID: cvs.Process.ID, ProcessPass: pass,
+			TransactionID: cvs.TransactionID, LinkKey: cvs.Process.LinkKey, RecvNum: "R1"})
+		if pass == "forgedpass" {
+			n.Set("ProcessPass", cvs.Process.Pass.Reveal())
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, escotttest.NotificationRequest(n))
+		parsed, perr := escott.ParseNotification(escotttest.NotificationRequest(n), escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,
+			MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test, DisableSourceCheck: true})
+		sink.print(parsed, perr)
+	}
+
+	// 3-D Secure, mode B with the challenge.
+	sh := newShop(t, c)
+	form, tdsTok := startB(t, srv, c, sh, escotttest.CardThreeDSChallenge)
+	secrets["Token (3DS)"] = string(tdsTok)
+	secrets["EncryptValue"] = form.EncryptValue.Reveal()
+	ret := authenticate(t, srv, form, func(otp string) string { return otp })
+	secrets["EncryptValue (return)"] = ret.fields.Get("EncryptValue")
+	out := sh.deliver(t, ret)
+	require.NoError(t, out.err)
+	tdsPay, err := c.ThreeDS.Authorize(ctx, out.res)
+	require.NoError(t, err)
+	secrets["ProcessPass (3DS)"] = tdsPay.Process.Pass.Reveal()
+	sink.print(form, out.res, tdsPay)
 
 	sink.assertClean(t, secrets)
 	assert.Contains(t, sink.buf.String(), pay.Process.LinkKey, "link keys are logged: they are how operators find payments")
