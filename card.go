@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
 )
@@ -210,18 +211,24 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 // returns the effective PayType. RegisterAndPay uses it to refuse a bad
 // payment before the registration is sent.
 func checkPayment(v *validator, p *PaymentParams) PayType {
-	v.amount("Amount", p.Amount, MaxAmount)
-	pt := p.PayType
+	pt := v.division(p.Amount, p.PayType, p.Mode)
+	v.free(p.MerchantFree2, p.MerchantFree3)
+	if p.ThreeDS != nil {
+		v.threeDS(p.ThreeDS)
+	}
+	return pt
+}
+
+// division checks the amount, the payment division (empty means LumpSum,
+// which it returns) and the processing mode of a payment.
+func (v *validator) division(amount decimal.Decimal, pt PayType, mode Mode) PayType {
+	v.amount("Amount", amount, MaxAmount)
 	if pt == "" {
 		pt = LumpSum
 	}
 	v.check(pt.valid(), "PayType", "must be 01, an installment count 02–99, 80 (bonus) or 88 (revolving)")
-	if p.Mode != AuthCapture && p.Mode != AuthOnly {
+	if mode != AuthCapture && mode != AuthOnly {
 		v.add("Mode", "must be AuthCapture or AuthOnly")
-	}
-	v.free(p.MerchantFree2, p.MerchantFree3)
-	if p.ThreeDS != nil {
-		v.threeDS(p.ThreeDS)
 	}
 	return pt
 }
@@ -549,17 +556,7 @@ func (v *validator) free(f2, f3 string) {
 	v.check(validFree3(f3), "MerchantFree3", "must be at most 32 characters without control characters")
 }
 
-func validFree2(s string) bool {
-	if len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
+func validFree2(s string) bool { return len(s) <= 32 && ascii.IsPrintable(s) }
 
 func validFree3(s string) bool {
 	n := 0

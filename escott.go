@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/envelope"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
@@ -680,30 +681,9 @@ func (f Fields) MarshalJSON() ([]byte, error) {
 	return marshalJSON(m)
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func isDigits(s string) bool { return ascii.IsDigits(s) }
 
-func isAlnum(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
+func isAlnum(s string) bool { return ascii.IsAlnum(s) }
 
 // Format implements fmt.Formatter: a Client prints as its type name only, so
 // that no configuration or state it holds can leak through fmt.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
 )
@@ -411,14 +412,8 @@ func printable(s string) bool {
 	return true
 }
 
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
+// printableASCII: printable ASCII without spaces.
+func printableASCII(s string) bool { return ascii.IsPrintable(s) && !strings.Contains(s, " ") }
 
 // NotificationHandler receives payment-received notifications: an
 // http.Handler to mount at the URL registered with SPS. It verifies each

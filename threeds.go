@@ -357,15 +357,7 @@ func (s *ThreeDSService) start(ctx context.Context, op string, p *StartParams) (
 		return nil, ErrNoAESKey
 	}
 	v := &validator{op: op}
-	v.amount("Amount", p.Amount, MaxAmount)
-	pt := p.PayType
-	if pt == "" {
-		pt = LumpSum
-	}
-	v.check(pt.valid(), "PayType", "must be 01, an installment count 02–99, 80 (bonus) or 88 (revolving)")
-	if p.Mode != AuthCapture && p.Mode != AuthOnly {
-		v.add("Mode", "must be AuthCapture or AuthOnly")
-	}
+	pt := v.division(p.Amount, p.PayType, p.Mode)
 	f := url.Values{}
 	var token, kid, kpass string
 	member := v.source(p.Source, &token, &kid, &kpass)

@@ -267,24 +267,31 @@ func secResult(cd card) string {
 	return "0"
 }
 
-// lookupProcess finds the process of a follow-up and checks the member
-// fields against the original (K80/K81).
-func (g *Gateway) lookupProcess(r *req, c *codeList) *process {
-	if r.has("Token") {
-		c.add("KIJ")
-	}
+// processKeys reads ProcessId and ProcessPass of a follow-up: K01 when one
+// is missing, K10/K11 for their format. ok is false when any code was added.
+func processKeys(r *req, c *codeList) (id, pass string, ok bool) {
 	if !r.has("ProcessId") || !r.has("ProcessPass") {
 		c.add("K01")
-		return nil
+		return "", "", false
 	}
-	id, pass := r.get("ProcessId"), r.get("ProcessPass")
+	id, pass = r.get("ProcessId"), r.get("ProcessPass")
 	if !isAlnum(id) || len(id) > 32 {
 		c.add("K10")
 	}
 	if !isAlnum(pass) || len(pass) > 32 {
 		c.add("K11")
 	}
-	if len(*c) > 0 {
+	return id, pass, len(*c) == 0
+}
+
+// lookupProcess finds the process of a follow-up and checks the member
+// fields against the original (K80/K81).
+func (g *Gateway) lookupProcess(r *req, c *codeList) *process {
+	if r.has("Token") {
+		c.add("KIJ")
+	}
+	id, pass, ok := processKeys(r, c)
+	if !ok {
 		return nil
 	}
 	p, ok := g.procs[id]

@@ -213,18 +213,8 @@ func (g *Gateway) cvsDescribe(a *answer, p *cvsPay, r *req) {
 
 // cvsLookup finds the registration of a follow-up (K01, K10, K11, K12).
 func (g *Gateway) cvsLookup(r *req, c *codeList) *cvsPay {
-	if !r.has("ProcessId") || !r.has("ProcessPass") {
-		c.add("K01")
-		return nil
-	}
-	id, pass := r.get("ProcessId"), r.get("ProcessPass")
-	if !isAlnum(id) || len(id) > 32 {
-		c.add("K10")
-	}
-	if !isAlnum(pass) || len(pass) > 32 {
-		c.add("K11")
-	}
-	if len(*c) > 0 {
+	id, pass, ok := processKeys(r, c)
+	if !ok {
 		return nil
 	}
 	p, ok := g.cvs.byID[id]

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 )
 
@@ -534,36 +535,8 @@ func randomAlnum(n int) string {
 	return string(b)
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func isDigits(s string) bool { return ascii.IsDigits(s) }
 
-func isAlnum(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
+func isAlnum(s string) bool { return ascii.IsAlnum(s) }
 
-func isPrintableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
+func isPrintableASCII(s string) bool { return ascii.IsPrintable(s) }
