@@ -3,12 +3,11 @@ package journal
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/escott-go/escott/internal/sqlutil"
 )
 
 // SQL is a database/sql Journal shared by several processes or shop
@@ -47,8 +46,6 @@ func WithTable(name string) SQLOption { return func(c *sqlConfig) { c.table = na
 // others) instead of PostgreSQL's "$1".
 func WithQuestionMarks() SQLOption { return func(c *sqlConfig) { c.questionMark = true } }
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
-
 // NewSQL returns a journal stored in db, creating its table and indexes if
 // they are missing. The caller keeps ownership of db.
 func NewSQL(ctx context.Context, db *sql.DB, opts ...SQLOption) (*SQL, error) {
@@ -56,24 +53,12 @@ func NewSQL(ctx context.Context, db *sql.DB, opts ...SQLOption) (*SQL, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	parts := strings.Split(cfg.table, ".")
-	if len(parts) > 2 {
-		return nil, fmt.Errorf("journal: table name %q: at most one schema qualifier", cfg.table)
-	}
-	for _, p := range parts {
-		if !identRE.MatchString(p) {
-			return nil, fmt.Errorf("journal: table name %q: %q is not a plain identifier", cfg.table, p)
-		}
+	base, err := sqlutil.Table(cfg.table) // index names take no schema; they live with the table
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
 	}
 	t := cfg.table
-	base := parts[len(parts)-1] // index names take no schema; they live with the table
-
-	ph := func(n int) string {
-		if cfg.questionMark {
-			return "?"
-		}
-		return "$" + strconv.Itoa(n)
-	}
+	ph := sqlutil.Placeholders{QuestionMarks: cfg.questionMark}.N
 	// Outcome values are the Outcome constants: 0 in flight, 3 unknown.
 	ddl := []string{
 		`CREATE TABLE IF NOT EXISTS ` + t + ` (
@@ -91,7 +76,7 @@ func NewSQL(ctx context.Context, db *sql.DB, opts ...SQLOption) (*SQL, error) {
 		`CREATE INDEX IF NOT EXISTS ` + base + `_pending ON ` + t + ` (started) WHERE outcome IN (0, 3)`,
 	}
 	for _, stmt := range ddl {
-		if err := execDDL(ctx, db, stmt); err != nil {
+		if err := sqlutil.ExecDDL(ctx, db, stmt); err != nil {
 			return nil, fmt.Errorf("journal: create %s: %w", t, err)
 		}
 	}
@@ -107,20 +92,6 @@ func NewSQL(ctx context.Context, db *sql.DB, opts ...SQLOption) (*SQL, error) {
 		pending: `SELECT ` + cols + ` FROM ` + t + ` WHERE (outcome = 0 AND started < ` + ph(1) +
 			`) OR outcome = 3 ORDER BY started, link_key`,
 	}}, nil
-}
-
-// execDDL runs one CREATE ... IF NOT EXISTS. Two instances starting at once
-// can both pass PostgreSQL's existence check and one then fails with a
-// unique violation in the catalog; the object exists by then, so retry.
-func execDDL(ctx context.Context, db *sql.DB, stmt string) error {
-	var err error
-	for range 3 {
-		_, err = db.ExecContext(ctx, stmt)
-		if err == nil || !(isUniqueViolation(err) || sqlState(err) == "42P07") { // 42P07: duplicate table
-			return err
-		}
-	}
-	return err
 }
 
 // Begin implements Journal. Of several instances beginning the same link key
@@ -193,9 +164,8 @@ func (s *SQL) Pending(ctx context.Context, olderThan time.Time) ([]Attempt, erro
 	return out, nil
 }
 
-// dbTime drops what the database would round differently: the monotonic
-// reading and anything below a microsecond.
-func dbTime(t time.Time) time.Time { return t.Round(0).Truncate(time.Microsecond) }
+// dbTime drops what the database would round differently.
+func dbTime(t time.Time) time.Time { return sqlutil.Time(t) }
 
 // joinCodes stores response codes the way the gateway sends them.
 func joinCodes(c []string) string { return strings.Join(c, "|") }
@@ -208,22 +178,5 @@ func splitCodes(s string) []string {
 }
 
 // isUniqueViolation reports a unique-constraint error without importing a
-// driver: drivers that expose the SQLSTATE (pgx, lib/pq) answer 23505; the
-// message is the fallback for the rest (SQLite says "UNIQUE constraint").
-func isUniqueViolation(err error) bool {
-	if st := sqlState(err); st != "" {
-		return st == "23505"
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "23505") || strings.Contains(msg, "duplicate key") ||
-		strings.Contains(msg, "UNIQUE constraint")
-}
-
-// sqlState returns the SQLSTATE of a driver error that exposes one, or "".
-func sqlState(err error) string {
-	var st interface{ SQLState() string }
-	if errors.As(err, &st) {
-		return st.SQLState()
-	}
-	return ""
-}
+// driver (see sqlutil.IsUniqueViolation).
+func isUniqueViolation(err error) bool { return sqlutil.IsUniqueViolation(err) }
