@@ -1,0 +1,114 @@
+// Package sqlstore keeps the state a shop running several instances must
+// share in a database/sql database: the pending 3-D Secure attempts
+// (ThreeDSStore, for escott.WithThreeDSStore) and the notification dedupe
+// records (DedupeStore, for escott.WithDedupeStore). Together with
+// journal.SQL they let every instance behind a load balancer accept a 3-D
+// Secure return or a notification meant for any other.
+//
+// The stores were written for and tested against PostgreSQL. They use only
+// portable SQL plus INSERT ... ON CONFLICT, so SQLite works too with
+// WithQuestionMarks. Each store creates its table (and an index) when it is
+// missing; the caller keeps ownership of the *sql.DB.
+//
+// Times the stores compare (expiry, lease) come from the instance's clock
+// (WithClock), not the database's: keep the instances' clocks synchronised.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/escott-go/escott/internal/sqlutil"
+)
+
+// Default table names.
+const (
+	DefaultThreeDSTable = "escott_threeds"
+	DefaultDedupeTable  = "escott_dedupe"
+)
+
+// DefaultLease is how long a notification claim blocks other instances
+// before it is presumed abandoned (its instance died mid-processing).
+const DefaultLease = 2 * time.Minute
+
+// Option configures NewThreeDSStore and NewDedupeStore.
+type Option func(*config)
+
+type config struct {
+	table         string
+	questionMarks bool
+	ttl, lease    time.Duration
+	now           func() time.Time
+}
+
+// WithTable sets the store's table name (DefaultThreeDSTable or
+// DefaultDedupeTable otherwise). It may be qualified by a schema
+// ("shop.escott_threeds"); each part must be a plain identifier (letters,
+// digits, underscores, not starting with a digit).
+func WithTable(name string) Option { return func(c *config) { c.table = name } }
+
+// WithQuestionMarks makes the queries use "?" placeholders (SQLite and
+// others) instead of PostgreSQL's "$1".
+func WithQuestionMarks() Option { return func(c *config) { c.questionMarks = true } }
+
+// WithTTL sets how long a record lives: a 3-D Secure attempt from Save
+// (escott.DefaultThreeDSTTL by default), a processed notification key from
+// Done (escott.DefaultDedupeTTL by default). Zero or less keeps the default.
+func WithTTL(d time.Duration) Option { return func(c *config) { c.ttl = d } }
+
+// WithLease sets how long a DedupeStore claim may stay in processing before
+// another instance may take it over (DefaultLease by default; zero or less
+// keeps it). Make it longer than your slowest subscriber: a takeover while
+// the first instance is still working processes the notification twice.
+// The ThreeDSStore ignores it.
+func WithLease(d time.Duration) Option { return func(c *config) { c.lease = d } }
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// newConfig applies opts over the defaults and checks the table name.
+func newConfig(table string, ttl time.Duration, opts []Option) (*config, string, error) {
+	c := &config{table: table, ttl: ttl, lease: DefaultLease, now: time.Now}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.ttl <= 0 {
+		c.ttl = ttl
+	}
+	if c.lease <= 0 {
+		c.lease = DefaultLease
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	base, err := sqlutil.Table(c.table)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlstore: %w", err)
+	}
+	return c, base, nil
+}
+
+func (c *config) ph() func(int) string {
+	return sqlutil.Placeholders{QuestionMarks: c.questionMarks}.N
+}
+
+// createTable runs the store's DDL, tolerating another instance doing the
+// same at the same moment.
+func createTable(ctx context.Context, db *sql.DB, table string, ddl []string) error {
+	for _, stmt := range ddl {
+		if err := sqlutil.ExecDDL(ctx, db, stmt); err != nil {
+			return fmt.Errorf("sqlstore: create %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// rowsAffected returns the count of an Exec.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
