@@ -150,8 +150,8 @@ func TestSQLDedupeLeaseTakeover(t *testing.T) {
 	assert.Equal(t, escott.ClaimBusy, r, "within the lease")
 
 	clk.Advance(2 * time.Second)
-	assert.Equal(t, map[escott.ClaimResult]int{escott.ClaimNew: 1, escott.ClaimBusy: 31}, claimAll(t, inst, "k", 32),
-		"one takeover")
+	assert.Equal(t, map[escott.ClaimResult]int{escott.ClaimNew: 1, escott.ClaimBusy: 31},
+		claimAll(t, [2]*sqlstore.DedupeStore{b, b}, "k", 32), "one takeover, by instance b")
 
 	// The first instance wakes up and releases: the new holder keeps its claim.
 	require.NoError(t, a.Release(ctx, "k"))

@@ -48,12 +48,13 @@ func (p Placeholders) N(n int) string {
 
 // ExecDDL runs one CREATE ... IF NOT EXISTS. Two instances starting at once
 // can both pass PostgreSQL's existence check and one then fails with a
-// unique violation in the catalog; the object exists by then, so retry.
+// unique violation in the catalog, a duplicate table (42P07) or a duplicate
+// object (42710, the table's row type); the object exists by then, so retry.
 func ExecDDL(ctx context.Context, db *sql.DB, stmt string) error {
 	var err error
 	for range 3 {
 		_, err = db.ExecContext(ctx, stmt)
-		if err == nil || !(IsUniqueViolation(err) || SQLState(err) == "42P07") { // 42P07: duplicate table
+		if err == nil || !(IsUniqueViolation(err) || SQLState(err) == "42P07" || SQLState(err) == "42710") {
 			return err
 		}
 	}
