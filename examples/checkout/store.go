@@ -138,7 +138,7 @@ type order struct {
 
 // Expired reports whether an unpaid online-collection order passed its pay
 // limit; the gateway sends no notification for that.
-func (o *order) Expired(now time.Time) bool {
+func (o order) Expired(now time.Time) bool {
 	if o.Status != statusUnpaid {
 		return false
 	}
