@@ -78,7 +78,9 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 		op = escott.OpCapture
 		var pay *escott.Payment
 		if pay, err = s.client.Card.Capture(ctx, o.Process, nil); err == nil {
-			detail = "sales date " + pay.SalesDate.Format("2006-01-02")
+			if !pay.SalesDate.IsZero() {
+				detail = "sales date " + pay.SalesDate.Format("2006-01-02")
+			}
 			apply = func(o *order) { o.Status = statusCaptured }
 		}
 	case action == "change":

@@ -118,13 +118,13 @@ type demoConfig struct {
 // demo is a running shop, with the fake gateway when no real credentials
 // were given.
 type demo struct {
-	URL     string              // e.g. http://127.0.0.1:8080
-	Gateway *escotttest.Server  // nil against the real gateway
-	Shop    *shop               // for tests
-	client  *escott.Client      // the shop's client
-	server  *http.Server        // serving the shop
-	served  <-chan error        // Serve's result
-	closeFn func()              // stops the fake gateway
+	URL     string             // e.g. http://127.0.0.1:8080
+	Gateway *escotttest.Server // nil against the real gateway
+	Shop    *shop              // for tests
+	client  *escott.Client     // the shop's client
+	server  *http.Server       // serving the shop
+	served  <-chan error       // Serve's result
+	closeFn func()             // stops the fake gateway
 }
 
 // startDemo listens on cfg.Addr first, so that the fake gateway can be

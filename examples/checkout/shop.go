@@ -120,8 +120,10 @@ func (s *shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 var templateFuncs = template.FuncMap{
-	"yen":    yen,
-	"months": func() []string { return []string{"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"} },
+	"yen": yen,
+	"months": func() []string {
+		return []string{"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"}
+	},
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
