@@ -116,7 +116,7 @@ func newHarness(t *testing.T) *harness {
 	require.NoError(t, browser.err, "starting Chromium")
 
 	h := &harness{t: t}
-	d, err := startDemo(demoConfig{
+	d, err := startDemo(t.Context(), demoConfig{
 		Addr:     "127.0.0.1:0",
 		Getenv:   func(string) string { return "" }, // always the fake gateway
 		Settings: defaultSettings(),

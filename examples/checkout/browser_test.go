@@ -205,7 +205,7 @@ func TestOnlineCollectionPaidByNotification(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "paid", info.State)
 	assert.Equal(t, o.LinkKey, info.LinkKey)
-	assert.Equal(t, int64(2480+fee), info.Amount)
+	assert.Equal(t, 2480+fee, info.Amount)
 	sent := h.gw.Notifications()
 	require.Len(t, sent, 1, "accepted at the first delivery")
 	assert.True(t, sent[0].Accepted)

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	d, err := startDemo(demoConfig{Addr: *addr, Getenv: os.Getenv, Settings: set, Logger: logger})
+	d, err := startDemo(ctx, demoConfig{Addr: *addr, Getenv: os.Getenv, Settings: set, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -129,8 +129,9 @@ type demo struct {
 
 // startDemo listens on cfg.Addr first, so that the fake gateway can be
 // told the shop's notification URL, then starts the gateway and the shop.
-func startDemo(cfg demoConfig) (*demo, error) {
-	ln, err := net.Listen("tcp", cfg.Addr)
+func startDemo(ctx context.Context, cfg demoConfig) (*demo, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
