@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/escotttest"
+)
+
+func TestCardPaymentByToken(t *testing.T) {
+	h := newHarness(t)
+	h.addToCart("tshirt", "mug")
+	h.shot("product-list")
+	require.Equal(t, yen(2480+1200), h.text("#cart-total"))
+
+	h.open("/checkout")
+	h.setChecked("#threeds", false)
+	h.typeCard(escotttest.CardVisa)
+	h.shot("card-form")
+	h.click("#pay-card", "#thanks")
+	h.shot("order-complete")
+
+	o := h.lastOrder()
+	assert.Equal(t, o.ID, h.text("#order-id"))
+	assert.Equal(t, statusAuthorized.Label(), h.text("#order-status"))
+	assert.Equal(t, o.LinkKey, h.text("#order-linkkey"))
+	assert.Equal(t, "VISA •••• 1111", h.text("#order-card"))
+
+	// What the gateway recorded: one authorisation of the cart's amount,
+	// under the order's link key, by a token the browser made.
+	p, ok := h.gw.Process(o.Process.ID)
+	require.True(t, ok)
+	assert.Equal(t, "authorized", p.State)
+	assert.Equal(t, int64(2480+1200), p.Amount)
+	assert.Equal(t, escott.BrandVisa, p.Brand)
+	assert.Equal(t, 1, h.gw.RequestCount(escott.OpAuth))
+	reqs := h.gw.Requests()
+	assert.Equal(t, o.LinkKey, reqs[len(reqs)-1].Fields.Get("MerchantFree1"))
+	h.requireNeverReceived(escotttest.CardVisa)
+
+	// The cart is empty after the payment.
+	h.open("/")
+	require.Contains(t, h.text("#cart"), "カートは空です")
+}
+
+func TestThreeDSChallenge(t *testing.T) {
+	h := newHarness(t)
+	h.addToCart("tote")
+	h.open("/checkout")
+	h.setChecked("#threeds", true)
+	h.typeCard(escotttest.CardThreeDSChallenge)
+	h.click("#pay-card", "#otp")
+	h.shot("3ds-challenge")
+
+	// The shopper reads the one-time code on the issuer's page and types it.
+	code := h.text("#otp")
+	require.Regexp(t, `^[0-9]+$`, code)
+	h.do(chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code))
+	h.click(`#challenge button[type="submit"]`, "#thanks")
+	assert.Equal(t, "SecureResultCode 0", h.text("#order-3ds"))
+
+	o := h.lastOrder()
+	attempts := h.gw.ThreeDSAttempts()
+	require.Len(t, attempts, 1)
+	assert.True(t, attempts[0].Challenge)
+	assert.True(t, attempts[0].Completed)
+	assert.Equal(t, "0", attempts[0].SecureResultCode)
+	assert.Equal(t, o.LinkKey, attempts[0].LinkKey)
+	p, ok := h.gw.Process(o.Process.ID)
+	require.True(t, ok)
+	assert.True(t, p.ThreeDS, "authorised with the 3-D Secure fields")
+	assert.Equal(t, int64(3300), p.Amount)
+	h.requireNeverReceived(escotttest.CardThreeDSChallenge)
+}
+
+func TestRegisterAndPay(t *testing.T) {
+	h := newHarness(t)
+	h.addToCart("mug")
+	h.login("hanako")
+	h.setChecked("#threeds", false)
+	h.setChecked("#register", true)
+	h.typeCard(escotttest.CardVisa)
+	h.click("#pay-card", "#thanks")
+
+	c := h.demo.Shop.store.customerNamed("hanako")
+	require.NotNil(t, c.Member, "the shop keeps the member")
+	m, ok := h.gw.Member(c.Member.ID)
+	require.True(t, ok, "the gateway stored the card")
+	assert.Equal(t, escott.BrandVisa, m.Brand)
+	assert.True(t, strings.HasSuffix(m.MaskedNumber, "1111"))
+	assert.Equal(t, 1, h.gw.RequestCount(escott.OpMemberAdd))
+
+	o := h.lastOrder()
+	p, ok := h.gw.Process(o.Process.ID)
+	require.True(t, ok)
+	assert.Equal(t, c.Member.ID, p.MemberID, "paid by the member, not the token")
+	assert.Equal(t, int64(1200), p.Amount)
+
+	// The next checkout offers the stored card.
+	h.addToCart("mug")
+	h.open("/checkout")
+	assert.Equal(t, "VISA •••• 1111", h.text("#stored-card"))
+	h.requireNeverReceived(escotttest.CardVisa)
+}
+
+func TestStoredCardPayment(t *testing.T) {
+	h := newHarness(t)
+	h.login("jiro")
+	// A card the customer stored earlier (registered through the SDK).
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	m, err := escott.NewMember()
+	require.NoError(t, err)
+	_, err = h.demo.client.Member.Register(ctx, m, h.gw.MustToken(escotttest.CardMastercard))
+	require.NoError(t, err)
+	h.demo.Shop.store.setMember("jiro", &m)
+
+	h.addToCart("tenugui", "tenugui")
+	h.open("/checkout")
+	assert.Equal(t, "Mastercard •••• 4444", h.text("#stored-card"))
+	choices := h.options("#stored-paytype")
+	assert.Contains(t, choices, escott.Installments(3).Label())
+	h.do(chromedp.SetValue(chromedp.CSS("#stored-paytype"), "03"))
+	h.click("#pay-stored", "#thanks")
+	assert.Equal(t, "Mastercard •••• 4444", h.text("#order-card"))
+
+	o := h.lastOrder()
+	p, ok := h.gw.Process(o.Process.ID)
+	require.True(t, ok)
+	assert.Equal(t, m.ID, p.MemberID)
+	assert.Equal(t, "03", p.PayType)
+	assert.Equal(t, int64(2*980), p.Amount)
+	assert.GreaterOrEqual(t, h.gw.RequestCount(escott.OpMemberRefMasked), 1, "brand and last four come from 4MemRefM")
+}
+
+func TestInstallmentChoicesFollowTheCardNumber(t *testing.T) {
+	h := newHarness(t)
+	h.addToCart("tote")
+	h.open("/checkout")
+	require.Equal(t, []string{escott.LumpSum.Label()}, h.options("#paytype"), "nothing typed yet: lump sum only")
+
+	labels := func(number string) []string {
+		var out []string
+		for _, pt := range escott.PayTypeChoices(number, escott.WithInstallments) {
+			out = append(out, pt.Label())
+		}
+		return out
+	}
+	two := escott.Installments(2).Label()
+
+	h.typeCard(escotttest.CardVisa)
+	visa := h.options("#paytype")
+	assert.Equal(t, labels(escotttest.CardVisa), visa)
+	assert.Contains(t, visa, two)
+	assert.Equal(t, "VISA", h.text("#brand"))
+
+	h.typeCard(escotttest.CardAmex)
+	amex := h.options("#paytype")
+	assert.Equal(t, labels(escotttest.CardAmex), amex)
+	assert.NotContains(t, amex, two, "American Express has no two installments")
+	assert.Contains(t, amex, escott.Installments(3).Label())
+
+	h.typeCard(escotttest.CardDiners)
+	assert.Equal(t, []string{escott.LumpSum.Label(), escott.Revolving.Label()}, h.options("#paytype"))
+
+	// Pay with VISA in three installments.
+	h.typeCard(escotttest.CardVisa)
+	h.setChecked("#threeds", false)
+	h.do(chromedp.SetValue(chromedp.CSS("#paytype"), "03"))
+	h.click("#pay-card", "#thanks")
+	p, ok := h.gw.Process(h.lastOrder().Process.ID)
+	require.True(t, ok)
+	assert.Equal(t, "03", p.PayType)
+}
+
+func TestOnlineCollectionPaidByNotification(t *testing.T) {
+	h := newHarness(t)
+	h.addToCart("tshirt")
+	h.open("/checkout")
+	fee := h.demo.Shop.set.CVSFee.Fixed.IntPart()
+	assert.Equal(t, yen(2480+fee), h.text("#cvs-total"))
+	h.click("#pay-cvs", `input[name="cvs"]`)
+
+	// The gateway's payment page: pick a store and pay.
+	o := h.lastOrder()
+	assert.Equal(t, statusUnpaid, o.Status)
+	assert.Equal(t, o.PaymentNumber, h.text("#number"))
+	h.do(chromedp.Click(chromedp.CSS(`input[name="cvs"][value="LSN"]`)))
+	h.shot("cvs-payment-page")
+	h.click(`button[name="pay"]`, "#paid")
+	assert.Contains(t, h.text("#notification"), `HTTP 200, body "0"`, "the shop accepted the notification")
+
+	// The notification made the order paid.
+	h.open("/orders/" + o.ID)
+	assert.Equal(t, statusPaid.Label(), h.text("#order-status"))
+	assert.Contains(t, h.text("#order-paid"), escott.AgencyLawson.NameJA())
+	info, ok := h.gw.CVSPayment(o.Process.ID)
+	require.True(t, ok)
+	assert.Equal(t, "paid", info.State)
+	assert.Equal(t, o.LinkKey, info.LinkKey)
+	assert.Equal(t, 2480+fee, info.Amount)
+	sent := h.gw.Notifications()
+	require.Len(t, sent, 1, "accepted at the first delivery")
+	assert.True(t, sent[0].Accepted)
+
+	h.open("/orders")
+	assert.Contains(t, h.text("#order-row-"+o.ID), statusPaid.Label())
+	assert.Contains(t, h.text("#order-row-"+o.ID), o.LinkKey)
+}
+
+func TestAdminCaptureChangeCancel(t *testing.T) {
+	h := newHarness(t)
+	h.addToCart("tote")
+	h.open("/checkout")
+	h.setChecked("#threeds", false)
+	h.typeCard(escotttest.CardJCB)
+	h.click("#pay-card", "#thanks")
+	o := h.lastOrder()
+	h.open("/orders")
+	h.shot("order-list")
+
+	h.open("/orders/" + o.ID)
+	h.click("#admin-link", "#capture")
+	h.do(chromedp.Click(chromedp.CSS("#capture")), chromedp.WaitVisible(chromedp.CSS("#history tbody tr:nth-child(2)")))
+	assert.Equal(t, statusCaptured.Label(), h.text("#admin-status"))
+	p, _ := h.gw.Process(o.Process.ID)
+	assert.Equal(t, "captured", p.State)
+	assert.NotEmpty(t, p.SalesDate)
+	h.shot("admin")
+
+	h.eval(`(document.querySelector("#new-amount").value = "3000", true)`)
+	h.do(chromedp.Click(chromedp.CSS("#change")), chromedp.WaitVisible(chromedp.CSS("#history tbody tr:nth-child(3)")))
+	assert.Equal(t, yen(3000), h.text("#admin-amount"))
+	p, _ = h.gw.Process(o.Process.ID)
+	assert.Equal(t, int64(3000), p.Amount)
+
+	h.do(chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#history tbody tr:nth-child(4)")))
+	assert.Equal(t, statusCancelled.Label(), h.text("#admin-status"))
+	p, _ = h.gw.Process(o.Process.ID)
+	assert.Equal(t, "cancelled", p.State)
+	for _, op := range []string{escott.OpCapture, escott.OpChange, escott.OpDelete} {
+		assert.Equal(t, 1, h.gw.RequestCount(op), op)
+	}
+	assert.Contains(t, h.text("#history"), escott.OpDelete)
+	// Nothing is left to do but look.
+	ids, err := chromedp.Run(h.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".actions button")).map(b => b.id)`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"inquire"}, ids)
+}
+
+func TestDeclinedCardShowsShopperMessage(t *testing.T) {
+	h := newHarness(t)
+	h.addToCart("mug")
+	h.open("/checkout")
+	h.setChecked("#threeds", false)
+	h.typeCard(escotttest.CardDeclined)
+	h.click("#pay-card", "#payment-error")
+
+	g12, ok := escott.LookupCode("G12")
+	require.True(t, ok)
+	assert.Equal(t, g12.ShopperMessage("ja"), h.text("#shopper-ja"))
+	assert.Equal(t, g12.ShopperMessage("en"), h.text("#shopper-en"))
+	assert.NotEqual(t, h.text("#shopper-ja"), h.text("#shopper-en"))
+
+	o := h.lastOrder()
+	assert.Equal(t, statusFailed, o.Status)
+	assert.Equal(t, 1, h.gw.RequestCount(escott.OpAuth))
+	assert.Empty(t, o.Process.ID, "no transaction")
+	// The cart is kept for another try.
+	assert.Equal(t, yen(1200), h.text("#checkout-total"))
+
+	h.open("/admin/errors")
+	h.shot("error-log")
+	log := h.text("#error-log")
+	for _, want := range []string{"G12", g12.Message, g12.MessageJA, o.LinkKey, escott.OpAuth} {
+		assert.Contains(t, log, want)
+	}
+	h.open("/orders")
+	assert.Contains(t, h.text("#error-banner"), "決済エラーが発生しました")
+}
+
+func TestOutcomeUnknownIsShownNotRetried(t *testing.T) {
+	h := newHarness(t)
+	h.gw.InjectFault(escott.OpAuth, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
+	h.addToCart("mug")
+	h.open("/checkout")
+	h.setChecked("#threeds", false)
+	h.typeCard(escotttest.CardVisa)
+	h.click("#pay-card", "#unknown-note")
+
+	o := h.lastOrder()
+	assert.Equal(t, statusUnknown.Label(), h.text("#order-status"))
+	assert.Contains(t, h.text("#unknown-note"), o.LinkKey)
+	assert.Equal(t, 1, h.gw.RequestCount(escott.OpAuth), "never re-sent")
+	h.open("/admin/errors")
+	assert.Contains(t, h.text("#error-log"), fmt.Sprint(o.LinkKey))
+}

@@ -1,0 +1,358 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/escott-go/escott"
+)
+
+// gatewayTimeout bounds one checkout's gateway calls.
+const gatewayTimeout = 60 * time.Second
+
+// gatewayContext is the context of a gateway call made for a request. It is
+// not cancelled when the shopper closes the tab: a payment cut off half way
+// would become an unknown outcome for no reason.
+func gatewayContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), gatewayTimeout)
+}
+
+// absURL is the shop's own URL for path, as the browser reached it. Behind a
+// reverse proxy, configure the public origin instead.
+func absURL(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
+
+// storedCard is the shopper's registered card as the checkout shows it.
+type storedCard struct {
+	Label   string // "VISA •••• 1111"
+	Brand   escott.Brand
+	Last4   string
+	Choices []escott.PayType
+}
+
+func cardLabel(brand escott.Brand, last4 string) string {
+	if brand == escott.BrandUnknown {
+		brand = "Card"
+	}
+	return fmt.Sprintf("%s •••• %s", brand, last4)
+}
+
+// checkout shows the payment choices: a new card (token script), the stored
+// card of a logged-in member, and online collection.
+func (s *shop) checkout(w http.ResponseWriter, r *http.Request) {
+	sid := sessionID(r)
+	lines := s.store.cart(sid)
+	body := map[string]any{"Lines": lines, "Total": total(lines)}
+
+	// A failed attempt of this session comes back here with its message.
+	if o, ok := s.store.order(r.URL.Query().Get("order")); ok && o.session == sid && o.Status == statusFailed {
+		body["Failed"] = o
+	}
+	if len(lines) == 0 {
+		s.render(w, r, http.StatusOK, "checkout", "お支払い (checkout)", body)
+		return
+	}
+
+	tag, err := s.client.Token.ScriptTag("onToken")
+	if err != nil {
+		s.log.Error("token script", "err", err)
+	}
+	body["ScriptTag"] = tag
+
+	now := time.Now().In(jstZone)
+	var years []string
+	for y := now.Year(); y < now.Year()+10; y++ {
+		years = append(years, fmt.Sprintf("%02d", y%100))
+	}
+	body["Years"], body["DefaultYear"] = years, fmt.Sprintf("%02d", (now.Year()+3)%100)
+
+	c := s.store.customerOf(sid)
+	body["ShowRegister"] = c != nil && s.set.Registration.ShowChoice()
+	if c != nil && c.Member != nil {
+		ctx, cancel := gatewayContext(r)
+		card, err := s.client.Member.GetMasked(ctx, *c.Member)
+		cancel()
+		switch {
+		case escott.IsMemberMismatch(err) || err == nil && card.Gone():
+			// The gateway no longer knows the member (e.g. a test member
+			// after two months): drop the registration, as the Welcart
+			// manual advises for K71.
+			s.store.setMember(c.Name, nil)
+			c.Member = nil
+			body["StoredNote"] = "登録カードが見つかりません。もう一度登録してください。 (The stored card is gone: register it again.)"
+		case err != nil:
+			body["StoredNote"] = "登録カードを確認できません。 (The stored card cannot be read now.)"
+			s.log.Warn("stored card", "customer", c.Name, "err", err)
+		default:
+			body["Stored"] = storedCard{
+				Label: cardLabel(card.Brand, card.Last4), Brand: card.Brand, Last4: card.Last4,
+				Choices: card.PayTypeChoices(s.set.Installments),
+			}
+		}
+	}
+	body["HasMember"] = c != nil && c.Member != nil
+
+	amount := decimal.NewFromInt(total(lines))
+	if s.set.CVSFee.Offered(amount) {
+		fee, err := s.set.CVSFee.Fee(amount)
+		if err == nil && amount.Add(fee).LessThanOrEqual(decimal.NewFromInt(escott.MaxCVSAmount)) {
+			body["CVSFee"], body["CVSTotal"] = fee.IntPart(), amount.Add(fee).IntPart()
+			body["PayLimitDays"] = s.set.PayLimitDays
+		}
+	}
+	s.render(w, r, http.StatusOK, "checkout", "お支払い (checkout)", body)
+}
+
+// startOrder records a new order for the session's cart. The link key is
+// generated here, once per order, and goes with every request about it.
+func (s *shop) startOrder(r *http.Request, method string) (order, bool, error) {
+	sid := sessionID(r)
+	lines := s.store.cart(sid)
+	if len(lines) == 0 {
+		return order{}, false, nil
+	}
+	linkKey, err := escott.NewLinkKey()
+	if err != nil {
+		return order{}, false, err
+	}
+	var name string
+	if c := s.store.customerOf(sid); c != nil {
+		name = c.Name
+	}
+	return s.store.newOrder(order{
+		Created: time.Now(), Customer: name, Lines: lines, Amount: total(lines),
+		Method: method, Status: statusPending, LinkKey: linkKey, session: sid,
+	}), true, nil
+}
+
+// payOp is the operation a card payment sends under the shop's setting.
+func (s *shop) payOp() string {
+	if s.set.Mode == escott.AuthOnly {
+		return escott.OpAuth
+	}
+	return escott.OpGathering
+}
+
+// payByCard pays with a new card: the form carries the token made by the
+// token script in the browser, never the card number.
+func (s *shop) payByCard(w http.ResponseWriter, r *http.Request) {
+	token := escott.CardToken(r.PostFormValue("token"))
+	if token == "" {
+		s.message(w, r, http.StatusBadRequest, "カード情報 (card)", "No card token: the checkout page needs JavaScript.")
+		return
+	}
+	o, ok, err := s.startOrder(r, methodCard)
+	if err != nil || !ok {
+		s.startFailed(w, r, err)
+		return
+	}
+	payType := escott.PayType(r.PostFormValue("paytype"))
+	masked := r.PostFormValue("masked") // from the token script: first six and last four digits
+	if len(masked) >= 4 {
+		label := cardLabel(escott.BrandOf(masked), masked[len(masked)-4:])
+		_ = s.store.update(o.ID, func(o *order) bool { o.Card, o.PayType = label, payType; return false })
+	}
+	params := &escott.PaymentParams{
+		Amount: decimal.NewFromInt(o.Amount), PayType: payType, Mode: s.set.Mode,
+		LinkKey: o.LinkKey, OrderRef: o.ID,
+	}
+	threeDS := r.PostFormValue("threeds") == "1"
+	c := s.store.customerOf(sessionID(r))
+	register := c != nil && s.set.Registration.ShouldRegister(r.PostFormValue("register") == "1")
+
+	ctx, cancel := gatewayContext(r)
+	defer cancel()
+	if register {
+		s.registerAndPay(ctx, w, r, o, c, token, params, threeDS)
+		return
+	}
+	if threeDS {
+		s.startThreeDS(ctx, w, r, o, &escott.StartParams{
+			Source: token, BillingFullName: r.PostFormValue("holder"), BillingEmail: r.PostFormValue("email"),
+		})
+		return
+	}
+	params.Source = token
+	pay, err := s.client.Card.Pay(ctx, params)
+	s.completeCard(w, r, o.ID, s.payOp(), pay, err)
+}
+
+// registerAndPay stores the card for the logged-in customer (a new member,
+// or a card change for an existing one) and pays with the member.
+func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *http.Request, o order, c *customer, token escott.CardToken, params *escott.PaymentParams, threeDS bool) {
+	m, change := c.Member, c.Member != nil
+	if m == nil {
+		nm, err := escott.NewMember()
+		if err != nil {
+			s.completeCard(w, r, o.ID, escott.OpMemberAdd, nil, err)
+			return
+		}
+		m = &nm
+	}
+	if threeDS {
+		// Store the card first (this uses the token), then authenticate
+		// and pay as the member.
+		op, err := escott.OpMemberAdd, error(nil)
+		if change {
+			op = escott.OpMemberChange
+			_, err = s.client.Member.ChangeCard(ctx, *m, token)
+		} else {
+			_, err = s.client.Member.Register(ctx, *m, token)
+		}
+		if err != nil {
+			s.completeCard(w, r, o.ID, op, nil, err)
+			return
+		}
+		s.store.setMember(c.Name, m)
+		s.startThreeDS(ctx, w, r, o, &escott.StartParams{Source: *m})
+		return
+	}
+	var pay *escott.Payment
+	var err error
+	if change {
+		pay, err = s.client.Member.ChangeCardAndPay(ctx, *m, token, params)
+	} else {
+		pay, err = s.client.Member.RegisterAndPay(ctx, *m, token, params)
+	}
+	op := s.payOp()
+	var mpe *escott.MemberPaymentError
+	if errors.As(err, &mpe) {
+		op = mpe.Step
+	}
+	if err == nil || mpe != nil && mpe.MemberUpdated {
+		s.store.setMember(c.Name, m) // stored even when only the payment failed
+	}
+	s.completeCard(w, r, o.ID, op, pay, err)
+}
+
+// payByStoredCard pays with the logged-in customer's stored card.
+func (s *shop) payByStoredCard(w http.ResponseWriter, r *http.Request) {
+	c := s.store.customerOf(sessionID(r))
+	if c == nil || c.Member == nil {
+		http.Redirect(w, r, "/checkout", http.StatusSeeOther)
+		return
+	}
+	o, ok, err := s.startOrder(r, methodStored)
+	if err != nil || !ok {
+		s.startFailed(w, r, err)
+		return
+	}
+	ctx, cancel := gatewayContext(r)
+	defer cancel()
+	payType := escott.PayType(r.PostFormValue("paytype"))
+	if card, err := s.client.Member.GetMasked(ctx, *c.Member); err == nil {
+		_ = s.store.update(o.ID, func(o *order) bool {
+			o.Card, o.PayType = cardLabel(card.Brand, card.Last4), payType
+			return false
+		})
+	}
+	if r.PostFormValue("threeds") == "1" {
+		s.startThreeDS(ctx, w, r, o, &escott.StartParams{Source: *c.Member, PayType: payType})
+		return
+	}
+	pay, err := s.client.Card.Pay(ctx, &escott.PaymentParams{
+		Amount: decimal.NewFromInt(o.Amount), Source: *c.Member, PayType: payType, Mode: s.set.Mode,
+		LinkKey: o.LinkKey, OrderRef: o.ID,
+	})
+	s.completeCard(w, r, o.ID, s.payOp(), pay, err)
+}
+
+// startThreeDS begins 3-D Secure mode B and answers the page that sends the
+// browser to the gateway (OTDS010). The result comes back to /3ds/return.
+func (s *shop) startThreeDS(ctx context.Context, w http.ResponseWriter, r *http.Request, o order, p *escott.StartParams) {
+	p.Amount = decimal.NewFromInt(o.Amount)
+	p.RedirectURL = absURL(r, "/3ds/return")
+	p.Mode, p.LinkKey, p.OrderRef = s.set.Mode, o.LinkKey, o.ID
+	if p.PayType == "" {
+		p.PayType = escott.PayType(r.PostFormValue("paytype"))
+	}
+	form, err := s.client.ThreeDS.Start(ctx, p)
+	if err != nil {
+		s.completeCard(w, r, o.ID, escott.OpThreeDS, nil, err)
+		return
+	}
+	form.ServeHTTP(w, r)
+}
+
+// threeDSReturn is the RedirectUrl: the gateway sends the browser back here
+// with the authentication result; the shop then authorises (mode B).
+func (s *shop) threeDSReturn(w http.ResponseWriter, r *http.Request) {
+	res, err := s.client.ThreeDS.HandleReturn(r)
+	if res == nil {
+		// Forged, replayed or foreign: nothing was sent to the gateway.
+		s.log.Warn("3-D Secure return refused", "err", err)
+		s.message(w, r, http.StatusBadRequest, "3-D Secure", "この認証結果は受け付けられません。 (This authentication result was refused.)")
+		return
+	}
+	o, ok := s.store.order(res.Attempt.OrderRef)
+	if !ok || o.LinkKey != res.LinkKey {
+		s.message(w, r, http.StatusBadRequest, "3-D Secure", "Unknown order.")
+		return
+	}
+	_ = s.store.update(o.ID, func(o *order) bool { o.ThreeDS = string(res.SecureResultCode); return false })
+	if err != nil {
+		s.completeCard(w, r, o.ID, escott.OpThreeDS, nil, err)
+		return
+	}
+	ctx, cancel := gatewayContext(r)
+	defer cancel()
+	pay, err := s.client.ThreeDS.Authorize(ctx, res)
+	s.completeCard(w, r, o.ID, s.payOp(), pay, err)
+}
+
+// completeCard records the outcome of a card payment and sends the browser
+// on: to the order on success, back to the checkout with the shopper's
+// message on failure. An unknown outcome is never retried: the order shows
+// it with its link key, for the operator to look up in the console.
+func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op string, pay *escott.Payment, err error) {
+	o, _ := s.store.order(id)
+	var ja, en string
+	if err != nil {
+		ja, en = s.fail(&o, op, err)
+	}
+	_ = s.store.update(id, func(o *order) bool {
+		ev := event{At: time.Now(), Op: op, OK: err == nil}
+		switch {
+		case err == nil:
+			o.Process = pay.Process
+			o.Status = statusCaptured
+			if s.set.Mode == escott.AuthOnly {
+				o.Status = statusAuthorized
+			}
+			ev.Detail = "ProcessId " + pay.Process.ID
+		case errors.Is(err, escott.ErrOutcomeUnknown):
+			o.Status = statusUnknown
+			ev.Detail = "outcome unknown — check the console by link key " + o.LinkKey
+		default:
+			o.Status = statusFailed
+			ev.Detail = err.Error()
+		}
+		o.ShopperJA, o.ShopperEN = ja, en
+		o.History = append(o.History, ev)
+		return o.Status != statusFailed
+	})
+	if err != nil && !errors.Is(err, escott.ErrOutcomeUnknown) {
+		http.Redirect(w, r, "/checkout?order="+id, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/orders/"+id, http.StatusSeeOther)
+}
+
+func (s *shop) startFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		s.log.Error("start order", "err", err)
+		s.message(w, r, http.StatusInternalServerError, "Error", "The order could not be started.")
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther) // empty cart
+}

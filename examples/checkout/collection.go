@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/escott-go/escott"
+)
+
+// payByCVS registers an online-collection payment (convenience store,
+// Pay-easy, net banking, e-money) and sends the shopper to the gateway's
+// payment page. The order stays unpaid until the payment-received
+// notification arrives.
+func (s *shop) payByCVS(w http.ResponseWriter, r *http.Request) {
+	o, ok, err := s.startOrder(r, methodCVS)
+	if err != nil || !ok {
+		s.startFailed(w, r, err)
+		return
+	}
+	goods := decimal.NewFromInt(o.Amount)
+	fee, err := s.set.CVSFee.Fee(goods)
+	if err != nil {
+		s.completeCVS(w, r, o.ID, nil, fmt.Errorf("online collection for %s: %w", yen(o.Amount), err))
+		return
+	}
+	names := make([]string, 0, len(o.Lines))
+	for _, l := range o.Lines {
+		names = append(names, l.Product.Name)
+	}
+	p := &escott.CVSParams{
+		Amount:       goods.Add(fee),
+		PayLimitDays: s.set.PayLimitDays,
+		Name:         r.PostFormValue("name"),
+		NameKana:     r.PostFormValue("kana"),
+		Phone:        r.PostFormValue("phone"),
+		ProductNames: names,
+		LinkKey:      o.LinkKey, // comes back in the notification
+		OrderRef:     o.ID,
+	}
+	if back := absURL(r, "/orders/"+o.ID); strings.HasPrefix(back, "https://") {
+		p.ReturnURL = back // the gateway accepts https only
+	}
+	ctx, cancel := gatewayContext(r)
+	defer cancel()
+	pay, err := s.client.CVS.Register(ctx, p)
+	s.completeCVS(w, r, o.ID, pay, err)
+}
+
+func (s *shop) completeCVS(w http.ResponseWriter, r *http.Request, id string, pay *escott.CVSPayment, err error) {
+	o, _ := s.store.order(id)
+	var ja, en string
+	if err != nil {
+		ja, en = s.fail(&o, escott.OpCVSRegister, err)
+	}
+	_ = s.store.update(id, func(o *order) bool {
+		ev := event{At: time.Now(), Op: escott.OpCVSRegister, OK: err == nil}
+		switch {
+		case err == nil:
+			o.Process, o.Status = pay.Process, statusUnpaid
+			o.Amount = pay.Amount.IntPart() // including the fee
+			o.PaymentNumber, o.PayLimit, o.MailURL = pay.PaymentNumber, pay.PayLimit, pay.MailURL
+			ev.Detail = "payment number " + pay.PaymentNumber
+		case isUnknown(err):
+			o.Status = statusUnknown
+			ev.Detail = "outcome unknown — check the console by link key " + o.LinkKey
+		default:
+			o.Status = statusFailed
+			ev.Detail = err.Error()
+		}
+		o.ShopperJA, o.ShopperEN = ja, en
+		o.History = append(o.History, ev)
+		return o.Status != statusFailed
+	})
+	switch {
+	case err == nil:
+		http.Redirect(w, r, pay.RedirectURL, http.StatusSeeOther) // the gateway's payment page
+	case isUnknown(err):
+		http.Redirect(w, r, "/orders/"+id, http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/checkout?order="+id, http.StatusSeeOther)
+	}
+}
+
+// paymentReceived is the notification subscriber: it marks the order paid.
+// It is idempotent (a redelivery finds the order paid already); an unknown
+// link key answers an error, so that the gateway delivers again later.
+func (s *shop) paymentReceived(_ context.Context, p escott.PaymentReceived) error {
+	var mismatch bool
+	err := s.store.updateByLinkKey(p.LinkKey, func(o *order) bool {
+		if o.Status == statusPaid {
+			return false
+		}
+		mismatch = !p.Amount.IsZero() && p.Amount.IntPart() != o.Amount
+		o.Status, o.PaidAt, o.Agency = statusPaid, p.PaidAt, p.Agency
+		o.History = append(o.History, event{
+			At: time.Now(), Op: "入金通知 (notification)", OK: true,
+			Detail: fmt.Sprintf("%s %s, %s", p.Agency.NameJA(), yen(p.Amount.IntPart()), p.RecvNum),
+		})
+		return false
+	})
+	if err != nil {
+		s.log.Error("notification for an unknown order", "link_key", p.LinkKey, "transaction", p.TransactionID)
+		return fmt.Errorf("link key %s: %w", p.LinkKey, err)
+	}
+	if mismatch {
+		s.store.logError(errorEntry{At: time.Now(), LinkKey: p.LinkKey, Op: "入金通知 (notification)",
+			Detail: "paid amount " + yen(p.Amount.IntPart()) + " differs from the order"})
+	}
+	s.log.Info("payment received", "link_key", p.LinkKey, "agency", p.Agency)
+	return nil
+}
+
+// otherEvent records notifications that are not payments for the operator.
+func (s *shop) otherEvent(_ context.Context, e escott.OtherEvent) error {
+	s.store.logError(errorEntry{At: time.Now(), LinkKey: e.LinkKey, Op: "入金通知 (notification)",
+		Detail: fmt.Sprintf("Condition %s, ResponseCd %s", e.Condition, e.ResponseCd)})
+	return nil
+}
+
+func isUnknown(err error) bool { return errors.Is(err, escott.ErrOutcomeUnknown) }

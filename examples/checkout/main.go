@@ -1,0 +1,227 @@
+// Command checkout is a small web shop that takes payments through
+// e-SCOTT Smart with the escott SDK: a reference integration to copy.
+//
+//	go run ./examples/checkout
+//
+// It prints the URL to open. By default it starts the fake gateway
+// (escotttest) in the same process, so every flow works offline: card
+// payment by token, 3-D Secure with a challenge, stored cards, installments,
+// online collection with its payment-received notification, and an admin
+// page with capture, change and cancel. With ESCOTT_MERCHANT_ID,
+// ESCOTT_MERCHANT_PASS, ESCOTT_TOKEN_AUTH_CODE, ESCOTT_AES_KEY and
+// ESCOTT_AES_IV set (and ESCOTT_ENV=test or production) it talks to the real
+// gateway instead.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/escotttest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "checkout:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the shop, prints "open URL" as its first line, and serves until
+// ctx is done.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("checkout", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (:0 for a free port)")
+	mode := fs.String("mode", "auth", "処理区分: auth (与信, capture later on the admin page) or capture (与信売上計上)")
+	inst := fs.String("installments", "installments", "支払回数: lump (一括のみ), installments (分割), bonus (分割とボーナス)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set, err := parseSettings(*mode, *inst)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	d, err := startDemo(ctx, demoConfig{Addr: *addr, Getenv: os.Getenv, Settings: set, Logger: logger})
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(stdout, "open %s/\n", d.URL); err != nil {
+		d.Close()
+		return err
+	}
+	if d.Gateway != nil {
+		logger.Info("using the built-in fake gateway", "url", d.Gateway.URL)
+	} else {
+		logger.Info("using the e-SCOTT Smart gateway", "environment", d.client.Environment())
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-d.served:
+		d.Close()
+		return err
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = d.server.Shutdown(shutdown)
+	d.Close()
+	return err
+}
+
+func parseSettings(mode, inst string) (settings, error) {
+	set := defaultSettings()
+	switch mode {
+	case "auth":
+		set.Mode = escott.AuthOnly
+	case "capture":
+		set.Mode = escott.AuthCapture
+	default:
+		return set, fmt.Errorf("-mode must be auth or capture, not %q", mode)
+	}
+	switch inst {
+	case "lump":
+		set.Installments = escott.LumpSumOnly
+	case "installments":
+		set.Installments = escott.WithInstallments
+	case "bonus":
+		set.Installments = escott.WithBonus
+	default:
+		return set, fmt.Errorf("-installments must be lump, installments or bonus, not %q", inst)
+	}
+	return set, nil
+}
+
+// demoConfig configures startDemo.
+type demoConfig struct {
+	Addr     string
+	Getenv   func(string) string // os.Getenv, or a map lookup in tests
+	Settings settings
+	Logger   *slog.Logger
+	// Wrap, when set, wraps the shop's handler (tests record requests).
+	Wrap func(http.Handler) http.Handler
+}
+
+// demo is a running shop, with the fake gateway when no real credentials
+// were given.
+type demo struct {
+	URL     string             // e.g. http://127.0.0.1:8080
+	Gateway *escotttest.Server // nil against the real gateway
+	Shop    *shop              // for tests
+	client  *escott.Client     // the shop's client
+	server  *http.Server       // serving the shop
+	served  <-chan error       // Serve's result
+	closeFn func()             // stops the fake gateway
+}
+
+// startDemo listens on cfg.Addr first, so that the fake gateway can be
+// told the shop's notification URL, then starts the gateway and the shop.
+func startDemo(ctx context.Context, cfg demoConfig) (*demo, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	base := "http://" + displayAddr(ln.Addr())
+	d := &demo{URL: base, closeFn: func() {}}
+
+	var ncfg escott.NotifyConfig
+	if cfg.Getenv("ESCOTT_MERCHANT_ID") != "" {
+		ccfg, err := realConfig(cfg.Getenv)
+		if err == nil {
+			d.client, err = escott.NewClient(ccfg, escott.WithLogger(cfg.Logger))
+		}
+		if err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+		ncfg = escott.NotifyConfig{MerchantID: ccfg.MerchantID, MerchantPass: ccfg.MerchantPass, Environment: ccfg.Environment}
+	} else {
+		inst := cfg.Settings.Installments
+		gw := escotttest.NewServer(escotttest.Config{
+			NotifyURL:    base + notifyPath, // the fake POSTs payment-received notifications here
+			Installments: &inst,
+		})
+		d.Gateway, d.closeFn = gw, gw.Close
+		d.client = gw.Client(escott.WithLogger(cfg.Logger))
+		gc := gw.Config()
+		// The fake posts from loopback: the source check is for the real
+		// gateway's addresses only.
+		ncfg = escott.NotifyConfig{MerchantID: gc.MerchantID, MerchantPass: gc.MerchantPass, Environment: gc.Environment, DisableSourceCheck: true}
+	}
+
+	d.Shop, err = newShop(d.client, ncfg, cfg.Settings, cfg.Logger)
+	if err != nil {
+		_ = ln.Close()
+		d.closeFn()
+		return nil, err
+	}
+	var h http.Handler = d.Shop
+	if cfg.Wrap != nil {
+		h = cfg.Wrap(h)
+	}
+	d.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	d.served = served
+	go func() {
+		err := d.server.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		served <- err
+	}()
+	return d, nil
+}
+
+// Close stops the shop and the fake gateway.
+func (d *demo) Close() {
+	_ = d.server.Close()
+	d.closeFn()
+}
+
+// realConfig reads the real gateway's settings from the environment.
+func realConfig(getenv func(string) string) (escott.Config, error) {
+	env := escott.Test
+	switch e := getenv("ESCOTT_ENV"); e {
+	case "", "test":
+	case "production":
+		env = escott.Production
+	default:
+		return escott.Config{}, fmt.Errorf("ESCOTT_ENV must be test or production, not %q", e)
+	}
+	return escott.Config{
+		MerchantID:    getenv("ESCOTT_MERCHANT_ID"),
+		MerchantPass:  getenv("ESCOTT_MERCHANT_PASS"),
+		TokenAuthCode: getenv("ESCOTT_TOKEN_AUTH_CODE"),
+		AESKey:        getenv("ESCOTT_AES_KEY"),
+		AESIV:         getenv("ESCOTT_AES_IV"),
+		Environment:   env,
+	}, nil
+}
+
+// displayAddr turns a listener address into one a browser can open: an
+// unspecified host (":0", "0.0.0.0") becomes 127.0.0.1.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(port))
+	}
+	return tcp.String()
+}

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/escott-go/escott"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// notifyPath is the payment-received notification URL registered with SPS
+// (入金通知URL): https and ending with a slash in production.
+const notifyPath = "/escott/notify/"
+
+const sessionCookie = "shop_session"
+
+// settings are the merchant settings of the Welcart e-SCOTT Smart screen.
+type settings struct {
+	Mode         escott.Mode               // 処理区分
+	Installments escott.InstallmentSetting // 支払回数
+	Registration escott.RegistrationPolicy // クレジットカードの登録
+	CVSFee       escott.FeePolicy          // オンライン収納代行の手数料
+	PayLimitDays int                       // 支払期限日数
+}
+
+func defaultSettings() settings {
+	return settings{
+		Mode:         escott.AuthOnly,
+		Installments: escott.WithInstallments,
+		Registration: escott.MemberChooses,
+		CVSFee:       escott.FixedFee(decimal.NewFromInt(220)),
+		PayLimitDays: escott.DefaultPayLimitDays,
+	}
+}
+
+// shop is the web shop: an http.Handler.
+type shop struct {
+	client *escott.Client
+	set    settings
+	store  *store
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	mux    *http.ServeMux
+}
+
+// newShop builds the shop around a client and the notification settings of
+// the same merchant.
+func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, log *slog.Logger) (*shop, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &shop{client: client, set: set, store: newStore(), log: log, pages: map[string]*template.Template{}}
+	for _, name := range []string{"home", "checkout", "order", "orders", "admin", "errors", "message"} {
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	notify, err := escott.NewNotificationHandler(ncfg, escott.WithNotifyLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	notify.OnPaymentReceived(s.paymentReceived)
+	notify.OnOtherEvent(s.otherEvent)
+
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	m := http.NewServeMux()
+	m.HandleFunc("GET /{$}", s.home)
+	m.HandleFunc("POST /cart", s.cartAction)
+	m.HandleFunc("POST /login", s.login)
+	m.HandleFunc("POST /logout", s.logout)
+	m.HandleFunc("GET /checkout", s.checkout)
+	m.HandleFunc("GET /paytypes", s.payTypes)
+	m.HandleFunc("POST /checkout/card", s.payByCard)
+	m.HandleFunc("POST /checkout/stored", s.payByStoredCard)
+	m.HandleFunc("POST /checkout/cvs", s.payByCVS)
+	m.HandleFunc("POST /3ds/return", s.threeDSReturn)
+	m.HandleFunc("GET /orders", s.orders)
+	m.HandleFunc("GET /orders/{id}", s.orderPage)
+	m.HandleFunc("GET /admin/orders/{id}", s.adminPage)
+	m.HandleFunc("POST /admin/orders/{id}/{action}", s.adminAction)
+	m.HandleFunc("GET /admin/errors", s.errorsPage)
+	m.HandleFunc("POST /admin/errors/clear", s.clearErrors)
+	m.Handle("POST "+notifyPath, notify)
+	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux = m
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	if !strings.HasPrefix(r.URL.Path, notifyPath) && !strings.HasPrefix(r.URL.Path, "/static/") {
+		r = withSession(w, r)
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+var templateFuncs = template.FuncMap{
+	"yen": yen,
+	"months": func() []string {
+		return []string{"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"}
+	},
+	"time": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(jstZone).Format("2006-01-02 15:04:05")
+	},
+}
+
+// jstZone shows times as the merchant console does.
+var jstZone = time.FixedZone("JST", 9*60*60)
+
+// yen formats an amount as "2,480円".
+func yen(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String() + "円"
+}
+
+// view is what every page template gets: the layout's data and the page's.
+type view struct {
+	Title    string
+	Customer *customer
+	Cart     int // items in the cart
+	Errors   int // entries in the payment-error log (the admin banner)
+	Body     any
+}
+
+func (s *shop) render(w http.ResponseWriter, r *http.Request, status int, page, title string, body any) {
+	sid := sessionID(r)
+	n := 0
+	for _, l := range s.store.cart(sid) {
+		n += l.Qty
+	}
+	v := view{Title: title, Customer: s.store.customerOf(sid), Cart: n, Errors: len(s.store.errorLog()), Body: body}
+	var buf bytes.Buffer
+	if err := s.pages[page].Execute(&buf, v); err != nil {
+		s.log.Error("render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// message renders a short page with a title and text.
+func (s *shop) message(w http.ResponseWriter, r *http.Request, status int, title, text string) {
+	s.render(w, r, status, "message", title, text)
+}
+
+type sessionKey struct{}
+
+// withSession gives every request a session: the cookie's, or a new one.
+func withSession(w http.ResponseWriter, r *http.Request) *http.Request {
+	if c, err := r.Cookie(sessionCookie); err == nil && len(c.Value) == 32 {
+		return r.WithContext(context.WithValue(r.Context(), sessionKey{}, c.Value))
+	}
+	id, err := newSessionID()
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, id))
+}
+
+// sessionID is the request's session (set by ServeHTTP).
+func sessionID(r *http.Request) string {
+	id, _ := r.Context().Value(sessionKey{}).(string)
+	return id
+}
+
+func (s *shop) home(w http.ResponseWriter, r *http.Request) {
+	lines := s.store.cart(sessionID(r))
+	s.render(w, r, http.StatusOK, "home", "商品一覧 (products)", map[string]any{
+		"Products": catalogue, "Lines": lines, "Total": total(lines),
+	})
+}
+
+func (s *shop) cartAction(w http.ResponseWriter, r *http.Request) {
+	sid := sessionID(r)
+	if r.PostFormValue("clear") != "" {
+		s.store.clearCart(sid)
+	} else if p, ok := findProduct(r.PostFormValue("product")); ok {
+		s.store.addToCart(sid, p.ID)
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *shop) login(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	if name == "" || len(name) > 40 {
+		s.message(w, r, http.StatusBadRequest, "ログイン (log in)", "Enter a name of at most 40 characters.")
+		return
+	}
+	s.store.login(sessionID(r), name)
+	http.Redirect(w, r, safeBack(r), http.StatusSeeOther)
+}
+
+func (s *shop) logout(w http.ResponseWriter, r *http.Request) {
+	s.store.logout(sessionID(r))
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// safeBack returns the local page to go back to after a form.
+func safeBack(r *http.Request) string {
+	if b := r.PostFormValue("back"); strings.HasPrefix(b, "/") && !strings.HasPrefix(b, "//") {
+		return b
+	}
+	return "/"
+}
+
+// payTypes answers the payment divisions for the first digits of a card
+// number, from the SDK's rule: the checkout page calls it as the shopper
+// types. The page sends two digits only; that is all the rule needs.
+func (s *shop) payTypes(w http.ResponseWriter, r *http.Request) {
+	prefix := r.URL.Query().Get("prefix")
+	if len(prefix) > 2 {
+		prefix = prefix[:2]
+	}
+	type choice struct {
+		Value string `json:"value"`
+		Label string `json:"label"`
+	}
+	out := struct {
+		Brand   string   `json:"brand"`
+		Choices []choice `json:"choices"`
+	}{Brand: string(escott.BrandOf(prefix)), Choices: []choice{}}
+	for _, pt := range escott.PayTypeChoices(prefix, s.set.Installments) {
+		out.Choices = append(out.Choices, choice{string(pt), pt.Label()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func (s *shop) orders(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "orders", "注文一覧 (orders)", map[string]any{
+		"Orders": s.store.orderList(), "Now": time.Now(), "ErrorCount": len(s.store.errorLog()),
+	})
+}
+
+func (s *shop) orderPage(w http.ResponseWriter, r *http.Request) {
+	o, ok := s.store.order(r.PathValue("id"))
+	if !ok {
+		s.message(w, r, http.StatusNotFound, "Not found", "No such order.")
+		return
+	}
+	s.render(w, r, http.StatusOK, "order", "ご注文 (order) "+o.ID, map[string]any{"Order": o, "Now": time.Now()})
+}
+
+// fail records a failed gateway operation in the payment-error log and
+// returns the messages for the shopper.
+func (s *shop) fail(o *order, op string, err error) (ja, en string) {
+	e := errorEntry{At: time.Now(), OrderID: o.ID, LinkKey: o.LinkKey, Op: op, Detail: err.Error()}
+	var gwErr *escott.Error
+	var authErr *escott.AuthenticationError
+	var valErr *escott.ValidationError
+	switch {
+	case errors.As(err, &gwErr):
+		e.Codes = gwErr.Codes
+		ja, en = gwErr.ShopperMessage("ja"), gwErr.ShopperMessage("en")
+	case errors.As(err, &authErr):
+		ja, en = "カード会社の本人認証（3-Dセキュア）ができませんでした。別のカードをご利用ください。",
+			"The card issuer could not authenticate you (3-D Secure). Please use another card."
+	case errors.Is(err, escott.ErrOutcomeUnknown):
+		ja, en = "決済結果を確認できませんでした。二重決済を防ぐため、再度お支払いにならず、ショップにお問い合わせください。",
+			"We could not confirm the payment. To avoid paying twice, do not pay again: please contact the shop."
+	case errors.As(err, &valErr):
+		ja, en = "入力内容をご確認ください。", "Please check what you entered: "+valErr.Error()
+	default:
+		ja, en = "ただいま決済できません。しばらくしてからお試しください。", "The payment could not be made now. Please try again later."
+	}
+	s.store.logError(e)
+	s.log.Warn("payment operation failed", "order", o.ID, "link_key", o.LinkKey, "op", op, "err", err)
+	return ja, en
+}

@@ -1,0 +1,362 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/escott-go/escott"
+)
+
+// product is an item of the catalogue. Prices are whole yen.
+type product struct {
+	ID    string
+	Name  string
+	Price int64
+}
+
+// catalogue is the shop's product list.
+var catalogue = []product{
+	{ID: "tshirt", Name: "Tシャツ (T-shirt)", Price: 2480},
+	{ID: "mug", Name: "マグカップ (mug)", Price: 1200},
+	{ID: "tote", Name: "トートバッグ (tote bag)", Price: 3300},
+	{ID: "tenugui", Name: "手ぬぐい (tenugui towel)", Price: 980},
+}
+
+func findProduct(id string) (product, bool) {
+	for _, p := range catalogue {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return product{}, false
+}
+
+// line is a product and quantity in a cart or an order.
+type line struct {
+	Product product
+	Qty     int
+}
+
+// Sum is the line's amount in yen.
+func (l line) Sum() int64 { return l.Product.Price * int64(l.Qty) }
+
+func total(lines []line) int64 {
+	var t int64
+	for _, l := range lines {
+		t += l.Sum()
+	}
+	return t
+}
+
+// status is an order's payment state, as the Welcart order list shows it.
+type status string
+
+const (
+	statusPending    status = "pending"    // waiting for 3-D Secure
+	statusAuthorized status = "authorized" // 与信済み: capture from the admin page
+	statusCaptured   status = "captured"   // 売上計上済み
+	statusCancelled  status = "cancelled"  // 取消済み
+	statusFailed     status = "failed"     // refused: no money moved
+	statusUnknown    status = "unknown"    // outcome unknown: check the console by link key
+	statusUnpaid     status = "unpaid"     // online collection: 未入金
+	statusPaid       status = "paid"       // online collection: 入金済み
+)
+
+// Label is the status in Japanese and English.
+func (s status) Label() string {
+	switch s {
+	case statusPending:
+		return "認証待ち (pending)"
+	case statusAuthorized:
+		return "与信済み (authorized)"
+	case statusCaptured:
+		return "売上計上済み (captured)"
+	case statusCancelled:
+		return "取消済み (cancelled)"
+	case statusFailed:
+		return "決済エラー (failed)"
+	case statusUnknown:
+		return "結果不明 (unknown — check the console by link key)"
+	case statusUnpaid:
+		return "未入金 (unpaid)"
+	case statusPaid:
+		return "入金済み (paid)"
+	}
+	return string(s)
+}
+
+// Payment methods.
+const (
+	methodCard   = "card"
+	methodStored = "stored card"
+	methodCVS    = "online collection"
+)
+
+// event is one gateway operation on an order, shown on the admin page.
+type event struct {
+	At     time.Time
+	Op     string
+	OK     bool
+	Detail string
+}
+
+// order is one checkout. Everything the follow-up operations need is kept:
+// the link key (自由領域1 in the merchant console) and the Process.
+type order struct {
+	ID       string
+	Created  time.Time
+	Customer string
+	Lines    []line
+	Amount   int64
+	Method   string
+	Status   status
+	LinkKey  string
+	Process  escott.Process // Pass is an escott.Secret: it never prints
+	PayType  escott.PayType
+	Card     string // "VISA •••• 1111", never the number
+	ThreeDS  string // SecureResultCode, when 3-D Secure ran
+	Register bool   // register the card after 3-D Secure (member flow)
+
+	// Online collection.
+	PaymentNumber string
+	PayLimit      string
+	MailURL       string
+	PaidAt        time.Time
+	Agency        escott.CollectingAgency
+
+	// ShopperJA and ShopperEN explain a failure to the shopper.
+	ShopperJA, ShopperEN string
+	History              []event
+
+	session string // the cart to empty when the payment completes
+}
+
+// Expired reports whether an unpaid online-collection order passed its pay
+// limit; the gateway sends no notification for that.
+func (o order) Expired(now time.Time) bool {
+	if o.Status != statusUnpaid {
+		return false
+	}
+	exp, err := escott.Expired(o.PayLimit, now)
+	return err == nil && exp
+}
+
+// errorEntry is one line of the payment-error log (Welcart: 決済エラーログ).
+type errorEntry struct {
+	At      time.Time
+	OrderID string
+	LinkKey string
+	Op      string
+	Codes   []escott.Code
+	Detail  string
+}
+
+// customer is a demo shop member. Member is set once a card is stored at the
+// gateway; the shop keeps only the KaiinId and KaiinPass.
+type customer struct {
+	Name   string
+	Member *escott.Member
+}
+
+type session struct {
+	cart     map[string]int
+	customer string
+}
+
+// store keeps orders, sessions, customers and the error log in memory,
+// behind one mutex. Callers get copies, so that no page renders while the
+// lock is held and no gateway call is made under it.
+type store struct {
+	mu        sync.Mutex
+	nextID    int
+	orders    map[string]*order
+	byLinkKey map[string]string
+	sessions  map[string]*session
+	customers map[string]*customer
+	errors    []errorEntry
+}
+
+func newStore() *store {
+	return &store{
+		nextID:    1001,
+		orders:    map[string]*order{},
+		byLinkKey: map[string]string{},
+		sessions:  map[string]*session{},
+		customers: map[string]*customer{},
+	}
+}
+
+var errNoOrder = errors.New("no such order")
+
+func newSessionID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func (s *store) sessionLocked(id string) *session {
+	ss, ok := s.sessions[id]
+	if !ok {
+		ss = &session{cart: map[string]int{}}
+		s.sessions[id] = ss
+	}
+	return ss
+}
+
+// cart returns the session's cart in catalogue order.
+func (s *store) cart(sid string) []line {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sessionLocked(sid)
+	var out []line
+	for _, p := range catalogue {
+		if n := ss.cart[p.ID]; n > 0 {
+			out = append(out, line{Product: p, Qty: n})
+		}
+	}
+	return out
+}
+
+func (s *store) addToCart(sid, productID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessionLocked(sid).cart[productID]++
+}
+
+func (s *store) clearCart(sid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.sessionLocked(sid).cart)
+}
+
+func (s *store) login(sid, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessionLocked(sid).customer = name
+	if _, ok := s.customers[name]; !ok {
+		s.customers[name] = &customer{Name: name}
+	}
+}
+
+func (s *store) logout(sid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessionLocked(sid).customer = ""
+}
+
+// customerOf returns a copy of the session's customer, or nil for a guest.
+func (s *store) customerOf(sid string) *customer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.customers[s.sessionLocked(sid).customer]
+	if !ok {
+		return nil
+	}
+	cp := *c
+	return &cp
+}
+
+// setMember stores (or, with nil, drops) the customer's gateway member.
+func (s *store) setMember(name string, m *escott.Member) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.customers[name]; ok {
+		c.Member = m
+	}
+}
+
+// newOrder records an order and returns a copy with its ID.
+func (s *store) newOrder(o order) order {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o.ID = strconv.Itoa(s.nextID)
+	s.nextID++
+	s.orders[o.ID] = &o
+	s.byLinkKey[o.LinkKey] = o.ID
+	return o
+}
+
+func (s *store) order(id string) (order, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return order{}, false
+	}
+	cp := *o
+	cp.History = slices.Clone(o.History)
+	return cp, true
+}
+
+// update changes an order under the lock. When the order completed (fn
+// returns true), the cart it was made from is emptied.
+func (s *store) update(id string, fn func(o *order) (completed bool)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return errNoOrder
+	}
+	if fn(o) && o.session != "" {
+		if ss, ok := s.sessions[o.session]; ok {
+			clear(ss.cart)
+		}
+	}
+	return nil
+}
+
+// updateByLinkKey is update for the notification, which names the order by
+// its link key.
+func (s *store) updateByLinkKey(linkKey string, fn func(o *order) bool) error {
+	s.mu.Lock()
+	id, ok := s.byLinkKey[linkKey]
+	s.mu.Unlock()
+	if !ok {
+		return errNoOrder
+	}
+	return s.update(id, fn)
+}
+
+// orderList returns every order, newest first.
+func (s *store) orderList() []order {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]order, 0, len(s.orders))
+	for _, o := range s.orders {
+		out = append(out, *o)
+	}
+	slices.SortFunc(out, func(a, b order) int {
+		ai, _ := strconv.Atoi(a.ID)
+		bi, _ := strconv.Atoi(b.ID)
+		return bi - ai
+	})
+	return out
+}
+
+func (s *store) logError(e errorEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errors = append(s.errors, e)
+}
+
+// errorLog returns the payment-error log, newest first.
+func (s *store) errorLog() []errorEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.errors)
+	slices.Reverse(out)
+	return out
+}
+
+func (s *store) clearErrors() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errors = nil
+}
