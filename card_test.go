@@ -603,3 +603,16 @@ func TestLinkKeysAreRandomDigits(t *testing.T) {
 		assert.InDelta(t, 2400, n, 300, "digit %d", d)
 	}
 }
+
+func TestWithTimeout(t *testing.T) {
+	srv, c := newTest(t, escott.WithTimeout(100*time.Millisecond))
+	srv.InjectFault(escott.OpGathering, escotttest.Fault{Kind: escotttest.FaultLatency, Latency: 2 * time.Second})
+	start := time.Now()
+	_, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1), Source: srv.MustToken(escotttest.CardVisa)})
+	assert.Less(t, time.Since(start), time.Second)
+	assert.ErrorIs(t, err, escott.ErrOutcomeUnknown)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	pending, perr := c.Journal().Pending(context.Background(), time.Now())
+	require.NoError(t, perr)
+	assert.Len(t, pending, 1, "recorded as unknown even though the call's context expired")
+}

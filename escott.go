@@ -240,6 +240,7 @@ type Client struct {
 	newKey   func() (string, error)
 	journal  journal.Journal
 	retry    RetryPolicy
+	timeout  time.Duration
 	sleep    func(context.Context, time.Duration) error
 	userHTTP bool
 	tdsStore ThreeDSStore
@@ -284,6 +285,11 @@ func WithLinkKeyGenerator(gen func() (string, error)) Option {
 // WithJournal sets where money-moving attempts are recorded before they are
 // sent. The default is an in-memory journal.
 func WithJournal(j journal.Journal) Option { return func(c *Client) { c.journal = j } }
+
+// WithTimeout bounds every call, retries included, whatever the HTTP client.
+// A money-moving call that times out after its request left returns an
+// *OutcomeUnknownError: the gateway may still have processed it.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithRetryPolicy replaces DefaultRetryPolicy.
 func WithRetryPolicy(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }
@@ -451,7 +457,13 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 			return nil, fmt.Errorf("escott: %s: journal: %w", k.op, err)
 		}
 	}
-	resp, err := c.send(ctx, k, form)
+	sendCtx := ctx
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		sendCtx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	resp, err := c.send(sendCtx, k, form)
 	if k.money {
 		r := journal.Result{At: c.now()}
 		var ou *OutcomeUnknownError
