@@ -313,12 +313,12 @@ func (s *CVSService) Cancel(ctx context.Context, proc Process) (*CVSPayment, err
 type CVSStatus int
 
 const (
-	// CVSUnpaid: registered, not paid yet (未入金). Check Expired for the
+	// CVSUnpaid means registered, not paid yet (未入金). Check Expired for the
 	// pay limit: the gateway sends nothing when it passes.
 	CVSUnpaid CVSStatus = iota + 1
-	// CVSPaid: the gateway recorded the payment (入金済み).
+	// CVSPaid means the gateway recorded the payment (入金済み).
 	CVSPaid
-	// CVSCancelled: deleted with Cancel (2Del).
+	// CVSCancelled means deleted with Cancel (2Del).
 	CVSCancelled
 )
 

@@ -616,11 +616,11 @@ func (h *NotificationHandler) confirmPayment(ctx context.Context, p *PaymentRece
 type ClaimResult int
 
 const (
-	// ClaimNew: the caller holds the claim and must call Done or Release.
+	// ClaimNew means the caller holds the claim and must call Done or Release.
 	ClaimNew ClaimResult = iota + 1
-	// ClaimSeen: the notification was processed before.
+	// ClaimSeen means the notification was processed before.
 	ClaimSeen
-	// ClaimBusy: another request holds the claim right now.
+	// ClaimBusy means another request holds the claim right now.
 	ClaimBusy
 )
 

@@ -28,13 +28,13 @@ var ErrNotFound = errors.New("journal: no open attempt for this link key")
 type Outcome int
 
 const (
-	// InFlight: recorded, request not yet answered.
+	// InFlight means recorded, request not yet answered.
 	InFlight Outcome = iota
-	// Succeeded: the gateway answered OK.
+	// Succeeded means the gateway answered OK.
 	Succeeded
-	// Rejected: the gateway answered with error codes; no money moved.
+	// Rejected means the gateway answered with error codes; no money moved.
 	Rejected
-	// Unknown: the request may have reached the gateway but no answer was
+	// Unknown means the request may have reached the gateway but no answer was
 	// read. Money may have moved; an operator must check the console.
 	Unknown
 )
