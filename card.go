@@ -276,9 +276,13 @@ func (s *CardService) Capture(ctx context.Context, proc Process, p *CaptureParam
 		p = &CaptureParams{}
 	}
 	sales := s.c.salesDate(p.SalesDate)
-	return s.followUp(ctx, OpCapture, proc, func(v *validator, r *cardRequest) {
+	pay, err := s.followUp(ctx, OpCapture, proc, func(v *validator, r *cardRequest) {
 		r.SalesDate = sales
 	})
+	if pay != nil && pay.SalesDate.IsZero() {
+		pay.SalesDate = parseDate(sales) // the answer has none: the date the sale was recorded for
+	}
+	return pay, err
 }
 
 // ChangeAmount changes the amount of an authorisation or a sale (1Change,

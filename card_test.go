@@ -50,6 +50,7 @@ func TestPayCaptureChangeInquireCancel(t *testing.T) {
 	capt, err := c.Card.Capture(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.Equal(t, pay.Process.ID, capt.Process.ID)
+	assert.Equal(t, srv.Requests()[1].Fields.Get("SalesDate"), capt.SalesDate.Format("20060102"))
 	info, _ = srv.Process(pay.Process.ID)
 	assert.Equal(t, "captured", info.State)
 	assert.NotEmpty(t, info.SalesDate)

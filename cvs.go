@@ -81,7 +81,8 @@ type CVSParams struct {
 	Title   string
 	Comment string
 	Free    []string
-	// ReturnURL is where the payment page links back to: https, at most 128.
+	// ReturnURL is where the payment page links back to: https (http only on a
+	// loopback host, for local testing), at most 128 characters.
 	ReturnURL string
 	// LinkKey is MerchantFree1; empty means a fresh random key. It comes back
 	// in the payment-received notification.
@@ -227,7 +228,7 @@ func (s *CVSService) Register(ctx context.Context, p *CVSParams) (*CVSPayment, e
 		}
 	}
 	if p.ReturnURL != "" {
-		v.check(validReturnURL(p.ReturnURL), "ReturnURL", "must be an https URL of at most 128 characters")
+		v.check(validReturnURL(p.ReturnURL), "ReturnURL", "must be an absolute https URL (http only on a loopback host) of at most 128 characters")
 		req.ReturnURL = p.ReturnURL
 	}
 	v.free(p.MerchantFree2, p.MerchantFree3)
@@ -570,13 +571,7 @@ func validTelNo(s string) bool {
 	return digits > 0
 }
 
-func validReturnURL(s string) bool {
-	if len(s) > 128 {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && u.Scheme == "https" && u.Host != ""
-}
+func validReturnURL(s string) bool { return validURL(s, 128) }
 
 // text checks an optional free text: at most max characters, no control
 // characters.

@@ -197,6 +197,18 @@ func checkBaseURL(s string) error {
 	return errors.New("BaseURL must use https")
 }
 
+// validURL: an absolute URL of at most max bytes, https (or http on a
+// loopback host, for local testing), without user info or fragment. Used for
+// the URLs the gateway sends a shopper's browser to.
+func validURL(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Host != "" && u.Fragment == "" && u.User == nil &&
+		(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname()))
+}
+
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true

@@ -456,7 +456,9 @@ func TestCVSEndToEnd(t *testing.T) {
 		return nil
 	})
 
-	pay, err := c.CVS.Register(ctx, cvsParams())
+	params := cvsParams()
+	params.ReturnURL = hs.URL + "/orders/1" // http is accepted on loopback, for local testing
+	pay, err := c.CVS.Register(ctx, params)
 	require.NoError(t, err)
 	mu.Lock()
 	orders[pay.Process.LinkKey] = &order{proc: pay.Process}
@@ -468,6 +470,7 @@ func TestCVSEndToEnd(t *testing.T) {
 	page, _ := io.ReadAll(res.Body)
 	_ = res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, string(page), `href="`+params.ReturnURL+`"`, "the page links back to the shop")
 	assert.Contains(t, string(page), pay.PaymentNumber)
 	m := formAction.FindStringSubmatch(string(page))
 	require.NotNil(t, m, string(page))

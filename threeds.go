@@ -507,10 +507,7 @@ func (v *validator) returnURL(field, s string, required bool) {
 		v.check(!required, field, "is required")
 		return
 	}
-	u, err := url.Parse(s)
-	ok := err == nil && u.Host != "" && u.Fragment == "" && u.User == nil && len(s) <= 256 &&
-		(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname()))
-	v.check(ok, field, "must be an absolute https URL (http only on a loopback host), at most 256 characters")
+	v.check(validURL(s, 256), field, "must be an absolute https URL (http only on a loopback host), at most 256 characters")
 }
 
 // ThreeDSResult is an accepted 3-D Secure return. It has been decrypted,

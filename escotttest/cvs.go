@@ -78,6 +78,7 @@ type cvsPay struct {
 	payLimit                         time.Time
 	payLimitRaw                      string
 	nameKanji, shouhin, title        string
+	returnURL                        string
 	state                            cvsPayState
 	cvsCd, recvNum                   string
 	paidAt                           time.Time
@@ -179,7 +180,7 @@ func (g *Gateway) cvsAdd(r *req) (answer, []string) {
 		id: randomDigits(16), pass: randomAlnum(16), amount: amount, payLimit: limit, payLimitRaw: r.get("PayLimit"),
 		linkKey: r.get("MerchantFree1"), free2: r.get("MerchantFree2"), free3: r.get("MerchantFree3"),
 		tenant: r.get("TenantId"), nameKanji: r.get("NameKanji"), shouhin: r.get("ShouhinName"),
-		title: r.get("Title"), state: cvsUnpaid,
+		title: r.get("Title"), returnURL: r.get("ReturnURL"), state: cvsUnpaid,
 	}
 	if p.tenant == "" {
 		p.tenant = escott.DefaultTenantID
@@ -525,6 +526,7 @@ type pageData struct {
 	Problem                bool
 	NotificationAttempted  bool
 	NotificationStatusText string
+	ReturnURL              string // the registration's ReturnURL: a link back to the shop
 }
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
@@ -551,6 +553,7 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 {{end}}</fieldset>
 <button type="submit" name="pay" value="1">支払う (pay)</button>
 </form>{{end}}{{end}}
+{{if .ReturnURL}}<p><a id="return" href="{{.ReturnURL}}">ショップに戻る (back to the shop)</a></p>{{end}}
 </body></html>
 `))
 
@@ -591,7 +594,7 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 		data.Problem, data.Message, status = true, "支払期限を過ぎています (pay limit passed)", http.StatusGone
 	}
 	if p != nil && !data.Problem {
-		data.Shouhin, data.Title, data.Name = p.shouhin, p.title, p.nameKanji
+		data.Shouhin, data.Title, data.Name, data.ReturnURL = p.shouhin, p.title, p.nameKanji, p.returnURL
 		data.Amount, data.Number = strconv.FormatInt(p.amount, 10), p.kessai
 		data.Limit = p.payLimit.In(jst.Zone).Format("2006/01/02 15:04")
 		for _, a := range escott.CollectingAgencies() {
