@@ -62,6 +62,10 @@ func (r *reopening) Finish(ctx context.Context, k string, res Result) error {
 	return r.with(func(j *File) error { return j.Finish(ctx, k, res) })
 }
 
+func (r *reopening) Resolve(ctx context.Context, k string, res Result) error {
+	return r.with(func(j *File) error { return j.Resolve(ctx, k, res) })
+}
+
 func (r *reopening) Pending(ctx context.Context, olderThan time.Time) (p []Attempt, err error) {
 	err = r.with(func(j *File) error { p, err = j.Pending(ctx, olderThan); return err })
 	return p, err
