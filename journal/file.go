@@ -264,7 +264,7 @@ func (j *File) Finish(_ context.Context, linkKey string, r Result) error {
 // afterwards, like a definite Finish, the resolved attempts are forgotten
 // (their lines stay until Compact).
 func (j *File) Resolve(_ context.Context, linkKey string, r Result) error {
-	if err := checkResolution(r.Outcome); err != nil {
+	if err := checkResolution(&r); err != nil {
 		return err
 	}
 	j.mu.Lock()

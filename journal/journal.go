@@ -86,7 +86,8 @@ type Journal interface {
 	// ProcessID found in the console) or Rejected (no such transaction). The
 	// attempt is then no longer Pending, and its link key is free again.
 	// Every unknown or in-flight attempt for linkKey is resolved at once,
-	// since the console search by link key finds them together.
+	// since the console search by link key finds them together. A zero r.At
+	// means now.
 	// ErrNotFound when linkKey has no Unknown or in-flight attempt; an error for
 	// outcomes other than Succeeded/Rejected.
 	Resolve(ctx context.Context, linkKey string, r Result) error
@@ -165,7 +166,7 @@ func (m *Memory) Pending(_ context.Context, olderThan time.Time) ([]Attempt, err
 // Resolve implements Journal. Like a definite Finish, it forgets the attempts
 // it resolves.
 func (m *Memory) Resolve(_ context.Context, linkKey string, r Result) error {
-	if err := checkResolution(r.Outcome); err != nil {
+	if err := checkResolution(&r); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -186,11 +187,16 @@ func resolve(inFlight map[string]Attempt, unknown *[]Attempt, linkKey string) bo
 	return found || len(*unknown) < n
 }
 
-// checkResolution refuses a Resolve that does not say what happened.
-func checkResolution(o Outcome) error {
-	switch o {
+// checkResolution refuses a Resolve that does not say what happened, and
+// stamps one that gives no time with now.
+func checkResolution(r *Result) error {
+	switch r.Outcome {
 	case Succeeded, Rejected:
-		return nil
+	default:
+		return fmt.Errorf("journal: Resolve with outcome %q: want succeeded or rejected", r.Outcome)
 	}
-	return fmt.Errorf("journal: Resolve with outcome %q: want succeeded or rejected", o)
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	return nil
 }

@@ -126,7 +126,7 @@ func (s *SQL) Finish(ctx context.Context, linkKey string, r Result) error {
 // Resolve implements Journal. The resolved rows stay in the table with the
 // outcome, ProcessID and time the operator gave; Pending no longer lists them.
 func (s *SQL) Resolve(ctx context.Context, linkKey string, r Result) error {
-	if err := checkResolution(r.Outcome); err != nil {
+	if err := checkResolution(&r); err != nil {
 		return err
 	}
 	return s.update(ctx, "resolve", s.q.resolve, s.q.resolvePID, linkKey, r)

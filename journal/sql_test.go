@@ -176,6 +176,14 @@ func TestSQLResolveKeepsHistory(t *testing.T) {
 
 	require.NoError(t, s.Resolve(ctx, "r", Result{Outcome: Succeeded, ProcessID: "P-console", At: t0.Add(time.Hour)}))
 	require.NoError(t, s.Resolve(ctx, "crash", Result{Outcome: Rejected, At: t0.Add(time.Hour)}))
+	require.NoError(t, s.Begin(ctx, Attempt{LinkKey: "now", Operation: "1Auth", Started: t0}))
+	before := time.Now()
+	require.NoError(t, s.Resolve(ctx, "now", Result{Outcome: Rejected})) // no time given
+	var at time.Time
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT finished FROM "+table+" WHERE link_key = 'now'").Scan(&at))
+	assert.WithinRange(t, at, before.Add(-time.Millisecond), time.Now().Add(time.Millisecond), "a zero At means now")
+	_, err := db.ExecContext(ctx, "DELETE FROM "+table+" WHERE link_key = 'now'")
+	require.NoError(t, err)
 
 	rows, err := db.QueryContext(ctx, "SELECT link_key, outcome, codes, process_id, finished FROM "+table+" ORDER BY link_key, started")
 	require.NoError(t, err)
