@@ -83,6 +83,70 @@ func testJournal(t *testing.T, newJournal func(t *testing.T) Journal) {
 		assertAttempts(t, []Attempt{old, first, middle, second}, p)
 	})
 
+	t.Run("Resolve", func(t *testing.T) {
+		j := newJournal(t)
+		lost := Attempt{LinkKey: "lost", Operation: "1Gathering", Amount: "800", Started: t0}
+		crashed := Attempt{LinkKey: "crashed", Operation: "1Auth", Amount: "900", Started: t0.Add(time.Second)}
+		twice := Attempt{LinkKey: "twice", Operation: "1Auth", Amount: "5", Started: t0.Add(2 * time.Second)}
+		other := Attempt{LinkKey: "other", Operation: "1Auth", Amount: "1", Started: t0.Add(3 * time.Second)}
+		done := Attempt{LinkKey: "done", Operation: "1Auth", Amount: "2", Started: t0.Add(4 * time.Second)}
+		require.NoError(t, j.Begin(ctx, lost))
+		require.NoError(t, j.Finish(ctx, lost.LinkKey, Result{Outcome: Unknown, At: t0.Add(time.Minute)}))
+		require.NoError(t, j.Begin(ctx, crashed)) // never finished: its process died
+		// A link key that ended unknown twice: both attempts go with one Resolve.
+		for i := range 2 {
+			twice.Started = t0.Add(2*time.Second + time.Duration(i)*500*time.Millisecond)
+			require.NoError(t, j.Begin(ctx, twice))
+			require.NoError(t, j.Finish(ctx, twice.LinkKey, Result{Outcome: Unknown, At: t0.Add(time.Minute)}))
+		}
+		require.NoError(t, j.Begin(ctx, other))
+		require.NoError(t, j.Finish(ctx, other.LinkKey, Result{Outcome: Unknown, At: t0.Add(time.Minute)}))
+		require.NoError(t, j.Begin(ctx, done))
+		require.NoError(t, j.Finish(ctx, done.LinkKey, Result{Outcome: Succeeded, ProcessID: "PD", At: t0.Add(time.Minute)}))
+
+		pendingKeys := func() []string {
+			t.Helper()
+			p, err := j.Pending(ctx, t0.Add(time.Hour))
+			require.NoError(t, err)
+			var keys []string
+			for _, a := range p {
+				keys = append(keys, a.LinkKey)
+			}
+			return keys
+		}
+		require.Equal(t, []string{"lost", "crashed", "twice", "twice", "other"}, pendingKeys())
+
+		// Only a definite answer resolves; a refused Resolve changes nothing.
+		for _, o := range []Outcome{InFlight, Unknown, Outcome(7)} {
+			err := j.Resolve(ctx, lost.LinkKey, Result{Outcome: o, At: t0.Add(time.Hour)})
+			require.Error(t, err, "%v", o)
+			require.NotErrorIs(t, err, ErrNotFound, "%v", o)
+		}
+		require.Equal(t, []string{"lost", "crashed", "twice", "twice", "other"}, pendingKeys())
+
+		// Nothing to resolve: never begun, or ended with a definite answer.
+		require.ErrorIs(t, j.Resolve(ctx, "never-begun", Result{Outcome: Rejected, At: t0}), ErrNotFound)
+		require.ErrorIs(t, j.Resolve(ctx, done.LinkKey, Result{Outcome: Rejected, At: t0}), ErrNotFound)
+
+		require.NoError(t, j.Resolve(ctx, lost.LinkKey, Result{Outcome: Succeeded, ProcessID: "P-console", At: t0.Add(time.Hour)}))
+		require.Equal(t, []string{"crashed", "twice", "twice", "other"}, pendingKeys())
+		require.ErrorIs(t, j.Resolve(ctx, lost.LinkKey, Result{Outcome: Succeeded, At: t0}), ErrNotFound, "already resolved")
+
+		// The crashed attempt: resolving it frees the link key for Begin.
+		require.ErrorIs(t, j.Begin(ctx, Attempt{LinkKey: crashed.LinkKey, Started: t0.Add(time.Hour)}), ErrInFlight)
+		require.NoError(t, j.Resolve(ctx, crashed.LinkKey, Result{Outcome: Rejected, At: t0.Add(time.Hour)}))
+		require.Equal(t, []string{"twice", "twice", "other"}, pendingKeys())
+		require.ErrorIs(t, j.Finish(ctx, crashed.LinkKey, Result{Outcome: Succeeded, At: t0}), ErrNotFound, "no longer in flight")
+		again := Attempt{LinkKey: crashed.LinkKey, Operation: "1Auth", Amount: "900", Started: t0.Add(2 * time.Hour)}
+		require.NoError(t, j.Begin(ctx, again))
+
+		require.NoError(t, j.Resolve(ctx, twice.LinkKey, Result{Outcome: Rejected, At: t0.Add(time.Hour)}))
+		p, err := j.Pending(ctx, t0.Add(3*time.Hour))
+		require.NoError(t, err)
+		other.Outcome, other.Finished = Unknown, t0.Add(time.Minute)
+		assertAttempts(t, []Attempt{other, again}, p)
+	})
+
 	t.Run("GuardUnderConcurrency", func(t *testing.T) {
 		j := newJournal(t)
 		var (

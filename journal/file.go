@@ -23,10 +23,10 @@ import (
 // one process; several shop instances share the SQL journal instead.
 var ErrLocked = errors.New("journal: file is in use by another process")
 
-// File is an append-only file Journal that survives a crash: every Begin and
-// Finish appends one JSON line and fsyncs it before returning, so an attempt
-// whose Begin returned is on disk before its request is sent. OpenFile replays
-// the file to rebuild the open attempts.
+// File is an append-only file Journal that survives a crash: every Begin,
+// Finish and Resolve appends one JSON line and fsyncs it before returning, so
+// an attempt whose Begin returned is on disk before its request is sent.
+// OpenFile replays the file to rebuild the open attempts.
 //
 // Like Memory, it answers Pending from memory and forgets attempts that ended
 // with a definite answer (their lines stay in the file until Compact). It is
@@ -44,7 +44,7 @@ type File struct {
 // fileRecord is one line of the file. It mirrors Attempt and Result and, like
 // them, holds no secrets.
 type fileRecord struct {
-	Kind      string    `json:"k"` // "begin" or "finish"
+	Kind      string    `json:"k"` // "begin", "finish" or "resolve"
 	LinkKey   string    `json:"link_key"`
 	Operation string    `json:"op,omitempty"`
 	Amount    string    `json:"amount,omitempty"`
@@ -57,8 +57,9 @@ type fileRecord struct {
 }
 
 const (
-	kindBegin  = "begin"
-	kindFinish = "finish"
+	kindBegin   = "begin"
+	kindFinish  = "finish"
+	kindResolve = "resolve" // absent from files written before Resolve existed
 )
 
 // OpenFile opens or creates the journal at path (mode 0600), takes its lock
@@ -165,7 +166,8 @@ func (j *File) replay() error {
 	return nil
 }
 
-// apply updates the in-memory state with one record, as Begin and Finish do.
+// apply updates the in-memory state with one record, as Begin, Finish and
+// Resolve do.
 func (j *File) apply(rec fileRecord) error {
 	switch rec.Kind {
 	case kindBegin:
@@ -189,6 +191,10 @@ func (j *File) apply(rec fileRecord) error {
 				a.ProcessID = rec.ProcessID
 			}
 			j.unknown = append(j.unknown, a)
+		}
+	case kindResolve:
+		if !resolve(j.inFlight, &j.unknown, rec.LinkKey) {
+			return fmt.Errorf("link key %q resolved without an open or unknown attempt", rec.LinkKey)
 		}
 	default:
 		return fmt.Errorf("unknown record kind %q", rec.Kind)
@@ -246,6 +252,28 @@ func (j *File) Finish(_ context.Context, linkKey string, r Result) error {
 	}
 	rec := fileRecord{
 		Kind: kindFinish, LinkKey: linkKey, Outcome: r.Outcome,
+		ProcessID: r.ProcessID, Codes: r.Codes, At: r.At,
+	}
+	if err := j.write(rec); err != nil {
+		return err
+	}
+	return j.apply(rec)
+}
+
+// Resolve implements Journal. The record is on disk when it returns nil;
+// afterwards, like a definite Finish, the resolved attempts are forgotten
+// (their lines stay until Compact).
+func (j *File) Resolve(_ context.Context, linkKey string, r Result) error {
+	if err := checkResolution(&r); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.inFlight[linkKey]; !ok && !slices.ContainsFunc(j.unknown, func(a Attempt) bool { return a.LinkKey == linkKey }) {
+		return ErrNotFound
+	}
+	rec := fileRecord{
+		Kind: kindResolve, LinkKey: linkKey, Outcome: r.Outcome,
 		ProcessID: r.ProcessID, Codes: r.Codes, At: r.At,
 	}
 	if err := j.write(rec); err != nil {

@@ -62,6 +62,10 @@ func (r *reopening) Finish(ctx context.Context, k string, res Result) error {
 	return r.with(func(j *File) error { return j.Finish(ctx, k, res) })
 }
 
+func (r *reopening) Resolve(ctx context.Context, k string, res Result) error {
+	return r.with(func(j *File) error { return j.Resolve(ctx, k, res) })
+}
+
 func (r *reopening) Pending(ctx context.Context, olderThan time.Time) (p []Attempt, err error) {
 	err = r.with(func(j *File) error { p, err = j.Pending(ctx, olderThan); return err })
 	return p, err
@@ -196,4 +200,59 @@ func TestFileRefusesFinishInFlight(t *testing.T) {
 	require.NoError(t, j.Begin(context.Background(), Attempt{LinkKey: "a"}))
 	require.Error(t, j.Finish(context.Background(), "a", Result{Outcome: InFlight}))
 	require.ErrorIs(t, j.Begin(context.Background(), Attempt{LinkKey: "a"}), ErrInFlight, "still open")
+}
+
+// A file written before Resolve existed has only begin and finish records; it
+// still opens, and a resolve appended to it replays, through Compact too.
+func TestFileResolveOnOldFile(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "journal.log")
+	old := `{"k":"begin","link_key":"u","op":"1Gathering","amount":"300","started":"2026-11-26T10:00:00Z"}
+{"k":"finish","link_key":"u","outcome":3,"at":"2026-11-26T10:01:00Z"}
+{"k":"begin","link_key":"c","op":"1Auth","amount":"400","started":"2026-11-26T10:02:00Z"}
+{"k":"begin","link_key":"keep","op":"1Auth","amount":"500","started":"2026-11-26T10:03:00Z"}
+`
+	require.NoError(t, os.WriteFile(path, []byte(old), 0o600))
+	j := openTestFile(t, path)
+	p, err := j.Pending(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, p, 3)
+
+	require.NoError(t, j.Resolve(ctx, "u", Result{Outcome: Succeeded, ProcessID: "P-found", At: t0.Add(time.Hour)}))
+	require.NoError(t, j.Resolve(ctx, "c", Result{Outcome: Rejected, At: t0.Add(time.Hour)}))
+	require.NoError(t, j.Close())
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(raw, []byte(old)), "appended, not rewritten")
+	assert.Contains(t, string(raw), `"k":"resolve","link_key":"u","process_id":"P-found","outcome":1`)
+
+	keep := Attempt{LinkKey: "keep", Operation: "1Auth", Amount: "500", Started: t0.Add(3 * time.Minute)}
+	j = openTestFile(t, path)
+	p, err = j.Pending(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	assertAttempts(t, []Attempt{keep}, p)
+	require.NoError(t, j.Begin(ctx, Attempt{LinkKey: "c", Operation: "1Auth", Started: t0.Add(time.Hour)}), "c is free again after replay")
+
+	require.NoError(t, j.Compact())
+	require.NoError(t, j.Close())
+	raw, err = os.ReadFile(path)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), `"link_key":"u"`, "a resolved attempt is dropped by Compact")
+	j = openTestFile(t, path)
+	p, err = j.Pending(ctx, t0.Add(2*time.Hour))
+	require.NoError(t, err)
+	require.Len(t, p, 2)
+	assert.Equal(t, []string{"keep", "c"}, []string{p[0].LinkKey, p[1].LinkKey})
+}
+
+func TestFileResolveWithoutAttemptIsDamage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.log")
+	// A resolve for an attempt that was never open means records went missing.
+	rec := `{"k":"begin","link_key":"a"}` + "\n" + `{"k":"finish","link_key":"a","outcome":1}` + "\n" +
+		`{"k":"resolve","link_key":"a","outcome":2}` + "\n"
+	require.NoError(t, os.WriteFile(path, []byte(rec), 0o600))
+	_, err := OpenFile(path)
+	require.ErrorContains(t, err, "line 3")
+	require.ErrorContains(t, err, "resolved without")
 }

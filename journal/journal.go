@@ -12,6 +12,7 @@ package journal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -21,7 +22,8 @@ import (
 // still in flight.
 var ErrInFlight = errors.New("journal: an attempt with this link key is already in flight")
 
-// ErrNotFound is returned by Finish for a link key with no open attempt.
+// ErrNotFound is returned by Finish for a link key with no open attempt, and
+// by Resolve for one with no unknown or in-flight attempt.
 var ErrNotFound = errors.New("journal: no open attempt for this link key")
 
 // Outcome is what became of an attempt.
@@ -79,9 +81,19 @@ type Journal interface {
 	// in flight that started before olderThan, and those whose outcome is
 	// Unknown. Oldest first.
 	Pending(ctx context.Context, olderThan time.Time) ([]Attempt, error)
+	// Resolve records what an operator found for an attempt whose outcome was
+	// Unknown (or that was left InFlight by a crash): Succeeded (with the
+	// ProcessID found in the console) or Rejected (no such transaction). The
+	// attempt is then no longer Pending, and its link key is free again.
+	// Every unknown or in-flight attempt for linkKey is resolved at once,
+	// since the console search by link key finds them together. A zero r.At
+	// means now.
+	// ErrNotFound when linkKey has no Unknown or in-flight attempt; an error for
+	// outcomes other than Succeeded/Rejected.
+	Resolve(ctx context.Context, linkKey string, r Result) error
 }
 
-// Result is what Finish records.
+// Result is what Finish and Resolve record.
 type Result struct {
 	Outcome   Outcome
 	ProcessID string
@@ -149,4 +161,42 @@ func (m *Memory) Pending(_ context.Context, olderThan time.Time) ([]Attempt, err
 	}
 	slices.SortFunc(out, func(x, y Attempt) int { return x.Started.Compare(y.Started) })
 	return out, nil
+}
+
+// Resolve implements Journal. Like a definite Finish, it forgets the attempts
+// it resolves.
+func (m *Memory) Resolve(_ context.Context, linkKey string, r Result) error {
+	if err := checkResolution(&r); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !resolve(m.inFlight, &m.unknown, linkKey) {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// resolve drops linkKey's in-flight and unknown attempts from the state
+// Memory and File share, and reports whether there were any.
+func resolve(inFlight map[string]Attempt, unknown *[]Attempt, linkKey string) bool {
+	_, found := inFlight[linkKey]
+	delete(inFlight, linkKey)
+	n := len(*unknown)
+	*unknown = slices.DeleteFunc(*unknown, func(a Attempt) bool { return a.LinkKey == linkKey })
+	return found || len(*unknown) < n
+}
+
+// checkResolution refuses a Resolve that does not say what happened, and
+// stamps one that gives no time with now.
+func checkResolution(r *Result) error {
+	switch r.Outcome {
+	case Succeeded, Rejected:
+	default:
+		return fmt.Errorf("journal: Resolve with outcome %q: want succeeded or rejected", r.Outcome)
+	}
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	return nil
 }

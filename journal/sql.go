@@ -26,7 +26,7 @@ type SQL struct {
 }
 
 type sqlQueries struct {
-	begin, finish, finishPID, pending string
+	begin, finish, finishPID, pending, resolve, resolvePID string
 }
 
 // SQLOption configures NewSQL.
@@ -89,6 +89,12 @@ func NewSQL(ctx context.Context, db *sql.DB, opts ...SQLOption) (*SQL, error) {
 			` WHERE link_key = ` + ph(4) + ` AND outcome = 0`,
 		finishPID: `UPDATE ` + t + ` SET outcome = ` + ph(1) + `, finished = ` + ph(2) + `, codes = ` + ph(3) +
 			`, process_id = ` + ph(4) + ` WHERE link_key = ` + ph(5) + ` AND outcome = 0`,
+		// Resolve changes the outcome of unknown rows and in-flight ones; the
+		// latter leave the partial unique index with it, freeing the link key.
+		resolve: `UPDATE ` + t + ` SET outcome = ` + ph(1) + `, finished = ` + ph(2) + `, codes = ` + ph(3) +
+			` WHERE link_key = ` + ph(4) + ` AND outcome IN (0, 3)`,
+		resolvePID: `UPDATE ` + t + ` SET outcome = ` + ph(1) + `, finished = ` + ph(2) + `, codes = ` + ph(3) +
+			`, process_id = ` + ph(4) + ` WHERE link_key = ` + ph(5) + ` AND outcome IN (0, 3)`,
 		pending: `SELECT ` + cols + ` FROM ` + t + ` WHERE (outcome = 0 AND started < ` + ph(1) +
 			`) OR outcome = 3 ORDER BY started, link_key`,
 	}}, nil
@@ -114,21 +120,36 @@ func (s *SQL) Finish(ctx context.Context, linkKey string, r Result) error {
 	if err := checkOutcome(r.Outcome); err != nil {
 		return err
 	}
+	return s.update(ctx, "finish", s.q.finish, s.q.finishPID, linkKey, r)
+}
+
+// Resolve implements Journal. The resolved rows stay in the table with the
+// outcome, ProcessID and time the operator gave; Pending no longer lists them.
+func (s *SQL) Resolve(ctx context.Context, linkKey string, r Result) error {
+	if err := checkResolution(&r); err != nil {
+		return err
+	}
+	return s.update(ctx, "resolve", s.q.resolve, s.q.resolvePID, linkKey, r)
+}
+
+// update runs a Finish or Resolve query, the one that also sets process_id
+// when r has one, and maps "no row" to ErrNotFound.
+func (s *SQL) update(ctx context.Context, op, query, queryPID, linkKey string, r Result) error {
 	var (
 		res sql.Result
 		err error
 	)
 	if r.ProcessID != "" {
-		res, err = s.db.ExecContext(ctx, s.q.finishPID, int(r.Outcome), dbTime(r.At), joinCodes(r.Codes), r.ProcessID, linkKey)
+		res, err = s.db.ExecContext(ctx, queryPID, int(r.Outcome), dbTime(r.At), joinCodes(r.Codes), r.ProcessID, linkKey)
 	} else {
-		res, err = s.db.ExecContext(ctx, s.q.finish, int(r.Outcome), dbTime(r.At), joinCodes(r.Codes), linkKey)
+		res, err = s.db.ExecContext(ctx, query, int(r.Outcome), dbTime(r.At), joinCodes(r.Codes), linkKey)
 	}
 	if err != nil {
-		return fmt.Errorf("journal: finish %s: %w", linkKey, err)
+		return fmt.Errorf("journal: %s %s: %w", op, linkKey, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("journal: finish %s: %w", linkKey, err)
+		return fmt.Errorf("journal: %s %s: %w", op, linkKey, err)
 	}
 	if n == 0 {
 		return ErrNotFound

@@ -160,6 +160,52 @@ func TestSQLKeepsHistory(t *testing.T) {
 	require.Error(t, s.Finish(ctx, "h", Result{Outcome: InFlight}))
 }
 
+// Resolved rows stay as history with what the operator found; rows that had
+// already ended are left alone.
+func TestSQLResolveKeepsHistory(t *testing.T) {
+	db := testDB(t)
+	table := testTable(t, db)
+	s := newTestSQL(t, db, table)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	require.NoError(t, s.Begin(ctx, Attempt{LinkKey: "r", Operation: "1Auth", Amount: "10", Started: t0}))
+	require.NoError(t, s.Finish(ctx, "r", Result{Outcome: Rejected, Codes: []string{"G12"}, At: t0}))
+	require.NoError(t, s.Begin(ctx, Attempt{LinkKey: "r", Operation: "1Auth", Amount: "10", Started: t0.Add(time.Second)}))
+	require.NoError(t, s.Finish(ctx, "r", Result{Outcome: Unknown, At: t0.Add(time.Minute)}))
+	require.NoError(t, s.Begin(ctx, Attempt{LinkKey: "crash", Operation: "1Gathering", Amount: "20", Started: t0}))
+
+	require.NoError(t, s.Resolve(ctx, "r", Result{Outcome: Succeeded, ProcessID: "P-console", At: t0.Add(time.Hour)}))
+	require.NoError(t, s.Resolve(ctx, "crash", Result{Outcome: Rejected, At: t0.Add(time.Hour)}))
+	require.NoError(t, s.Begin(ctx, Attempt{LinkKey: "now", Operation: "1Auth", Started: t0}))
+	before := time.Now()
+	require.NoError(t, s.Resolve(ctx, "now", Result{Outcome: Rejected})) // no time given
+	var at time.Time
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT finished FROM "+table+" WHERE link_key = 'now'").Scan(&at))
+	assert.WithinRange(t, at, before.Add(-time.Millisecond), time.Now().Add(time.Millisecond), "a zero At means now")
+	_, err := db.ExecContext(ctx, "DELETE FROM "+table+" WHERE link_key = 'now'")
+	require.NoError(t, err)
+
+	rows, err := db.QueryContext(ctx, "SELECT link_key, outcome, codes, process_id, finished FROM "+table+" ORDER BY link_key, started")
+	require.NoError(t, err)
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var (
+			k, codes, id string
+			o            int
+			finished     time.Time
+		)
+		require.NoError(t, rows.Scan(&k, &o, &codes, &id, &finished))
+		got = append(got, fmt.Sprintf("%s %s %s %s %s", k, Outcome(o), codes, id, finished.UTC().Format(time.TimeOnly)))
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{
+		"crash rejected   11:00:00",
+		"r rejected G12  10:00:00", // ended before: untouched
+		"r succeeded  P-console 11:00:00",
+	}, got)
+}
+
 func TestSQLReusesExistingTable(t *testing.T) {
 	db := testDB(t)
 	table := testTable(t, db)
@@ -196,11 +242,14 @@ func TestSQLPlaceholders(t *testing.T) {
 	assert.Contains(t, pg.finishPID, "$5")
 	assert.NotContains(t, pg.pending, "?")
 	qm := q(WithQuestionMarks())
-	for _, s := range []string{qm.begin, qm.finish, qm.finishPID, qm.pending} {
+	assert.Contains(t, pg.resolvePID, "$5")
+	for _, s := range []string{qm.begin, qm.finish, qm.finishPID, qm.pending, qm.resolve, qm.resolvePID} {
 		assert.NotContains(t, s, "$")
 	}
 	assert.Equal(t, 7, strings.Count(qm.begin, "?"))
 	assert.Equal(t, 5, strings.Count(qm.finishPID, "?"))
+	assert.Equal(t, 4, strings.Count(qm.resolve, "?"))
+	assert.Equal(t, 5, strings.Count(qm.resolvePID, "?"))
 }
 
 type stateErr string
