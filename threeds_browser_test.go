@@ -24,7 +24,6 @@ import (
 var (
 	formRe  = regexp.MustCompile(`<form[^>]*action="([^"]*)"`)
 	inputRe = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)"`)
-	otpRe   = regexp.MustCompile(`<strong id="otp">([0-9]+)</strong>`)
 )
 
 // page is a form found in an HTML page.
@@ -33,7 +32,6 @@ type page struct {
 	body   string
 	action string
 	fields url.Values
-	otp    string // the one-time code of a challenge page
 }
 
 func parsePage(t *testing.T, base string, status int, body string) page {
@@ -48,9 +46,6 @@ func parsePage(t *testing.T, base string, status int, body string) page {
 	for _, m := range inputRe.FindAllStringSubmatch(body, -1) {
 		p.fields.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
 	}
-	if m := otpRe.FindStringSubmatch(body); m != nil {
-		p.otp = m[1]
-	}
 	return p
 }
 
@@ -64,23 +59,17 @@ func postForm(t *testing.T, base, action string, fields url.Values) page {
 	return parsePage(t, base, res.StatusCode, string(b))
 }
 
-// authenticate renders the start form as a checkout page would, submits it
-// to OTDS010, answers a challenge with code(otp) if one is shown, and
-// returns the auto-POST page that goes back to the shop.
+// authenticate plays the shopper's browser through OTDS010 with the fake's
+// Authenticate (answering a challenge with code(otp), nil for the right
+// code) and returns the page that goes back to the shop.
 func authenticate(t *testing.T, srv *escotttest.Server, form *escott.ThreeDSForm, code func(otp string) string) page {
 	t.Helper()
-	start := parsePage(t, srv.URL, 200, string(form.HTML()))
-	require.Equal(t, srv.URL+"/online/tds/OTDS010.do", start.action)
-	p := postForm(t, srv.URL, start.action, start.fields)
-	require.Equal(t, http.StatusOK, p.status, p.body)
-	if p.otp != "" {
-		require.NotNil(t, code, "unexpected challenge")
-		fields := url.Values{"session": {p.fields.Get("session")}, "code": {code(p.otp)}}
-		p = postForm(t, srv.URL, p.action, fields)
-		require.Equal(t, http.StatusOK, p.status, p.body)
+	if code == nil {
+		code = func(string) string { t.Fatal("unexpected challenge"); return "" }
 	}
-	require.NotEmpty(t, p.fields.Get("EncryptValue"), p.body)
-	return p
+	ret, err := srv.Authenticate(context.Background(), form, code)
+	require.NoError(t, err)
+	return page{status: http.StatusOK, action: ret.URL, fields: ret.Fields}
 }
 
 // shop is the merchant's site: /return receives the browser return, /post

@@ -8,38 +8,21 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for tests only
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/escott-go/escott/internal/pgtest"
 )
 
 // testDB opens the PostgreSQL database named by ESCOTT_TEST_POSTGRES (see
 // .ci/postgres.sh). Without it the test is skipped, except in CI, where a
 // missing database fails it so that CI cannot pass by skipping.
-func testDB(t *testing.T) *sql.DB {
-	t.Helper()
-	url := os.Getenv("ESCOTT_TEST_POSTGRES")
-	if url == "" {
-		msg := "ESCOTT_TEST_POSTGRES is not set; start a server with: eval \"$(bash .ci/postgres.sh)\""
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set but " + msg)
-		}
-		t.Skip(msg)
-	}
-	db, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, db.PingContext(ctx), "ESCOTT_TEST_POSTGRES=%s", url)
-	return db
-}
+func testDB(t *testing.T) *sql.DB { return pgtest.Open(t) }
 
 // testTable returns a fresh table name and drops the table after the test, so
 // tests share the database without seeing each other's rows.

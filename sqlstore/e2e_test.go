@@ -3,13 +3,9 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
-	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,54 +20,16 @@ import (
 	"github.com/escott-go/escott/sqlstore"
 )
 
-// The browser side of 3-D Secure, driven over HTTP as in the root package's
-// tests: read the form out of the HTML and submit it.
-
-var (
-	formRe  = regexp.MustCompile(`<form[^>]*action="([^"]*)"`)
-	inputRe = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)"`)
-)
-
-type page struct {
-	status int
-	body   string
-	action string
-	fields url.Values
-}
-
-func parsePage(base string, status int, body string) page {
-	p := page{status: status, body: body, fields: url.Values{}}
-	if m := formRe.FindStringSubmatch(body); m != nil {
-		p.action = html.UnescapeString(m[1])
-		if strings.HasPrefix(p.action, "/") {
-			p.action = base + p.action
-		}
-	}
-	for _, m := range inputRe.FindAllStringSubmatch(body, -1) {
-		p.fields.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	return p
-}
-
-func postForm(t *testing.T, base, action string, fields url.Values) page {
+// authenticate plays the shopper's browser through the fake's OTDS010 (a
+// frictionless card: no challenge) and returns the return it POSTs back.
+func authenticate(t *testing.T, srv *escotttest.Server, form *escott.ThreeDSForm) *escotttest.ThreeDSReturn {
 	t.Helper()
-	res, err := http.PostForm(action, fields)
+	ret, err := srv.Authenticate(context.Background(), form, func(string) string {
+		t.Fatal("unexpected challenge")
+		return ""
+	})
 	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return parsePage(base, res.StatusCode, string(b))
-}
-
-// authenticate submits the start form to the fake's OTDS010 (a frictionless
-// card: no challenge) and returns the auto-POST page back to the shop.
-func authenticate(t *testing.T, srv *escotttest.Server, form *escott.ThreeDSForm) page {
-	t.Helper()
-	start := parsePage(srv.URL, 200, string(form.HTML()))
-	p := postForm(t, srv.URL, start.action, start.fields)
-	require.Equal(t, http.StatusOK, p.status, p.body)
-	require.NotEmpty(t, p.fields.Get("EncryptValue"), p.body)
-	return p
+	return ret
 }
 
 // instance is one shop process: a client and its return endpoint.
@@ -105,9 +63,9 @@ func newInstance(t *testing.T, srv *escotttest.Server, opts ...escott.Option) *i
 
 // deliver posts the gateway's return page to an instance, as a browser the
 // load balancer sent there would.
-func (in *instance) deliver(t *testing.T, ret page) outcome {
+func (in *instance) deliver(t *testing.T, ret *escotttest.ThreeDSReturn) outcome {
 	t.Helper()
-	res, err := http.PostForm(in.url, ret.fields)
+	res, err := http.PostForm(in.url, ret.Fields)
 	require.NoError(t, err)
 	_ = res.Body.Close()
 	return <-in.got
