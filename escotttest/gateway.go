@@ -75,6 +75,8 @@ type Gateway struct {
 	tokens   map[string]*token
 	procs    map[string]*process
 	requests []Request
+	counts   map[string]int // requests per OperateId, never trimmed
+	total    int
 	faults   map[string][]Fault
 	members  memberState
 	cvs      cvsState
@@ -114,6 +116,7 @@ func New(cfg Config) *Gateway {
 		mux:    http.NewServeMux(),
 		tokens: make(map[string]*token),
 		procs:  make(map[string]*process),
+		counts: make(map[string]int),
 		faults: make(map[string][]Fault),
 	}
 	g.members.init()
@@ -169,7 +172,12 @@ type Request struct {
 	At        time.Time
 }
 
-// Requests returns every request received so far, oldest first.
+// MaxKeptRequests bounds the request log, so that a long-running simulator
+// does not grow without end; RequestCount counts every request regardless.
+const MaxKeptRequests = 100_000
+
+// Requests returns the requests received so far, oldest first: all of them,
+// or the last MaxKeptRequests.
 func (g *Gateway) Requests() []Request {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -181,13 +189,21 @@ func (g *Gateway) Requests() []Request {
 func (g *Gateway) RequestCount(op string) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	n := 0
-	for _, r := range g.requests {
-		if op == "" || r.OperateID == op {
-			n++
-		}
+	if op == "" {
+		return g.total
 	}
-	return n
+	return g.counts[op]
+}
+
+// recordLocked logs a request.
+func (g *Gateway) recordLocked(r Request) {
+	g.total++
+	g.counts[r.OperateID]++
+	if len(g.requests) >= MaxKeptRequests {
+		// Drop the oldest tenth at once: amortised O(1) per request.
+		g.requests = append(g.requests[:0], g.requests[MaxKeptRequests/10:]...)
+	}
+	g.requests = append(g.requests, r)
 }
 
 // FaultKind is a kind of injected failure.
@@ -283,7 +299,7 @@ func (g *Gateway) route(path string, ops map[string]opFunc) {
 
 		g.mu.Lock()
 		now := g.nowLocked()
-		g.requests = append(g.requests, Request{Path: path, OperateID: op, Fields: form, At: now})
+		g.recordLocked(Request{Path: path, OperateID: op, Fields: form, At: now})
 		fault, faulty := g.takeFault(op)
 		g.mu.Unlock()
 

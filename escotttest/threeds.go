@@ -243,7 +243,7 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 	g.mu.Lock()
 	now := g.nowLocked()
 	op := f.Get("OperateId")
-	g.requests = append(g.requests, Request{Path: pathThreeDS, OperateID: op, Fields: f, At: now})
+	g.recordLocked(Request{Path: pathThreeDS, OperateID: op, Fields: f, At: now})
 	info := &ThreeDSAttemptInfo{ProcNo: f.Get("ProcNo"), OperateID: op, LinkKey: f.Get("MerchantFree1"), PostURL: f.Get("PostUrl")}
 	g.tds.attempts = append(g.tds.attempts, info)
 	r := &req{f: f, now: now, op: op}

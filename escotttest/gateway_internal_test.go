@@ -1,0 +1,25 @@
+package escotttest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestRequestLogIsBoundedButCountsAreNot(t *testing.T) {
+	g := New(Config{})
+	for i := range MaxKeptRequests + 5 {
+		op := "1Search"
+		if i%2 == 0 {
+			op = "1Auth"
+		}
+		g.mu.Lock()
+		g.recordLocked(Request{OperateID: op})
+		g.mu.Unlock()
+	}
+	kept := g.Requests()
+	assert.LessOrEqual(t, len(kept), MaxKeptRequests)
+	assert.Greater(t, len(kept), MaxKeptRequests*8/10)
+	assert.Equal(t, MaxKeptRequests+5, g.RequestCount(""))
+	assert.Equal(t, (MaxKeptRequests+5+1)/2, g.RequestCount("1Auth"))
+}
