@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -19,7 +20,7 @@ func actions(o order) []string {
 	case o.Process.ID == "":
 		return nil
 	case o.Method == methodCVS && o.Status == statusUnpaid:
-		return []string{"inquire", "cancel"}
+		return []string{"cvschange", "inquire", "cancel"}
 	case o.Method == methodCVS:
 		return []string{"inquire"}
 	case o.Status == statusAuthorized:
@@ -42,7 +43,7 @@ func (s *shop) adminPage(w http.ResponseWriter, r *http.Request) {
 		can[a] = true
 	}
 	s.render(w, r, http.StatusOK, "admin", "受注 (order) "+o.ID, map[string]any{
-		"Order": o, "Can": can, "Now": time.Now(),
+		"Order": o, "Can": can, "Now": time.Now(), "PayLimitDays": s.set.PayLimitDays,
 	})
 }
 
@@ -94,6 +95,23 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 			detail = fmt.Sprintf("%s → %s", yen(o.Amount), yen(amount))
 			apply = func(o *order) { o.Amount = amount }
 		}
+	case action == "cvschange":
+		op = escott.OpCVSChange
+		var pay *escott.CVSPayment
+		if pay, err = s.changeCVS(ctx, r, o); err == nil {
+			ch := &numberChange{
+				At: time.Now(), Old: o.PaymentNumber, New: pay.PaymentNumber, MailURL: pay.MailURL,
+				Amount: pay.Amount.IntPart(), PayLimit: pay.PayLimit, NumberReplaced: pay.PaymentNumberChanged,
+			}
+			detail = fmt.Sprintf("%s → %s, pay limit %s → %s, payment number %s → %s",
+				yen(o.Amount), yen(ch.Amount), payLimitText(o.PayLimit), payLimitText(ch.PayLimit), ch.Old, ch.New)
+			apply = func(o *order) {
+				// The old number, FreeArea and payment page no longer work.
+				o.Amount, o.PayLimit = ch.Amount, ch.PayLimit
+				o.PaymentNumber, o.FreeArea, o.MailURL = pay.PaymentNumber, pay.FreeArea, pay.MailURL
+				o.NumberChange = ch
+			}
+		}
 	case action == "cancel" && o.Method == methodCVS:
 		op = escott.OpCVSCancel
 		if _, err = s.client.CVS.Cancel(ctx, o.Process); err == nil {
@@ -140,6 +158,34 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 		return false
 	})
 	http.Redirect(w, r, "/admin/orders/"+id, http.StatusSeeOther)
+}
+
+// changeCVS changes the amount and pay limit of an unpaid online-collection
+// payment (2Chg, データ変更). The gateway answers a new payment number and
+// payment page: the old ones stop working, so the shopper must be told.
+func (s *shop) changeCVS(ctx context.Context, r *http.Request, o order) (*escott.CVSPayment, error) {
+	amount, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("amount")), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("amount %q is not whole yen: %w", r.PostFormValue("amount"), err)
+	}
+	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
+	if err != nil {
+		return nil, fmt.Errorf("pay limit %q is not a number of days: %w", r.PostFormValue("days"), err)
+	}
+	// The SDK checks the amount (1 to 299,999 yen) and the days (1 to 60)
+	// before anything is sent: a *escott.ValidationError for the log.
+	return s.client.CVS.Change(ctx, o.Process, &escott.ChangeParams{
+		Amount: decimal.NewFromInt(amount), PayLimitDays: days, PreviousPaymentNumber: o.PaymentNumber,
+	})
+}
+
+// payLimitText shows a YYYYMMDDhhmm pay limit as "2025-01-31 23:59".
+func payLimitText(v string) string {
+	t, err := escott.ParsePayLimit(v)
+	if err != nil {
+		return v
+	}
+	return t.In(jstZone).Format("2006-01-02 15:04")
 }
 
 func (s *shop) errorsPage(w http.ResponseWriter, r *http.Request) {

@@ -269,6 +269,12 @@ func (h *harness) setChecked(sel string, on bool) {
 	h.eval(`(document.querySelector("` + sel + `").checked = ` + v + `, true)`)
 }
 
+// setValue sets an input's value.
+func (h *harness) setValue(sel, v string) {
+	h.t.Helper()
+	h.do(chromedp.SetValue(chromedp.CSS(sel), v))
+}
+
 func (h *harness) options(sel string) []string {
 	h.t.Helper()
 	out, err := chromedp.Run(h.ctx, chromedp.Evaluate[[]string](

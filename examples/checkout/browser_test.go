@@ -302,3 +302,72 @@ func TestOutcomeUnknownIsShownNotRetried(t *testing.T) {
 	h.open("/admin/errors")
 	assert.Contains(t, h.text("#error-log"), fmt.Sprint(o.LinkKey))
 }
+
+func TestAdminChangeOnlineCollection(t *testing.T) {
+	h := newHarness(t)
+	h.addToCart("tshirt")
+	h.open("/checkout")
+	h.click("#pay-cvs", `input[name="cvs"]`)
+	before := h.lastOrder()
+	require.Equal(t, statusUnpaid, before.Status)
+	require.NotEmpty(t, before.FreeArea)
+
+	// Over the online-collection limit: the SDK refuses before sending, and
+	// the refusal goes to the history and the error log.
+	h.open("/admin/orders/" + before.ID)
+	h.setValue("#cvs-amount", "300000")
+	h.click("#cvs-change", "#history")
+	assert.Contains(t, h.text("#history tbody tr:last-child"), "NG")
+	assert.Equal(t, 0, h.gw.RequestCount(escott.OpCVSChange), "nothing sent")
+	require.Len(t, h.demo.Shop.store.errorLog(), 1)
+	assert.Equal(t, escott.OpCVSChange, h.demo.Shop.store.errorLog()[0].Op)
+	assert.Equal(t, before.LinkKey, h.demo.Shop.store.errorLog()[0].LinkKey)
+
+	// A new amount and pay limit: a new payment number, shown prominently.
+	h.setValue("#cvs-amount", "3000")
+	h.setValue("#cvs-days", "10")
+	h.click("#cvs-change", "#number-changed")
+	after := h.lastOrder()
+	info, ok := h.gw.CVSPayment(before.Process.ID)
+	require.True(t, ok)
+	assert.Equal(t, int64(3000), info.Amount)
+	assert.Equal(t, "unpaid", info.State)
+	assert.NotEqual(t, before.PaymentNumber, info.PaymentNumber, "2Chg issues a new number")
+	assert.Equal(t, info.PaymentNumber, h.text("#new-number"))
+	assert.Equal(t, before.PaymentNumber, h.text("#old-number"))
+	assert.Equal(t, info.PaymentNumber, after.PaymentNumber)
+	assert.Equal(t, info.FreeArea, after.FreeArea)
+	assert.NotEqual(t, before.FreeArea, after.FreeArea)
+	assert.Equal(t, info.PayLimit, after.PayLimit)
+	assert.Greater(t, after.PayLimit, before.PayLimit, "10 days instead of 7")
+	assert.NotEqual(t, before.MailURL, after.MailURL)
+	href, err := chromedp.Run(h.ctx, chromedp.Evaluate[string](`document.querySelector("#new-mail-url").href`))
+	require.NoError(t, err)
+	assert.Equal(t, after.MailURL, href)
+	assert.Equal(t, yen(3000), h.text("#admin-amount"))
+	assert.Contains(t, h.text("#history tbody tr:last-child"), escott.OpCVSChange)
+	assert.Contains(t, h.text("#history tbody tr:last-child"), info.PaymentNumber)
+	assert.Equal(t, 1, h.gw.RequestCount(escott.OpCVSChange))
+
+	// The shopper's order page shows the new number too.
+	h.open("/orders/" + after.ID)
+	assert.Equal(t, info.PaymentNumber, h.text("#payment-number"))
+
+	// The old payment page no longer works; the new one pays the new amount.
+	h.do(chromedp.Navigate(before.MailURL))
+	assert.Contains(t, h.text("#message"), "見つかりません")
+	h.open("/admin/orders/" + after.ID)
+	h.click("#new-mail-url", "#number")
+	assert.Equal(t, info.PaymentNumber, h.text("#number"))
+	h.click(`button[name="pay"]`, "#paid")
+	h.open("/orders/" + after.ID)
+	assert.Equal(t, statusPaid.Label(), h.text("#order-status"))
+	assert.Equal(t, yen(3000), h.text("#order-amount"))
+	assert.Len(t, h.demo.Shop.store.errorLog(), 1, "the paid amount matches the changed order")
+
+	// Paid: no more changes, and the notice is gone.
+	h.open("/admin/orders/" + after.ID)
+	ok, err = chromedp.Run(h.ctx, chromedp.Evaluate[bool](`!document.querySelector("#cvs-change") && !document.querySelector("#number-changed")`))
+	require.NoError(t, err)
+	assert.True(t, ok)
+}

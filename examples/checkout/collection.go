@@ -64,7 +64,7 @@ func (s *shop) completeCVS(w http.ResponseWriter, r *http.Request, id string, pa
 		case err == nil:
 			o.Process, o.Status = pay.Process, statusUnpaid
 			o.Amount = pay.Amount.IntPart() // including the fee
-			o.PaymentNumber, o.PayLimit, o.MailURL = pay.PaymentNumber, pay.PayLimit, pay.MailURL
+			o.PaymentNumber, o.FreeArea, o.PayLimit, o.MailURL = pay.PaymentNumber, pay.FreeArea, pay.PayLimit, pay.MailURL
 			ev.Detail = "payment number " + pay.PaymentNumber
 		case isUnknown(err):
 			o.Status = statusUnknown

@@ -120,7 +120,8 @@ func (s *shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 var templateFuncs = template.FuncMap{
-	"yen": yen,
+	"yen":      yen,
+	"paylimit": payLimitText,
 	"months": func() []string {
 		return []string{"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"}
 	},

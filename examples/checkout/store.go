@@ -122,12 +122,16 @@ type order struct {
 	ThreeDS  string // SecureResultCode, when 3-D Secure ran
 	Register bool   // register the card after 3-D Secure (member flow)
 
-	// Online collection.
+	// Online collection. A change (2Chg) issues a new payment number,
+	// FreeArea and MailURL: the order keeps the latest, and NumberChange
+	// tells the operator to send the shopper the new ones.
 	PaymentNumber string
+	FreeArea      string
 	PayLimit      string
 	MailURL       string
 	PaidAt        time.Time
 	Agency        escott.CollectingAgency
+	NumberChange  *numberChange
 
 	// ShopperJA and ShopperEN explain a failure to the shopper.
 	ShopperJA, ShopperEN string
@@ -144,6 +148,17 @@ func (o order) Expired(now time.Time) bool {
 	}
 	exp, err := escott.Expired(o.PayLimit, now)
 	return err == nil && exp
+}
+
+// numberChange is the latest change of an online-collection payment that
+// replaced the payment number the shopper was given.
+type numberChange struct {
+	At             time.Time
+	Old, New       string // payment numbers
+	MailURL        string // the new payment page
+	Amount         int64
+	PayLimit       string
+	NumberReplaced bool // false if the gateway kept the number (not seen so far)
 }
 
 // errorEntry is one line of the payment-error log (Welcart: 決済エラーログ).
