@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
 
@@ -260,6 +261,37 @@ func (h *harness) typeCard(number string) {
 	)
 }
 
+// storeCard registers a card for a logged-in customer through the SDK, as
+// if the customer had stored it at an earlier checkout.
+func (h *harness) storeCard(name, number string) escott.Member {
+	h.t.Helper()
+	m, err := escott.NewMember()
+	require.NoError(h.t, err)
+	_, err = h.demo.client.Member.Register(h.ctx, m, h.gw.MustToken(number))
+	require.NoError(h.t, err)
+	h.demo.Shop.store.setMember(name, &m)
+	return m
+}
+
+// typeNewCard fills the member page's card form (it has no installments).
+func (h *harness) typeNewCard(number, month, year string) {
+	h.t.Helper()
+	h.do(
+		chromedp.SendKeys(chromedp.CSS("#card-number"), number),
+		chromedp.SendKeys(chromedp.CSS("#card-cvc"), "123"),
+		chromedp.SetValue(chromedp.CSS("#exp-month"), month),
+		chromedp.SetValue(chromedp.CSS("#exp-year"), year),
+	)
+}
+
+// exists reports whether the current page has sel.
+func (h *harness) exists(sel string) bool {
+	h.t.Helper()
+	ok, err := chromedp.Run(h.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector(%q) !== null`, sel)))
+	require.NoError(h.t, err)
+	return ok
+}
+
 func (h *harness) setChecked(sel string, on bool) {
 	h.t.Helper()
 	v := "false"
@@ -314,12 +346,10 @@ func (h *harness) shot(name string) {
 	require.NoError(h.t, os.WriteFile(filepath.Join(dir, name+".png"), buf.Bytes(), 0o644))
 }
 
-// customerNamed reads a customer for assertions.
-func (s *store) customerNamed(name string) customer {
+// backdate moves an order's creation back by d, to test the 90-day rule
+// without waiting.
+func (s *store) backdate(id string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.customers[name]; ok {
-		return *c
-	}
-	return customer{}
+	s.orders[id].Created = s.orders[id].Created.Add(-d)
 }

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -89,7 +90,7 @@ func TestRegisterAndPay(t *testing.T) {
 	h.typeCard(escotttest.CardVisa)
 	h.click("#pay-card", "#thanks")
 
-	c := h.demo.Shop.store.customerNamed("hanako")
+	c, _ := h.demo.Shop.store.customerNamed("hanako")
 	require.NotNil(t, c.Member, "the shop keeps the member")
 	m, ok := h.gw.Member(c.Member.ID)
 	require.True(t, ok, "the gateway stored the card")
@@ -113,14 +114,7 @@ func TestRegisterAndPay(t *testing.T) {
 func TestStoredCardPayment(t *testing.T) {
 	h := newHarness(t)
 	h.login("jiro")
-	// A card the customer stored earlier (registered through the SDK).
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	m, err := escott.NewMember()
-	require.NoError(t, err)
-	_, err = h.demo.client.Member.Register(ctx, m, h.gw.MustToken(escotttest.CardMastercard))
-	require.NoError(t, err)
-	h.demo.Shop.store.setMember("jiro", &m)
+	m := h.storeCard("jiro", escotttest.CardMastercard) // stored at an earlier checkout
 
 	h.addToCart("tenugui", "tenugui")
 	h.open("/checkout")
@@ -370,4 +364,106 @@ func TestAdminChangeOnlineCollection(t *testing.T) {
 	ok, err = chromedp.Run(h.ctx, chromedp.Evaluate[bool](`!document.querySelector("#cvs-change") && !document.querySelector("#number-changed")`))
 	require.NoError(t, err)
 	assert.True(t, ok)
+}
+
+func TestMemberPageChangesTheStoredCard(t *testing.T) {
+	h := newHarness(t)
+	h.login("hanako")
+	h.open("/member")
+	assert.Contains(t, h.text("#no-card"), "登録されたカードはありません")
+
+	m := h.storeCard("hanako", escotttest.CardVisa)
+	h.click("#my-page", "#member-card")
+	assert.Equal(t, "VISA •••• 1111", h.text("#member-card"))
+	assert.Regexp(t, `^411111\*+1111$`, h.text("#member-masked"))
+	assert.Regexp(t, `^20[0-9]{2}/[0-9]{2}$`, h.text("#member-expiry"))
+	assert.Equal(t, memberStatusLabel(escott.MemberValid), h.text("#member-status"))
+	assert.False(t, h.exists("#delete-member"), "shoppers change their card; deleting it is the shop's")
+
+	// A refused change is shown and logged; the stored card stays.
+	h.gw.InjectFault(escott.OpMemberChange, escotttest.Fault{Kind: escotttest.FaultMaintenance})
+	years := h.options("#exp-year")
+	year := years[len(years)-1]
+	h.typeNewCard(escotttest.CardMastercard, "05", year)
+	h.click("#change-card", "#member-error")
+	assert.NotEmpty(t, h.text("#member-error-en"))
+	assert.Equal(t, "VISA •••• 1111", h.text("#member-card"))
+	log := h.demo.Shop.store.errorLog()
+	require.Len(t, log, 1)
+	assert.Equal(t, escott.OpMemberChange, log[0].Op)
+	assert.Equal(t, "hanako", log[0].Member)
+
+	// 4MemChg with the token the page made.
+	h.typeNewCard(escotttest.CardMastercard, "05", year)
+	h.click("#change-card", "#card-changed")
+	assert.Equal(t, "Mastercard •••• 4444", h.text("#member-card"))
+	assert.Equal(t, "20"+year+"/05", h.text("#member-expiry"))
+	info, ok := h.gw.Member(m.ID)
+	require.True(t, ok)
+	assert.Equal(t, escott.BrandMastercard, info.Brand)
+	assert.True(t, strings.HasSuffix(info.MaskedNumber, "4444"))
+	assert.Equal(t, escott.MemberValid, info.Status)
+	assert.Equal(t, 2, h.gw.RequestCount(escott.OpMemberChange), "the refused one and this one")
+	assert.Equal(t, 1, h.gw.RequestCount(escott.OpMemberAdd), "the same member")
+	c, _ := h.demo.Shop.store.customerNamed("hanako")
+	assert.Equal(t, m.ID, c.Member.ID)
+	h.requireNeverReceived(escotttest.CardMastercard)
+}
+
+func TestAdminDeletesMemberAfterNinetyDays(t *testing.T) {
+	h := newHarness(t)
+	h.login("jiro")
+	m := h.storeCard("jiro", escotttest.CardVisa)
+	h.addToCart("mug")
+	h.open("/checkout")
+	h.click("#pay-stored", "#thanks") // 1Auth: an authorisation-only sale
+	o := h.lastOrder()
+	require.True(t, o.AuthOnly)
+
+	// Within 90 days of that sale the member must stay.
+	h.open("/admin/members")
+	h.click(`#members a[href="/admin/members/jiro"]`, "#admin-member-id")
+	assert.Equal(t, m.ID, h.text("#admin-member-id"))
+	assert.Equal(t, "VISA •••• 1111", h.text("#admin-member-card"))
+	assert.Equal(t, o.Created.In(jstZone).Format("2006-01-02"), h.text("#last-auth"))
+	assert.False(t, h.exists("#delete-member"))
+	from := time.Date(o.Created.In(jstZone).Year(), o.Created.In(jstZone).Month(), o.Created.In(jstZone).Day()+91, 0, 0, 0, 0, jstZone)
+	assert.Equal(t, from.Format("2006-01-02"), h.text("#deletable-from"))
+	// The shop refuses a delete posted anyway.
+	res, err := http.PostForm(h.demo.URL+"/admin/members/jiro/delete", nil)
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	assert.Equal(t, http.StatusConflict, res.StatusCode)
+	assert.Equal(t, 0, h.gw.RequestCount(escott.OpMemberInvalidate))
+
+	// 91 days later: deletable. The first try fails at 4MemDel, after the
+	// member was invalidated; the page names the step.
+	h.demo.Shop.store.backdate(o.ID, 91*24*time.Hour)
+	h.gw.InjectFault(escott.OpMemberDelete, escotttest.Fault{Kind: escotttest.FaultMaintenance})
+	h.open("/admin/members/jiro")
+	h.click("#delete-member", "#delete-error")
+	assert.Equal(t, escott.OpMemberDelete, h.text("#delete-step"))
+	assert.True(t, h.exists("#delete-invalidated"))
+	info, ok := h.gw.Member(m.ID)
+	require.True(t, ok)
+	assert.Equal(t, escott.MemberInvalid, info.Status)
+	log := h.demo.Shop.store.errorLog()
+	require.Len(t, log, 1)
+	assert.Equal(t, escott.OpMemberDelete, log[0].Op)
+	assert.Equal(t, "jiro", log[0].Member)
+
+	// Again: the member is already invalid (K75), so Delete goes on to
+	// 4MemDel, and the shop forgets the member.
+	h.click("#delete-member", "#member-deleted")
+	assert.Contains(t, h.text("#member-deleted"), m.ID)
+	assert.True(t, h.exists("#admin-member-none"))
+	info, ok = h.gw.Member(m.ID)
+	require.True(t, ok)
+	assert.Equal(t, escott.MemberDeleted, info.Status)
+	assert.Equal(t, 2, h.gw.RequestCount(escott.OpMemberInvalidate))
+	assert.Equal(t, 2, h.gw.RequestCount(escott.OpMemberDelete))
+	c, _ := h.demo.Shop.store.customerNamed("jiro")
+	assert.Nil(t, c.Member)
+	h.open("/member")
+	assert.True(t, h.exists("#no-card"))
 }

@@ -69,12 +69,7 @@ func (s *shop) checkout(w http.ResponseWriter, r *http.Request) {
 	}
 	body["ScriptTag"] = tag
 
-	now := time.Now().In(jstZone)
-	var years []string
-	for y := now.Year(); y < now.Year()+10; y++ {
-		years = append(years, fmt.Sprintf("%02d", y%100))
-	}
-	body["Years"], body["DefaultYear"] = years, fmt.Sprintf("%02d", (now.Year()+3)%100)
+	body["Years"], body["DefaultYear"] = expiryYears(time.Now())
 
 	c := s.store.customerOf(sid)
 	body["ShowRegister"] = c != nil && s.set.Registration.ShowChoice()
@@ -327,7 +322,7 @@ func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op strin
 			o.Process = pay.Process
 			o.Status = statusCaptured
 			if s.set.Mode == escott.AuthOnly {
-				o.Status = statusAuthorized
+				o.Status, o.AuthOnly = statusAuthorized, true
 			}
 			ev.Detail = "ProcessId " + pay.Process.ID
 		case errors.Is(err, escott.ErrOutcomeUnknown):

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -68,8 +69,12 @@ func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, log 
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &shop{client: client, set: set, store: newStore(), log: log, pages: map[string]*template.Template{}}
-	for _, name := range []string{"home", "checkout", "order", "orders", "admin", "errors", "message"} {
-		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	for _, name := range []string{"home", "checkout", "order", "orders", "admin", "errors", "message", "member", "admin_members", "admin_member"} {
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		if name == "checkout" || name == "member" {
+			files = append(files, "templates/card_fields.html") // the token form's card fields
+		}
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -101,6 +106,11 @@ func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, log 
 	m.HandleFunc("GET /orders/{id}", s.orderPage)
 	m.HandleFunc("GET /admin/orders/{id}", s.adminPage)
 	m.HandleFunc("POST /admin/orders/{id}/{action}", s.adminAction)
+	m.HandleFunc("GET /member", s.memberPage)
+	m.HandleFunc("POST /member/card", s.changeCard)
+	m.HandleFunc("GET /admin/members", s.adminMembers)
+	m.HandleFunc("GET /admin/members/{name}", s.adminMember)
+	m.HandleFunc("POST /admin/members/{name}/delete", s.deleteMember)
 	m.HandleFunc("GET /admin/errors", s.errorsPage)
 	m.HandleFunc("POST /admin/errors/clear", s.clearErrors)
 	m.Handle("POST "+notifyPath, notify)
@@ -122,6 +132,13 @@ func (s *shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 var templateFuncs = template.FuncMap{
 	"yen":      yen,
 	"paylimit": payLimitText,
+	"path":     url.PathEscape,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(jstZone).Format("2006-01-02")
+	},
 	"months": func() []string {
 		return []string{"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"}
 	},
@@ -284,7 +301,13 @@ func (s *shop) orderPage(w http.ResponseWriter, r *http.Request) {
 // fail records a failed gateway operation in the payment-error log and
 // returns the messages for the shopper.
 func (s *shop) fail(o *order, op string, err error) (ja, en string) {
-	e := errorEntry{At: time.Now(), OrderID: o.ID, LinkKey: o.LinkKey, Op: op, Detail: err.Error()}
+	return s.logFailure(errorEntry{At: time.Now(), OrderID: o.ID, LinkKey: o.LinkKey, Op: op}, err)
+}
+
+// logFailure records e with err's codes in the payment-error log and
+// returns the messages for the shopper.
+func (s *shop) logFailure(e errorEntry, err error) (ja, en string) {
+	e.Detail = err.Error()
 	var gwErr *escott.Error
 	var authErr *escott.AuthenticationError
 	var valErr *escott.ValidationError
@@ -304,6 +327,6 @@ func (s *shop) fail(o *order, op string, err error) (ja, en string) {
 		ja, en = "ただいま決済できません。しばらくしてからお試しください。", "The payment could not be made now. Please try again later."
 	}
 	s.store.logError(e)
-	s.log.Warn("payment operation failed", "order", o.ID, "link_key", o.LinkKey, "op", op, "err", err)
+	s.log.Warn("payment operation failed", "order", e.OrderID, "link_key", e.LinkKey, "customer", e.Member, "op", e.Op, "err", err)
 	return ja, en
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -121,6 +122,9 @@ type order struct {
 	Card     string // "VISA •••• 1111", never the number
 	ThreeDS  string // SecureResultCode, when 3-D Secure ran
 	Register bool   // register the card after 3-D Secure (member flow)
+	// AuthOnly is set when the card was authorised without capture (1Auth,
+	// 与信): such a sale keeps the customer's member for 90 days.
+	AuthOnly bool
 
 	// Online collection. A change (2Chg) issues a new payment number,
 	// FreeArea and MailURL: the order keeps the latest, and NumberChange
@@ -166,6 +170,7 @@ type errorEntry struct {
 	At      time.Time
 	OrderID string
 	LinkKey string
+	Member  string // the customer, for member operations
 	Op      string
 	Codes   []escott.Code
 	Detail  string
@@ -276,6 +281,45 @@ func (s *store) customerOf(sid string) *customer {
 	}
 	cp := *c
 	return &cp
+}
+
+// customerNamed returns a copy of a customer.
+func (s *store) customerNamed(name string) (customer, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.customers[name]
+	if !ok {
+		return customer{}, false
+	}
+	return *c, true
+}
+
+// customerList returns every customer by name.
+func (s *store) customerList() []customer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]customer, 0, len(s.customers))
+	for _, c := range s.customers {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b customer) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// lastAuthOnlySale is when the customer's latest authorisation-only sale
+// was made (zero if none), for the 90-day rule of deleting a member. Every
+// such order counts, also cancelled ones and ones paid with another card:
+// the rule is about the customer, and erring late is safe.
+func (s *store) lastAuthOnlySale(name string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var last time.Time
+	for _, o := range s.orders {
+		if o.Customer == name && o.AuthOnly && o.Created.After(last) {
+			last = o.Created
+		}
+	}
+	return last
 }
 
 // setMember stores (or, with nil, drops) the customer's gateway member.

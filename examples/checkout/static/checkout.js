@@ -1,4 +1,4 @@
-// Checkout page: the card form. The card number, expiry and security code
+// Card form of the checkout and the member page. The card number, expiry and security code
 // go to the gateway's token script only; the shop receives the token.
 (function () {
   "use strict";
@@ -11,7 +11,7 @@
   var payType = document.getElementById("paytype");
   var brand = document.getElementById("brand");
   var errorBox = document.getElementById("card-error");
-  var button = document.getElementById("pay-card");
+  var button = form.querySelector("button[type=submit]");
 
   function digits(s) { return String(s || "").replace(/\D/g, ""); }
 
@@ -27,6 +27,8 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (prefix !== current) { return; } // a later answer is on its way
+        brand.textContent = data.brand || "";
+        if (!payType) { return; } // the member page stores a card: no payment
         var keep = payType.value;
         payType.textContent = "";
         data.choices.forEach(function (c) {
@@ -36,7 +38,6 @@
           o.selected = c.value === keep;
           payType.appendChild(o);
         });
-        brand.textContent = data.brand || "";
         payType.dataset.prefix = prefix; // lets tests wait for the update
       });
   }
