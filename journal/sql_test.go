@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -214,7 +213,7 @@ func TestSQLPlaceholders(t *testing.T) {
 	q := func(opts ...SQLOption) sqlQueries {
 		// A database that accepts the DDL and nothing else is enough to see
 		// the queries NewSQL builds.
-		db := sql.OpenDB(ddlOnly{})
+		db := sql.OpenDB(pgtest.DDLOnly{})
 		defer db.Close()
 		s, err := NewSQL(context.Background(), db, opts...)
 		require.NoError(t, err)
@@ -246,24 +245,4 @@ func TestIsUniqueViolation(t *testing.T) {
 	assert.True(t, isUniqueViolation(errors.New(`pq: duplicate key value violates unique constraint "x" (SQLSTATE 23505)`)))
 	assert.True(t, isUniqueViolation(errors.New("UNIQUE constraint failed: escott_journal.link_key")))
 	assert.False(t, isUniqueViolation(errors.New("connection refused")))
-}
-
-// ddlOnly is a database/sql driver that accepts CREATE statements and
-// refuses everything else.
-type ddlOnly struct{}
-
-func (ddlOnly) Connect(context.Context) (driver.Conn, error) { return ddlOnly{}, nil }
-func (ddlOnly) Driver() driver.Driver                        { return nil }
-func (ddlOnly) Prepare(q string) (driver.Stmt, error) {
-	if !strings.HasPrefix(q, "CREATE ") {
-		return nil, errors.New("ddlOnly: " + q)
-	}
-	return ddlOnly{}, nil
-}
-func (ddlOnly) Close() error                               { return nil }
-func (ddlOnly) Begin() (driver.Tx, error)                  { return nil, errors.New("ddlOnly: no transactions") }
-func (ddlOnly) NumInput() int                              { return -1 }
-func (ddlOnly) Exec([]driver.Value) (driver.Result, error) { return driver.RowsAffected(0), nil }
-func (ddlOnly) Query([]driver.Value) (driver.Rows, error) {
-	return nil, errors.New("ddlOnly: no queries")
 }

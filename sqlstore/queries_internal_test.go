@@ -3,37 +3,17 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/escott-go/escott/internal/pgtest"
 )
 
-// ddlOnly is a database/sql driver that accepts CREATE statements and
-// refuses everything else: enough to see the queries the stores build.
-type ddlOnly struct{}
-
-func (ddlOnly) Connect(context.Context) (driver.Conn, error) { return ddlOnly{}, nil }
-func (ddlOnly) Driver() driver.Driver                        { return nil }
-func (ddlOnly) Prepare(q string) (driver.Stmt, error) {
-	if !strings.HasPrefix(q, "CREATE ") {
-		return nil, errors.New("ddlOnly: " + q)
-	}
-	return ddlOnly{}, nil
-}
-func (ddlOnly) Close() error                               { return nil }
-func (ddlOnly) Begin() (driver.Tx, error)                  { return nil, errors.New("ddlOnly: no transactions") }
-func (ddlOnly) NumInput() int                              { return -1 }
-func (ddlOnly) Exec([]driver.Value) (driver.Result, error) { return driver.RowsAffected(0), nil }
-func (ddlOnly) Query([]driver.Value) (driver.Rows, error) {
-	return nil, errors.New("ddlOnly: no queries")
-}
-
 func TestPlaceholders(t *testing.T) {
-	db := sql.OpenDB(ddlOnly{})
+	db := sql.OpenDB(pgtest.DDLOnly{})
 	defer db.Close()
 	ctx := context.Background()
 	count := map[string]int{ // parameters of each query

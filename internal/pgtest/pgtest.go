@@ -5,7 +5,10 @@ package pgtest
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,4 +43,40 @@ func Open(t testing.TB) *sql.DB {
 		t.Fatalf("%s: %v", Env, err)
 	}
 	return db
+}
+
+// DDLOnly is a database/sql connector that accepts CREATE statements and
+// refuses everything else: enough to build a store and read the queries it
+// prepared, without a database. Use it with sql.OpenDB(pgtest.DDLOnly{}).
+type DDLOnly struct{}
+
+// Connect implements driver.Connector.
+func (DDLOnly) Connect(context.Context) (driver.Conn, error) { return DDLOnly{}, nil }
+
+// Driver implements driver.Connector.
+func (DDLOnly) Driver() driver.Driver { return nil }
+
+// Prepare implements driver.Conn: only CREATE statements.
+func (DDLOnly) Prepare(q string) (driver.Stmt, error) {
+	if !strings.HasPrefix(q, "CREATE ") {
+		return nil, errors.New("pgtest.DDLOnly: " + q)
+	}
+	return DDLOnly{}, nil
+}
+
+// Close implements driver.Conn and driver.Stmt.
+func (DDLOnly) Close() error { return nil }
+
+// Begin implements driver.Conn: no transactions.
+func (DDLOnly) Begin() (driver.Tx, error) { return nil, errors.New("pgtest.DDLOnly: no transactions") }
+
+// NumInput implements driver.Stmt.
+func (DDLOnly) NumInput() int { return -1 }
+
+// Exec implements driver.Stmt.
+func (DDLOnly) Exec([]driver.Value) (driver.Result, error) { return driver.RowsAffected(0), nil }
+
+// Query implements driver.Stmt: no queries.
+func (DDLOnly) Query([]driver.Value) (driver.Rows, error) {
+	return nil, errors.New("pgtest.DDLOnly: no queries")
 }
