@@ -1,3 +1,242 @@
-// Package escott is a client for e-SCOTT Smart, Sony Payment Services' payment
-// gateway for Japanese online shops.
+// Package escott is a client for e-SCOTT Smart, Sony Payment Services' (SPS)
+// payment gateway for Japanese online shops: card payments by token, stored
+// cards (クイック決済), EMV 3-D Secure, online collection (convenience store,
+// Pay-easy, net banking, e-money) and the payment-received notifications the
+// gateway sends back. Package escotttest is a fake gateway that speaks the same
+// protocol, so that everything can be tested offline.
+//
+// The wire protocol, with the evidence for every field and the decisions this
+// package takes where the public sources disagree, is described in
+// docs/protocol.md in the repository; doc comments cite it as
+// "docs/protocol.md §N". Going live (credentials, notification URL, daily
+// reconciliation) is described in docs/going-live.md.
+//
+// # Construction and configuration
+//
+// A [Client] is built from the merchant's settings ([Config]) as SPS issues
+// them: MerchantID (the same in the test environment and production),
+// MerchantPass (different in each), TenantID (0001 for a single shop, and
+// always in the test environment), the [Environment], the token auth code for
+// the card tokenisation script, and the AES key and IV for 3-D Secure.
+// [NewClient] validates the whole configuration and reports every problem at
+// once as a [*ConfigError]:
+//
+//	client, err := escott.NewClient(escott.Config{
+//		MerchantID:    "1234567",
+//		MerchantPass:  os.Getenv("ESCOTT_MERCHANT_PASS"),
+//		Environment:   escott.Production,
+//		TokenAuthCode: os.Getenv("ESCOTT_TOKEN_AUTH_CODE"),
+//		AESKey:        os.Getenv("ESCOTT_AES_KEY"),
+//		AESIV:         os.Getenv("ESCOTT_AES_IV"),
+//	}, escott.WithLogger(logger), escott.WithJournal(j))
+//
+// A Client is safe for concurrent use and reuses connections: create one per
+// merchant configuration and keep it. Options: [WithHTTPClient] (used as is,
+// never modified), [WithLogger] (debug logs carry operation, link key,
+// duration and response codes, never a secret), [WithTimeout] (a bound on the
+// whole call, retries and journal included), [WithJournal],
+// [WithThreeDSStore], [WithRetryPolicy], [WithClock] and
+// [WithLinkKeyGenerator]. Config.BaseURL points the client at a fake gateway.
+// A Config, and every result type, prints and logs with its secrets redacted;
+// values that must be stored, such as ProcessPass, are a [Secret] whose
+// Reveal method returns them.
+//
+// All gateway dates are dates in Japan (JST, UTC+9) whatever the host's time
+// zone: the client computes TransactionDate and SalesDate in JST, and results
+// expose time.Time values in JST together with the raw fields.
+//
+// # The five services
+//
+// Each service is a field of the Client and every network method takes a
+// context first:
+//
+//   - [Client.Card] ([CardService]): [CardService.Pay] takes a payment by card
+//     token or stored member, as 1Gathering (authorise and record the sale,
+//     the default) or 1Auth ([AuthOnly], authorise only); follow-ups are
+//     [CardService.Capture], [CardService.ChangeAmount], [CardService.Cancel],
+//     [CardService.Reauthorize] and the read-only [CardService.Inquire];
+//     [CardService.Check] checks a card without an amount. [PayTypeChoices]
+//     gives the payment divisions (installments, bonus, revolving) to offer
+//     for a card number and the merchant's contract.
+//   - [Client.Member] ([MemberService]): stored-card members. A [Member]
+//     (KaiinId and KaiinPass, from [NewMember]) is registered with a token and
+//     is then a card source for Pay. [MemberService.RegisterAndPay] does both
+//     in one checkout; [CanDelete] applies the 90-day rule before
+//     [MemberService.Delete].
+//   - [Client.CVS] ([CVSService]): online collection. [CVSService.Register]
+//     (2Add) converts the shopper's name, kana, phone and product names to
+//     what the gateway accepts and returns the payment number and the URLs of
+//     the payment page; the order stays unpaid until the payment-received
+//     notification arrives. [FeePolicy] computes the shop's fee.
+//   - [Client.Token] ([TokenService]): the script tag that loads the
+//     gateway's tokenisation script on the checkout page
+//     ([TokenService.ScriptTag]), so that the card number never reaches the
+//     shop, and the token status inquiry [TokenService.Search].
+//   - [Client.ThreeDS] ([ThreeDSService]): EMV 3-D Secure, below.
+//
+// Every operation that moves money returns a [Process] (ProcessId,
+// ProcessPass, the link key and the member, if any). Store all of it with the
+// order: follow-ups need it, and ProcessPass is a secret at rest.
+//
+// # Link keys
+//
+// Each money-moving request carries a link key in MerchantFree1, shown in the
+// gateway's merchant console as 自由領域1 (Welcart calls it 決済ID). Give one
+// per order in PaymentParams.LinkKey ([NewLinkKey] makes one) or let the
+// client generate it, and keep it with the order: it is the only way to find
+// a payment whose answer was lost. Follow-ups reuse the order's link key.
+//
+// # Errors and what to do with each
+//
+// Every error can be tested with errors.Is and errors.As:
+//
+//   - [*ValidationError] ([ErrValidation]): a parameter is invalid; nothing
+//     was sent. Fields names each gateway field. Fix the input.
+//   - [*Error]: the gateway answered and refused; no money moved for that
+//     request. It matches one sentinel per class of its codes:
+//     [ErrDeclined] (ask the shopper for another card), [ErrPaymentOption]
+//     (the payment division is not allowed), [ErrTemporary] (system or
+//     issuer unavailable: let the shopper try again later), [ErrInvalidRequest]
+//     and [ErrMerchant] (a bug or a contract/console setting: alert the
+//     operator), [ErrState] (not allowed in the transaction's state),
+//     [ErrMember], [ErrToken], [ErrThreeDS] and [ErrAuthAssist].
+//     [Error.ShopperMessage] is safe to show the shopper in Japanese or
+//     English; each [Code] carries the operator's message in both languages.
+//   - [*OutcomeUnknownError] ([ErrOutcomeUnknown]): a money-moving request
+//     may have reached the gateway but no trustworthy answer was read (the
+//     connection broke, the deadline passed, the answer was not a gateway
+//     answer, or it did not echo the OperateId and link key sent). The card
+//     may have been charged. The client never re-sends such a request, and
+//     neither should the host: mark the order "outcome unknown", keep the
+//     link key, and reconcile it (see the journal below).
+//   - [*TransportError] ([ErrTransport]): no answer for a request that is safe
+//     to report as not processed (a read-only call, or a connection that was
+//     never made), after the retries allowed. Retry later.
+//   - [*InFlightError] (matches [ErrState]): a request for the same link key
+//     is still in flight, usually a double submit. Wait for the first.
+//   - [*AuthenticationError] (matches [ErrThreeDS]): 3-D Secure did not allow
+//     the payment; ask for another card. [*ReturnError]
+//     ([ErrReturnRefused]): a 3-D Secure return was refused (tampered,
+//     foreign, replayed); nothing was sent because of it.
+//   - [*MemberPaymentError] and [*DeleteMemberError] name the step of a
+//     two-step member operation that failed and wrap that step's error.
+//
+// # Contexts: a charge must not use the request's context
+//
+// Every call honours its context: when it is cancelled or its deadline
+// passes the call returns at once. For a money-moving call whose request has
+// already left, that return is an *OutcomeUnknownError, because the gateway
+// may still process it. So do not pass an HTTP handler's r.Context() to a
+// charge: it is cancelled when the shopper closes the tab or the connection
+// drops, which would cut a payment off mid-flight and leave its outcome
+// unknown for no reason. Detach it from cancellation and bound it instead:
+//
+//	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)
+//	defer cancel()
+//	pay, err := client.Card.Pay(ctx, params)
+//
+// context.WithoutCancel keeps the request's values (trace IDs, loggers) and
+// drops only its cancellation.
+//
+// # Never charged twice
+//
+// Money-moving requests (1Auth, 1Gathering, 1Capture, 1Change, 1Delete,
+// 1ReAuth, 4MemAdd, 4MemChg, 2Add, 2Chg, 2Del and the mode A 3-D Secure start)
+// are re-sent only when the connection was never made. The request body is
+// not rewindable and redirects are never followed, whatever *http.Client the
+// host passes in, so that no layer of net/http can replay a payment.
+// Read-only calls (1Search, 1TokenSearch, 4MemRef*, 2Ref) are retried with
+// bounded, jittered backoff ([RetryPolicy]). Only one request per link key is
+// in flight at a time.
+//
+// # The journal and recovery by link key
+//
+// Before each money-moving request the client writes the attempt to a
+// journal ([journal.Journal]) under its link key, and its outcome after: the
+// Go counterpart of the Welcart module's 決済直前ログ. If the journal cannot
+// record, nothing is sent. The default is in memory; package journal also
+// has a file journal that survives a crash and an SQL journal shared by
+// several instances ([WithJournal]). To recover, list the attempts that need
+// attention with client.Journal().Pending, search each link key in the
+// merchant console (自由領域1), and record what you found with Resolve:
+//
+//	pending, err := client.Journal().Pending(ctx, time.Now().Add(-10*time.Minute))
+//	// for each: search a.LinkKey in the console, then
+//	err = client.Journal().Resolve(ctx, a.LinkKey, journal.Result{Outcome: journal.Succeeded, ProcessID: id})
+//
+// # Notifications
+//
+// Online-collection payments are confirmed by a payment-received
+// notification (入金通知) that the gateway POSTs to a URL registered with SPS
+// out of band (https, ending in "/"). [NewNotificationHandler] returns an
+// http.Handler to mount there; subscribers receive typed events:
+//
+//	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
+//		MerchantID: id, MerchantPass: pass, Environment: escott.Production,
+//	})
+//	h.OnPaymentReceived(func(ctx context.Context, p escott.PaymentReceived) error {
+//		return orders.MarkPaid(ctx, p.LinkKey, p.Amount) // must be idempotent
+//	})
+//	mux.Handle("POST /escott/notify/", h)
+//
+// Each notification is size-capped, strictly parsed and checked before any
+// subscriber runs: the source address against the gateway's published list
+// for the environment (disaster-recovery addresses included), the MerchantId
+// in constant time, and HashCd, an MD5 of ProcessPass, RecvNum and the
+// environment's MerchantPass, which is required by default. A notification
+// is deduplicated ([DedupeStore]); a subscriber error answers 500 so that the
+// gateway redelivers, so subscribers must be idempotent. [ParseNotification]
+// runs the same checks for hosts with their own router. No notification is
+// sent when a pay limit passes: use [Expired].
+//
+// # 3-D Secure
+//
+// 3-D Secure runs in the shopper's browser. [ThreeDSService.Start] stores the
+// attempt under its link key ([ThreeDSStore]) and returns a [ThreeDSForm]
+// that auto-submits an AES-encrypted request to the gateway; the issuer may
+// show a challenge; the gateway then sends the browser back to the shop's
+// RedirectURL, where [ThreeDSService.HandleReturn] decrypts the result,
+// validates every field, and accepts it once, only for an attempt this client
+// started. In mode B (Start, what the Welcart module does) the shop then calls
+// [ThreeDSService.Authorize], which sends the usual 1Gathering or 1Auth with
+// the 3-D Secure fields. The decision is made on the SecureResultCode alone:
+// 0, 2, 3 and 4 go on to the authorisation (the U01, U02 or U15 that comes
+// with 2, 3 or 4 is kept as a warning); 1, 8, 9 and a missing code stop.
+//
+// In mode A ([ThreeDSService.StartAuthorize]) the gateway authenticates and
+// authorises in one request; the result is a payment, confirmed with 1Search
+// before it is handed over, and an optional server-to-server copy arrives at
+// PostURL ([ThreeDSService.PostURLHandler]), so the outcome is known even if
+// the shopper never comes back. The first arrival completes the attempt, the
+// other is marked Duplicate. Behind a load balancer, give every instance the
+// same ThreeDSStore (package sqlstore has one).
+//
+// # Testing with escotttest
+//
+// Package escotttest is to this package what net/http/httptest is to
+// net/http: a fake gateway with test cards for every class of outcome, fault
+// injection (a connection closed after the gateway processed the request,
+// latency, HTTP 500, maintenance), 3-D Secure with a challenge page, and
+// online collection with a payment page and notifications:
+//
+//	srv := escotttest.NewServer(escotttest.Config{})
+//	defer srv.Close()
+//	client, err := escott.NewClient(srv.Config())
+//	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{
+//		Amount: decimal.NewFromInt(1980),
+//		Source: srv.MustToken(escotttest.CardVisa),
+//	})
+//
+// # Examples
+//
+// The runnable examples run against escotttest and appear on the pages of
+// [NewClient]; [CardService.Pay] (also declined and by member),
+// [CardService.Capture], [CardService.ChangeAmount], [CardService.Cancel],
+// [CardService.Inquire], [CardService.Reauthorize], [CardService.Check];
+// [OutcomeUnknownError]; [PayTypeChoices]; [TokenService.ScriptTag],
+// [TokenService.Search]; [MemberService.Register],
+// [MemberService.RegisterAndPay], [MemberService.ChangeCard],
+// [MemberService.Delete]; [CVSService.Register]; [FeePolicy];
+// [NewNotificationHandler]; and [ThreeDSService.Start]. Complete programs are
+// in the repository's examples directory, among them a demo shop.
 package escott

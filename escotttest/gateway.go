@@ -1,17 +1,3 @@
-// Package escotttest is a fake e-SCOTT Smart gateway for tests, the way
-// net/http/httptest is a fake server. It speaks the wire protocol of
-// PROTOCOL.md, keeps state (transactions, tokens, members), rejects what the
-// real gateway rejects with the same response codes, and lets a test inject
-// faults and inspect what it received.
-//
-// Start one with NewServer and point a client at it with Server.Config:
-//
-//	srv := escotttest.NewServer(escotttest.Config{})
-//	defer srv.Close()
-//	client, _ := escott.NewClient(srv.Config())
-//	token := srv.MustToken(escotttest.CardVisa)
-//
-// The test cards (CardVisa, CardDeclined, …) decide the outcome of a payment.
 package escotttest
 
 import (

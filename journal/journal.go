@@ -1,12 +1,3 @@
-// Package journal records money-moving gateway attempts before they are sent
-// and their outcomes after, so that an attempt whose answer was lost (a crash,
-// a timeout, a dropped connection) can be found again and matched in the
-// gateway's merchant console by its link key (自由領域1). It is the Go
-// counterpart of the Welcart module's 決済直前ログ.
-//
-// The escott client calls Begin before each money-moving request and Finish
-// after it; Begin also acts as the double-submit guard: a second attempt for a
-// link key whose first attempt is still in flight is refused.
 package journal
 
 import (

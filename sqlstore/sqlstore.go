@@ -1,17 +1,3 @@
-// Package sqlstore keeps the state a shop running several instances must
-// share in a database/sql database: the pending 3-D Secure attempts
-// (ThreeDSStore, for escott.WithThreeDSStore) and the notification dedupe
-// records (DedupeStore, for escott.WithDedupeStore). Together with
-// journal.SQL they let every instance behind a load balancer accept a 3-D
-// Secure return or a notification meant for any other.
-//
-// The stores were written for and tested against PostgreSQL. They use only
-// portable SQL plus INSERT ... ON CONFLICT, so SQLite works too with
-// WithQuestionMarks. Each store creates its table (and an index) when it is
-// missing; the caller keeps ownership of the *sql.DB.
-//
-// Times the stores compare (expiry, lease) come from the instance's clock
-// (WithClock), not the database's: keep the instances' clocks synchronised.
 package sqlstore
 
 import (

@@ -1,0 +1,44 @@
+// Package sqlstore keeps the state a shop running several instances must
+// share in a database/sql database: the pending 3-D Secure attempts
+// ([ThreeDSStore], for escott.WithThreeDSStore) and the notification dedupe
+// records ([DedupeStore], for escott.WithDedupeStore). Together with
+// journal.SQL they let every instance behind a load balancer accept a 3-D
+// Secure return or a notification meant for any other.
+//
+//	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL")) // the same database for every instance
+//	jr, err := journal.NewSQL(ctx, db)                     // table escott_journal
+//	tds, err := sqlstore.NewThreeDSStore(ctx, db)          // table escott_threeds
+//	dedupe, err := sqlstore.NewDedupeStore(ctx, db)        // table escott_dedupe
+//	client, err := escott.NewClient(cfg, escott.WithJournal(jr), escott.WithThreeDSStore(tds))
+//	notify, err := escott.NewNotificationHandler(ncfg, escott.WithDedupeStore(dedupe))
+//
+// The stores were written for and tested against PostgreSQL. They use only
+// portable SQL plus INSERT ... ON CONFLICT, so SQLite works too with
+// [WithQuestionMarks]; MySQL does not. Each store creates its table (and an
+// index) when it is missing; the caller keeps ownership of the *sql.DB.
+// Run Purge on each store now and then (from one instance) to delete expired
+// rows; expired rows are never returned even before they are purged.
+//
+// # Safety across instances
+//
+// Completing a 3-D Secure attempt is one conditional UPDATE: of several
+// instances completing the same attempt (the browser return and the mode A
+// PostUrl copy landing on different instances, or a replayed return) exactly
+// one wins and the others receive the first result with
+// escott.ErrAttemptCompleted. Claiming a notification is one INSERT ... ON
+// CONFLICT: exactly one instance gets escott.ClaimNew. A claim still
+// processing after its lease ([WithLease], [DefaultLease]) is taken over by
+// the next delivery: set the lease longer than the slowest subscriber.
+//
+// # Secrets at rest
+//
+// The authorisation after a mode B return needs the card token or the
+// member's KaiinPass the attempt started with, and a mode A result holds the
+// payment's ProcessPass, so the 3-D Secure table stores them in clear. Protect
+// it like the shop's member table: only the shop's database role may read it;
+// keep it out of reporting replicas, exports and unencrypted backups; purge
+// it regularly. The dedupe table holds no secrets.
+//
+// Times the stores compare (expiry, lease) come from the instance's clock
+// ([WithClock]), not the database's: keep the instances' clocks synchronised.
+package sqlstore
