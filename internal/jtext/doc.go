@@ -27,7 +27,7 @@
 //
 // # Dependency: golang.org/x/text/width
 //
-// DESIGN.md asks to weigh a well-kept library before hand-writing width and kana
+// The project weighs a well-kept library before hand-writing width and kana
 // conversion. The choice:
 //
 //   - Width data comes from golang.org/x/text/width (maintained by the Go team,
