@@ -229,14 +229,17 @@
 //
 // # Examples
 //
-// The runnable examples run against escotttest and appear on the pages of
-// [NewClient]; [CardService.Pay] (also declined and by member),
-// [CardService.Capture], [CardService.ChangeAmount], [CardService.Cancel],
-// [CardService.Inquire], [CardService.Reauthorize], [CardService.Check];
-// [OutcomeUnknownError]; [PayTypeChoices]; [TokenService.ScriptTag],
-// [TokenService.Search]; [MemberService.Register],
-// [MemberService.RegisterAndPay], [MemberService.ChangeCard],
-// [MemberService.Delete]; [CVSService.Register]; [FeePolicy];
-// [NewNotificationHandler]; and [ThreeDSService.Start]. Complete programs are
-// in the repository's examples directory, among them a demo shop.
+// The runnable examples run against escotttest and are shown with what they
+// illustrate: [NewClient]; [CardService.Pay] (a payment, a declined card, a
+// payment by stored member), [CardService.Capture],
+// [CardService.ChangeAmount], [CardService.Cancel], [CardService.Inquire],
+// [CardService.Reauthorize] and [CardService.Check]; [OutcomeUnknownError];
+// [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Search];
+// [MemberService.Register], [MemberService.RegisterAndPay],
+// [MemberService.ChangeCard] and [MemberService.Delete];
+// [CVSService.Register] and [FeePolicy]; [NewNotificationHandler]; and
+// [ThreeDSService.Start]. Package escotttest has examples of a 3-D Secure
+// test without a browser and of fault injection. Complete programs are in the
+// repository's examples directory: a demo shop (examples/checkout) and small
+// programs for cards, stored cards, online collection and 3-D Secure.
 package escott
