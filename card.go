@@ -320,24 +320,27 @@ func (s *CardService) Inquire(ctx context.Context, proc Process) (*Payment, erro
 type ReauthParams struct {
 	// Amount of the new authorisation, whole yen.
 	Amount decimal.Decimal
-	// SalesDate: when set, the new authorisation's sale is recorded on that
-	// date; zero leaves it authorised only.
+	// SalesDate is sent with every 1ReAuth (the gateway answers K39 without
+	// it); zero means today in JST. It may not be in the future. It does not
+	// choose the mode: the new payment keeps the original's (docs/protocol.md
+	// §4).
 	SalesDate time.Time
 }
 
 // Reauthorize makes a new authorisation from an existing process (1ReAuth),
 // e.g. after a cancel. The result carries a new Process that replaces the old
-// one for all later operations.
+// one for all later operations. The new payment keeps the mode of the
+// original: a re-authorised AuthOnly payment is authorised only and is
+// captured later with Capture; a re-authorised AuthCapture payment is
+// captured again at once.
 func (s *CardService) Reauthorize(ctx context.Context, proc Process, p *ReauthParams) (*Payment, error) {
 	if p == nil {
 		p = &ReauthParams{}
 	}
-	var sales string
-	if !p.SalesDate.IsZero() {
-		sales = s.c.salesDate(p.SalesDate)
-	}
+	sales := s.c.salesDate(p.SalesDate)
 	pay, err := s.followUp(ctx, OpReAuth, proc, func(v *validator, r *cardRequest) {
 		v.amount("Amount", p.Amount, MaxAmount)
+		v.check(sales <= jst.Date(s.c.now()), "SalesDate", "must not be after today (JST)")
 		r.Amount = amountString(p.Amount)
 		r.SalesDate = sales
 	})
@@ -441,7 +444,7 @@ func (c *Client) salesDate(t time.Time) string {
 // linkKey validates a caller's link key or generates one.
 func (c *Client) linkKey(v *validator, given string) string {
 	if given != "" {
-		v.check(isAlnum(given) && len(given) <= 32, "MerchantFree1", "link key must be 1–32 ASCII alphanumerics")
+		v.check(validLinkKey(given), "MerchantFree1", "link key must be 1–32 ASCII alphanumerics or '-'")
 		return given
 	}
 	k, err := c.newKey()
@@ -449,8 +452,23 @@ func (c *Client) linkKey(v *validator, given string) string {
 		v.add("MerchantFree1", "link key generator failed: "+err.Error())
 		return ""
 	}
-	v.check(isAlnum(k) && len(k) <= 32, "MerchantFree1", "link key generator returned an invalid key")
+	v.check(validLinkKey(k), "MerchantFree1", "link key generator returned an invalid key")
 	return k
+}
+
+// validLinkKey reports whether s can be MerchantFree1: 1–32 ASCII
+// alphanumerics or '-' (CS-Cart sends "<tenant>-<order id>", docs/protocol.md
+// §3).
+func validLinkKey(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b != '-' && !ascii.IsAlnum(s[i:i+1]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *cardRequest) setThreeDS(d *ThreeDSData) {
@@ -658,7 +676,9 @@ const (
 )
 
 // BrandOf recognises the brand from the first digits of a card number or of a
-// masked number ("411111******1111"), by the prefixes of PROTOCOL.md §4.1.
+// masked number ("411111******1111"), by the prefixes of docs/protocol.md
+// §4.1. The 2-series Mastercard range 2221–2720 is Mastercard; a prefix too
+// short to tell ("2", "22", "272") is BrandUnknown.
 func BrandOf(number string) Brand {
 	switch {
 	case len(number) >= 1 && number[0] == '4':
@@ -671,8 +691,32 @@ func BrandOf(number string) Brand {
 		return BrandAmex
 	case len(number) >= 2 && number[:2] == "36":
 		return BrandDiners
+	case mastercard2Series(number):
+		return BrandMastercard
 	}
 	return BrandUnknown
+}
+
+// mastercard2Series reports whether every card number starting with the
+// leading digits of number lies in the 2-series Mastercard range 2221–2720.
+func mastercard2Series(number string) bool {
+	n := 0
+	for n < 4 && n < len(number) && number[n] >= '0' && number[n] <= '9' {
+		n++
+	}
+	if n < 2 || number[0] != '2' {
+		return false
+	}
+	// The prefix p of n digits covers [p·10^(4−n), (p+1)·10^(4−n) − 1].
+	p, scale := 0, 1
+	for i := range n {
+		p = p*10 + int(number[i]-'0')
+	}
+	for range 4 - n {
+		scale *= 10
+	}
+	lo, hi := p*scale, (p+1)*scale-1
+	return lo >= 2221 && hi <= 2720
 }
 
 // brandRule is one row of the brand table: the installment counts, and

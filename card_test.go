@@ -169,7 +169,7 @@ func TestCheckAndReauthorize(t *testing.T) {
 	re2, err := c.Card.Reauthorize(ctx, re.Process, &escott.ReauthParams{Amount: yen(100)})
 	require.NoError(t, err)
 	info, _ = srv.Process(re2.Process.ID)
-	assert.Equal(t, "authorized", info.State)
+	assert.Equal(t, "captured", info.State, "a re-authorised 1Gathering payment keeps its mode")
 }
 
 func TestGatewayStateAndFormatCodes(t *testing.T) {

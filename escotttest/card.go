@@ -15,9 +15,12 @@ import (
 const (
 	CardVisa       = "4111111111111111" // VISA, succeeds
 	CardMastercard = "5555555555554444" // Mastercard, succeeds
-	CardJCB        = "3530111333300000" // JCB, succeeds
-	CardAmex       = "378282246310005"  // American Express, succeeds
-	CardDiners     = "36666666666660"   // Diners Club, succeeds
+	// CardMastercard2Series is a 2-series Mastercard (BIN range 2221–2720):
+	// a Mastercard for brand, CompanyCd and payment divisions. Succeeds.
+	CardMastercard2Series = "2223000048400011"
+	CardJCB               = "3530111333300000" // JCB, succeeds
+	CardAmex              = "378282246310005"  // American Express, succeeds
+	CardDiners            = "36666666666660"   // Diners Club, succeeds
 
 	CardDeclined          = "4000000000000002" // G12 card unusable (declined)
 	CardExpired           = "4000000000000069" // C13 expired card (declined)
@@ -96,6 +99,7 @@ type process struct {
 	amount    int64
 	payType   string
 	state     procState
+	mode      procState // the state the first operation left: stateAuthorized (1Auth, 1Check) or stateCaptured (1Gathering); 1ReAuth keeps it
 	salesDate string
 	txID      string
 	created   time.Time
@@ -242,7 +246,7 @@ func (g *Gateway) payTypeCode(cd card, pt string) string {
 func (g *Gateway) newProcess(cd card, member string, amount int64, pt string, st procState, now time.Time) *process {
 	p := &process{
 		id: randomDigits(16), pass: randomAlnum(16), card: cd, memberID: member, amount: amount,
-		payType: pt, state: st, txID: randomDigits(18), created: now,
+		payType: pt, state: st, mode: st, txID: randomDigits(18), created: now,
 	}
 	if st == stateCaptured {
 		p.salesDate = jst.Date(now)
@@ -384,11 +388,21 @@ func (g *Gateway) search(r *req) (answer, []string) {
 	return a, nil
 }
 
+// reauth re-authorises a process (1ReAuth). SalesDate is required: missing
+// or malformed or in the future, it is K39 (WooCommerce 1.1.15 fixed exactly
+// that K39; Welcart and SPS's modules always send it). The new process keeps
+// the original's mode: a re-authorised 1Auth is authorised only (1Capture
+// records it later), a re-authorised 1Gathering is captured again on
+// SalesDate (and 1Capture answers K14 for it).
 func (g *Gateway) reauth(r *req) (answer, []string) {
 	var c codeList
 	old := g.lookupProcess(r, &c)
 	amount, amountOK := parseAmount(r.get("Amount"), &c, r.has("Amount"))
 	sales, salesOK := parseSalesDate(r, &c, false)
+	if salesOK && sales == "" {
+		c.add("K39")
+		salesOK = false
+	}
 	if old == nil || !amountOK || !salesOK {
 		return nil, c
 	}
@@ -399,12 +413,12 @@ func (g *Gateway) reauth(r *req) (answer, []string) {
 	if pt == "" {
 		pt = string(escott.LumpSum)
 	}
-	st := stateAuthorized
-	if sales != "" {
-		st = stateCaptured
+	mode := old.mode
+	if mode != stateCaptured {
+		mode = stateAuthorized
 	}
-	p := g.newProcess(old.card, old.memberID, amount, pt, st, r.now)
-	if sales != "" {
+	p := g.newProcess(old.card, old.memberID, amount, pt, mode, r.now)
+	if mode == stateCaptured {
 		p.salesDate = sales
 	}
 	a := answer{}
