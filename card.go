@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/width"
 
 	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
@@ -103,7 +105,51 @@ type PaymentParams struct {
 	// ThreeDS carries the result of a 3-D Secure authentication (mode B) to
 	// the authorisation. Nil for a payment without 3-D Secure.
 	ThreeDS *ThreeDSData
+	// AuthAssist are the authentication-assist values (認証アシスト) the
+	// shopper entered, for merchants whose contract checks them. Nil: none.
+	AuthAssist *AuthAssist
+	// SecurityCode (SecCd, 3 or 4 digits) may be sent with a payment by a
+	// stored card (Source is a Member) when the shop asks for it again at
+	// checkout. A token carries its own security code: with a CardToken it
+	// is refused.
+	SecurityCode Secret
 }
+
+// AuthAssist are the authentication-assist values (認証アシスト,
+// docs/protocol.md §10a) sent with 1Check, 1Auth and 1Gathering when the
+// merchant's contract has the service. Each is optional; empty fields are
+// not sent. The gateway compares them with the issuer's data: K41 birthday,
+// K42 phone, K43 kana surname, K44 kana given name mismatch; K25–K28 are
+// their format errors. They are the shopper's personal data: an AuthAssist
+// never prints its values.
+type AuthAssist struct {
+	// KanaSei and KanaMei are the cardholder's surname and given name in
+	// kana. Full-width katakana, hiragana or half-width katakana are
+	// accepted; they are sent as half-width katakana, as SPS's own module
+	// does, at most 20 characters each after conversion.
+	KanaSei, KanaMei string
+	// BirthDay is the cardholder's birthday as MMDD (month and day only).
+	BirthDay string
+	// TelNo is the last four digits of the cardholder's phone number.
+	TelNo string
+}
+
+// String redacts the values.
+func (a AuthAssist) String() string { return "escott.AuthAssist{" + redactedMark + "}" }
+
+// GoString redacts the values.
+func (a AuthAssist) GoString() string { return a.String() }
+
+// Format implements fmt.Formatter, redacting every verb.
+func (a AuthAssist) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String()) }
+
+// LogValue implements slog.LogValuer.
+func (a AuthAssist) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// MarshalJSON redacts the values in encoders.
+func (a AuthAssist) MarshalJSON() ([]byte, error) { return marshalJSON(a.String()) }
+
+const redactedMark = "[REDACTED]"
 
 // ThreeDSData are the 3-D Secure result fields sent with the authorisation
 // that follows an authentication (PROTOCOL.md §7.2 step 4).
@@ -162,6 +208,11 @@ type cardRequest struct {
 	Amount      string `url:"Amount,omitempty"`
 	PayType     string `url:"PayType,omitempty"`
 	SalesDate   string `url:"SalesDate,omitempty"`
+	SecCd       string `url:"SecCd,omitempty"`
+	KanaSei     string `url:"KanaSei,omitempty"`
+	KanaMei     string `url:"KanaMei,omitempty"`
+	BirthDay    string `url:"BirthDay,omitempty"`
+	TelNo       string `url:"TelNo,omitempty"`
 
 	SecureResultCode           string `url:"SecureResultCode,omitempty"`
 	EncodeXId3D                string `url:"EncodeXId3D,omitempty"`
@@ -190,6 +241,7 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 	if p.ThreeDS != nil {
 		req.setThreeDS(p.ThreeDS)
 	}
+	req.setAssist(v, p.AuthAssist, p.SecurityCode, member != nil)
 	linkKey := s.c.linkKey(v, p.LinkKey)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -239,6 +291,9 @@ type CheckParams struct {
 	Source                       CardSource
 	LinkKey                      string
 	MerchantFree2, MerchantFree3 string
+	// AuthAssist and SecurityCode as in PaymentParams.
+	AuthAssist   *AuthAssist
+	SecurityCode Secret
 }
 
 // Check verifies a card without charging it (1Check). It consumes a token.
@@ -249,6 +304,7 @@ func (s *CardService) Check(ctx context.Context, p *CheckParams) (*Payment, erro
 	v := &validator{op: OpCheck}
 	req := &cardRequest{}
 	member := v.source(p.Source, &req.Token, &req.KaiinID, &req.KaiinPass)
+	req.setAssist(v, p.AuthAssist, p.SecurityCode, member != nil)
 	v.free(p.MerchantFree2, p.MerchantFree3)
 	linkKey := s.c.linkKey(v, p.LinkKey)
 	if err := v.err(); err != nil {
@@ -593,6 +649,75 @@ func validFree3(s string) bool {
 
 func (v *validator) threeDS(d *ThreeDSData) {
 	v.check(d.SecureResultCode != "", "SecureResultCode", "is required with 3-D Secure data")
+}
+
+// setAssist validates and fills the authentication-assist fields and the
+// security code of a payment or card check.
+func (r *cardRequest) setAssist(v *validator, a *AuthAssist, secCd Secret, byMember bool) {
+	if secCd != "" {
+		sc := secCd.Reveal()
+		v.check(byMember, "SecCd", "only with a stored card (Member): a token carries its own security code")
+		v.check(len(sc) >= 3 && len(sc) <= 4 && isDigits(sc), "SecCd", "must be 3 or 4 digits")
+		r.SecCd = sc
+	}
+	if a == nil {
+		return
+	}
+	r.KanaSei = v.kana("KanaSei", a.KanaSei)
+	r.KanaMei = v.kana("KanaMei", a.KanaMei)
+	if a.BirthDay != "" {
+		v.check(validBirthDay(a.BirthDay), "BirthDay", "must be the birthday as MMDD")
+		r.BirthDay = a.BirthDay
+	}
+	if a.TelNo != "" {
+		v.check(len(a.TelNo) == 4 && isDigits(a.TelNo), "TelNo", "must be the last 4 digits of the phone number")
+		r.TelNo = a.TelNo
+	}
+}
+
+// kana converts a kana name to half-width katakana and checks it.
+func (v *validator) kana(field, s string) string {
+	if s == "" {
+		return ""
+	}
+	h := halfWidthKana(s)
+	n := 0
+	ok := true
+	for _, r := range h {
+		n++
+		if r < 0xFF66 || r > 0xFF9F { // ｦ … ﾟ: half-width katakana, ｰ and the sound marks
+			ok = false
+		}
+	}
+	v.check(ok && n <= 20, field, "must be kana only (katakana or hiragana), at most 20 half-width characters")
+	return h
+}
+
+// halfWidthKana turns hiragana and full-width katakana into half-width
+// katakana, splitting voiced kana into base and sound mark (ガ → ｶﾞ).
+// Anything else is kept; the caller checks.
+func halfWidthKana(s string) string {
+	b := []rune(s)
+	for i, r := range b {
+		if r >= 'ぁ' && r <= 'ゖ' {
+			b[i] = r + 'ア' - 'あ'
+		}
+	}
+	return width.Narrow.String(norm.NFD.String(string(b)))
+}
+
+// validBirthDay checks MMDD: a month and a day that exists in it (29
+// February included).
+func validBirthDay(s string) bool {
+	if len(s) != 4 || !isDigits(s) {
+		return false
+	}
+	mm, _ := strconv.Atoi(s[:2])
+	dd, _ := strconv.Atoi(s[2:])
+	if mm < 1 || mm > 12 || dd < 1 {
+		return false
+	}
+	return dd <= time.Date(2024, time.Month(mm)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // PayType is the payment division (支払区分) of a card payment.

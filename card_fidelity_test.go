@@ -2,9 +2,12 @@ package escott_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,4 +194,123 @@ func TestTokenSearchUsedTokenAgainstFake(t *testing.T) {
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("KI2"))
+}
+
+// #12.8: authentication assist through the SDK: kana converted to half-width
+// katakana, the gateway's mismatch codes, validation before sending.
+func TestAuthAssistPayAndCheck(t *testing.T) {
+	ctx := context.Background()
+	srv, c := newTest(t)
+	right := &escott.AuthAssist{KanaSei: "やまだ", KanaMei: "ハナコ", BirthDay: "0615", TelNo: "5678"}
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardAuthAssist), AuthAssist: right})
+	require.NoError(t, err)
+	reqs := srv.Requests()
+	sent := reqs[len(reqs)-1].Fields
+	assert.Equal(t, escotttest.AuthAssistKanaSei, sent.Get("KanaSei"), "hiragana is sent as half-width katakana")
+	assert.Equal(t, escotttest.AuthAssistKanaMei, sent.Get("KanaMei"))
+	assert.Equal(t, "0615", sent.Get("BirthDay"))
+	assert.Equal(t, "5678", sent.Get("TelNo"))
+	assert.NotEmpty(t, pay.Process.ID)
+
+	_, err = c.Card.Check(ctx, &escott.CheckParams{Source: srv.MustToken(escotttest.CardAuthAssist),
+		AuthAssist: &escott.AuthAssist{KanaSei: "ﾔﾏﾀﾞ", KanaMei: "ﾊﾅｺ"}})
+	require.NoError(t, err, "half-width katakana is sent as is")
+
+	wrong := *right
+	wrong.BirthDay = "0101"
+	wrong.KanaMei = "イチロウ"
+	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardAuthAssist), AuthAssist: &wrong})
+	var gerr *escott.Error
+	require.ErrorAs(t, err, &gerr)
+	assert.True(t, gerr.Has("K41") && gerr.Has("K44"), gerr.Error())
+
+	before := srv.RequestCount("")
+	for field, a := range map[string]escott.AuthAssist{
+		"KanaSei":  {KanaSei: "Yamada"},
+		"KanaMei":  {KanaMei: "山田"},
+		"BirthDay": {BirthDay: "1301"},
+		"TelNo":    {TelNo: "12345"},
+	} {
+		_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardVisa), AuthAssist: &a})
+		var verr *escott.ValidationError
+		require.ErrorAs(t, err, &verr, field)
+		assert.Equal(t, field, verr.Fields[0].Field)
+		_, err = c.Card.Check(ctx, &escott.CheckParams{Source: srv.MustToken(escotttest.CardVisa), AuthAssist: &a})
+		assert.ErrorIs(t, err, escott.ErrValidation, field)
+	}
+	assert.Equal(t, before, srv.RequestCount(""), "nothing sent")
+}
+
+// #12.8: SecCd with a payment by stored card.
+func TestSecurityCodeWithMemberPayment(t *testing.T) {
+	ctx := context.Background()
+	srv, c := newTest(t)
+	m, err := escott.NewMember()
+	require.NoError(t, err)
+	_, err = c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa)) // security code 123
+	require.NoError(t, err)
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: m, SecurityCode: "123"})
+	require.NoError(t, err)
+	reqs := srv.Requests()
+	assert.Equal(t, "123", reqs[len(reqs)-1].Fields.Get("SecCd"))
+	assert.Equal(t, "0", pay.SecurityCodeResult)
+
+	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: m, SecurityCode: "999"})
+	var gerr *escott.Error
+	require.ErrorAs(t, err, &gerr)
+	assert.True(t, gerr.Has("K40"))
+
+	before := srv.RequestCount("")
+	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: srv.MustToken(escotttest.CardVisa), SecurityCode: "123"})
+	assert.ErrorIs(t, err, escott.ErrValidation, "a token carries its own security code")
+	assert.Contains(t, err.Error(), "SecCd")
+	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: m, SecurityCode: "12"})
+	assert.ErrorIs(t, err, escott.ErrValidation)
+	assert.NotContains(t, err.Error(), "12;")
+	assert.Equal(t, before, srv.RequestCount(""))
+}
+
+// #12.8: NewKaiinPass on 4MemChg.
+func TestChangeCardAndPass(t *testing.T) {
+	ctx := context.Background()
+	srv, c := newTest(t)
+	m, err := escott.NewMember()
+	require.NoError(t, err)
+	_, err = c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	require.NoError(t, err)
+
+	_, err = c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "bad-pass")
+	assert.ErrorIs(t, err, escott.ErrValidation)
+	assert.Contains(t, err.Error(), "NewKaiinPass")
+	_, err = c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "")
+	assert.ErrorIs(t, err, escott.ErrValidation)
+
+	res, err := c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "NEWPASS12345")
+	require.NoError(t, err)
+	assert.Equal(t, "JC", res.CompanyCode)
+	_, err = c.Member.GetMasked(ctx, m)
+	assert.True(t, escott.IsMemberMismatch(err), "the old password no longer works")
+	card, err := c.Member.GetMasked(ctx, escott.Member{ID: m.ID, Pass: "NEWPASS12345"})
+	require.NoError(t, err)
+	assert.Equal(t, escott.BrandJCB, card.Brand)
+}
+
+// The assist values and the security code are personal data: never printed.
+func TestAuthAssistNeverPrinted(t *testing.T) {
+	a := &escott.AuthAssist{KanaSei: "ヤマダ", KanaMei: "ハナコ", BirthDay: "0615", TelNo: "5678"}
+	p := escott.PaymentParams{AuthAssist: a, SecurityCode: "987"}
+	var b strings.Builder
+	for _, v := range []any{a, *a, p, &p, struct{ P *escott.PaymentParams }{&p}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			fmt.Fprintf(&b, verb+"\n", v)
+		}
+		j, _ := json.Marshal(v)
+		b.Write(j)
+		slog.New(slog.NewTextHandler(&b, nil)).Info("x", "v", v)
+	}
+	out := b.String()
+	for _, secret := range []string{"ヤマダ", "ハナコ", "0615", "5678", "987"} {
+		assert.NotContains(t, out, secret)
+		assert.NotContains(t, out, fmt.Sprintf("%x", secret))
+	}
 }

@@ -31,6 +31,89 @@ const (
 	CardSystemError       = "4000000000000093" // C02 system error (temporary)
 )
 
+// CardAuthAssist is a VISA card whose issuer holds authentication-assist
+// data (認証アシスト): the AuthAssist* values. A 1Check, 1Auth or 1Gathering
+// with it that sends one of KanaSei, KanaMei, BirthDay, TelNo with another
+// value is refused: K41 birthday, K42 phone, K43 kana surname, K44 kana given
+// name (no transaction is made; the token is used up like for a decline).
+// Fields not sent are not checked. For every other card the fake knows no
+// holder data and checks the formats only.
+const CardAuthAssist = "4000000000000036"
+
+// The holder data of CardAuthAssist, as the gateway expects them: kana in
+// half-width katakana, birthday MMDD, last four digits of the phone.
+const (
+	AuthAssistKanaSei  = "ﾔﾏﾀﾞ"
+	AuthAssistKanaMei  = "ﾊﾅｺ"
+	AuthAssistBirthDay = "0615"
+	AuthAssistTelNo    = "5678"
+)
+
+// assistFormat adds the format codes of the security code and the
+// authentication-assist fields: K24 SecCd (3–4 digits), K25 KanaSei and K26
+// KanaMei (half-width katakana, at most 20 characters: SPS's own module
+// converts to half-width before sending), K27 BirthDay (MMDD), K28 TelNo (4
+// digits).
+func assistFormat(r *req, c *codeList) {
+	if v := r.get("SecCd"); v != "" && (len(v) < 3 || len(v) > 4 || !isDigits(v)) {
+		c.add("K24")
+	}
+	if v := r.get("KanaSei"); v != "" && !halfWidthKana(v) {
+		c.add("K25")
+	}
+	if v := r.get("KanaMei"); v != "" && !halfWidthKana(v) {
+		c.add("K26")
+	}
+	if v := r.get("BirthDay"); v != "" && !validMMDD(v) {
+		c.add("K27")
+	}
+	if v := r.get("TelNo"); v != "" && (len(v) != 4 || !isDigits(v)) {
+		c.add("K28")
+	}
+}
+
+// assistMismatch compares what was sent with what the issuer holds: K40 for
+// a security code that differs from the card's (a payment by member may send
+// SecCd), K41–K44 for CardAuthAssist's holder data.
+func assistMismatch(r *req, cd card) []string {
+	var c codeList
+	if v := r.get("SecCd"); v != "" && cd.secCd != "" && v != cd.secCd {
+		c.add("K40")
+	}
+	if cd.number != CardAuthAssist {
+		return c
+	}
+	for _, f := range []struct{ field, want, code string }{
+		{"BirthDay", AuthAssistBirthDay, "K41"}, {"TelNo", AuthAssistTelNo, "K42"},
+		{"KanaSei", AuthAssistKanaSei, "K43"}, {"KanaMei", AuthAssistKanaMei, "K44"},
+	} {
+		if v := r.get(f.field); v != "" && v != f.want {
+			c.add(f.code)
+		}
+	}
+	return c
+}
+
+func halfWidthKana(s string) bool {
+	n := 0
+	for _, r := range s {
+		n++
+		if r < 0xFF66 || r > 0xFF9F {
+			return false
+		}
+	}
+	return n <= 20
+}
+
+func validMMDD(s string) bool {
+	if len(s) != 4 || !isDigits(s) {
+		return false
+	}
+	mm, _ := strconv.Atoi(s[:2])
+	dd, _ := strconv.Atoi(s[2:])
+	return mm >= 1 && mm <= 12 && dd >= 1 && dd <= time.Date(2024, time.Month(mm)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
 // cardOutcomes maps failure cards to the code the authorisation answers.
 var cardOutcomes = map[string]string{
 	CardDeclined:          "G12",
@@ -172,9 +255,15 @@ func (g *Gateway) cardSource(r *req, c *codeList) (card, string, bool) {
 
 func (g *Gateway) cardCheck(r *req) (answer, []string) {
 	var c codeList
+	if assistFormat(r, &c); len(c) > 0 {
+		return nil, c
+	}
 	cd, member, ok := g.cardSource(r, &c)
 	if !ok {
 		return nil, c
+	}
+	if codes := assistMismatch(r, cd); len(codes) > 0 {
+		return nil, codes
 	}
 	if code, bad := cardOutcomes[cd.number]; bad {
 		return nil, []string{code}
@@ -183,7 +272,7 @@ func (g *Gateway) cardCheck(r *req) (answer, []string) {
 	p := g.newProcess(cd, member, 0, "", stateAuthorized, r.now)
 	g.describe(&a, p, r)
 	a.set("ApproveNo", randomDigits(7))
-	a.set("McSecCd", secResult(cd))
+	a.set("McSecCd", secResult(cd, r))
 	return a, nil
 }
 
@@ -198,6 +287,7 @@ func (g *Gateway) authorize(r *req, to procState) (answer, []string) {
 	for _, code := range tdsCodes {
 		c.add(code)
 	}
+	assistFormat(r, &c)
 	if len(c) > 0 {
 		return nil, c
 	}
@@ -208,6 +298,9 @@ func (g *Gateway) authorize(r *req, to procState) (answer, []string) {
 	if code := g.payTypeCode(cd, pt); code != "" {
 		return nil, []string{code}
 	}
+	if codes := assistMismatch(r, cd); len(codes) > 0 {
+		return nil, codes
+	}
 	if code, bad := cardOutcomes[cd.number]; bad {
 		return nil, []string{code}
 	}
@@ -216,7 +309,7 @@ func (g *Gateway) authorize(r *req, to procState) (answer, []string) {
 	a := answer{}
 	g.describe(&a, p, r)
 	a.set("ApproveNo", randomDigits(7))
-	a.set("McSecCd", secResult(cd))
+	a.set("McSecCd", secResult(cd, r))
 	return a, nil
 }
 
@@ -264,8 +357,10 @@ func (g *Gateway) describe(a *answer, p *process, r *req) {
 	a.set("CompanyCd", companyCodes[p.card.brand()])
 }
 
-func secResult(cd card) string {
-	if cd.secCd == "" {
+// secResult is McSecCd: 0 when a security code was checked (the token's or
+// a SecCd sent with a member payment, which matched), 8 when none was set.
+func secResult(cd card, r *req) string {
+	if cd.secCd == "" && r.get("SecCd") == "" {
 		return "8"
 	}
 	return "0"

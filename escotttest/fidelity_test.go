@@ -155,3 +155,101 @@ func TestRawTwoSeriesMastercard(t *testing.T) {
 	assert.Equal(t, "MC", ref.Get("CompanyCd"))
 	assert.Equal(t, "222300******0011", ref.Get("CardNo"))
 }
+
+// #12.8: authentication assist as SPS's EC-CUBE 4.2 module sends it on
+// 1Check/1Auth/1Gathering (kana converted to half-width katakana).
+func TestRawAuthAssist(t *testing.T) {
+	srv := rawServer(t)
+	good := url.Values{
+		"KanaSei": {escotttest.AuthAssistKanaSei}, "KanaMei": {escotttest.AuthAssistKanaMei},
+		"BirthDay": {escotttest.AuthAssistBirthDay}, "TelNo": {escotttest.AuthAssistTelNo},
+	}
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for kk, vv := range good {
+			f[kk] = vv
+		}
+		if v == "" {
+			delete(f, k)
+		} else {
+			f.Set(k, v)
+		}
+		return f
+	}
+	pay := func(op, number string, assist url.Values) url.Values {
+		f := url.Values{"Token": {string(srv.MustToken(number))}}
+		if op != "1Check" {
+			f.Set("Amount", "2000")
+			f.Set("PayType", "01")
+		}
+		for k, v := range assist {
+			f[k] = v
+		}
+		return rawPost(t, srv, rawCard, op, f)
+	}
+	for _, op := range []string{"1Check", "1Auth", "1Gathering"} {
+		a := pay(op, escotttest.CardAuthAssist, good)
+		assert.Equal(t, "OK", a.Get("ResponseCd"), op)
+		a = pay(op, escotttest.CardAuthAssist, with("TelNo", ""))
+		assert.Equal(t, "OK", a.Get("ResponseCd"), "%s: a field not sent is not checked", op)
+		for field, code := range map[string]string{"BirthDay": "K41", "TelNo": "K42", "KanaSei": "K43", "KanaMei": "K44"} {
+			wrong := map[string]string{"BirthDay": "0101", "TelNo": "0000", "KanaSei": "ｽｽﾞｷ", "KanaMei": "ｲﾁﾛｳ"}[field]
+			a = pay(op, escotttest.CardAuthAssist, with(field, wrong))
+			assert.Equal(t, code, a.Get("ResponseCd"), "%s %s mismatch", op, field)
+			assert.Empty(t, a.Get("ProcessId"))
+		}
+		for field, bad := range map[string][2]string{
+			"KanaSei": {"ヤマダ", "K25"}, "KanaMei": {"Hanako", "K26"}, "BirthDay": {"1301", "K27"}, "TelNo": {"123", "K28"},
+		} {
+			a = pay(op, escotttest.CardAuthAssist, with(field, bad[0]))
+			assert.Equal(t, bad[1], a.Get("ResponseCd"), "%s %s format", op, field)
+		}
+		a = pay(op, escotttest.CardVisa, url.Values{"KanaSei": {"ｽｽﾞｷ"}, "BirthDay": {"0229"}, "TelNo": {"0000"}})
+		assert.Equal(t, "OK", a.Get("ResponseCd"), "%s: other cards check formats only", op)
+		a = pay(op, escotttest.CardVisa, url.Values{"BirthDay": {"0230"}})
+		assert.Equal(t, "K27", a.Get("ResponseCd"), op)
+	}
+}
+
+// #12.8: CS-Cart sends SecCd with a payment by stored card.
+func TestRawMemberPaymentWithSecCd(t *testing.T) {
+	srv := rawServer(t)
+	member := url.Values{"KaiinId": {"5000000000042"}, "KaiinPass": {"abc123def456"}}
+	add := rawPost(t, srv, rawMember, "4MemAdd", url.Values{
+		"KaiinId": member["KaiinId"], "KaiinPass": member["KaiinPass"], "Token": {string(srv.MustToken(escotttest.CardVisa))},
+	})
+	require.Equal(t, "OK", add.Get("ResponseCd"), add)
+	pay := func(sec string) url.Values {
+		return rawPost(t, srv, rawCard, "1Gathering", url.Values{
+			"KaiinId": member["KaiinId"], "KaiinPass": member["KaiinPass"], "SecCd": {sec}, "Amount": {"3000"}, "PayType": {"01"},
+		})
+	}
+	a := pay("123") // MustToken's security code
+	require.Equal(t, "OK", a.Get("ResponseCd"), a)
+	assert.Equal(t, "0", a.Get("McSecCd"))
+	assert.Equal(t, "K40", pay("999").Get("ResponseCd"))
+	assert.Equal(t, "K24", pay("12a").Get("ResponseCd"))
+	assert.Equal(t, "K24", pay("12345").Get("ResponseCd"))
+}
+
+// #12.8: 4MemChg with NewKaiinPass, as SPS's EC-CUBE 4.2 module sends it.
+func TestRawMemberChangeWithNewKaiinPass(t *testing.T) {
+	srv := rawServer(t)
+	id, old, next := "5000000000043", "oldpass00001", "newpass00002"
+	add := rawPost(t, srv, rawMember, "4MemAdd", url.Values{
+		"KaiinId": {id}, "KaiinPass": {old}, "Token": {string(srv.MustToken(escotttest.CardVisa))},
+	})
+	require.Equal(t, "OK", add.Get("ResponseCd"), add)
+	bad := rawPost(t, srv, rawMember, "4MemChg", url.Values{
+		"KaiinId": {id}, "KaiinPass": {old}, "Token": {string(srv.MustToken(escotttest.CardJCB))}, "NewKaiinPass": {"new-pass!"},
+	})
+	assert.Equal(t, "K47", bad.Get("ResponseCd"))
+	chg := rawPost(t, srv, rawMember, "4MemChg", url.Values{
+		"KaiinId": {id}, "KaiinPass": {old}, "Token": {string(srv.MustToken(escotttest.CardJCB))}, "NewKaiinPass": {next},
+	})
+	require.Equal(t, "OK", chg.Get("ResponseCd"), chg)
+	assert.Equal(t, "K71", rawPost(t, srv, rawMember, "4MemRefM", url.Values{"KaiinId": {id}, "KaiinPass": {old}}).Get("ResponseCd"))
+	ref := rawPost(t, srv, rawMember, "4MemRefM", url.Values{"KaiinId": {id}, "KaiinPass": {next}})
+	require.Equal(t, "OK", ref.Get("ResponseCd"), ref)
+	assert.Equal(t, "JC", ref.Get("CompanyCd"))
+}
