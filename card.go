@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/width"
 
 	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
@@ -103,7 +105,51 @@ type PaymentParams struct {
 	// ThreeDS carries the result of a 3-D Secure authentication (mode B) to
 	// the authorisation. Nil for a payment without 3-D Secure.
 	ThreeDS *ThreeDSData
+	// AuthAssist are the authentication-assist values (認証アシスト) the
+	// shopper entered, for merchants whose contract checks them. Nil: none.
+	AuthAssist *AuthAssist
+	// SecurityCode (SecCd, 3 or 4 digits) may be sent with a payment by a
+	// stored card (Source is a Member) when the shop asks for it again at
+	// checkout. A token carries its own security code: with a CardToken it
+	// is refused.
+	SecurityCode Secret
 }
+
+// AuthAssist are the authentication-assist values (認証アシスト,
+// docs/protocol.md §10a) sent with 1Check, 1Auth and 1Gathering when the
+// merchant's contract has the service. Each is optional; empty fields are
+// not sent. The gateway compares them with the issuer's data: K41 birthday,
+// K42 phone, K43 kana surname, K44 kana given name mismatch; K25–K28 are
+// their format errors. They are the shopper's personal data: an AuthAssist
+// never prints its values.
+type AuthAssist struct {
+	// KanaSei and KanaMei are the cardholder's surname and given name in
+	// kana. Full-width katakana, hiragana or half-width katakana are
+	// accepted; they are sent as half-width katakana, as SPS's own module
+	// does, at most 20 characters each after conversion.
+	KanaSei, KanaMei string
+	// BirthDay is the cardholder's birthday as MMDD (month and day only).
+	BirthDay string
+	// TelNo is the last four digits of the cardholder's phone number.
+	TelNo string
+}
+
+// String redacts the values.
+func (a AuthAssist) String() string { return "escott.AuthAssist{" + redactedMark + "}" }
+
+// GoString redacts the values.
+func (a AuthAssist) GoString() string { return a.String() }
+
+// Format implements fmt.Formatter, redacting every verb.
+func (a AuthAssist) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String()) }
+
+// LogValue implements slog.LogValuer.
+func (a AuthAssist) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// MarshalJSON redacts the values in encoders.
+func (a AuthAssist) MarshalJSON() ([]byte, error) { return marshalJSON(a.String()) }
+
+const redactedMark = "[REDACTED]"
 
 // ThreeDSData are the 3-D Secure result fields sent with the authorisation
 // that follows an authentication (PROTOCOL.md §7.2 step 4).
@@ -162,6 +208,11 @@ type cardRequest struct {
 	Amount      string `url:"Amount,omitempty"`
 	PayType     string `url:"PayType,omitempty"`
 	SalesDate   string `url:"SalesDate,omitempty"`
+	SecCd       string `url:"SecCd,omitempty"`
+	KanaSei     string `url:"KanaSei,omitempty"`
+	KanaMei     string `url:"KanaMei,omitempty"`
+	BirthDay    string `url:"BirthDay,omitempty"`
+	TelNo       string `url:"TelNo,omitempty"`
 
 	SecureResultCode           string `url:"SecureResultCode,omitempty"`
 	EncodeXId3D                string `url:"EncodeXId3D,omitempty"`
@@ -190,6 +241,7 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 	if p.ThreeDS != nil {
 		req.setThreeDS(p.ThreeDS)
 	}
+	req.setAssist(v, p.AuthAssist, p.SecurityCode, member != nil)
 	linkKey := s.c.linkKey(v, p.LinkKey)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -239,6 +291,9 @@ type CheckParams struct {
 	Source                       CardSource
 	LinkKey                      string
 	MerchantFree2, MerchantFree3 string
+	// AuthAssist and SecurityCode as in PaymentParams.
+	AuthAssist   *AuthAssist
+	SecurityCode Secret
 }
 
 // Check verifies a card without charging it (1Check). It consumes a token.
@@ -249,6 +304,7 @@ func (s *CardService) Check(ctx context.Context, p *CheckParams) (*Payment, erro
 	v := &validator{op: OpCheck}
 	req := &cardRequest{}
 	member := v.source(p.Source, &req.Token, &req.KaiinID, &req.KaiinPass)
+	req.setAssist(v, p.AuthAssist, p.SecurityCode, member != nil)
 	v.free(p.MerchantFree2, p.MerchantFree3)
 	linkKey := s.c.linkKey(v, p.LinkKey)
 	if err := v.err(); err != nil {
@@ -320,24 +376,27 @@ func (s *CardService) Inquire(ctx context.Context, proc Process) (*Payment, erro
 type ReauthParams struct {
 	// Amount of the new authorisation, whole yen.
 	Amount decimal.Decimal
-	// SalesDate: when set, the new authorisation's sale is recorded on that
-	// date; zero leaves it authorised only.
+	// SalesDate is sent with every 1ReAuth (the gateway answers K39 without
+	// it); zero means today in JST. It may not be in the future. It does not
+	// choose the mode: the new payment keeps the original's (docs/protocol.md
+	// §4).
 	SalesDate time.Time
 }
 
 // Reauthorize makes a new authorisation from an existing process (1ReAuth),
 // e.g. after a cancel. The result carries a new Process that replaces the old
-// one for all later operations.
+// one for all later operations. The new payment keeps the mode of the
+// original: a re-authorised AuthOnly payment is authorised only and is
+// captured later with Capture; a re-authorised AuthCapture payment is
+// captured again at once.
 func (s *CardService) Reauthorize(ctx context.Context, proc Process, p *ReauthParams) (*Payment, error) {
 	if p == nil {
 		p = &ReauthParams{}
 	}
-	var sales string
-	if !p.SalesDate.IsZero() {
-		sales = s.c.salesDate(p.SalesDate)
-	}
+	sales := s.c.salesDate(p.SalesDate)
 	pay, err := s.followUp(ctx, OpReAuth, proc, func(v *validator, r *cardRequest) {
 		v.amount("Amount", p.Amount, MaxAmount)
+		v.check(sales <= jst.Date(s.c.now()), "SalesDate", "must not be after today (JST)")
 		r.Amount = amountString(p.Amount)
 		r.SalesDate = sales
 	})
@@ -441,7 +500,7 @@ func (c *Client) salesDate(t time.Time) string {
 // linkKey validates a caller's link key or generates one.
 func (c *Client) linkKey(v *validator, given string) string {
 	if given != "" {
-		v.check(isAlnum(given) && len(given) <= 32, "MerchantFree1", "link key must be 1–32 ASCII alphanumerics")
+		v.check(validLinkKey(given), "MerchantFree1", "link key must be 1–32 ASCII alphanumerics or '-'")
 		return given
 	}
 	k, err := c.newKey()
@@ -449,8 +508,23 @@ func (c *Client) linkKey(v *validator, given string) string {
 		v.add("MerchantFree1", "link key generator failed: "+err.Error())
 		return ""
 	}
-	v.check(isAlnum(k) && len(k) <= 32, "MerchantFree1", "link key generator returned an invalid key")
+	v.check(validLinkKey(k), "MerchantFree1", "link key generator returned an invalid key")
 	return k
+}
+
+// validLinkKey reports whether s can be MerchantFree1: 1–32 ASCII
+// alphanumerics or '-' (CS-Cart sends "<tenant>-<order id>", docs/protocol.md
+// §3).
+func validLinkKey(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b != '-' && !ascii.IsAlnum(s[i:i+1]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *cardRequest) setThreeDS(d *ThreeDSData) {
@@ -577,6 +651,75 @@ func (v *validator) threeDS(d *ThreeDSData) {
 	v.check(d.SecureResultCode != "", "SecureResultCode", "is required with 3-D Secure data")
 }
 
+// setAssist validates and fills the authentication-assist fields and the
+// security code of a payment or card check.
+func (r *cardRequest) setAssist(v *validator, a *AuthAssist, secCd Secret, byMember bool) {
+	if secCd != "" {
+		sc := secCd.Reveal()
+		v.check(byMember, "SecCd", "only with a stored card (Member): a token carries its own security code")
+		v.check(len(sc) >= 3 && len(sc) <= 4 && isDigits(sc), "SecCd", "must be 3 or 4 digits")
+		r.SecCd = sc
+	}
+	if a == nil {
+		return
+	}
+	r.KanaSei = v.kana("KanaSei", a.KanaSei)
+	r.KanaMei = v.kana("KanaMei", a.KanaMei)
+	if a.BirthDay != "" {
+		v.check(validBirthDay(a.BirthDay), "BirthDay", "must be the birthday as MMDD")
+		r.BirthDay = a.BirthDay
+	}
+	if a.TelNo != "" {
+		v.check(len(a.TelNo) == 4 && isDigits(a.TelNo), "TelNo", "must be the last 4 digits of the phone number")
+		r.TelNo = a.TelNo
+	}
+}
+
+// kana converts a kana name to half-width katakana and checks it.
+func (v *validator) kana(field, s string) string {
+	if s == "" {
+		return ""
+	}
+	h := halfWidthKana(s)
+	n := 0
+	ok := true
+	for _, r := range h {
+		n++
+		if r < 0xFF66 || r > 0xFF9F { // ｦ … ﾟ: half-width katakana, ｰ and the sound marks
+			ok = false
+		}
+	}
+	v.check(ok && n <= 20, field, "must be kana only (katakana or hiragana), at most 20 half-width characters")
+	return h
+}
+
+// halfWidthKana turns hiragana and full-width katakana into half-width
+// katakana, splitting voiced kana into base and sound mark (ガ → ｶﾞ).
+// Anything else is kept; the caller checks.
+func halfWidthKana(s string) string {
+	b := []rune(s)
+	for i, r := range b {
+		if r >= 'ぁ' && r <= 'ゖ' {
+			b[i] = r + 'ア' - 'あ'
+		}
+	}
+	return width.Narrow.String(norm.NFD.String(string(b)))
+}
+
+// validBirthDay checks MMDD: a month and a day that exists in it (29
+// February included).
+func validBirthDay(s string) bool {
+	if len(s) != 4 || !isDigits(s) {
+		return false
+	}
+	mm, _ := strconv.Atoi(s[:2])
+	dd, _ := strconv.Atoi(s[2:])
+	if mm < 1 || mm > 12 || dd < 1 {
+		return false
+	}
+	return dd <= time.Date(2024, time.Month(mm)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
 // PayType is the payment division (支払区分) of a card payment.
 type PayType string
 
@@ -658,7 +801,9 @@ const (
 )
 
 // BrandOf recognises the brand from the first digits of a card number or of a
-// masked number ("411111******1111"), by the prefixes of PROTOCOL.md §4.1.
+// masked number ("411111******1111"), by the prefixes of docs/protocol.md
+// §4.1. The 2-series Mastercard range 2221–2720 is Mastercard; a prefix too
+// short to tell ("2", "22", "272") is BrandUnknown.
 func BrandOf(number string) Brand {
 	switch {
 	case len(number) >= 1 && number[0] == '4':
@@ -671,8 +816,32 @@ func BrandOf(number string) Brand {
 		return BrandAmex
 	case len(number) >= 2 && number[:2] == "36":
 		return BrandDiners
+	case mastercard2Series(number):
+		return BrandMastercard
 	}
 	return BrandUnknown
+}
+
+// mastercard2Series reports whether every card number starting with the
+// leading digits of number lies in the 2-series Mastercard range 2221–2720.
+func mastercard2Series(number string) bool {
+	n := 0
+	for n < 4 && n < len(number) && number[n] >= '0' && number[n] <= '9' {
+		n++
+	}
+	if n < 2 || number[0] != '2' {
+		return false
+	}
+	// The prefix p of n digits covers [p·10^(4−n), (p+1)·10^(4−n) − 1].
+	p, scale := 0, 1
+	for i := range n {
+		p = p*10 + int(number[i]-'0')
+	}
+	for range 4 - n {
+		scale *= 10
+	}
+	lo, hi := p*scale, (p+1)*scale-1
+	return lo >= 2221 && hi <= 2720
 }
 
 // brandRule is one row of the brand table: the installment counts, and

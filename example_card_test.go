@@ -143,10 +143,9 @@ func ExampleCardService_Reauthorize() {
 	if _, err := client.Card.Cancel(ctx, pay.Process); err != nil {
 		panic(err)
 	}
-	re, err := client.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{
-		Amount:    decimal.NewFromInt(2700),
-		SalesDate: time.Now(),
-	})
+	// The new payment keeps the original's mode: this one was AuthCapture, so
+	// it is captured again (SalesDate defaults to today in JST).
+	re, err := client.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: decimal.NewFromInt(2700)})
 	if err != nil {
 		panic(err)
 	}

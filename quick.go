@@ -177,6 +177,8 @@ type memberRequest struct {
 	KaiinID   string `url:"KaiinId,omitempty"`
 	KaiinPass string `url:"KaiinPass,omitempty"`
 	Token     string `url:"Token,omitempty"`
+	// NewKaiinPass replaces KaiinPass in 4MemChg (docs/protocol.md §10a).
+	NewKaiinPass string `url:"NewKaiinPass,omitempty"`
 }
 
 // memberCall is one member operation: what to validate and how to send it.
@@ -184,6 +186,7 @@ type memberCall struct {
 	op       string
 	member   *Member
 	token    *CardToken
+	newPass  Secret // NewKaiinPass, 4MemChg only
 	linkKey  string
 	free2    string
 	free3    string
@@ -200,6 +203,10 @@ func (s *MemberService) run(ctx context.Context, mc memberCall) (*wire.Response,
 	if mc.token != nil {
 		v.token("Token", *mc.token)
 		req.Token = string(*mc.token)
+	}
+	if mc.newPass != "" {
+		v.check(validMemberValue(mc.newPass.Reveal()), "NewKaiinPass", "must be 1–20 ASCII alphanumerics")
+		req.NewKaiinPass = mc.newPass.Reveal()
 	}
 	v.free(mc.free2, mc.free3)
 	linkKey := s.c.linkKey(v, mc.linkKey)
@@ -243,6 +250,21 @@ func (s *MemberService) Register(ctx context.Context, m Member, token CardToken)
 // delete it; a card-invalid member becomes valid again.
 func (s *MemberService) ChangeCard(ctx context.Context, m Member, token CardToken) (*MemberResult, error) {
 	return s.result(ctx, memberCall{op: OpMemberChange, member: &m, token: &token})
+}
+
+// ChangeCardAndPass is ChangeCard that also gives the member a new KaiinPass
+// (4MemChg with NewKaiinPass), as SPS's EC-CUBE module does when it renews a
+// member's password. On success the member is Member{ID: m.ID, Pass:
+// newPass}: store the new password at once, the old one no longer works. An
+// *OutcomeUnknownError leaves it open which password is valid: try GetMasked
+// with the new one, then the old one.
+func (s *MemberService) ChangeCardAndPass(ctx context.Context, m Member, token CardToken, newPass Secret) (*MemberResult, error) {
+	if newPass == "" {
+		v := &validator{op: OpMemberChange}
+		v.add("NewKaiinPass", "is required; use ChangeCard to keep the password")
+		return nil, v.err()
+	}
+	return s.result(ctx, memberCall{op: OpMemberChange, member: &m, token: &token, newPass: newPass})
 }
 
 // Get reads the member's card (4MemRef). The gateway answers the full card

@@ -216,7 +216,7 @@ func TestRegisterAndPayFailures(t *testing.T) {
 			{Amount: amount, PayType: "X1"},
 			{Amount: amount, Source: srv.MustToken(escotttest.CardVisa)},
 			{Amount: amount, Source: escott.Member{ID: "other", Pass: "x"}},
-			{Amount: amount, LinkKey: "bad-key"},
+			{Amount: amount, LinkKey: "bad_key"},
 		} {
 			_, err := c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardVisa), p)
 			require.ErrorIs(t, err, escott.ErrValidation)

@@ -643,7 +643,7 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 	}
 	get := fields.Get
 	linkKey := get("MerchantFree1")
-	if !isAlnum(linkKey) || len(linkKey) > 32 {
+	if !validLinkKey(linkKey) {
 		return nil, &ReturnError{Reason: "no valid link key"}
 	}
 	st := s.store()

@@ -7,6 +7,7 @@ import (
 	"github.com/escott-go/escott/internal/redact"
 	"html/template"
 	"net/url"
+	"slices"
 
 	"github.com/escott-go/escott/internal/wire"
 )
@@ -78,7 +79,8 @@ type tokenRequest struct {
 // Search asks whether a token is usable (1TokenSearch). It does not consume
 // the token. The token is usable only when both ResponseCd and
 // TokenResponseCd are OK; otherwise the error is an *Error with the codes of
-// whichever field was not OK (e.g. KI2 used, KI3 expired).
+// both fields, ResponseCd's first, each code once (e.g. KI2 used, KI3
+// expired), as Welcart and WooCommerce report them.
 func (s *TokenService) Search(ctx context.Context, token CardToken) (*TokenStatus, error) {
 	v := &validator{op: OpTokenSearch}
 	v.token("Token", token)
@@ -88,18 +90,33 @@ func (s *TokenService) Search(ctx context.Context, token CardToken) (*TokenStatu
 	}
 	resp, err := s.c.do(ctx, call{path: pathToken, op: OpTokenSearch, linkKey: linkKey, read: true,
 		body: &tokenRequest{Token: string(token)}})
-	if err != nil {
+	var gerr *Error
+	if err != nil && !(errors.As(err, &gerr) && resp != nil) {
 		return nil, err
 	}
 	st := &TokenStatus{ResponseCode: resp.Get("ResponseCd"), TokenResponseCode: resp.Get("TokenResponseCd"), Raw: Fields(resp.Fields)}
-	if st.TokenResponseCode != "OK" {
-		codes, cerr := wire.SplitCodes(st.TokenResponseCode)
-		if cerr != nil || codes == nil {
+	if err == nil && st.TokenResponseCode == "OK" {
+		return st, nil
+	}
+	codes := append([]string(nil), resp.Codes...)
+	if tc := st.TokenResponseCode; tc != "" && tc != "OK" {
+		more, cerr := wire.SplitCodes(tc)
+		if cerr != nil || more == nil {
+			if err != nil {
+				return nil, err // the ResponseCd rejection stands on its own
+			}
 			return nil, &TransportError{OperateID: OpTokenSearch, Err: fmt.Errorf("bad TokenResponseCd: %w", wire.ErrMalformed)}
 		}
-		return nil, newError(OpTokenSearch, linkKey, &wire.Response{Fields: resp.Fields, Codes: codes})
+		for _, c := range more {
+			if !slices.Contains(codes, c) {
+				codes = append(codes, c)
+			}
+		}
+	} else if err == nil {
+		// ResponseCd OK, TokenResponseCd missing: the token's state is unknown.
+		return nil, &TransportError{OperateID: OpTokenSearch, Err: fmt.Errorf("no TokenResponseCd: %w", wire.ErrMalformed)}
 	}
-	return st, nil
+	return nil, newError(OpTokenSearch, linkKey, &wire.Response{Fields: resp.Fields, Codes: codes})
 }
 
 // Format implements fmt.Formatter: every verb prints the exported fields

@@ -15,9 +15,12 @@ import (
 const (
 	CardVisa       = "4111111111111111" // VISA, succeeds
 	CardMastercard = "5555555555554444" // Mastercard, succeeds
-	CardJCB        = "3530111333300000" // JCB, succeeds
-	CardAmex       = "378282246310005"  // American Express, succeeds
-	CardDiners     = "36666666666660"   // Diners Club, succeeds
+	// CardMastercard2Series is a 2-series Mastercard (BIN range 2221–2720):
+	// a Mastercard for brand, CompanyCd and payment divisions. Succeeds.
+	CardMastercard2Series = "2223000048400011"
+	CardJCB               = "3530111333300000" // JCB, succeeds
+	CardAmex              = "378282246310005"  // American Express, succeeds
+	CardDiners            = "36666666666660"   // Diners Club, succeeds
 
 	CardDeclined          = "4000000000000002" // G12 card unusable (declined)
 	CardExpired           = "4000000000000069" // C13 expired card (declined)
@@ -27,6 +30,89 @@ const (
 	CardCentreClosed      = "4000000000000101" // C80 card company centre closed (temporary)
 	CardSystemError       = "4000000000000093" // C02 system error (temporary)
 )
+
+// CardAuthAssist is a VISA card whose issuer holds authentication-assist
+// data (認証アシスト): the AuthAssist* values. A 1Check, 1Auth or 1Gathering
+// with it that sends one of KanaSei, KanaMei, BirthDay, TelNo with another
+// value is refused: K41 birthday, K42 phone, K43 kana surname, K44 kana given
+// name (no transaction is made; the token is used up like for a decline).
+// Fields not sent are not checked. For every other card the fake knows no
+// holder data and checks the formats only.
+const CardAuthAssist = "4000000000000036"
+
+// The holder data of CardAuthAssist, as the gateway expects them: kana in
+// half-width katakana, birthday MMDD, last four digits of the phone.
+const (
+	AuthAssistKanaSei  = "ﾔﾏﾀﾞ"
+	AuthAssistKanaMei  = "ﾊﾅｺ"
+	AuthAssistBirthDay = "0615"
+	AuthAssistTelNo    = "5678"
+)
+
+// assistFormat adds the format codes of the security code and the
+// authentication-assist fields: K24 SecCd (3–4 digits), K25 KanaSei and K26
+// KanaMei (half-width katakana, at most 20 characters: SPS's own module
+// converts to half-width before sending), K27 BirthDay (MMDD), K28 TelNo (4
+// digits).
+func assistFormat(r *req, c *codeList) {
+	if v := r.get("SecCd"); v != "" && (len(v) < 3 || len(v) > 4 || !isDigits(v)) {
+		c.add("K24")
+	}
+	if v := r.get("KanaSei"); v != "" && !halfWidthKana(v) {
+		c.add("K25")
+	}
+	if v := r.get("KanaMei"); v != "" && !halfWidthKana(v) {
+		c.add("K26")
+	}
+	if v := r.get("BirthDay"); v != "" && !validMMDD(v) {
+		c.add("K27")
+	}
+	if v := r.get("TelNo"); v != "" && (len(v) != 4 || !isDigits(v)) {
+		c.add("K28")
+	}
+}
+
+// assistMismatch compares what was sent with what the issuer holds: K40 for
+// a security code that differs from the card's (a payment by member may send
+// SecCd), K41–K44 for CardAuthAssist's holder data.
+func assistMismatch(r *req, cd card) []string {
+	var c codeList
+	if v := r.get("SecCd"); v != "" && cd.secCd != "" && v != cd.secCd {
+		c.add("K40")
+	}
+	if cd.number != CardAuthAssist {
+		return c
+	}
+	for _, f := range []struct{ field, want, code string }{
+		{"BirthDay", AuthAssistBirthDay, "K41"}, {"TelNo", AuthAssistTelNo, "K42"},
+		{"KanaSei", AuthAssistKanaSei, "K43"}, {"KanaMei", AuthAssistKanaMei, "K44"},
+	} {
+		if v := r.get(f.field); v != "" && v != f.want {
+			c.add(f.code)
+		}
+	}
+	return c
+}
+
+func halfWidthKana(s string) bool {
+	n := 0
+	for _, r := range s {
+		n++
+		if r < 0xFF66 || r > 0xFF9F {
+			return false
+		}
+	}
+	return n <= 20
+}
+
+func validMMDD(s string) bool {
+	if len(s) != 4 || !isDigits(s) {
+		return false
+	}
+	mm, _ := strconv.Atoi(s[:2])
+	dd, _ := strconv.Atoi(s[2:])
+	return mm >= 1 && mm <= 12 && dd >= 1 && dd <= time.Date(2024, time.Month(mm)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
 
 // cardOutcomes maps failure cards to the code the authorisation answers.
 var cardOutcomes = map[string]string{
@@ -96,6 +182,7 @@ type process struct {
 	amount    int64
 	payType   string
 	state     procState
+	mode      procState // the state the first operation left: stateAuthorized (1Auth, 1Check) or stateCaptured (1Gathering); 1ReAuth keeps it
 	salesDate string
 	txID      string
 	created   time.Time
@@ -168,9 +255,15 @@ func (g *Gateway) cardSource(r *req, c *codeList) (card, string, bool) {
 
 func (g *Gateway) cardCheck(r *req) (answer, []string) {
 	var c codeList
+	if assistFormat(r, &c); len(c) > 0 {
+		return nil, c
+	}
 	cd, member, ok := g.cardSource(r, &c)
 	if !ok {
 		return nil, c
+	}
+	if codes := assistMismatch(r, cd); len(codes) > 0 {
+		return nil, codes
 	}
 	if code, bad := cardOutcomes[cd.number]; bad {
 		return nil, []string{code}
@@ -179,7 +272,7 @@ func (g *Gateway) cardCheck(r *req) (answer, []string) {
 	p := g.newProcess(cd, member, 0, "", stateAuthorized, r.now)
 	g.describe(&a, p, r)
 	a.set("ApproveNo", randomDigits(7))
-	a.set("McSecCd", secResult(cd))
+	a.set("McSecCd", secResult(cd, r))
 	return a, nil
 }
 
@@ -194,6 +287,7 @@ func (g *Gateway) authorize(r *req, to procState) (answer, []string) {
 	for _, code := range tdsCodes {
 		c.add(code)
 	}
+	assistFormat(r, &c)
 	if len(c) > 0 {
 		return nil, c
 	}
@@ -204,6 +298,9 @@ func (g *Gateway) authorize(r *req, to procState) (answer, []string) {
 	if code := g.payTypeCode(cd, pt); code != "" {
 		return nil, []string{code}
 	}
+	if codes := assistMismatch(r, cd); len(codes) > 0 {
+		return nil, codes
+	}
 	if code, bad := cardOutcomes[cd.number]; bad {
 		return nil, []string{code}
 	}
@@ -212,7 +309,7 @@ func (g *Gateway) authorize(r *req, to procState) (answer, []string) {
 	a := answer{}
 	g.describe(&a, p, r)
 	a.set("ApproveNo", randomDigits(7))
-	a.set("McSecCd", secResult(cd))
+	a.set("McSecCd", secResult(cd, r))
 	return a, nil
 }
 
@@ -242,7 +339,7 @@ func (g *Gateway) payTypeCode(cd card, pt string) string {
 func (g *Gateway) newProcess(cd card, member string, amount int64, pt string, st procState, now time.Time) *process {
 	p := &process{
 		id: randomDigits(16), pass: randomAlnum(16), card: cd, memberID: member, amount: amount,
-		payType: pt, state: st, txID: randomDigits(18), created: now,
+		payType: pt, state: st, mode: st, txID: randomDigits(18), created: now,
 	}
 	if st == stateCaptured {
 		p.salesDate = jst.Date(now)
@@ -260,8 +357,10 @@ func (g *Gateway) describe(a *answer, p *process, r *req) {
 	a.set("CompanyCd", companyCodes[p.card.brand()])
 }
 
-func secResult(cd card) string {
-	if cd.secCd == "" {
+// secResult is McSecCd: 0 when a security code was checked (the token's or
+// a SecCd sent with a member payment, which matched), 8 when none was set.
+func secResult(cd card, r *req) string {
+	if cd.secCd == "" && r.get("SecCd") == "" {
 		return "8"
 	}
 	return "0"
@@ -384,11 +483,21 @@ func (g *Gateway) search(r *req) (answer, []string) {
 	return a, nil
 }
 
+// reauth re-authorises a process (1ReAuth). SalesDate is required: missing
+// or malformed or in the future, it is K39 (WooCommerce 1.1.15 fixed exactly
+// that K39; Welcart and SPS's modules always send it). The new process keeps
+// the original's mode: a re-authorised 1Auth is authorised only (1Capture
+// records it later), a re-authorised 1Gathering is captured again on
+// SalesDate (and 1Capture answers K14 for it).
 func (g *Gateway) reauth(r *req) (answer, []string) {
 	var c codeList
 	old := g.lookupProcess(r, &c)
 	amount, amountOK := parseAmount(r.get("Amount"), &c, r.has("Amount"))
 	sales, salesOK := parseSalesDate(r, &c, false)
+	if salesOK && sales == "" {
+		c.add("K39")
+		salesOK = false
+	}
 	if old == nil || !amountOK || !salesOK {
 		return nil, c
 	}
@@ -399,12 +508,12 @@ func (g *Gateway) reauth(r *req) (answer, []string) {
 	if pt == "" {
 		pt = string(escott.LumpSum)
 	}
-	st := stateAuthorized
-	if sales != "" {
-		st = stateCaptured
+	mode := old.mode
+	if mode != stateCaptured {
+		mode = stateAuthorized
 	}
-	p := g.newProcess(old.card, old.memberID, amount, pt, st, r.now)
-	if sales != "" {
+	p := g.newProcess(old.card, old.memberID, amount, pt, mode, r.now)
+	if mode == stateCaptured {
 		p.salesDate = sales
 	}
 	a := answer{}

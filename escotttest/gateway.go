@@ -374,7 +374,7 @@ func (g *Gateway) checkCommon(r *req, ops map[string]opFunc) []string {
 	if _, ok := ops[r.op]; r.has("OperateId") && !ok {
 		c.add("K06")
 	}
-	if v := r.get("MerchantFree1"); v != "" && (!isAlnum(v) || len(v) > 32) {
+	if v := r.get("MerchantFree1"); v != "" && (!isAlnum(strings.ReplaceAll(v, "-", "a")) || len(v) > 32) { // '-' too: CS-Cart sends "<tenant>-<order id>"
 		c.add("K07")
 	}
 	if v := r.get("MerchantFree2"); len(v) > 32 || !isPrintableASCII(v) {

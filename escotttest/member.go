@@ -239,15 +239,25 @@ func (g *Gateway) memberAdd(r *req) (answer, []string) {
 	return a, nil
 }
 
+// memberChange replaces the member's card (4MemChg) and, when NewKaiinPass
+// is sent (SPS's EC-CUBE module does), its password: K47 for a malformed
+// NewKaiinPass (same rule as KaiinPass).
 func (g *Gateway) memberChange(r *req) (answer, []string) {
 	var c codeList
 	checkMemberFormat(r.get("KaiinId"), r.get("KaiinPass"), &c)
+	newPass := r.get("NewKaiinPass")
+	if newPass != "" && (!isAlnum(newPass) || len(newPass) > 20) {
+		c.add("K47")
+	}
 	tk := g.memberToken(r, &c)
 	if len(c) > 0 {
 		return nil, c
 	}
 	if codes := g.changeMemberCardLocked(r.get("KaiinId"), r.get("KaiinPass"), tk.card, r.now); codes != nil {
 		return nil, codes
+	}
+	if newPass != "" {
+		g.members.byID[r.get("KaiinId")].pass = newPass
 	}
 	tk.used = true
 	a := answer{}

@@ -48,8 +48,14 @@ const (
 const postURLTimeout = 10 * time.Second
 
 // threeDSFields are the 3-D Secure result fields with the code the
-// authorisation answers when one differs from what OTDS010 issued
-// (PROTOCOL.md §7.4: K30–K37).
+// authorisation answers when one differs from what OTDS010 issued.
+//
+// This value comparison is the fake's own rule, to catch an integration that
+// loses or mixes up the 3-D Secure values between authentication and
+// authorisation. At the real gateway K30–K37 are format checks of these
+// fields (docs/protocol.md §7.4); it is not documented to compare them with
+// the issued values, so a test passing here proves the values are forwarded,
+// not that the real gateway would refuse a mismatch with these codes.
 var threeDSFields = []struct{ name, code string }{
 	{"MessageVersionNo3D", "K30"},
 	{"DSTransactionId", "K31"},
@@ -567,8 +573,9 @@ func validReturnURL(s string) bool {
 
 // checkThreeDSFieldsLocked checks the 3-D Secure fields of an authorisation
 // against what OTDS010 issued for the same token or member: each field that
-// differs gives its code (K30–K36). It reports whether 3-D Secure data was
-// sent at all.
+// differs gives its code (K30–K36). The comparison is the fake's own check
+// (see threeDSFields); the real gateway's K30–K37 are format checks. It
+// reports whether 3-D Secure data was sent at all.
 func (g *Gateway) checkThreeDSFieldsLocked(r *req) (bool, []string) {
 	sent := false
 	for _, fd := range threeDSFields {
