@@ -95,3 +95,37 @@ func TestLenientAnswersStayStrictOnOutcome(t *testing.T) {
 		})
 	}
 }
+
+// TestLenientThreeDSResult: a 3-D Secure result whose decrypted fields have a
+// trailing '&', empty pairs and white space around ResponseCd is accepted and
+// authorises, as the PHP clients' parse_str would.
+func TestLenientThreeDSResult(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rewrite func(string) string
+	}{
+		{"trailing ampersand", func(s string) string { return s + "&" }},
+		{"empty pairs", func(s string) string { return "&" + strings.ReplaceAll(s, "&", "&&") }},
+		{"white space around ResponseCd", func(s string) string {
+			return strings.Replace(s, "ResponseCd=OK", "ResponseCd=+OK+", 1)
+		}},
+		{"same SecureResultCode twice", func(s string) string { return s + "&SecureResultCode=0" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c := newTest(t)
+			sh := newShop(t, c)
+			form, _ := startB(t, srv, c, sh, escotttest.CardThreeDSFrictionless)
+			ret := authenticate(t, srv, form, nil)
+			ci := testCipher(t)
+			plain, err := ci.Open(ret.fields.Get("EncryptValue"))
+			require.NoError(t, err)
+			require.Contains(t, string(plain), "ResponseCd=OK")
+			ret.fields.Set("EncryptValue", ci.Seal([]byte(tc.rewrite(string(plain)))))
+			out := sh.deliver(t, ret)
+			require.NoError(t, out.err)
+			assert.Equal(t, escott.SecureAuthenticated, out.res.SecureResultCode)
+			_, err = c.ThreeDS.Authorize(context.Background(), out.res)
+			require.NoError(t, err)
+		})
+	}
+}

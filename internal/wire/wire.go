@@ -98,18 +98,18 @@ func ParseForm(s string) (map[string]string, error) {
 	for rest, more := s, true; more; {
 		var pair string
 		pair, rest, more = strings.Cut(rest, "&")
-		if strings.TrimSpace(pair) == "" {
+		if trimSpace(pair) == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		k = strings.TrimSpace(k)
+		k = trimSpace(k)
 		if k == "" || !validKey(k) {
 			return nil, fmt.Errorf("%w: bad key", ErrMalformed)
 		}
 		if decisive[k] && !wellEscaped(v) {
 			return nil, fmt.Errorf("%w: malformed escape in %s", ErrMalformed, k)
 		}
-		v = strings.TrimSpace(Unescape(v))
+		v = trimSpace(Unescape(v))
 		if old, dup := fields[k]; dup && old != v && decisive[k] {
 			return nil, fmt.Errorf("%w: key %s twice with different values", ErrMalformed, k)
 		}
@@ -166,7 +166,7 @@ func unhex(c byte) byte {
 // value and around each code is ignored; each code must be three upper-case
 // letters or digits (an empty code between two '|' is refused).
 func SplitCodes(rc string) ([]string, error) {
-	rc = strings.TrimSpace(rc)
+	rc = trimSpace(rc)
 	if rc == "OK" {
 		return nil, nil
 	}
@@ -175,7 +175,7 @@ func SplitCodes(rc string) ([]string, error) {
 	}
 	codes := strings.Split(rc, "|")
 	for i, c := range codes {
-		c = strings.TrimSpace(c)
+		c = trimSpace(c)
 		if !validCode(c) {
 			return nil, fmt.Errorf("%w: bad response code", ErrMalformed)
 		}
@@ -209,3 +209,7 @@ func validKey(k string) bool {
 	}
 	return true
 }
+
+// trimSpace trims ASCII white space, as PHP's trim does; a full-width space
+// (U+3000) is data.
+func trimSpace(s string) string { return strings.Trim(s, " \t\r\n\v\f") }
