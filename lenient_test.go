@@ -63,7 +63,7 @@ func TestLenientAnswersStillSucceed(t *testing.T) {
 			c, err := escott.NewClient(cfg)
 			require.NoError(t, err)
 			pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1200),
-				Source: escott.CardToken(srv.MustToken(escotttest.CardVisa))})
+				Source: srv.MustToken(escotttest.CardVisa)})
 			require.NoError(t, err, "a gateway OK is a success")
 			assert.NotEmpty(t, pay.Process.ID)
 			assert.Equal(t, 1, srv.RequestCount(escott.OpGathering)+srv.RequestCount(escott.OpAuth))
@@ -90,7 +90,7 @@ func TestLenientAnswersStayStrictOnOutcome(t *testing.T) {
 			c, err := escott.NewClient(cfg)
 			require.NoError(t, err)
 			_, err = c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1200),
-				Source: escott.CardToken(srv.MustToken(escotttest.CardVisa))})
+				Source: srv.MustToken(escotttest.CardVisa)})
 			assert.ErrorIs(t, err, escott.ErrOutcomeUnknown)
 		})
 	}
