@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,13 +34,20 @@ import (
 // Gateway source addresses of payment-received notifications
 // (docs/protocol.md §8.1), as SPS publishes them. The disaster-recovery
 // addresses (13.208.56.91, 13.208.108.172, 15.152.0.135) belong to both
-// lists, as in Welcart 2.12.1.
+// lists, as in Welcart 2.12.1. These variables are for reference: the
+// handler uses its own copy, so changing them has no effect; set
+// NotifyConfig.AllowedSources instead.
 var (
-	ProductionNotifySources = []string{
+	ProductionNotifySources = slices.Clone(productionNotifySources)
+	TestNotifySources       = slices.Clone(testNotifySources)
+)
+
+var (
+	productionNotifySources = []string{
 		"54.238.10.224", "3.114.145.91", "54.248.234.19", // production
 		"13.208.56.91", "13.208.108.172", "15.152.0.135", // disaster recovery
 	}
-	TestNotifySources = []string{
+	testNotifySources = []string{
 		"35.72.54.3", "54.248.208.159", "35.72.47.156", // test
 		"13.208.56.91", "13.208.108.172", "15.152.0.135", // disaster recovery
 	}
@@ -260,9 +268,9 @@ func newNotifyChecker(cfg NotifyConfig) (*notifyChecker, error) {
 	}
 	src := cfg.AllowedSources
 	if src == nil {
-		src = TestNotifySources
+		src = testNotifySources
 		if cfg.Environment == Production {
-			src = ProductionNotifySources
+			src = productionNotifySources
 		}
 	}
 	ck := &notifyChecker{cfg: cfg}

@@ -208,3 +208,17 @@ func TestNotifyDisplayFieldNotText(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Equal(t, 0, rec.count())
 }
+
+// TestNotifySourcesNotMutable: changing the exported reference lists does not
+// open the handler to other addresses.
+func TestNotifySourcesNotMutable(t *testing.T) {
+	saved := escott.TestNotifySources[0]
+	escott.TestNotifySources[0] = "203.0.113.9"
+	t.Cleanup(func() { escott.TestNotifySources[0] = saved })
+	h, rec := newHandler(t, notifyConfig())
+	r := escotttest.NewNotificationRequest(escotttest.NotificationParams{})
+	r.RemoteAddr = "203.0.113.9:443"
+	code, _ := serve(h, r)
+	assert.Equal(t, http.StatusForbidden, code)
+	assert.Equal(t, 0, rec.count())
+}
