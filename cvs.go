@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -65,7 +66,10 @@ type CVSParams struct {
 	Name string
 	// NameKana is the reading of the name (NameKana): hiragana, katakana or
 	// half-width katakana, made full-width katakana; at most 20 characters.
-	// Empty: converted from Name, which works only when Name is in kana.
+	// Empty: converted from Name when Name is in kana. When no full-width
+	// katakana reading of at most 20 characters results, the full-width
+	// Name is sent instead, as WooCommerce and Welcart do (the gateway
+	// accepts it); the order is never refused for its reading.
 	NameKana string
 	// Phone is the shopper's phone number (TelNo): digits and hyphens, at
 	// most 13 characters; full-width digits, spaces and dash variants are
@@ -75,9 +79,16 @@ type CVSParams struct {
 	// from them: the single name, or the first one followed by "その他",
 	// full-width and shortened to 16 characters.
 	ProductNames []string
-	// Title (at most 20), Comment (at most 30) and Free (Free1–Free19; Free1–7
-	// at most 16, Free8–16 at most 30, Free17–19 at most 32) are optional
-	// texts for the payment page. Free[0] is Free1.
+	// Title (at most 20), Comment (at most 30) and Free (Free1–Free19) are
+	// optional texts for the payment page. Free[0] is Free1. As SPS's own
+	// modules do, Comment and Free1–Free16 are made full-width (letters,
+	// digits, symbols, spaces, half-width katakana); a character that has no
+	// full-width form (a tab, ⟨ …) is reported as a *ValidationError naming
+	// the field and the character. Lengths: Free1–7 at most 16, Comment and
+	// Free8–16 at most 30 (after conversion). Free17 (inquiry contact) at
+	// most 21, sent as given; Free18 (inquiry phone) half-width digits and
+	// hyphens, at most 12, normalised as Phone; Free19 (inquiry hours)
+	// half-width, at most 11, full-width ASCII made half-width.
 	Title   string
 	Comment string
 	Free    []string
@@ -164,15 +175,59 @@ func (r *cvsRequest) freeFields() []*string {
 		&r.Free10, &r.Free11, &r.Free12, &r.Free13, &r.Free14, &r.Free15, &r.Free16, &r.Free17, &r.Free18, &r.Free19}
 }
 
-// freeMax is the length limit of Free(i+1).
+// freeMax is the length limit of Free(i+1) (docs/protocol.md §8).
 func freeMax(i int) int {
 	switch {
 	case i < 7:
 		return jtext.MaxFreeShortLen
 	case i < 16:
 		return jtext.MaxCommentLen
+	case i == 16:
+		return jtext.MaxInquiryContactLen
+	case i == 17:
+		return jtext.MaxInquiryPhoneLen
 	}
-	return 32 // Free17–19: limit not published; the gateway's usual 32
+	return jtext.MaxInquiryHoursLen
+}
+
+// freeText converts and checks Comment or Free1–Free19 (see CVSParams).
+func (v *validator) freeText(field, s string, i int) string {
+	switch {
+	case s == "":
+		return ""
+	case i < 16: // Comment (i = -1) and Free1–16: full-width
+		w, bad, ok := jtext.FullWidthText(s)
+		if !ok {
+			v.add(field, fmt.Sprintf("contains %q (U+%04X), which has no full-width form", bad, bad))
+			return w
+		}
+		max := jtext.MaxCommentLen
+		if i >= 0 {
+			max = freeMax(i)
+		}
+		v.text(field, w, max)
+		return w
+	case i == 16: // Free17: as given
+		v.text(field, s, freeMax(i))
+		return s
+	case i == 17: // Free18: digits and hyphens
+		n := NormalizePhone(s)
+		if k := strings.IndexFunc(n, func(r rune) bool { return (r < '0' || r > '9') && r != '-' }); k >= 0 {
+			r, _ := utf8.DecodeRuneInString(n[k:])
+			v.add(field, fmt.Sprintf("must be half-width digits and hyphens; %q is not", r))
+			return n
+		}
+		v.text(field, n, freeMax(i))
+		return n
+	}
+	n := jtext.HalfWidth(s) // Free19: half-width
+	if k := strings.IndexFunc(n, func(r rune) bool { return r < 0x20 || r > 0x7e }); k >= 0 {
+		r, _ := utf8.DecodeRuneInString(n[k:])
+		v.add(field, fmt.Sprintf("must be half-width; %q is not", r))
+		return n
+	}
+	v.text(field, n, freeMax(i))
+	return n
 }
 
 // Register registers an online-collection payment (2Add). The order starts
@@ -197,13 +252,10 @@ func (s *CVSService) Register(ctx context.Context, p *CVSParams) (*CVSPayment, e
 	case jtext.Len(kanji) > jtext.MaxNameKanjiLen:
 		v.add("NameKanji", fmt.Sprintf("must be at most %d characters (has %d)", jtext.MaxNameKanjiLen, jtext.Len(kanji)))
 	}
-	switch {
-	case kana == "":
-		v.add("NameKana", "the reading of the shopper's name is required")
-	case !jtext.IsKatakana(kana):
-		v.add("NameKana", "must be katakana, hiragana or half-width katakana")
-	case jtext.Len(kana) > jtext.MaxNameKanaLen:
-		v.add("NameKana", fmt.Sprintf("must be at most %d characters (has %d)", jtext.MaxNameKanaLen, jtext.Len(kana)))
+	if kana == "" || !jtext.IsKatakana(kana) || jtext.Len(kana) > jtext.MaxNameKanaLen {
+		// No usable reading: send the name itself, as WooCommerce and Welcart
+		// do (docs/protocol.md §8); its problems are reported as NameKanji.
+		kana = kanji
 	}
 	req.NameKanji, req.NameKana = kanji, kana
 	req.TelNo = NormalizePhone(p.Phone)
@@ -216,15 +268,14 @@ func (s *CVSService) Register(ctx context.Context, p *CVSParams) (*CVSPayment, e
 		v.add("ShouhinName", "contains characters that have no full-width form")
 	}
 	v.text("Title", p.Title, jtext.MaxTitleLen)
-	v.text("Comment", p.Comment, jtext.MaxCommentLen)
-	req.Title, req.Comment = p.Title, p.Comment
+	req.Title = p.Title
+	req.Comment = v.freeText("Comment", p.Comment, -1)
 	if len(p.Free) > 19 {
 		v.add("Free", "at most 19 free fields (Free1–Free19)")
 	} else {
 		dst := req.freeFields()
 		for i, f := range p.Free {
-			v.text("Free"+strconv.Itoa(i+1), f, freeMax(i))
-			*dst[i] = f
+			*dst[i] = v.freeText("Free"+strconv.Itoa(i+1), f, i)
 		}
 	}
 	if p.ReturnURL != "" {

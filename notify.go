@@ -3,6 +3,7 @@ package escott
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
@@ -14,26 +15,42 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
 )
 
-// Gateway source addresses of payment-received notifications (PROTOCOL.md
-// §8.1), as SPS publishes them. Production includes the disaster-recovery
-// site.
+// Gateway source addresses of payment-received notifications
+// (docs/protocol.md §8.1), as SPS publishes them. The disaster-recovery
+// addresses (13.208.56.91, 13.208.108.172, 15.152.0.135) belong to both
+// lists, as in Welcart 2.12.1. These variables are for reference: the
+// handler uses its own copy, so changing them has no effect; set
+// NotifyConfig.AllowedSources instead.
 var (
-	ProductionNotifySources = []string{
+	ProductionNotifySources = slices.Clone(productionNotifySources)
+	TestNotifySources       = slices.Clone(testNotifySources)
+)
+
+var (
+	productionNotifySources = []string{
 		"54.238.10.224", "3.114.145.91", "54.248.234.19", // production
 		"13.208.56.91", "13.208.108.172", "15.152.0.135", // disaster recovery
 	}
-	TestNotifySources = []string{"35.72.54.3", "54.248.208.159", "35.72.47.156"}
+	testNotifySources = []string{
+		"35.72.54.3", "54.248.208.159", "35.72.47.156", // test
+		"13.208.56.91", "13.208.108.172", "15.152.0.135", // disaster recovery
+	}
 )
 
 // DefaultNotifyMaxBody is the largest notification body accepted. Real ones
@@ -60,10 +77,20 @@ type NotifyConfig struct {
 	MerchantPass string
 	// Environment selects the default source allowlist. Required.
 	Environment Environment
-	// RequireHash rejects notifications without HashCd. Off by default
-	// because not every gateway version sends it; its absence is logged as a
-	// warning.
+	// RequireHash is ignored: HashCd is required unless AllowMissingHash is
+	// set.
+	//
+	// Deprecated: HashCd is required by default; see AllowMissingHash.
 	RequireHash bool
+	// AllowMissingHash accepts notifications without HashCd (a HashCd that
+	// is present is still verified). By default a notification without
+	// HashCd is refused with 403, in both environments, and the refusal is
+	// logged with this remedy: HashCd (md5 of ProcessPass + RecvNum +
+	// MerchantPass) is the only real authentication of a notification, and
+	// the gateway sends it. Set this only for a contract whose notifications
+	// demonstrably lack it; each one accepted without it is logged as a
+	// warning.
+	AllowMissingHash bool
 	// AllowedSources are the IPs or CIDRs notifications may come from. Nil
 	// means ProductionNotifySources or TestNotifySources by Environment.
 	AllowedSources []string
@@ -154,10 +181,53 @@ type Notification struct {
 // key is the stable identity of a notification for dedupe.
 func (n *Notification) key() string {
 	if n.Payment != nil {
-		return "pay|" + n.Payment.TransactionID + "|" + n.Payment.RecvNum
+		return dedupeKey("pay", n.Payment.TransactionID, n.Payment.RecvNum)
 	}
 	o := n.Other
-	return "other|" + o.TransactionID + "|" + o.RecvNum + "|" + o.Condition + "|" + o.ResponseCd
+	return dedupeKey("other", o.TransactionID, o.RecvNum, o.Condition, o.ResponseCd)
+}
+
+// maxPlainDedupeKey is the longest key stored as is; longer ones are hashed,
+// so that a key always fits an indexed database column.
+const maxPlainDedupeKey = 200
+
+// dedupeKey encodes parts injectively (docs/protocol.md §8.1): two different
+// lists of parts never give the same key.
+//
+//   - When no part contains '|' and the join is short, the key is the parts
+//     joined by '|', as earlier versions wrote it, so that a store filled
+//     before an upgrade still recognises the gateway's redeliveries. The
+//     number of parts is fixed by the first one ("pay" or "other"), so the
+//     join is injective among such keys.
+//   - Otherwise the key is "v2:" followed by each part as its byte length,
+//     ':' and the part; above maxPlainDedupeKey bytes it is "v2h:" and the
+//     hex SHA-256 of that encoding. The prefixes keep the three forms apart
+//     (a "pay|…" or "other|…" key never starts with "v2").
+func dedupeKey(parts ...string) string {
+	legacy := true
+	for _, p := range parts {
+		if strings.Contains(p, "|") {
+			legacy = false
+			break
+		}
+	}
+	if legacy {
+		if k := strings.Join(parts, "|"); len(k) <= maxPlainDedupeKey {
+			return k
+		}
+	}
+	var b strings.Builder
+	b.WriteString("v2:")
+	for _, p := range parts {
+		b.WriteString(strconv.Itoa(len(p)))
+		b.WriteByte(':')
+		b.WriteString(p)
+	}
+	if b.Len() <= maxPlainDedupeKey {
+		return b.String()
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return "v2h:" + hex.EncodeToString(sum[:])
 }
 
 // NotificationError is why a notification was refused. Status is the HTTP
@@ -198,9 +268,9 @@ func newNotifyChecker(cfg NotifyConfig) (*notifyChecker, error) {
 	}
 	src := cfg.AllowedSources
 	if src == nil {
-		src = TestNotifySources
+		src = testNotifySources
 		if cfg.Environment == Production {
-			src = ProductionNotifySources
+			src = productionNotifySources
 		}
 	}
 	ck := &notifyChecker{cfg: cfg}
@@ -297,11 +367,13 @@ func (ck *notifyChecker) parse(r *http.Request) (_ *Notification, hashMissing bo
 	if r.Method != http.MethodPost {
 		return nil, false, refuse(http.StatusMethodNotAllowed, "method %s", r.Method)
 	}
+	charset := ""
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/x-www-form-urlencoded" {
 			return nil, false, refuse(http.StatusUnsupportedMediaType, "content type is not a form")
 		}
+		charset = params["charset"]
 	}
 	if !ck.cfg.DisableSourceCheck {
 		a, ok := ck.source(r)
@@ -319,17 +391,50 @@ func (ck *notifyChecker) parse(r *http.Request) (_ *Notification, hashMissing bo
 	if int64(len(body)) > ck.cfg.MaxBody {
 		return nil, false, refuse(http.StatusRequestEntityTooLarge, "body over %d bytes", ck.cfg.MaxBody)
 	}
-	return ck.parseBody(body)
+	return ck.parseBody(body, charset)
 }
 
-// parseBody checks the fields of a notification body.
-func (ck *notifyChecker) parseBody(body []byte) (_ *Notification, hashMissing bool, _ error) {
-	f, err := wire.ParseForm(strings.TrimRight(string(body), "\r\n"))
+// notifyStrictFields are the fields the SDK reads to decide, identify or
+// authenticate a notification: they must be printable text (the charset
+// changes nothing for them, they are ASCII at the gateway). Every other field
+// is display-only and never makes a notification fail.
+var notifyStrictFields = map[string]bool{
+	"MerchantId": true, "TransactionId": true, "TransactionDate": true, "OperateId": true, "MerchantFree1": true,
+	"ProcessId": true, "ProcessPass": true, "ResponseCd": true, "Condition": true, "Amount": true, "RecvNum": true,
+	"CvsCd": true, "TenantCd": true, "NyukinDate": true, "StampFlag": true, "HashCd": true, "KessaiNumber": true,
+}
+
+// textDecoder returns the decoder of a declared charset, or nil for UTF-8,
+// no charset, or one that is not known (its fields are then kept as bytes).
+func textDecoder(charset string) *encoding.Decoder {
+	if charset == "" {
+		return nil
+	}
+	e, err := htmlindex.Get(charset)
+	if err != nil || e == unicode.UTF8 {
+		return nil
+	}
+	return e.NewDecoder()
+}
+
+// errHashMissing is the reason of a refusal for a missing HashCd.
+const errHashMissing = "HashCd missing"
+
+// parseBody checks the fields of a notification body, read as PHP's
+// parse_str does (docs/protocol.md §2) and decoded from charset.
+func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification, hashMissing bool, _ error) {
+	f, err := wire.ParseForm(string(body))
 	if err != nil {
 		return nil, false, refuse(http.StatusBadRequest, "malformed form")
 	}
+	dec := textDecoder(charset)
 	for k, v := range f {
-		if !printable(v) {
+		if dec != nil && !ascii.IsPrintable(v) {
+			if d, err := dec.String(v); err == nil {
+				f[k], v = d, d
+			}
+		}
+		if notifyStrictFields[k] && !printable(v) {
 			return nil, false, refuse(http.StatusBadRequest, "field %s has control characters or invalid UTF-8", k)
 		}
 	}
@@ -342,9 +447,9 @@ func (ck *notifyChecker) parseBody(body []byte) (_ *Notification, hashMissing bo
 		return nil, false, refuse(http.StatusForbidden, "MerchantId does not match")
 	}
 	hash, hasHash := f["HashCd"]
-	if hasHash || ck.cfg.RequireHash {
+	if hasHash || !ck.cfg.AllowMissingHash {
 		if !hasHash {
-			return nil, false, refuse(http.StatusForbidden, "HashCd missing")
+			return nil, false, refuse(http.StatusForbidden, errHashMissing)
 		}
 		sum := md5.Sum([]byte(f["ProcessPass"] + f["RecvNum"] + ck.cfg.MerchantPass))
 		want := hex.EncodeToString(sum[:])
@@ -381,8 +486,8 @@ func (ck *notifyChecker) parseBody(body []byte) (_ *Notification, hashMissing bo
 	if (cond == "000" || cond == "") && (rc == "OK" || rc == "") {
 		return &Notification{Payment: &PaymentReceived{
 			LinkKey:       f["MerchantFree1"],
-			MerchantFree2: f["MerchantFree2"],
-			MerchantFree3: f["MerchantFree3"],
+			MerchantFree2: strings.ToValidUTF8(f["MerchantFree2"], "\uFFFD"),
+			MerchantFree3: strings.ToValidUTF8(f["MerchantFree3"], "\uFFFD"),
 			TransactionID: f["TransactionId"],
 			Process:       proc,
 			Amount:        amount,
@@ -502,6 +607,12 @@ func (h *NotificationHandler) handle(r *http.Request) int {
 	if err != nil {
 		var ne *NotificationError
 		if errors.As(err, &ne) {
+			if ne.Reason == errHashMissing {
+				h.log.ErrorContext(ctx, "escott: notification refused: HashCd missing. HashCd is required by default; "+
+					"if your e-SCOTT contract really sends notifications without it, set NotifyConfig.AllowMissingHash "+
+					"(see docs/protocol.md §8.1)", "status", ne.Status, "remote", r.RemoteAddr)
+				return ne.Status
+			}
 			h.log.WarnContext(ctx, "escott: notification refused", "status", ne.Status, "reason", ne.Reason,
 				"remote", r.RemoteAddr)
 			return ne.Status
@@ -515,7 +626,7 @@ func (h *NotificationHandler) handle(r *http.Request) int {
 		linkKey, recv = n.Other.LinkKey, n.Other.RecvNum
 	}
 	if hashMissing {
-		h.log.WarnContext(ctx, "escott: notification without HashCd accepted (set RequireHash to refuse)",
+		h.log.WarnContext(ctx, "escott: notification without HashCd accepted (NotifyConfig.AllowMissingHash is set)",
 			"link_key", linkKey)
 	}
 	return h.dispatch(ctx, n, linkKey, recv)

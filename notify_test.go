@@ -239,7 +239,9 @@ func TestNotifyRejections(t *testing.T) {
 
 func TestNotifyHashOptionalButLogged(t *testing.T) {
 	var logs bytes.Buffer
-	h, rec := newHandler(t, notifyConfig(),
+	cfg := notifyConfig()
+	cfg.AllowMissingHash = true // HashCd is required by default (TestNotifyHashRequiredByDefault)
+	h, rec := newHandler(t, cfg,
 		escott.WithNotifyLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	code, _ := serve(h, escotttest.NewNotificationRequest(escotttest.NotificationParams{OmitHash: true,
 		ProcessPass: "PASSNOTINLOGS"}))
@@ -633,6 +635,13 @@ func FuzzParseNotification(f *testing.F) {
 	}
 	f.Add("MerchantId=1234567&TransactionId=1&RecvNum=1&NyukinDate=20240101&MerchantFree1=a")
 	f.Add("a=%zz&&=")
+	// Lenient forms (docs/protocol.md §2): trailing '&', empty pairs, white space, a stray '%', a repeated field.
+	lenient := escotttest.NewNotification(escotttest.NotificationParams{ProcessPass: "P", RecvNum: "4"}).Encode()
+	f.Add(lenient + "&")
+	f.Add("&&" + strings.ReplaceAll(lenient, "&", "&&") + "&&")
+	f.Add(strings.Replace(lenient, "ResponseCd=OK", "ResponseCd=+OK+", 1) + "&MerchantFree2=100%")
+	f.Add(lenient + "&Condition=000&MerchantName=%93%8C%8B%9E")
+	f.Add(lenient + "&RecvNum=5")
 	cfg := notifyConfig()
 	cfg.DisableSourceCheck = true
 	f.Fuzz(func(t *testing.T, body string) {

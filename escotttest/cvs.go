@@ -20,17 +20,25 @@ import (
 )
 
 // NotifySettings control how the fake gateway delivers payment-received
-// notifications to Config.NotifyURL. The real gateway waits about 15 s for
-// an answer and redelivers about hourly, up to 5 times, after an answer other
-// than 200 with body "0"; the defaults here keep the shape on a test's time
-// scale.
+// notifications to Config.NotifyURL. The real gateway takes any HTTP 200
+// whose body is not "1" as received (WooCommerce and Welcart answer an empty
+// 200, SPS's receivers "0"); after anything else, or no answer within about
+// 15 s, it redelivers about hourly, up to 5 times (docs/protocol.md §8.1).
+//
+// Redeliveries follow the gateway's clock (Config.Now plus Advance), not
+// real time: each is due RetryInterval after the previous one was due, and
+// is sent as soon as the clock reaches it — by Advance itself, before it
+// returns, or by a background timer when the clock moves on its own (the
+// default clock is real time). So a test with a fixed Config.Now drives them
+// deterministically with Advance.
 type NotifySettings struct {
-	// RetryInterval is the wait before each redelivery; 0 means 50 ms.
+	// RetryInterval is the wait before each redelivery, on the gateway's
+	// clock; 0 means 50 ms (set time.Hour for the real gateway's pace).
 	RetryInterval time.Duration
 	// Retries is the number of redeliveries after the first attempt; 0
 	// means 5, a negative value none.
 	Retries int
-	// Timeout of one delivery; 0 means 5 s.
+	// Timeout of one delivery (real time); 0 means 15 s, as the gateway.
 	Timeout time.Duration
 	// HTTPClient delivers; nil means a plain client with Timeout.
 	HTTPClient *http.Client
@@ -46,7 +54,7 @@ type SentNotification struct {
 	Status    int        // HTTP status, 0 when no answer came
 	Body      string     // answer body, trimmed
 	Err       string     // transport error or timeout
-	Accepted  bool       // status 200 and body "0"
+	Accepted  bool       // status 200 and a body other than "1"
 	At        time.Time
 }
 
@@ -94,6 +102,24 @@ type cvsState struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed bool
+
+	// Redeliveries waiting for the gateway's clock (guarded by Gateway.mu);
+	// looping is set while the background timer goroutine runs. dueMu
+	// serialises sending them, so that Advance returns only after every
+	// redelivery it made due was sent.
+	pending []*redelivery
+	looping bool
+	dueMu   sync.Mutex
+}
+
+// redelivery is a notification waiting for its next attempt.
+type redelivery struct {
+	processID string
+	fields    url.Values
+	attempt   int       // number of the next attempt
+	last      int       // number of the last attempt allowed
+	due       time.Time // on the gateway's clock
+	interval  time.Duration
 }
 
 func (s *cvsState) init() {
@@ -128,17 +154,23 @@ const cvsMaxAmount = 299_999
 
 func (g *Gateway) cvsAdd(r *req) (answer, []string) {
 	var c codeList
-	for _, k := range []string{"Amount", "PayLimit", "NameKanji", "NameKana", "TelNo", "ShouhinName"} {
+	// ShouhinName and PayLimit are optional: CS-Cart sends no ShouhinName,
+	// and PayLimit only when configured (docs/protocol.md §8).
+	for _, k := range []string{"Amount", "NameKanji", "NameKana", "TelNo"} {
 		if !r.has(k) {
 			c.add("K01")
 		}
 	}
 	amount := cvsAmount(r, &c)
-	limit := checkPayLimit(r, &c)
+	limit, limitRaw := checkPayLimit(r, &c), r.get("PayLimit")
+	if !r.has("PayLimit") {
+		limitRaw = jst.Date(jst.Today(r.now).AddDate(0, 0, defaultPayLimitDays)) + "2359"
+		limit, _ = jst.ParseTime(limitRaw)
+	}
 	if v := r.get("NameKanji"); v != "" && (!jtext.IsFullWidth(v) || jtext.Len(v) > jtext.MaxNameKanjiLen) {
 		c.add("K51")
 	}
-	if v := r.get("NameKana"); v != "" && (!jtext.IsKatakana(v) || jtext.Len(v) > jtext.MaxNameKanaLen) {
+	if v := r.get("NameKana"); v != "" && (!nameKanaOK(v) || jtext.Len(v) > jtext.MaxNameKanaLen) {
 		c.add("K52")
 	}
 	if v := r.get("TelNo"); v != "" && !validTel(v) {
@@ -152,15 +184,21 @@ func (g *Gateway) cvsAdd(r *req) (answer, []string) {
 			c.add(code)
 		}
 	}
-	for i := 1; i <= 19; i++ {
-		switch {
-		case i <= 7:
+	for i := 1; i <= 16; i++ {
+		if i <= 7 {
 			checkText("Free"+strconv.Itoa(i), 16, "K54")
-		case i <= 16:
+		} else {
 			checkText("Free"+strconv.Itoa(i), 30, "K56")
-		default:
-			checkText("Free"+strconv.Itoa(i), 32, "K"+strconv.Itoa(57+i-17))
 		}
+	}
+	// Inquiry contact, phone and hours (SPS's EC-CUBE 2 module: 21, 12
+	// digits and hyphens, 11 half-width).
+	checkText("Free17", 21, "K57")
+	if v := r.get("Free18"); len(v) > 12 || strings.Trim(v, "0123456789-") != "" {
+		c.add("K58")
+	}
+	if v := r.get("Free19"); len(v) > 11 || !printableASCIIWithSpace(v) {
+		c.add("K59")
 	}
 	checkText("Comment", 30, "K55")
 	checkText("Title", 20, "W05") // no code of its own is published: an item setting error
@@ -177,7 +215,7 @@ func (g *Gateway) cvsAdd(r *req) (answer, []string) {
 		return nil, c
 	}
 	p := &cvsPay{
-		id: randomDigits(16), pass: randomAlnum(16), amount: amount, payLimit: limit, payLimitRaw: r.get("PayLimit"),
+		id: randomDigits(16), pass: randomAlnum(16), amount: amount, payLimit: limit, payLimitRaw: limitRaw,
 		linkKey: r.get("MerchantFree1"), free2: r.get("MerchantFree2"), free3: r.get("MerchantFree3"),
 		tenant: r.get("TenantId"), nameKanji: r.get("NameKanji"), shouhin: r.get("ShouhinName"),
 		title: r.get("Title"), returnURL: r.get("ReturnURL"), state: cvsUnpaid,
@@ -190,6 +228,38 @@ func (g *Gateway) cvsAdd(r *req) (answer, []string) {
 	a := answer{}
 	g.cvsDescribe(&a, p, r)
 	return a, nil
+}
+
+// defaultPayLimitDays is the pay limit of a 2Add without PayLimit.
+const defaultPayLimitDays = 7
+
+// nameKanaOK: what production clients send in NameKana is accepted —
+// full-width katakana, full-width text such as a kanji name (WooCommerce and
+// Welcart send the kanji name when the shopper has no kana), half-width
+// katakana (CS-Cart), or a mix; ASCII is not.
+func nameKanaOK(s string) bool {
+	for _, r := range s {
+		if r >= 0xFF61 && r <= 0xFF9F { // half-width katakana and marks
+			continue
+		}
+		if r == ' ' { // CS-Cart separates half-width names with a space
+			continue
+		}
+		if !jtext.IsFullWidth(string(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// printableASCIIWithSpace: half-width printable characters, space included.
+func printableASCIIWithSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // cvsIssue gives p a new transaction, payment number and FreeArea.
@@ -428,7 +498,8 @@ func (g *Gateway) Notifications() []SentNotification {
 	return slices.Clone(g.cvs.sent)
 }
 
-// deliver sends n once now and schedules redeliveries while it is refused.
+// deliver sends n once now and schedules redeliveries, on the gateway's
+// clock, while it is refused.
 func (g *Gateway) deliver(processID string, n url.Values) {
 	ns := g.cfg.Notify
 	if g.cfg.NotifyURL == "" {
@@ -441,32 +512,95 @@ func (g *Gateway) deliver(processID string, n url.Values) {
 	if retries == 0 {
 		retries = 5
 	}
+	if retries < 0 {
+		return
+	}
 	interval := ns.RetryInterval
 	if interval <= 0 {
 		interval = 50 * time.Millisecond
 	}
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.cvs.closed {
-		g.mu.Unlock()
 		return
 	}
-	g.cvs.wg.Add(1)
-	g.mu.Unlock()
-	go func() {
-		defer g.cvs.wg.Done()
-		for attempt := 2; attempt <= retries+1; attempt++ {
-			t := time.NewTimer(interval)
-			select {
-			case <-g.cvs.ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			if g.sendNotification(processID, n, attempt) {
-				return
+	g.cvs.pending = append(g.cvs.pending, &redelivery{processID: processID, fields: n, attempt: 2,
+		last: retries + 1, due: g.nowLocked().Add(interval), interval: interval})
+	if !g.cvs.looping {
+		g.cvs.looping = true
+		g.cvs.wg.Add(1)
+		go g.redeliveryLoop()
+	}
+}
+
+// redeliveryLoop sleeps until the next redelivery would be due if the
+// gateway's clock ran at real speed, then sends whatever is due. It ends
+// when nothing is pending or the gateway is closed. A clock that stands still
+// is only polled: Advance sends what it makes due by itself.
+func (g *Gateway) redeliveryLoop() {
+	defer g.cvs.wg.Done()
+	for {
+		g.mu.Lock()
+		if g.cvs.closed || len(g.cvs.pending) == 0 {
+			g.cvs.looping = false
+			g.mu.Unlock()
+			return
+		}
+		next := g.cvs.pending[0].due
+		for _, r := range g.cvs.pending[1:] {
+			if r.due.Before(next) {
+				next = r.due
 			}
 		}
-	}()
+		wait := max(next.Sub(g.nowLocked()), time.Millisecond)
+		g.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-g.cvs.ctx.Done():
+			t.Stop()
+			g.mu.Lock()
+			g.cvs.looping = false
+			g.mu.Unlock()
+			return
+		case <-t.C:
+		}
+		g.sendDueRedeliveries()
+	}
+}
+
+// sendDueRedeliveries sends, oldest due first, every redelivery the gateway's
+// clock has reached, rescheduling those that are refused again.
+func (g *Gateway) sendDueRedeliveries() {
+	g.cvs.dueMu.Lock()
+	defer g.cvs.dueMu.Unlock()
+	for {
+		g.mu.Lock()
+		if g.cvs.closed {
+			g.mu.Unlock()
+			return
+		}
+		now, at := g.nowLocked(), -1
+		for i, r := range g.cvs.pending {
+			if !r.due.After(now) && (at < 0 || r.due.Before(g.cvs.pending[at].due)) {
+				at = i
+			}
+		}
+		if at < 0 {
+			g.mu.Unlock()
+			return
+		}
+		r := g.cvs.pending[at]
+		g.cvs.pending = slices.Delete(g.cvs.pending, at, at+1)
+		g.mu.Unlock()
+		if g.sendNotification(r.processID, r.fields, r.attempt) || r.attempt >= r.last {
+			continue
+		}
+		r.attempt++
+		r.due = r.due.Add(r.interval)
+		g.mu.Lock()
+		g.cvs.pending = append(g.cvs.pending, r)
+		g.mu.Unlock()
+	}
 }
 
 // sendNotification POSTs one attempt and records it. It reports acceptance.
@@ -474,7 +608,7 @@ func (g *Gateway) sendNotification(processID string, n url.Values, attempt int) 
 	ns := g.cfg.Notify
 	timeout := ns.Timeout
 	if timeout <= 0 {
-		timeout = 5 * time.Second
+		timeout = 15 * time.Second
 	}
 	hc := ns.HTTPClient
 	if hc == nil {
@@ -492,7 +626,9 @@ func (g *Gateway) sendNotification(processID string, n url.Values, attempt int) 
 			body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<10))
 			_ = res.Body.Close()
 			rec.Status, rec.Body = res.StatusCode, strings.TrimSpace(string(body))
-			rec.Accepted = rec.Status == http.StatusOK && rec.Body == "0"
+			// Any 200 but "1" is received: WooCommerce and Welcart answer an
+			// empty 200, CS-Cart "<BODY>OK</BODY>", SPS's receivers "0".
+			rec.Accepted = rec.Status == http.StatusOK && rec.Body != "1"
 		}
 	}
 	if err != nil {

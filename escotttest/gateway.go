@@ -143,11 +143,14 @@ func (g *Gateway) Now() time.Time {
 func (g *Gateway) nowLocked() time.Time { return g.cfg.Now().Add(g.offset) }
 
 // Advance moves the gateway's clock forward, e.g. to expire tokens (30
-// minutes) or test-environment members (about two months).
+// minutes) or test-environment members (about two months). Notification
+// redeliveries that become due are sent before it returns (so do not call it
+// from a notification receiver).
 func (g *Gateway) Advance(d time.Duration) {
 	g.mu.Lock()
 	g.offset += d
 	g.mu.Unlock()
+	g.sendDueRedeliveries()
 }
 
 // Request is one server-to-server request the gateway received.

@@ -29,7 +29,9 @@ const (
 // for the TTL; Release deletes it. A claim older than the lease
 // (WithLease) is presumed abandoned by an instance that died and may be
 // taken over by the next delivery. The table holds notification keys
-// (transaction ID and receipt number) and times only, no secrets.
+// (transaction ID and receipt number, length-prefixed when they contain
+// '|', a SHA-256 when longer than 200 bytes, so every key fits an index
+// entry) and times only, no secrets.
 type DedupeStore struct {
 	db  *sql.DB
 	cfg *config

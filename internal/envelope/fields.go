@@ -15,15 +15,18 @@ const (
 	MaxFields = 64
 )
 
-// ParseFields parses a decrypted envelope plaintext, strict about structure and lenient about value encoding,
-// because production clients disagree on whether values inside the envelope are percent-encoded (PROTOCOL.md §7.1):
+// ParseFields parses a decrypted envelope plaintext, lenient where the PHP clients are (docs/protocol.md §2) and
+// strict about everything that could let a garbled or forged plaintext through:
 //
 //   - the plaintext is non-empty valid UTF-8 of at most MaxPlaintextLen bytes with at most MaxFields fields;
-//   - fields are separated by '&'; each is key=value split at the first '=' (so values may contain '='); an empty
-//     field or one without '=' is refused;
-//   - keys are non-empty ASCII letters, digits and '_', taken literally, and each key appears once;
+//   - fields are separated by '&'; empty fields (a leading or trailing '&', "&&") are skipped, but at least one
+//     field must remain; each is key=value split at the first '=' (so values may contain '='); a field without
+//     '=' is refused;
+//   - keys are non-empty ASCII letters, digits and '_', taken literally; a key may appear again only with the
+//     same value (any key: every field of a 3-D Secure result is checked against the attempt);
 //   - values are decoded as a form does (percent-escapes, '+' to space) and must decode to valid UTF-8; a value
-//     with a malformed percent-escape was evidently not encoded, so it is kept literally, '+' included;
+//     with a malformed percent-escape (a stray '%') was evidently not encoded, so it is kept literally, '+'
+//     included; white space around a value is ignored;
 //   - in the Base64-valued fields CAVV3D and EncodeXId3D a space is turned back into '+', so they come out right
 //     whether the sender wrote "%2B" or a raw '+'.
 //
@@ -34,32 +37,42 @@ func ParseFields(plaintext []byte) (url.Values, error) {
 	}
 	s := string(plaintext)
 	n := strings.Count(s, "&") + 1
-	if n > MaxFields {
-		return nil, ErrInvalid
-	}
-	fields := make(url.Values, n)
-	for {
-		field, rest, more := strings.Cut(s, "&")
+	fields := make(url.Values, min(n, MaxFields))
+	count := 0
+	for more := true; more; {
+		var field string
+		field, s, more = strings.Cut(s, "&")
+		if trimSpace(field) == "" {
+			continue
+		}
+		if count++; count > MaxFields {
+			return nil, ErrInvalid
+		}
 		key, raw, ok := strings.Cut(field, "=")
 		if !ok || !validKey(key) {
 			return nil, ErrInvalid
 		}
-		if _, dup := fields[key]; dup {
-			return nil, ErrInvalid
-		}
-		value := decodeValue(raw)
+		value := decodeValue(trimSpace(raw))
 		if !utf8.ValidString(value) {
 			return nil, ErrInvalid
 		}
 		if key == "CAVV3D" || key == "EncodeXId3D" {
 			value = strings.ReplaceAll(value, " ", "+")
+		} else {
+			value = trimSpace(value)
+		}
+		if old, dup := fields[key]; dup {
+			if old[0] != value {
+				return nil, ErrInvalid
+			}
+			continue
 		}
 		fields[key] = []string{value}
-		if !more {
-			return fields, nil
-		}
-		s = rest
 	}
+	if len(fields) == 0 {
+		return nil, ErrInvalid
+	}
+	return fields, nil
 }
 
 func validKey(k string) bool {
@@ -86,3 +99,7 @@ func decodeValue(v string) string {
 	}
 	return d
 }
+
+// trimSpace trims ASCII white space, as PHP's trim does; a full-width space
+// (U+3000) is data.
+func trimSpace(s string) string { return strings.Trim(s, " \t\r\n\v\f") }

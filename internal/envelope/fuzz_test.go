@@ -53,7 +53,8 @@ func FuzzParseFields(f *testing.F) {
 	for _, v := range loadVectors(f) {
 		f.Add([]byte(v.Plaintext))
 	}
-	for _, s := range []string{"", "a", "a=", "=", "&", "a=1&a=2", "a=%", "a=%zz", "CAVV3D=a b+c%2B", "a=\xff", "a=%FF"} {
+	for _, s := range []string{"", "a", "a=", "=", "&", "a=1&a=2", "a=%", "a=%zz", "CAVV3D=a b+c%2B", "a=\xff", "a=%FF",
+		"a=1&", "&&a=1&&b=2", "ResponseCd= OK \r\n", "a=1&a=1", "a=%20x%20", "CAVV3D=+ab+", "a=100%"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, plaintext []byte) {
@@ -71,8 +72,11 @@ func FuzzParseFields(f *testing.F) {
 		if std, err := url.ParseQuery(string(plaintext)); err == nil {
 			require.Len(t, std, len(fields))
 			for k := range fields {
-				want := std.Get(k)
+				want := strings.Trim(std.Get(k), " \t\r\n\v\f")
 				if k == "CAVV3D" || k == "EncodeXId3D" {
+					if want != std.Get(k) {
+						continue // a decoded edge space may have been a '+': compared by the unit tests
+					}
 					want = strings.ReplaceAll(want, " ", "+")
 				}
 				require.Equal(t, want, fields.Get(k), "key %q", k)

@@ -263,3 +263,46 @@ func cut(s string, n int) string {
 	}
 	return s
 }
+
+// FullWidthText converts s for a full-width-only free text (Comment and
+// Free1–Free16 of 2Add) the way SPS's own modules do: mb_convert_kana with
+// 'A', 'S' and 'K' (ASCII letters, digits and symbols, the space and
+// half-width katakana become full-width) and the symbols " ' \ ~ that 'A'
+// leaves widened too — which is [Widen]. It returns the converted text and,
+// when some rune still is not full-width ([IsFullWidth]: a control character
+// such as a tab, a narrow character without a wide form such as ⟨, or an
+// invalid byte, reported as U+FFFD), the
+// first such rune and ok false, so that the caller can name it.
+func FullWidthText(s string) (text string, bad rune, ok bool) {
+	text = Widen(s)
+	for i, r := range text {
+		if r >= 0x3000 && r < 0xFF00 {
+			continue
+		}
+		// U+FFFD is what Widen made of an invalid byte: not text either.
+		if r == utf8.RuneError || !IsFullWidth(text[i:i+utf8.RuneLen(r)]) {
+			return text, r, false
+		}
+	}
+	return text, 0, true
+}
+
+// HalfWidth returns s with full-width ASCII (U+FF01–U+FF5E) and the
+// ideographic space U+3000 made half-width, as mb_convert_kana 'a' and 's'
+// do; everything else is unchanged.
+func HalfWidth(s string) string {
+	if !strings.ContainsFunc(s, isWideASCII) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == ideographicSpace:
+			return ' '
+		case r >= '！' && r <= '～':
+			return r - '！' + '!'
+		}
+		return r
+	}, s)
+}
+
+func isWideASCII(r rune) bool { return r == ideographicSpace || r >= '！' && r <= '～' }

@@ -15,6 +15,10 @@ const (
 	MaxFreeShortLen   = 16 // Free1–Free7
 	MaxCommentLen     = 30 // Comment and Free8–Free16
 	MaxTitleLen       = 20 // Title
+	// Inquiry fields of the payment page (SPS's EC-CUBE 2 module, defines.php).
+	MaxInquiryContactLen = 21 // Free17, contact (K57)
+	MaxInquiryPhoneLen   = 12 // Free18, phone: half-width digits and hyphens (K58)
+	MaxInquiryHoursLen   = 11 // Free19, hours: half-width (K59)
 )
 
 // Ellipsis is the full-width ellipsis (U+2026, a double-byte character in

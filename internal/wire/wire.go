@@ -6,7 +6,6 @@ package wire
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/google/go-querystring/query"
@@ -43,15 +42,15 @@ func (r *Response) OK() bool { return r.Codes == nil }
 // Get returns the value of key, or "".
 func (r *Response) Get(key string) string { return r.Fields[key] }
 
-// Decode parses an answer body. It is strict: every pair must have a key and
-// an '=', keys appear once, escapes must be valid, and ResponseCd must be
-// present and be either OK or a '|'-joined list of three-character codes.
+// Decode parses an answer body as leniently as the PHP clients do and as
+// strictly as the outcome needs (docs/protocol.md §2): see ParseForm for the
+// pair rules; ResponseCd must be present and be OK or a '|'-joined list of
+// three-character codes (white space around each code is ignored).
 func Decode(body []byte) (*Response, error) {
 	if len(body) > MaxBody {
 		return nil, fmt.Errorf("%w: body of %d bytes", ErrMalformed, len(body))
 	}
-	s := strings.TrimRight(string(body), "\r\n")
-	fields, err := ParseForm(s)
+	fields, err := ParseForm(string(body))
 	if err != nil {
 		return nil, err
 	}
@@ -66,36 +65,108 @@ func Decode(body []byte) (*Response, error) {
 	return &Response{Fields: fields, Codes: codes}, nil
 }
 
-// ParseForm parses a key=value&key=value string strictly.
+// decisive lists the keys whose value decides the outcome of an answer, a
+// notification or a 3-D Secure result, or identifies what it is about. Such a
+// key may appear twice only with the same value.
+var decisive = map[string]bool{
+	"ResponseCd": true, "TokenResponseCd": true, "SecureResultCode": true, "MerchantId": true, "HashCd": true,
+	"MerchantFree1": true, "OperateId": true, "ProcessId": true, "ProcessPass": true, "TransactionId": true,
+	"RecvNum": true, "Amount": true, "Condition": true, "NyukinDate": true,
+}
+
+// IsDecisive reports whether key decides the outcome (see ParseForm).
+func IsDecisive(key string) bool { return decisive[key] }
+
+// ParseForm parses a key=value&key=value string as PHP's parse_str does, with
+// the strictness the outcome needs (docs/protocol.md §2):
+//
+//   - empty pairs (a leading or trailing '&', "&&") are skipped;
+//   - a pair is split at the first '=' (values may contain '='); a pair
+//     without '=' is a key with an empty value;
+//   - keys are ASCII letters, digits and '_' after trimming white space;
+//     any other key is refused;
+//   - values are decoded as a form (percent-escapes, '+' to space); a
+//     malformed escape such as a stray '%' is kept as raw text, and white
+//     space around the decoded value is trimmed; in the value of a decisive
+//     key (always plain ASCII at the gateway) a malformed escape is refused;
+//   - a key may appear twice with the same value; with different values a
+//     decisive key (ResponseCd, MerchantId, HashCd, MerchantFree1, OperateId,
+//     and the other keys of IsDecisive) is refused, any other key keeps the
+//     last value, as parse_str does.
 func ParseForm(s string) (map[string]string, error) {
 	fields := make(map[string]string, strings.Count(s, "&")+1)
-	for rest, more := s, s != ""; more; {
+	for rest, more := s, true; more; {
 		var pair string
 		pair, rest, more = strings.Cut(rest, "&")
-		k, v, found := strings.Cut(pair, "=")
-		if !found || k == "" {
-			return nil, fmt.Errorf("%w: pair without key or '='", ErrMalformed)
+		if trimSpace(pair) == "" {
+			continue
 		}
-		if !validKey(k) {
+		k, v, _ := strings.Cut(pair, "=")
+		k = trimSpace(k)
+		if k == "" || !validKey(k) {
 			return nil, fmt.Errorf("%w: bad key", ErrMalformed)
 		}
-		if needsUnescape(v) {
-			u, err := url.QueryUnescape(v)
-			if err != nil {
-				return nil, fmt.Errorf("%w: bad escape in %s", ErrMalformed, k)
-			}
-			v = u
+		if decisive[k] && !wellEscaped(v) {
+			return nil, fmt.Errorf("%w: malformed escape in %s", ErrMalformed, k)
 		}
-		if _, dup := fields[k]; dup {
-			return nil, fmt.Errorf("%w: duplicate key %s", ErrMalformed, k)
+		v = trimSpace(Unescape(v))
+		if old, dup := fields[k]; dup && old != v && decisive[k] {
+			return nil, fmt.Errorf("%w: key %s twice with different values", ErrMalformed, k)
 		}
 		fields[k] = v
 	}
 	return fields, nil
 }
 
-// SplitCodes splits a ResponseCd value. OK gives nil.
+// Unescape decodes a form value as PHP's urldecode does: '+' is a space and
+// %XX a byte; a '%' not followed by two hex digits is kept as it is.
+func Unescape(v string) string {
+	if !strings.ContainsAny(v, "%+") {
+		return v
+	}
+	b := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '+':
+			b = append(b, ' ')
+		case c == '%' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]):
+			b = append(b, unhex(v[i+1])<<4|unhex(v[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// wellEscaped reports whether every '%' in v starts a valid escape.
+func wellEscaped(v string) bool {
+	for i := strings.IndexByte(v, '%'); i >= 0; i = strings.IndexByte(v, '%') {
+		if i+2 >= len(v) || !isHex(v[i+1]) || !isHex(v[i+2]) {
+			return false
+		}
+		v = v[i+3:]
+	}
+	return true
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// SplitCodes splits a ResponseCd value. OK gives nil. White space around the
+// value and around each code is ignored; each code must be three upper-case
+// letters or digits (an empty code between two '|' is refused).
 func SplitCodes(rc string) ([]string, error) {
+	rc = trimSpace(rc)
 	if rc == "OK" {
 		return nil, nil
 	}
@@ -103,10 +174,12 @@ func SplitCodes(rc string) ([]string, error) {
 		return nil, fmt.Errorf("%w: empty ResponseCd", ErrMalformed)
 	}
 	codes := strings.Split(rc, "|")
-	for _, c := range codes {
+	for i, c := range codes {
+		c = trimSpace(c)
 		if !validCode(c) {
 			return nil, fmt.Errorf("%w: bad response code", ErrMalformed)
 		}
+		codes[i] = c
 	}
 	return codes, nil
 }
@@ -137,6 +210,6 @@ func validKey(k string) bool {
 	return true
 }
 
-func needsUnescape(v string) bool {
-	return strings.ContainsAny(v, "%+")
-}
+// trimSpace trims ASCII white space, as PHP's trim does; a full-width space
+// (U+3000) is data.
+func trimSpace(s string) string { return strings.Trim(s, " \t\r\n\v\f") }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,15 +36,42 @@ func TestDecodeCodes(t *testing.T) {
 
 func TestDecodeMalformed(t *testing.T) {
 	for _, body := range []string{
-		"", "garbage", "<html>500</html>", "OperateId=1Auth", "ResponseCd=", "ResponseCd=OK&ResponseCd=OK",
+		"", "garbage", "<html>500</html>", "OperateId=1Auth", "ResponseCd=", "ResponseCd=OK&ResponseCd=K20",
 		"ResponseCd=K2", "ResponseCd=K20||K21", "ResponseCd=k20", "ResponseCd=OK&=x", "ResponseCd=OK&a%zz=1",
-		"ResponseCd=OK&X=%zz", "ResponseCd=OK&&", "ResponseCd=OK&bad key=1",
+		"ResponseCd=OK&bad key=1", "ResponseCd=OK&ProcessId=1&ProcessId=2", "ResponseCd= ", "ResponseCd=OK&ProcessId=%zz",
+		"ResponseCd=O%K",
+		"ResponseCd=OK&MerchantFree1=a&MerchantFree1=b", "ResponseCd=OK&OperateId=1Auth&OperateId=1Gathering",
 	} {
 		_, err := Decode([]byte(body))
 		assert.ErrorIs(t, err, ErrMalformed, "body %q", body)
 	}
 	_, err := Decode(make([]byte, MaxBody+1))
 	assert.ErrorIs(t, err, ErrMalformed)
+}
+
+func TestDecodeLenient(t *testing.T) {
+	for body, want := range map[string]map[string]string{
+		"ResponseCd=OK&":                        {"ResponseCd": "OK"},
+		"&ResponseCd=OK&&X=1&&":                 {"ResponseCd": "OK", "X": "1"},
+		"ResponseCd= OK \r\n":                   {"ResponseCd": "OK"},
+		"ResponseCd=OK&X=%zz":                   {"ResponseCd": "OK", "X": "%zz"},
+		"ResponseCd=OK&X=100%+off%2":            {"ResponseCd": "OK", "X": "100% off%2"},
+		"ResponseCd=OK&X=%":                     {"ResponseCd": "OK", "X": "%"},
+		"ResponseCd=OK&X=%41%":                  {"ResponseCd": "OK", "X": "A%"},
+		"ResponseCd=OK&ResponseCd=OK":           {"ResponseCd": "OK"},
+		"ResponseCd=OK&Memo=a&Memo=b":           {"ResponseCd": "OK", "Memo": "b"},
+		"ResponseCd=OK&Flag":                    {"ResponseCd": "OK", "Flag": ""},
+		" ResponseCd=OK& ProcessId = 12 ":       {"ResponseCd": "OK", "ProcessId": "12"},
+		"ResponseCd=OK&ProcessId=1&ProcessId=1": {"ResponseCd": "OK", "ProcessId": "1"},
+	} {
+		r, err := Decode([]byte(body))
+		require.NoError(t, err, "body %q", body)
+		assert.Equal(t, want, r.Fields, "body %q", body)
+		assert.True(t, r.OK())
+	}
+	r, err := Decode([]byte("ResponseCd= K20 | K21 &"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"K20", "K21"}, r.Codes)
 }
 
 type req struct {
@@ -61,6 +89,8 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		"ResponseCd=OK&ProcessId=1&ProcessPass=2", "ResponseCd=K20|K21", "ResponseCd=OK&X=%E3%81%82",
 		"ResponseCd=OK&TokenResponseCd=OK", "x=%", "ResponseCd=OK&a=b&a=c",
+		"ResponseCd=OK&", "&&ResponseCd= K20 | K21 &&", "ResponseCd=OK&X=%zz%4", "ResponseCd=OK&ResponseCd=OK",
+		"ResponseCd=OK&ResponseCd=K20", "ResponseCd=OK&Flag&",
 	} {
 		f.Add([]byte(s))
 	}
@@ -74,6 +104,9 @@ func FuzzDecode(f *testing.F) {
 		assert.True(t, ok)
 		for _, c := range r.Codes {
 			assert.Len(t, c, 3)
+		}
+		for k, v := range r.Fields {
+			assert.Equal(t, strings.TrimSpace(v), v, "value of %s is trimmed", k)
 		}
 	})
 }
