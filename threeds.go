@@ -678,15 +678,13 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 		return nil, fmt.Errorf("escott: 3-D Secure store: %w", err)
 	}
 	modeA := a.OperateID == OpAuth || a.OperateID == OpGathering
-	if get("OperateId") != a.OperateID || get("MerchantFree2") != a.MerchantFree2 || get("MerchantFree3") != a.MerchantFree3 {
-		return nil, &ReturnError{LinkKey: linkKey, Reason: "does not match the attempt"}
+	if !fields.Has("ResponseCd") {
+		return nil, &ReturnError{LinkKey: linkKey, Reason: "no valid ResponseCd"}
+	}
+	if reason := checkReturnFields(fields, a, c.cfg.MerchantID); reason != "" {
+		return nil, &ReturnError{LinkKey: linkKey, Reason: reason}
 	}
 	rc := get("ResponseCd")
-	if rc != "OK" {
-		if codes, err := wire.SplitCodes(rc); err != nil || codes == nil {
-			return nil, &ReturnError{LinkKey: linkKey, Reason: "no valid ResponseCd"}
-		}
-	}
 	if done != nil {
 		return s.duplicate(ctx, a, done, modeA)
 	}
