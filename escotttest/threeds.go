@@ -76,17 +76,21 @@ const ThreeDSMemory = 24 * time.Hour
 // PostURLDeliveries, as MaxKeptRequests bounds the request log.
 const MaxKeptThreeDS = 10_000
 
+// MaxRememberedThreeDS bounds each memory of ThreeDSMemory (completed
+// attempts, open challenges, issued values): beyond it the oldest entries are
+// forgotten early, so a replay older than the last MaxRememberedThreeDS
+// attempts is no longer answered K89.
+const MaxRememberedThreeDS = 100_000
+
 // tdsState holds 3-D Secure attempts. Guarded by g.mu, except the delivery
 // context and wait group. Every map expires its entries (ThreeDSMemory) and
 // every list is capped, so a long-running escott-sim stays flat.
 type tdsState struct {
-	cipher     *envelope.Cipher
-	completed  map[string]time.Time // MerchantFree1+"\x00"+ProcNo of completed attempts → expiry
-	sessions   map[string]*tdsSession
-	issued     map[string]issuedTDS // by "T:"+token or "M:"+KaiinId
-	attempts   []*ThreeDSAttemptInfo
-	lastPrune  time.Time
-	sincePrune int
+	cipher    *envelope.Cipher
+	completed *expiring[struct{}]    // MerchantFree1+"\x00"+ProcNo of completed attempts
+	sessions  *expiring[*tdsSession] // open challenges
+	issued    *expiring[url.Values]  // by "T:"+token or "M:"+KaiinId
+	attempts  []*ThreeDSAttemptInfo
 
 	ctx        context.Context
 	cancel     context.CancelFunc
@@ -98,15 +102,8 @@ type tdsState struct {
 	hc         *http.Client
 }
 
-// issuedTDS are the 3-D Secure values given to a token or member.
-type issuedTDS struct {
-	v   url.Values
-	exp time.Time
-}
-
 // tdsSession is one OTDS010 request waiting for its challenge.
 type tdsSession struct {
-	exp  time.Time
 	id   string
 	code string
 	f    url.Values
@@ -137,9 +134,9 @@ type PostURLDelivery struct {
 }
 
 func (s *tdsState) init() {
-	s.completed = make(map[string]time.Time)
-	s.sessions = make(map[string]*tdsSession)
-	s.issued = make(map[string]issuedTDS)
+	s.completed = newExpiring[struct{}](MaxRememberedThreeDS)
+	s.sessions = newExpiring[*tdsSession](MaxRememberedThreeDS)
+	s.issued = newExpiring[url.Values](MaxRememberedThreeDS)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hc = &http.Client{Timeout: postURLTimeout}
 }
@@ -272,7 +269,6 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 	now := g.nowLocked()
 	op := f.Get("OperateId")
 	g.recordLocked(Request{Path: pathThreeDS, OperateID: op, Fields: f, At: now})
-	g.pruneThreeDSLocked(now)
 	info := &ThreeDSAttemptInfo{ProcNo: f.Get("ProcNo"), OperateID: op, LinkKey: f.Get("MerchantFree1"), PostURL: f.Get("PostUrl")}
 	g.tds.attempts = capped(g.tds.attempts, info)
 	r := &req{f: f, now: now, op: op}
@@ -284,8 +280,8 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	if cd.number == CardThreeDSChallenge {
-		s := &tdsSession{id: randomAlnum(24), code: randomDigits(6), f: f, cd: cd, info: info, exp: now.Add(ThreeDSMemory)}
-		g.tds.sessions[s.id] = s
+		s := &tdsSession{id: randomAlnum(24), code: randomDigits(6), f: f, cd: cd, info: info}
+		g.tds.sessions.put(s.id, s, now.Add(ThreeDSMemory), now)
 		info.Challenge = true
 		g.mu.Unlock()
 		g.challengePage(w, s)
@@ -378,12 +374,12 @@ func (g *Gateway) finishLocked(r *req, info *ThreeDSAttemptInfo, src *string, co
 		for k, v := range tds {
 			out[k] = v
 		}
-		iss := issuedTDS{v: tds, exp: r.now.Add(ThreeDSMemory)}
+		exp := r.now.Add(ThreeDSMemory)
 		switch {
 		case r.has("Token") && r.op != "4MemAdd" && r.op != "4MemChg":
-			g.tds.issued["T:"+r.get("Token")] = iss
+			g.tds.issued.put("T:"+r.get("Token"), tds, exp, r.now)
 		case r.has("KaiinId") && r.op != "4MemAdd" && r.op != "4MemChg":
-			g.tds.issued["M:"+r.get("KaiinId")] = iss
+			g.tds.issued.put("M:"+r.get("KaiinId"), tds, exp, r.now)
 		}
 		codes = g.operateLocked(r, *src, tds, out, info)
 	}
@@ -396,7 +392,7 @@ func (g *Gateway) finishLocked(r *req, info *ThreeDSAttemptInfo, src *string, co
 		out.Set("TransactionId", randomDigits(18))
 	}
 	if mf, p := r.get("MerchantFree1"), r.get("ProcNo"); p != "" && !slices.Contains(codes, "K89") {
-		g.tds.completed[mf+"\x00"+p] = r.now.Add(ThreeDSMemory)
+		g.tds.completed.put(mf+"\x00"+p, struct{}{}, r.now.Add(ThreeDSMemory), r.now)
 	}
 	info.Completed, info.ResponseCd, info.SecureResultCode = true, rc, out.Get("SecureResultCode")
 	return out
@@ -581,8 +577,8 @@ func (g *Gateway) serveChallenge(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	g.mu.Lock()
-	s, ok := g.tds.sessions[hr.Form.Get("session")]
-	if !ok || s.done || g.nowLocked().After(s.exp) {
+	s, ok := g.tds.sessions.get(hr.Form.Get("session"), g.nowLocked())
+	if !ok || s.done {
 		g.mu.Unlock()
 		errorPage(w, "The authentication session is unknown or over.")
 		return
@@ -593,7 +589,7 @@ func (g *Gateway) serveChallenge(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	s.done = true
-	delete(g.tds.sessions, s.id)
+	g.tds.sessions.del(s.id)
 	src := "1"
 	if hr.PostForm.Get("code") == s.code {
 		src = "0"
@@ -623,16 +619,12 @@ func (g *Gateway) checkThreeDSFieldsLocked(r *req) (bool, []string) {
 	if !sent {
 		return false, nil
 	}
-	var it issuedTDS
+	var iss url.Values
 	switch {
 	case r.has("Token"):
-		it = g.tds.issued["T:"+r.get("Token")]
+		iss, _ = g.tds.issued.get("T:"+r.get("Token"), r.now)
 	case r.has("KaiinId"):
-		it = g.tds.issued["M:"+r.get("KaiinId")]
-	}
-	iss := it.v
-	if r.now.After(it.exp) {
-		iss = nil
+		iss, _ = g.tds.issued.get("M:"+r.get("KaiinId"), r.now)
 	}
 	var c codeList
 	for _, fd := range threeDSFields {
@@ -646,34 +638,8 @@ func (g *Gateway) checkThreeDSFieldsLocked(r *req) (bool, []string) {
 // replayLocked reports whether r repeats an attempt already completed: the
 // same MerchantFree1 and ProcNo.
 func (g *Gateway) replayLocked(r *req) bool {
-	exp, ok := g.tds.completed[r.get("MerchantFree1")+"\x00"+r.get("ProcNo")]
-	return ok && !r.now.After(exp)
-}
-
-// pruneThreeDSLocked forgets expired 3-D Secure state: at most once a minute
-// of the fake's clock, or every 4096 requests, so the cost is amortised.
-func (g *Gateway) pruneThreeDSLocked(now time.Time) {
-	s := &g.tds
-	s.sincePrune++
-	if s.sincePrune < 4096 && now.Sub(s.lastPrune) < time.Minute {
-		return
-	}
-	s.sincePrune, s.lastPrune = 0, now
-	for k, exp := range s.completed {
-		if now.After(exp) {
-			delete(s.completed, k)
-		}
-	}
-	for k, it := range s.issued {
-		if now.After(it.exp) {
-			delete(s.issued, k)
-		}
-	}
-	for k, se := range s.sessions {
-		if now.After(se.exp) {
-			delete(s.sessions, k)
-		}
-	}
+	_, ok := g.tds.completed.get(r.get("MerchantFree1")+"\x00"+r.get("ProcNo"), r.now)
+	return ok
 }
 
 // capped appends v, dropping the oldest tenth once MaxKeptThreeDS is reached.
