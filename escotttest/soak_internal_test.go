@@ -88,7 +88,7 @@ func TestSoakThreeDSMemory(t *testing.T) {
 		case 2: // a challenge the shopper abandons
 			send(byMember(base("3Secure", "ch"+strconv.Itoa(i), "0000000"), "SOAKC"))
 		case 3: // same order, new ProcNo
-			send(byMember(base("3Secure", mf1, strconv.Itoa(1000000+i%9000000)[:7]), "SOAKA"))
+			send(byMember(base("3Secure", mf1, strconv.Itoa(1000000 + i%9000000)[:7]), "SOAKA"))
 		case 4:
 			if all { // a mode A authorisation, and a 3Secure by a fresh token
 				v := byMember(base("1Gathering", "ma"+strconv.Itoa(i), "0000000"), "SOAKA")
