@@ -553,8 +553,10 @@ type ThreeDSResult struct {
 }
 
 // Err is the outcome as an error: nil when the authentication (and, in mode
-// A or for members, the gateway's operation) succeeded; an *Error when
-// ResponseCd was not OK; an *AuthenticationError when SecureResultCode is a
+// A or for members, the gateway's operation) succeeded, when a mode A payment
+// was confirmed (see AuthenticationUnconfirmed), and for a mode B result with
+// SecureResultCode 2, 3 or 4 (see Warnings); otherwise an *Error when
+// ResponseCd was not OK, an *AuthenticationError when SecureResultCode is a
 // failure or missing.
 func (r *ThreeDSResult) Err() error {
 	if r.ResponseCode == "OK" && r.Payment != nil {
@@ -614,12 +616,20 @@ func (e *ReturnError) Is(target error) bool { return target == ErrReturnRefused 
 // HandleReturn reads the 3-D Secure result the shopper's browser POSTs to
 // RedirectUrl. It caps the body, decrypts EncryptValue (any malformed value
 // gives one generic *ReturnError), checks that MerchantFree1 names a pending
-// attempt of this client and claims it once, and returns the result.
+// attempt of this client, that every decrypted field has its exact format
+// and that the echoes (OperateId, MerchantFree1–3, ProcNo, and Amount,
+// PayType, MerchantId when present) are the attempt's — the envelope has no
+// MAC, so this is what refuses a tampered return (docs/reliability.md) — and
+// claims the attempt once, and returns the result.
 //
 // The result comes with its outcome as error (see ThreeDSResult.Err): an
 // *Error for a gateway rejection, an *AuthenticationError for a failed
 // authentication. A refused return is a *ReturnError with a nil result;
-// nothing was sent to the gateway for it.
+// nothing was sent to the gateway for it. In mode B a SecureResultCode of 2,
+// 3 or 4 is a success even though ResponseCd is U01, U02 or U15 (kept in
+// Warnings). In mode A an OK answer with a ProcessId is a payment, confirmed
+// with 1Search, whatever SecureResultCode says; AuthenticationUnconfirmed
+// flags one whose code is missing, unknown or a failure.
 //
 // Mode B: call Authorize with the result. Mode A: the result carries the
 // payment, confirmed with 1Search; a result already completed by the PostUrl
@@ -836,6 +846,12 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 // calls fn for the first arrival only: when the browser return came first,
 // the copy is answered 200 without calling fn again. A refused copy is
 // answered 400, an error of fn or of the confirmation 500.
+//
+// The attempt is completed (and its journal entry finished) only after fn
+// returned nil: when fn fails, the copy is answered 500 so that the gateway
+// sends it again, and the browser return can still complete the order. So
+// fn may also see a result that HandleReturn delivered at the same moment
+// (both arrived together): record the order idempotently, by its ProcessId.
 func (s *ThreeDSService) PostURLHandler(fn func(context.Context, *ThreeDSResult) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxReturnBody)

@@ -8,6 +8,7 @@ import "time"
 // gateway's mutex guards it).
 type expiring[V any] struct {
 	max  int
+	next uint64 // sequence of the next put
 	m    map[string]expEntry[V]
 	q    []expKey // insertion order; stale keys are skipped
 	head int
@@ -30,10 +31,8 @@ func newExpiring[V any](maxEntries int) *expiring[V] {
 
 // put stores v under k until exp, then forgets what expired or overflows.
 func (e *expiring[V]) put(k string, v V, exp, now time.Time) {
-	seq := uint64(len(e.q)-e.head) + 1
-	if n := len(e.q); n > 0 {
-		seq = e.q[n-1].seq + 1
-	}
+	e.next++
+	seq := e.next
 	e.m[k] = expEntry[V]{v: v, exp: exp, seq: seq}
 	e.q = append(e.q, expKey{k: k, seq: seq})
 	e.trim(now)

@@ -68,18 +68,22 @@ var threeDSFields = []struct{ name, code string }{
 }
 
 // ThreeDSMemory is how long the fake remembers a completed OTDS010 attempt
-// (to answer K89 to its exact replay), an unanswered challenge, and the 3-D
-// Secure values it issued for the authorisation that follows.
+// (to answer K89 to its exact replay) and the 3-D Secure values it issued
+// for the authorisation that follows.
 const ThreeDSMemory = 24 * time.Hour
 
 // MaxKeptThreeDS bounds the inspection lists of ThreeDSAttempts and
 // PostURLDeliveries, as MaxKeptRequests bounds the request log.
 const MaxKeptThreeDS = 10_000
 
-// MaxRememberedThreeDS bounds each memory of ThreeDSMemory (completed
-// attempts, open challenges, issued values): beyond it the oldest entries are
-// forgotten early, so a replay older than the last MaxRememberedThreeDS
-// attempts is no longer answered K89.
+// challengeLifetime is how long a challenge page stays answerable (the
+// gateway's own 3-D Secure session ends after about 40 minutes, KHW).
+const challengeLifetime = time.Hour
+
+// MaxRememberedThreeDS bounds the memory of completed attempts and of issued
+// 3-D Secure values: beyond it the oldest entries are forgotten early, so a
+// replay older than the last MaxRememberedThreeDS attempts is no longer
+// answered K89. Open challenges are capped at MaxKeptThreeDS.
 const MaxRememberedThreeDS = 100_000
 
 // tdsState holds 3-D Secure attempts. Guarded by g.mu, except the delivery
@@ -135,7 +139,7 @@ type PostURLDelivery struct {
 
 func (s *tdsState) init() {
 	s.completed = newExpiring[struct{}](MaxRememberedThreeDS)
-	s.sessions = newExpiring[*tdsSession](MaxRememberedThreeDS)
+	s.sessions = newExpiring[*tdsSession](MaxKeptThreeDS)
 	s.issued = newExpiring[url.Values](MaxRememberedThreeDS)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hc = &http.Client{Timeout: postURLTimeout}
@@ -281,7 +285,7 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 	}
 	if cd.number == CardThreeDSChallenge {
 		s := &tdsSession{id: randomAlnum(24), code: randomDigits(6), f: f, cd: cd, info: info}
-		g.tds.sessions.put(s.id, s, now.Add(ThreeDSMemory), now)
+		g.tds.sessions.put(s.id, s, now.Add(challengeLifetime), now)
 		info.Challenge = true
 		g.mu.Unlock()
 		g.challengePage(w, s)
