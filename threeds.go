@@ -725,11 +725,12 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 			res.Warnings = append(res.Warnings, cd)
 		}
 	}
-	if modeA && rc == "OK" && get("ProcessId") != "" {
-		// In mode A an OK answer with a ProcessId is an authorisation, whatever
+	if modeA && rc == "OK" {
+		// In mode A an OK answer is an authorisation, whatever
 		// SecureResultCode says. The envelope has no MAC: confirm it
-		// server-side before accepting it. A failure leaves the attempt
-		// pending, so the other copy (or a retry) can still complete it.
+		// server-side before accepting it. A failure (no valid ProcessId
+		// included) leaves the attempt pending and its journal entry in
+		// flight, so the other copy, a retry or recovery can still settle it.
 		pay, err := s.confirm(ctx, a, fields)
 		if err != nil {
 			return nil, err

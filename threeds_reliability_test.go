@@ -89,6 +89,33 @@ func TestThreeDSModeAUnknownSecureCodeIsNotRejected(t *testing.T) {
 	}
 }
 
+// Issue #11.4, same family: a mode A OK without a ProcessId is not a
+// rejection either; it is refused and the attempt stays open for recovery.
+func TestThreeDSModeAOKWithoutProcessIDStaysOpen(t *testing.T) {
+	j := newRecJournal()
+	srv, c := newTest(t, escott.WithJournal(j))
+	sh := newShop(t, c)
+	srv.HoldPostURL()
+	form := startA(t, srv, c, sh, escotttest.CardVisa)
+	ret := authenticate(t, srv, form, nil)
+	plain, err := testCipher(t).Decrypt(ret.fields.Get("EncryptValue"))
+	require.NoError(t, err)
+	plain.Del("ProcessId")
+	out := sh.deliver(t, page{action: ret.action, fields: forge(t, plain)})
+	require.ErrorIs(t, out.err, escott.ErrReturnRefused)
+	assert.Empty(t, j.results(form.LinkKey), "the journal entry stays in flight")
+	pending, err := j.Pending(context.Background(), time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, pending, 1)
+	// The genuine copy settles it.
+	srv.ReleasePostURL()
+	srv.WaitPostURL()
+	require.Len(t, sh.posts(), 1)
+	rs := j.results(form.LinkKey)
+	require.Len(t, rs, 1)
+	assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+}
+
 // failingShop is a merchant whose PostUrl callback fails the first n times.
 type failingShop struct {
 	*httptest.Server
