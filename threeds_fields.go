@@ -26,16 +26,16 @@ var returnFields = map[string]returnFieldFormat{
 	"SecureResultCode":           func(v string) bool { return len(v) == 1 && isDigit(v[0]) },
 	"TransactionId":              func(v string) bool { return v != "" && len(v) <= 32 && isAlnum(v) },
 	"TransactionDate":            func(v string) bool { return len(v) == 8 && isDigits(v) },
-	"EncodeXId3D":                base64Of20,
-	"CAVV3D":                     base64Of20,
-	"TransactionId3D":            base64Of20,
-	"MessageVersionNo3D":         validMessageVersion,
-	"TransactionStatus3D":        func(v string) bool { return len(v) == 1 && strings.Contains("YNUACRDI", v) },
-	"CAVVAlgorithm3D":            func(v string) bool { return len(v) == 1 && (isDigit(v[0]) || v == "A") },
-	"ECI3D":                      func(v string) bool { return v == "00" || v == "01" || v == "02" || v == "05" || v == "06" || v == "07" },
-	"DSTransactionId":            validUUID,
-	"ThreeDSServerTransactionId": validUUID,
-	"PANCard3D":                  validPANCard3D,
+	"EncodeXId3D":                optional(base64Of20),
+	"CAVV3D":                     optional(base64Of20),
+	"TransactionId3D":            optional(base64Of20),
+	"MessageVersionNo3D":         optional(validMessageVersion),
+	"TransactionStatus3D":        optional(func(v string) bool { return len(v) == 1 && strings.Contains("YNUACRDI", v) }),
+	"CAVVAlgorithm3D":            optional(func(v string) bool { return len(v) == 1 && (isDigit(v[0]) || v == "A") }),
+	"ECI3D":                      optional(func(v string) bool { return v == "00" || v == "01" || v == "02" || v == "05" || v == "06" || v == "07" }),
+	"DSTransactionId":            optional(validUUID),
+	"ThreeDSServerTransactionId": optional(validUUID),
+	"PANCard3D":                  optional(validPANCard3D),
 	"ProcessId":                  func(v string) bool { return v != "" && len(v) <= 32 && isAlnum(v) },
 	"ProcessPass":                func(v string) bool { return v != "" && len(v) <= 32 && isAlnum(v) },
 	"CompanyCd":                  func(v string) bool { return v != "" && len(v) <= 7 && isAlnum(v) },
@@ -85,6 +85,12 @@ func checkReturnFields(f url.Values, a *ThreeDSAttempt, merchantID string) strin
 		return "KaiinId does not match the attempt"
 	}
 	return ""
+}
+
+// optional accepts an empty value too: a 3-D Secure data field the gateway
+// sends empty (a 3DS 1.0 field in a 3DS 2 result, say) is passed on as it is.
+func optional(f returnFieldFormat) returnFieldFormat {
+	return func(v string) bool { return v == "" || f(v) }
 }
 
 func validResponseCd(v string) bool {
