@@ -54,15 +54,21 @@
 //     token or stored member, as 1Gathering (authorise and record the sale,
 //     the default) or 1Auth ([AuthOnly], authorise only); follow-ups are
 //     [CardService.Capture], [CardService.ChangeAmount], [CardService.Cancel],
-//     [CardService.Reauthorize] and the read-only [CardService.Inquire];
-//     [CardService.Check] checks a card without an amount. [PayTypeChoices]
-//     gives the payment divisions (installments, bonus, revolving) to offer
-//     for a card number and the merchant's contract.
+//     [CardService.Reauthorize] (a new Process that keeps the original's
+//     mode; SalesDate is always sent) and the read-only
+//     [CardService.Inquire]; [CardService.Check] checks a card without an
+//     amount. Payments and checks can carry authentication-assist data
+//     ([AuthAssist]: kana name, birthday, phone digits) and, with a stored
+//     card, the security code again (PaymentParams.SecurityCode).
+//     [PayTypeChoices] gives the payment divisions (installments, bonus,
+//     revolving) to offer for a card number and the merchant's contract;
+//     2-series Mastercard numbers (2221–2720) are Mastercard.
 //   - [Client.Member] ([MemberService]): stored-card members. A [Member]
 //     (KaiinId and KaiinPass, from [NewMember]) is registered with a token and
 //     is then a card source for Pay. [MemberService.RegisterAndPay] does both
-//     in one checkout; [CanDelete] applies the 90-day rule before
-//     [MemberService.Delete].
+//     in one checkout; [MemberService.ChangeCardAndPass] replaces the card and
+//     the member's password together; [CanDelete] applies the 90-day rule
+//     before [MemberService.Delete].
 //   - [Client.CVS] ([CVSService]): online collection. [CVSService.Register]
 //     (2Add) converts the shopper's name, kana, phone and product names to
 //     what the gateway accepts and returns the payment number and the URLs of
@@ -71,7 +77,8 @@
 //   - [Client.Token] ([TokenService]): the script tag that loads the
 //     gateway's tokenisation script on the checkout page
 //     ([TokenService.ScriptTag]), so that the card number never reaches the
-//     shop, and the token status inquiry [TokenService.Search].
+//     shop, and the token status inquiry [TokenService.Search] (OK only when
+//     both ResponseCd and TokenResponseCd are; it does not use the token).
 //   - [Client.ThreeDS] ([ThreeDSService]): EMV 3-D Secure, below.
 //
 // Every operation that moves money returns a [Process] (ProcessId,
@@ -82,9 +89,10 @@
 //
 // Each money-moving request carries a link key in MerchantFree1, shown in the
 // gateway's merchant console as 自由領域1 (Welcart calls it 決済ID). Give one
-// per order in PaymentParams.LinkKey ([NewLinkKey] makes one) or let the
-// client generate it, and keep it with the order: it is the only way to find
-// a payment whose answer was lost. Follow-ups reuse the order's link key.
+// per order in PaymentParams.LinkKey (1–32 ASCII letters, digits or '-';
+// [NewLinkKey] makes one) or let the client generate it, and keep it with
+// the order: it is the only way to find a payment whose answer was lost.
+// Follow-ups reuse the order's link key.
 //
 // # Errors and what to do with each
 //
@@ -99,7 +107,9 @@
 //     issuer unavailable: let the shopper try again later), [ErrInvalidRequest]
 //     and [ErrMerchant] (a bug or a contract/console setting: alert the
 //     operator), [ErrState] (not allowed in the transaction's state),
-//     [ErrMember], [ErrToken], [ErrThreeDS] and [ErrAuthAssist].
+//     [ErrMember], [ErrToken], [ErrThreeDS] and [ErrAuthAssist] (K41–K44:
+//     the authentication-assist data does not match; ask the shopper to
+//     check it).
 //     [Error.ShopperMessage] is safe to show the shopper in Japanese or
 //     English; each [Code] carries the operator's message in both languages.
 //   - [*OutcomeUnknownError] ([ErrOutcomeUnknown]): a money-moving request
@@ -183,8 +193,14 @@
 // subscriber runs: the source address against the gateway's published list
 // for the environment (disaster-recovery addresses included), the MerchantId
 // in constant time, and HashCd, an MD5 of ProcessPass, RecvNum and the
-// environment's MerchantPass, which is required by default. A notification
-// is deduplicated ([DedupeStore]); a subscriber error answers 500 so that the
+// environment's MerchantPass. HashCd is the only authentication of a
+// notification and is required by default in both environments; a
+// notification without it is refused and logged with the remedy.
+// NotifyConfig.AllowMissingHash accepts such notifications (each logged as
+// a warning) for a contract that SPS confirms does not send it; a HashCd
+// that is present is always verified. Bodies are parsed as leniently as
+// PHP's parse_str, strictly for the fields that decide the outcome. A
+// notification is deduplicated ([DedupeStore]); a subscriber error answers 500 so that the
 // gateway redelivers, so subscribers must be idempotent. [ParseNotification]
 // runs the same checks for hosts with their own router. No notification is
 // sent when a pay limit passes: use [Expired].
@@ -200,16 +216,31 @@
 // started. In mode B (Start, what the Welcart module does) the shop then calls
 // [ThreeDSService.Authorize], which sends the usual 1Gathering or 1Auth with
 // the 3-D Secure fields. The decision is made on the SecureResultCode alone:
-// 0, 2, 3 and 4 go on to the authorisation (the U01, U02 or U15 that comes
-// with 2, 3 or 4 is kept as a warning); 1, 8, 9 and a missing code stop.
+// 0, 2, 3 and 4 go on to the authorisation ([ThreeDSResult.Err] is nil; the
+// U01, U02 or U15 that comes with 2, 3 or 4 is kept in
+// ThreeDSResult.Warnings — keep it with the order, the liability rules
+// differ); 1, 8, 9 and a missing code stop with an [*AuthenticationError].
 //
 // In mode A ([ThreeDSService.StartAuthorize]) the gateway authenticates and
 // authorises in one request; the result is a payment, confirmed with 1Search
-// before it is handed over, and an optional server-to-server copy arrives at
-// PostURL ([ThreeDSService.PostURLHandler]), so the outcome is known even if
-// the shopper never comes back. The first arrival completes the attempt, the
-// other is marked Duplicate. Behind a load balancer, give every instance the
-// same ThreeDSStore (package sqlstore has one).
+// before it is handed over, whatever its SecureResultCode says: a missing,
+// unknown or failing code sets ThreeDSResult.AuthenticationUnconfirmed
+// (money moved; ship or cancel), never a refusal. An optional
+// server-to-server copy arrives at PostURL ([ThreeDSService.PostURLHandler]),
+// so the outcome is known even if the shopper never comes back; it completes
+// the attempt only after the host's callback returned nil (a failing
+// callback answers 500 and the gateway sends the copy again). The first
+// completion wins, the other arrival is marked Duplicate. Behind a load
+// balancer, give every instance the same ThreeDSStore (package sqlstore has
+// one).
+//
+// The result travels through the shopper's browser in an AES-CBC envelope
+// without a MAC, so HandleReturn cannot prove the gateway wrote it: it
+// checks every decrypted field's exact format and the echoes of the saved
+// attempt, which refuses a tampered return but for a chance of about one in
+// 520 million per try. Rate-limit the return endpoints, and never ship goods
+// on a return alone; the README of the repository states exactly what is
+// and is not guaranteed.
 //
 // # Testing with escotttest
 //
