@@ -31,13 +31,18 @@
 // # Test cards
 //
 // The card number decides the outcome. [CardVisa], [CardMastercard],
-// [CardJCB], [CardAmex] and [CardDiners] succeed; [CardDeclined] (G12),
+// [CardMastercard2Series], [CardJCB], [CardAmex] and [CardDiners] succeed; [CardDeclined] (G12),
 // [CardExpired] (C13), [CardSecurityCode] (G44) and [CardLimitExceeded] (G55)
 // are declined; [CardIssuerUnavailable] (G95), [CardCentreClosed] (C80) and
-// [CardSystemError] (C02) fail temporarily. The 3-D Secure cards
+// [CardSystemError] (C02) fail temporarily. [CardAuthAssist] holds
+// authentication-assist data ([AuthAssistKanaSei], [AuthAssistKanaMei],
+// [AuthAssistBirthDay], [AuthAssistTelNo]): a payment or check that sends
+// other values gets K41–K44. The 3-D Secure cards
 // ([CardThreeDSFrictionless], [CardThreeDSChallenge], [CardThreeDSFailed],
-// [CardThreeDSNotEnrolled], [CardThreeDSAttempt], [CardThreeDSMaintenance])
-// make the authentication answer one SecureResultCode each. Any future expiry
+// [CardThreeDSNotEnrolled], [CardThreeDSIssuerNotParticipating],
+// [CardThreeDSAttempt], [CardThreeDSMaintenance]) make the authentication
+// answer one SecureResultCode each; 2, 3 and 4 come with ResponseCd U01,
+// U02 and U15, as at the real gateway. Any future expiry
 // and any 3–4 digit security code work. In a browser, the fake's token script
 // at /euser/stn/CdGetJavaScript.do tokenises these numbers; from Go,
 // [Gateway.MintToken] and [Gateway.MustToken] do. Tokens are single-use and
@@ -60,13 +65,21 @@
 // browser and returns what the gateway's last page POSTs to the shop.
 // The K31/K33 checks that an authorisation carries exactly the 3-D Secure
 // values the fake issued are the fake's own; at the real gateway K30–K37
-// are format checks.
+// are format checks. Every result echoes ProcNo and carries a
+// TransactionId; K89 answers only an exact replay (the same MerchantFree1
+// and ProcNo as a completed attempt), so ProcNo 0000000 on every order, as
+// SPS's modules send it, is accepted. The 3-D Secure memory is bounded
+// ([ThreeDSMemory], [MaxRememberedThreeDS], [MaxKeptThreeDS]), so a
+// long-running simulator stays flat.
 //
 // Online collection has a payment page at [PathTestPaymentPage] and
 // [PathPaymentPage] where a tester picks a store and pays, or
 // [Gateway.Pay] from Go; either POSTs the payment-received notification,
 // with HashCd, to Config.NotifyURL and redelivers it ([NotifySettings]) until
-// it is accepted. [NewNotification] and [NewNotificationRequest] make valid
+// it is accepted: any HTTP 200 whose body is not "1", as at the real
+// gateway. Redeliveries follow the fake's clock: with a fixed Config.Now,
+// [Gateway.Advance] sends those that become due before it returns (do not
+// call it from a notification receiver). [NewNotification] and [NewNotificationRequest] make valid
 // notifications for unit tests of a receiver.
 //
 // # Inspection

@@ -37,7 +37,12 @@
 // payment's ProcessPass, so the 3-D Secure table stores them in clear. Protect
 // it like the shop's member table: only the shop's database role may read it;
 // keep it out of reporting replicas, exports and unencrypted backups; purge
-// it regularly. The dedupe table holds no secrets.
+// it regularly. The 3-D Secure table also keeps what a result carries
+// beyond the payment (its TransactionId, mode B warnings, the mode A
+// AuthenticationUnconfirmed flag, the 3-D Secure 1.0 fields), so a result
+// read on another instance is the same result. The dedupe table holds
+// notification keys and times only — no secrets — and every key fits an
+// index entry (at most 200 bytes; longer keys are stored as a SHA-256).
 //
 // Times the stores compare (expiry, lease) come from the instance's clock
 // ([WithClock]), not the database's: keep the instances' clocks synchronised.
