@@ -15,9 +15,9 @@ import (
 	"github.com/escott-go/escott/journal"
 )
 
-// testJournal is the behaviour every journal.Journal shares, as Memory documents it.
-// Each implementation's tests run it with a constructor for a fresh, empty
-// journal.
+// Run checks the behaviour every journal.Journal shares, as journal.Memory
+// documents it. Each implementation's tests call it with a constructor for a
+// fresh, empty journal.
 func Run(t *testing.T, newJournal func(t *testing.T) journal.Journal) {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	ctx := context.Background()
