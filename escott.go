@@ -243,6 +243,18 @@ type Client struct {
 	// ThreeDS runs 3-D Secure authentication (OTDS010).
 	ThreeDS *ThreeDSService
 
+	// The state, secrets included, lives two pointers away from any Client
+	// value: fmt prints a pointer it meets below the top level as an address,
+	// so even a Client in an unexported field of the host's own struct, where
+	// fmt cannot call Format, prints no secret.
+	*clientRef
+}
+
+// clientRef is the first of the two pointers between a Client and its state.
+type clientRef struct{ *clientState }
+
+// clientState is what a Client holds.
+type clientState struct {
 	cfg      Config
 	cipher   *envelope.Cipher // nil without AESKey/AESIV
 	origin   string
@@ -321,7 +333,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	c := &Client{
+	c := &Client{clientRef: &clientRef{&clientState{
 		cfg:     cfg,
 		log:     slog.New(discardHandler{}),
 		now:     time.Now,
@@ -329,7 +341,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		journal: journal.NewMemory(),
 		retry:   DefaultRetryPolicy(),
 		sleep:   sleepCtx,
-	}
+	}}}
 	for _, o := range opts {
 		o(c)
 	}
@@ -849,6 +861,25 @@ func isDigits(s string) bool { return ascii.IsDigits(s) }
 
 func isAlnum(s string) bool { return ascii.IsAlnum(s) }
 
-// Format implements fmt.Formatter: a Client prints as its type name only, so
-// that no configuration or state it holds can leak through fmt.
-func (x *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("*escott.Client")) }
+// Format implements fmt.Formatter: a Client, or a pointer to one, prints as
+// its type name only, with every verb, so that no configuration or state it
+// holds can leak through fmt. The services do the same.
+func (Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.Client") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (CardService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.CardService") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (TokenService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.TokenService") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (MemberService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.MemberService") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (CVSService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.CVSService") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (ThreeDSService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.ThreeDSService") }
+
+// LogValue implements slog.LogValuer: a Client logs as its type name only.
+func (Client) LogValue() slog.Value { return slog.StringValue("escott.Client") }
