@@ -623,6 +623,9 @@ var ErrNotThisAnswer = errors.New("the answer does not echo the request's Operat
 // http.Client.Do (a host transport that buffers and re-sends bodies).
 var errReplayed = errors.New("the HTTP client sent the request more than once")
 
+// errUnframed: an HTTP/1 answer without Content-Length or chunked framing.
+var errUnframed = errors.New("answer has no Content-Length: it may be truncated")
+
 // send POSTs the form, retrying only when that cannot double a payment.
 func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response, error) {
 	endpoint := c.origin + k.path
@@ -746,6 +749,12 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 	}
 	if res.StatusCode != http.StatusOK {
 		return nil, true, &HTTPStatusError{StatusCode: res.StatusCode}
+	}
+	if res.ProtoMajor == 1 && res.ContentLength < 0 && len(res.TransferEncoding) == 0 && !res.Uncompressed {
+		// Delimited by the connection's close only: a cut connection looks
+		// like the end, so the answer may be truncated. The gateway sends a
+		// Content-Length (docs/protocol.md §2).
+		return nil, true, errUnframed
 	}
 	r, err := wire.Decode(raw)
 	if err != nil {

@@ -11,10 +11,10 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -637,4 +637,81 @@ func memberIs(srv *escotttest.Server, m escott.Member, want escott.MemberStatus)
 	}
 }
 
-var _ = errors.New
+// replayingTransport is a host transport that buffers each request body and
+// sends the request twice (as a naive retrying middleware does), returning
+// the second answer.
+type replayingTransport struct{ inner http.RoundTripper }
+
+func (rt replayingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	var res *http.Response
+	for range 2 {
+		req := r.Clone(r.Context())
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		if res != nil {
+			_ = res.Body.Close()
+		}
+		if res, err = rt.inner.RoundTrip(req); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// TestReplayByTheHostTransportIsNotASuccess: the SDK cannot stop a host
+// transport that buffers bodies and re-sends them, but it sees the second
+// write and never reports the answer to a replay as the payment's result.
+func TestReplayByTheHostTransportIsNotASuccess(t *testing.T) {
+	srv, _ := newTest(t)
+	inner := &http.Transport{}
+	defer inner.CloseIdleConnections()
+	c := srv.Client(escott.WithHTTPClient(&http.Client{Transport: replayingTransport{inner}}))
+	m := registered(t, srv, srv.Client(), escotttest.CardVisa)
+	pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1000), Source: m})
+	assert.Nil(t, pay)
+	assert.ErrorIs(t, err, escott.ErrOutcomeUnknown, "two charges may exist: the operator must look")
+	assert.Equal(t, 2, srv.RequestCount(escott.OpGathering))
+}
+
+// TestUnframedAnswerIsNotTrusted: an HTTP/1 answer with neither a
+// Content-Length nor chunked framing ends when the connection closes, so a
+// cut connection is indistinguishable from its end: such an answer could be
+// truncated (a ProcessId cut short) and is not taken as a result.
+func TestUnframedAnswerIsNotTrusted(t *testing.T) {
+	srv, _ := newTest(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				req, err := http.ReadRequest(bufio.NewReader(conn))
+				if err != nil {
+					return
+				}
+				body, _ := io.ReadAll(req.Body)
+				_, answer := forward(t, srv, req.URL.Path, body)
+				// The answer with its ProcessId last, cut short by the close.
+				v, _ := url.ParseQuery(string(answer))
+				pid := v.Get("ProcessId")
+				v.Del("ProcessId")
+				answer = []byte(v.Encode() + "&ProcessId=" + pid[:len(pid)-3])
+				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+				_, _ = conn.Write(answer)
+			}()
+		}
+	}()
+	c := clientVia(t, srv, "http://"+ln.Addr().String(), nil)
+	pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa)})
+	assert.Nil(t, pay)
+	assert.ErrorIs(t, err, escott.ErrOutcomeUnknown)
+	assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
+}
