@@ -66,7 +66,7 @@ type h2Action int
 const (
 	h2Answer   h2Action = iota // pass the gateway's answer on
 	h2Reset                    // RST_STREAM(PROTOCOL_ERROR): net/http counts that as retryable
-	h2GoAway                   // GOAWAY(last stream 0): "never processed" — a lie, it was
+	h2GoAway                   // GOAWAY(last stream 0, NO_ERROR): "never processed" — a lie, it was
 	h2RefusedS                 // RST_STREAM(REFUSED_STREAM): the other retryable code
 )
 
@@ -191,10 +191,8 @@ func (fe *h2FrontEnd) serveH2(t *testing.T, srv *escotttest.Server, c *tls.Conn)
 		case h2RefusedS:
 			_ = writeFrame(c, frRSTStream, 0, stream, binary.BigEndian.AppendUint32(nil, errRefused))
 		case h2GoAway:
-			p := binary.BigEndian.AppendUint32(nil, 0) // last stream processed: none
-			_ = writeFrame(c, frGoAway, 0, 0, binary.BigEndian.AppendUint32(p, errProtocol))
-			_ = c.Close()
-			return
+			p := binary.BigEndian.AppendUint32(nil, 0)                             // last stream processed: none
+			_ = writeFrame(c, frGoAway, 0, 0, binary.BigEndian.AppendUint32(p, 0)) // NO_ERROR: a graceful shutdown
 		}
 	}
 }
@@ -210,27 +208,35 @@ func TestHTTP2ResetOrGoAwayIsNotReplayed(t *testing.T) {
 		name string
 		act  h2Action
 	}{{"rst_stream protocol error", h2Reset}, {"rst_stream refused", h2RefusedS}, {"goaway", h2GoAway}} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, _ := newTest(t)
-			fe := newH2FrontEnd(t, srv, func(n int) h2Action {
-				if n == 1 {
-					return tc.act
+		for _, byMember := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/member=%v", tc.name, byMember), func(t *testing.T) {
+				srv, direct := newTest(t)
+				// A token is single use, so a replay of a token payment is refused
+				// (and the payment reported refused); a stored card is not.
+				var source escott.CardSource = srv.MustToken(escotttest.CardVisa)
+				if byMember {
+					source = registered(t, srv, direct, escotttest.CardVisa)
 				}
-				return h2Answer
+				fe := newH2FrontEnd(t, srv, func(n int) h2Action {
+					if n == 1 {
+						return tc.act
+					}
+					return h2Answer
+				})
+				hc := fe.client()
+				defer hc.CloseIdleConnections()
+				cfg := srv.Config()
+				cfg.BaseURL = fe.URL
+				c, err := escott.NewClient(cfg, escott.WithHTTPClient(hc), fastRetry())
+				require.NoError(t, err)
+				pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1000), Source: source})
+				assert.Equal(t, 1, srv.RequestCount(escott.OpGathering), "one payment reached the gateway")
+				assert.Equal(t, int32(1), fe.h2Calls.Load(), "spoken over HTTP/2")
+				assert.Nil(t, pay, "never a success")
+				var ou *escott.OutcomeUnknownError
+				require.ErrorAs(t, err, &ou)
 			})
-			hc := fe.client()
-			defer hc.CloseIdleConnections()
-			cfg := srv.Config()
-			cfg.BaseURL = fe.URL
-			c, err := escott.NewClient(cfg, escott.WithHTTPClient(hc), fastRetry())
-			require.NoError(t, err)
-			pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa)})
-			assert.Nil(t, pay, "never a success")
-			var ou *escott.OutcomeUnknownError
-			require.ErrorAs(t, err, &ou)
-			assert.Equal(t, int32(1), fe.h2Calls.Load(), "spoken over HTTP/2")
-			assert.Equal(t, 1, srv.RequestCount(escott.OpGathering), "one payment reached the gateway")
-		})
+		}
 	}
 }
 
@@ -344,16 +350,15 @@ func TestRedirectIsNeverFollowed(t *testing.T) {
 // forwards both, and gives each the other's answer.
 func swapper(t *testing.T, srv *escotttest.Server) *httptest.Server {
 	var mu sync.Mutex
-	var waiting chan []byte // the first request's slot for the second's answer
+	var first chan []byte // the first request's answer goes one way, the second's the other
 	var firstAnswer []byte
-	var firstReady chan struct{}
 	return frontEnd(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		_, answer := forward(t, srv, r.URL.Path, body)
 		mu.Lock()
-		if waiting == nil {
-			ch, ready := make(chan []byte, 1), make(chan struct{})
-			waiting, firstReady, firstAnswer = ch, ready, answer
+		if first == nil {
+			ch := make(chan []byte, 1)
+			first, firstAnswer = ch, answer
 			mu.Unlock()
 			select {
 			case other := <-ch:
@@ -363,9 +368,8 @@ func swapper(t *testing.T, srv *escotttest.Server) *httptest.Server {
 			}
 			return
 		}
-		ch, mine := waiting, firstAnswer
-		waiting = nil
-		_ = firstReady
+		ch, mine := first, firstAnswer
+		first = nil
 		mu.Unlock()
 		ch <- answer
 		_, _ = w.Write(mine)
