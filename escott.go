@@ -542,19 +542,8 @@ func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
 	var err error
 	if _, mem := c.journal.(*journal.Memory); mem || ctx.Done() == nil {
 		err = c.journal.Begin(ctx, a)
-	} else {
-		done := make(chan error, 1)
-		go func() { done <- c.journal.Begin(ctx, a) }()
-		select {
-		case err = <-done:
-		case <-ctx.Done():
-			go func() {
-				if err := <-done; err == nil {
-					c.finish(ctx, k, journal.Result{Outcome: journal.Rejected, At: c.now()})
-				}
-			}()
-			return fmt.Errorf("escott: %s: journal did not record the attempt in time, nothing sent: %w", k.op, context.Cause(ctx))
-		}
+	} else if err = c.beginBounded(ctx, k.op, k.linkKey, a); errors.Is(err, errLateBegin) {
+		return fmt.Errorf("escott: %s: journal did not record the attempt in time, nothing sent: %w", k.op, context.Cause(ctx))
 	}
 	if errors.Is(err, journal.ErrInFlight) {
 		return &InFlightError{OperateID: k.op, LinkKey: k.linkKey}
@@ -570,6 +559,27 @@ func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
 	return nil
 }
 
+var errLateBegin = errors.New("journal Begin still running at the deadline")
+
+// beginBounded runs Begin until ctx is done, in a goroutine so that a journal
+// ignoring ctx cannot hold the caller. When Begin records the attempt after
+// that, the attempt is closed as not sent.
+func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal.Attempt) error {
+	done := make(chan error, 1)
+	go func() { done <- c.journal.Begin(ctx, a) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		go func() {
+			if err := <-done; err == nil {
+				c.finish(ctx, call{op: op, linkKey: linkKey}, journal.Result{Outcome: journal.Rejected, At: c.now()})
+			}
+		}()
+		return errLateBegin
+	}
+}
+
 // finish records the outcome. It runs detached from ctx's cancellation (a
 // cancel racing the write must not lose a payment's outcome) and bounded by
 // FinishTimeout; the caller waits for it until ctx's deadline plus
@@ -582,6 +592,12 @@ func (c *Client) finish(ctx context.Context, k call, r journal.Result) {
 		}
 		return
 	}
+	c.finishBounded(ctx, k.op, k.linkKey, r)
+}
+
+// finishBounded is finish for a journal that may block.
+func (c *Client) finishBounded(ctx context.Context, op, linkKey string, r journal.Result) {
+	k := call{op: op, linkKey: linkKey}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FinishTimeout)
 	done := make(chan error, 1)
 	go func() {
@@ -699,12 +715,20 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 // (HTTP/2 retry after a stream reset or GOAWAY, HTTP/1 retry on a reused
 // connection, a 307/308 redirect) can rewind and re-send it. It records
 // whether anything read it: a request whose body was never read cannot have
-// reached the gateway.
+// reached the gateway. It also counts the times the request was written
+// (httptrace), to see a replay by a host transport that buffered the body.
 type onceBody struct {
-	s    string
-	i    int
-	read atomic.Bool
+	s      string
+	i      int
+	read   atomic.Bool
+	writes atomic.Int32
+	trace  httptrace.ClientTrace
 }
+
+func (b *onceBody) wrote(httptrace.WroteRequestInfo) { b.writes.Add(1) }
+
+// Close implements io.Closer, so that http.NewRequest uses the body as is.
+func (b *onceBody) Close() error { return nil }
 
 func (b *onceBody) Read(p []byte) (int, error) {
 	b.read.Store(true)
@@ -722,12 +746,9 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 	if err := ctx.Err(); err != nil {
 		return nil, false, err // nothing is sent once the bound has passed, whatever the transport
 	}
-	var writes atomic.Int32
-	trace := &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { writes.Add(1) },
-	}
 	body := &onceBody{s: form}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, endpoint, body)
+	body.trace.WroteRequest = body.wrote
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &body.trace), http.MethodPost, endpoint, body)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", sanitizeURLError(err))
 	}
@@ -744,7 +765,7 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 	if err != nil {
 		return nil, true, fmt.Errorf("read answer: %w", err)
 	}
-	if writes.Load() > 1 {
+	if body.writes.Load() > 1 {
 		return nil, true, errReplayed
 	}
 	if res.StatusCode != http.StatusOK {
