@@ -10,7 +10,9 @@
 # initialises a cluster in a temporary directory owned by the postgres user
 # (initdb refuses to run as root), listens on 127.0.0.1 only, on a free port,
 # with trust authentication: it is for tests, never for data that matters.
-# Everything but the final export lines goes to stderr.
+# Everything but the final export lines goes to stderr. Where it cannot
+# install or start a server (not Debian, not root), it says how to point the
+# tests at an existing server with ESCOTT_TEST_POSTGRES instead.
 set -euo pipefail
 
 log() { echo "postgres.sh: $*" >&2; }
@@ -33,17 +35,30 @@ if [ "${1:-}" = stop ]; then
   exit 0
 fi
 
+# cannot explains what to do where this script cannot start a server itself.
+cannot() {
+  log "$1"
+  log "The SQL tests need a PostgreSQL server. Point them at one you already have"
+  log "(the tests create and drop their own tables in it):"
+  log "  export ESCOTT_TEST_POSTGRES='postgres://USER:PASSWORD@HOST:5432/DBNAME?sslmode=disable'"
+  log "then run the tests (go test -race ./internal/pgtest/...). On macOS: brew install postgresql && brew services start postgresql;"
+  log "on other Linux distributions install the server package as root and run this script again."
+  exit 1
+}
+
 bin=$(bindir)
 if [ -z "$bin" ]; then
+  command -v apt-get >/dev/null 2>&1 || cannot "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin, and no apt-get to install them (not Debian or Ubuntu)"
+  [ "$(id -u)" = 0 ] || cannot "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin, and installing them needs root"
   log "installing postgresql (Debian package)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
   apt-get install -y -qq postgresql >&2
   bin=$(bindir)
-  [ -n "$bin" ] || { log "no PostgreSQL server binaries after install"; exit 1; }
+  [ -n "$bin" ] || cannot "no PostgreSQL server binaries after installing the package"
 fi
 if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
-  log "no postgres user to own the cluster"; exit 1
+  cannot "running as root, but there is no postgres user to own the cluster"
 fi
 
 data=$(mktemp -d /tmp/escott-pg.XXXXXX)

@@ -1,201 +1,73 @@
-package journal
+package journal_test
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/escott-go/escott/internal/journaltest"
+	"github.com/escott-go/escott/journal"
 )
 
-// testJournal is the behaviour every Journal shares, as Memory documents it.
-// Each implementation's tests run it with a constructor for a fresh, empty
-// journal.
-func testJournal(t *testing.T, newJournal func(t *testing.T) Journal) {
-	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	ctx := context.Background()
-
-	t.Run("Lifecycle", func(t *testing.T) {
-		j := newJournal(t)
-		p, err := j.Pending(ctx, t0.Add(time.Hour))
-		require.NoError(t, err)
-		assert.Empty(t, p, "a new journal has nothing pending")
-
-		a := Attempt{LinkKey: "order-1-a", Operation: "1Gathering", Amount: "1000", OrderRef: "order 1", Started: t0}
-		b := Attempt{LinkKey: "order-2-b", Operation: "1Auth", Amount: "2500", OrderRef: "order 2", Started: t0.Add(time.Second)}
-		c := Attempt{LinkKey: "order-3-c", Operation: "1Capture", ProcessID: "P300", Started: t0.Add(2 * time.Second)}
-		require.NoError(t, j.Begin(ctx, b)) // out of order, to see the sort
-		require.NoError(t, j.Begin(ctx, a))
-		require.NoError(t, j.Begin(ctx, c))
-		require.ErrorIs(t, j.Begin(ctx, Attempt{LinkKey: a.LinkKey, Operation: "1Gathering", Started: t0.Add(3 * time.Second)}), ErrInFlight)
-
-		p, err = j.Pending(ctx, t0.Add(time.Minute))
-		require.NoError(t, err)
-		assertAttempts(t, []Attempt{a, b, c}, p)
-
-		p, err = j.Pending(ctx, t0.Add(time.Second)) // strictly before: b is not older
-		require.NoError(t, err)
-		assertAttempts(t, []Attempt{a}, p)
-
-		require.NoError(t, j.Finish(ctx, a.LinkKey, Result{Outcome: Succeeded, ProcessID: "P100", At: t0.Add(time.Minute)}))
-		require.NoError(t, j.Finish(ctx, b.LinkKey, Result{Outcome: Unknown, At: t0.Add(2 * time.Minute)}))
-		require.NoError(t, j.Finish(ctx, c.LinkKey, Result{Outcome: Rejected, Codes: []string{"K12"}, At: t0.Add(time.Minute)}))
-		require.ErrorIs(t, j.Finish(ctx, a.LinkKey, Result{Outcome: Succeeded, At: t0}), ErrNotFound)
-		require.ErrorIs(t, j.Finish(ctx, "never-begun", Result{Outcome: Succeeded, At: t0}), ErrNotFound)
-
-		// Only the unknown one is left, however old the threshold.
-		p, err = j.Pending(ctx, t0.Add(-time.Hour))
-		require.NoError(t, err)
-		wantB := b
-		wantB.Outcome, wantB.Finished = Unknown, t0.Add(2*time.Minute)
-		assertAttempts(t, []Attempt{wantB}, p)
-
-		// Finished link keys are free again, the unknown one too.
-		require.NoError(t, j.Begin(ctx, Attempt{LinkKey: a.LinkKey, Operation: "1Gathering", Amount: "1000", Started: t0.Add(time.Hour)}))
-		require.NoError(t, j.Begin(ctx, Attempt{LinkKey: c.LinkKey, Operation: "1Capture", Started: t0.Add(time.Hour + time.Second)}))
-	})
-
-	t.Run("PendingOrderAndRepeatedUnknown", func(t *testing.T) {
-		j := newJournal(t)
-		// An unknown outcome whose link key was tried again and ended unknown
-		// again: both attempts must be listed.
-		first := Attempt{LinkKey: "k", Operation: "1Gathering", Amount: "500", Started: t0.Add(10 * time.Second)}
-		require.NoError(t, j.Begin(ctx, first))
-		require.NoError(t, j.Finish(ctx, "k", Result{Outcome: Unknown, ProcessID: "P1", At: t0.Add(11 * time.Second)}))
-		second := Attempt{LinkKey: "k", Operation: "1Gathering", Amount: "500", Started: t0.Add(20 * time.Second)}
-		require.NoError(t, j.Begin(ctx, second))
-		require.ErrorIs(t, j.Begin(ctx, second), ErrInFlight)
-		require.NoError(t, j.Finish(ctx, "k", Result{Outcome: Unknown, At: t0.Add(21 * time.Second)}))
-
-		old := Attempt{LinkKey: "old", Operation: "1Auth", Amount: "1", Started: t0}
-		recent := Attempt{LinkKey: "recent", Operation: "1Auth", Amount: "2", Started: t0.Add(time.Hour)}
-		middle := Attempt{LinkKey: "middle", Operation: "1Change", Amount: "3", ProcessID: "P9", Started: t0.Add(15 * time.Second)}
-		for _, a := range []Attempt{recent, middle, old} {
-			require.NoError(t, j.Begin(ctx, a))
-		}
-
-		p, err := j.Pending(ctx, t0.Add(30*time.Minute))
-		require.NoError(t, err)
-		first.Outcome, first.Finished, first.ProcessID = Unknown, t0.Add(11*time.Second), "P1"
-		second.Outcome, second.Finished = Unknown, t0.Add(21*time.Second)
-		assertAttempts(t, []Attempt{old, first, middle, second}, p)
-	})
-
-	t.Run("Resolve", func(t *testing.T) {
-		j := newJournal(t)
-		lost := Attempt{LinkKey: "lost", Operation: "1Gathering", Amount: "800", Started: t0}
-		crashed := Attempt{LinkKey: "crashed", Operation: "1Auth", Amount: "900", Started: t0.Add(time.Second)}
-		twice := Attempt{LinkKey: "twice", Operation: "1Auth", Amount: "5", Started: t0.Add(2 * time.Second)}
-		other := Attempt{LinkKey: "other", Operation: "1Auth", Amount: "1", Started: t0.Add(3 * time.Second)}
-		done := Attempt{LinkKey: "done", Operation: "1Auth", Amount: "2", Started: t0.Add(4 * time.Second)}
-		require.NoError(t, j.Begin(ctx, lost))
-		require.NoError(t, j.Finish(ctx, lost.LinkKey, Result{Outcome: Unknown, At: t0.Add(time.Minute)}))
-		require.NoError(t, j.Begin(ctx, crashed)) // never finished: its process died
-		// A link key that ended unknown twice: both attempts go with one Resolve.
-		for i := range 2 {
-			twice.Started = t0.Add(2*time.Second + time.Duration(i)*500*time.Millisecond)
-			require.NoError(t, j.Begin(ctx, twice))
-			require.NoError(t, j.Finish(ctx, twice.LinkKey, Result{Outcome: Unknown, At: t0.Add(time.Minute)}))
-		}
-		require.NoError(t, j.Begin(ctx, other))
-		require.NoError(t, j.Finish(ctx, other.LinkKey, Result{Outcome: Unknown, At: t0.Add(time.Minute)}))
-		require.NoError(t, j.Begin(ctx, done))
-		require.NoError(t, j.Finish(ctx, done.LinkKey, Result{Outcome: Succeeded, ProcessID: "PD", At: t0.Add(time.Minute)}))
-
-		pendingKeys := func() []string {
-			t.Helper()
-			p, err := j.Pending(ctx, t0.Add(time.Hour))
-			require.NoError(t, err)
-			var keys []string
-			for _, a := range p {
-				keys = append(keys, a.LinkKey)
-			}
-			return keys
-		}
-		require.Equal(t, []string{"lost", "crashed", "twice", "twice", "other"}, pendingKeys())
-
-		// Only a definite answer resolves; a refused Resolve changes nothing.
-		for _, o := range []Outcome{InFlight, Unknown, Outcome(7)} {
-			err := j.Resolve(ctx, lost.LinkKey, Result{Outcome: o, At: t0.Add(time.Hour)})
-			require.Error(t, err, "%v", o)
-			require.NotErrorIs(t, err, ErrNotFound, "%v", o)
-		}
-		require.Equal(t, []string{"lost", "crashed", "twice", "twice", "other"}, pendingKeys())
-
-		// Nothing to resolve: never begun, or ended with a definite answer.
-		require.ErrorIs(t, j.Resolve(ctx, "never-begun", Result{Outcome: Rejected, At: t0}), ErrNotFound)
-		require.ErrorIs(t, j.Resolve(ctx, done.LinkKey, Result{Outcome: Rejected, At: t0}), ErrNotFound)
-
-		require.NoError(t, j.Resolve(ctx, lost.LinkKey, Result{Outcome: Succeeded, ProcessID: "P-console", At: t0.Add(time.Hour)}))
-		require.Equal(t, []string{"crashed", "twice", "twice", "other"}, pendingKeys())
-		require.ErrorIs(t, j.Resolve(ctx, lost.LinkKey, Result{Outcome: Succeeded, At: t0}), ErrNotFound, "already resolved")
-
-		// The crashed attempt: resolving it frees the link key for Begin.
-		require.ErrorIs(t, j.Begin(ctx, Attempt{LinkKey: crashed.LinkKey, Started: t0.Add(time.Hour)}), ErrInFlight)
-		require.NoError(t, j.Resolve(ctx, crashed.LinkKey, Result{Outcome: Rejected, At: t0.Add(time.Hour)}))
-		require.Equal(t, []string{"twice", "twice", "other"}, pendingKeys())
-		require.ErrorIs(t, j.Finish(ctx, crashed.LinkKey, Result{Outcome: Succeeded, At: t0}), ErrNotFound, "no longer in flight")
-		again := Attempt{LinkKey: crashed.LinkKey, Operation: "1Auth", Amount: "900", Started: t0.Add(2 * time.Hour)}
-		require.NoError(t, j.Begin(ctx, again))
-
-		require.NoError(t, j.Resolve(ctx, twice.LinkKey, Result{Outcome: Rejected, At: t0.Add(time.Hour)}))
-		p, err := j.Pending(ctx, t0.Add(3*time.Hour))
-		require.NoError(t, err)
-		other.Outcome, other.Finished = Unknown, t0.Add(time.Minute)
-		assertAttempts(t, []Attempt{other, again}, p)
-	})
-
-	t.Run("GuardUnderConcurrency", func(t *testing.T) {
-		j := newJournal(t)
-		var (
-			wg     sync.WaitGroup
-			mu     sync.Mutex
-			won    int
-			others []error
-		)
-		for i := range 64 {
-			wg.Go(func() {
-				err := j.Begin(ctx, Attempt{LinkKey: "same", Operation: "1Gathering", Started: t0.Add(time.Duration(i) * time.Millisecond)})
-				mu.Lock()
-				defer mu.Unlock()
-				if err == nil {
-					won++
-				} else {
-					others = append(others, err)
-				}
-			})
-		}
-		wg.Wait()
-		assert.Equal(t, 1, won)
-		for _, err := range others {
-			assert.ErrorIs(t, err, ErrInFlight)
-		}
-		p, err := j.Pending(ctx, t0.Add(time.Hour))
-		require.NoError(t, err)
-		assert.Len(t, p, 1)
-	})
-}
-
-// assertAttempts compares attempts field by field, times by instant, since
-// stores hand times back in their own location.
-func assertAttempts(t *testing.T, want, got []Attempt) {
-	t.Helper()
-	norm := func(as []Attempt) []Attempt {
-		out := make([]Attempt, len(as))
-		for i, a := range as {
-			a.Started, a.Finished = a.Started.UTC(), a.Finished.UTC()
-			if len(a.Codes) == 0 {
-				a.Codes = nil
-			}
-			out[i] = a
-		}
-		return out
-	}
-	assert.Equal(t, norm(want), norm(got))
-}
+// The shared contract (internal/journaltest) for the journals that need no
+// database; the SQL journal runs it in the PostgreSQL test module
+// (internal/pgtest).
 
 func TestMemoryContract(t *testing.T) {
-	testJournal(t, func(*testing.T) Journal { return NewMemory() })
+	journaltest.Run(t, func(*testing.T) journal.Journal { return journal.NewMemory() })
+}
+
+func TestFileContract(t *testing.T) {
+	journaltest.Run(t, func(t *testing.T) journal.Journal {
+		j, err := journal.OpenFile(filepath.Join(t.TempDir(), "journal.log"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = j.Close() })
+		return j
+	})
+}
+
+// The contract again, but every answer comes from a freshly replayed file.
+func TestFileContractAfterReopen(t *testing.T) {
+	journaltest.Run(t, func(t *testing.T) journal.Journal {
+		return &reopening{t: t, path: filepath.Join(t.TempDir(), "journal.log")}
+	})
+}
+
+// reopening opens the file for each call and closes it after, so that all
+// state must survive a replay. Calls are serialised, as one process at a time
+// can hold the file.
+type reopening struct {
+	t    *testing.T
+	path string
+	mu   sync.Mutex
+}
+
+func (r *reopening) with(fn func(j *journal.File) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j, err := journal.OpenFile(r.path)
+	require.NoError(r.t, err)
+	defer func() { require.NoError(r.t, j.Close()) }()
+	return fn(j)
+}
+
+func (r *reopening) Begin(ctx context.Context, a journal.Attempt) error {
+	return r.with(func(j *journal.File) error { return j.Begin(ctx, a) })
+}
+
+func (r *reopening) Finish(ctx context.Context, k string, res journal.Result) error {
+	return r.with(func(j *journal.File) error { return j.Finish(ctx, k, res) })
+}
+
+func (r *reopening) Resolve(ctx context.Context, k string, res journal.Result) error {
+	return r.with(func(j *journal.File) error { return j.Resolve(ctx, k, res) })
+}
+
+func (r *reopening) Pending(ctx context.Context, olderThan time.Time) (p []journal.Attempt, err error) {
+	err = r.with(func(j *journal.File) error { p, err = j.Pending(ctx, olderThan); return err })
+	return p, err
 }

@@ -1,5 +1,3 @@
-//go:build unix
-
 package journal
 
 import (
@@ -12,9 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -31,7 +29,9 @@ var ErrLocked = errors.New("journal: file is in use by another process")
 // Like Memory, it answers Pending from memory and forgets attempts that ended
 // with a definite answer (their lines stay in the file until Compact). It is
 // safe for concurrent use within one process; an advisory lock keeps a second
-// process out. Unix only (it relies on flock).
+// process out: flock on Unix, LockFileEx on Windows. On Windows, Compact is
+// not available (it returns an error wrapping errors.ErrUnsupported), because
+// Windows cannot rename a file over one that is open.
 type File struct {
 	mu       sync.Mutex
 	path     string
@@ -79,20 +79,23 @@ func OpenFile(path string) (*File, error) {
 	return j, nil
 }
 
-// openLocked opens path and takes an exclusive, non-blocking flock on it. It
+// openLocked opens path and takes an exclusive, non-blocking lock on it. It
 // checks that the locked file is still the one at path: Compact replaces the
 // file by rename, and a lock on the replaced file would guard nothing.
 func openLocked(path string) (*os.File, error) {
 	for range 5 {
 		_, statErr := os.Stat(path) //nolint:gosec // the path is the operator's configuration, not outside input
 		created := errors.Is(statErr, os.ErrNotExist)
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600) //nolint:gosec // the path is the operator's configuration, not outside input
+		// No O_APPEND: records are written at the end the journal keeps
+		// (write uses WriteAt), which works the same on every system; on
+		// Windows an O_APPEND file could not be truncated after a torn write.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) //nolint:gosec // the path is the operator's configuration, not outside input
 		if err != nil {
 			return nil, fmt.Errorf("journal: open: %w", err)
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if err := lockFile(f); err != nil {
 			_ = f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
+			if errors.Is(err, errWouldBlock) {
 				return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 			}
 			return nil, fmt.Errorf("journal: lock %s: %w", path, err)
@@ -114,7 +117,12 @@ func openLocked(path string) (*os.File, error) {
 	return nil, fmt.Errorf("journal: open %s: file keeps being replaced", path)
 }
 
+// syncDir makes a new or renamed directory entry durable where the system
+// needs it (Unix); see syncDirNeeded.
 func syncDir(path string) error {
+	if !syncDirNeeded {
+		return nil
+	}
 	d, err := os.Open(filepath.Dir(path)) //nolint:gosec // the path is the operator's configuration, not outside input
 	if err != nil {
 		return fmt.Errorf("journal: sync directory: %w", err)
@@ -212,7 +220,7 @@ func (j *File) write(rec fileRecord) error {
 		return fmt.Errorf("journal: encode: %w", err)
 	}
 	b = append(b, '\n')
-	if _, err := j.f.Write(b); err != nil {
+	if _, err := j.f.WriteAt(b, j.size); err != nil {
 		// Cut a partial line off so the next record is not glued to it.
 		_ = j.f.Truncate(j.size)
 		return fmt.Errorf("journal: write: %w", err)
@@ -311,6 +319,9 @@ func (j *File) Compact() error {
 	if j.f == nil {
 		return fmt.Errorf("journal: %w", os.ErrClosed)
 	}
+	if !renameOverOpenFile {
+		return fmt.Errorf("journal: compact: %w on %s: the file cannot be replaced while it is open", errors.ErrUnsupported, runtime.GOOS)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf) // Encode adds the newline
 	add := func(rec fileRecord) error { return enc.Encode(rec) }
@@ -337,7 +348,7 @@ func (j *File) Compact() error {
 	}
 
 	tmp := j.path + ".compact"
-	nf, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600) //nolint:gosec // the path is the operator's configuration, not outside input
+	nf, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600) //nolint:gosec // the path is the operator's configuration, not outside input
 	if err != nil {
 		return fmt.Errorf("journal: compact: %w", err)
 	}
@@ -348,7 +359,7 @@ func (j *File) Compact() error {
 	}
 	// Lock the new file before it appears at path, so no other process can
 	// take it in between.
-	if err := syscall.Flock(int(nf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(nf); err != nil {
 		return fail(err)
 	}
 	if _, err := nf.Write(buf.Bytes()); err != nil {

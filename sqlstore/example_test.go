@@ -7,8 +7,6 @@ import (
 	"os"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/journal"
 	"github.com/escott-go/escott/sqlstore"
@@ -17,7 +15,8 @@ import (
 // Every instance of the shop opens the same PostgreSQL database and uses it
 // for the journal, the pending 3-D Secure attempts and the notification
 // dedupe, so a return or a notification may land on any instance.
-// (Compiled, not run: it needs a database.)
+// (Compiled, not run: it needs a database, and a program that registers the
+// driver, e.g. with import _ "github.com/jackc/pgx/v5/stdlib".)
 func Example() {
 	ctx := context.Background()
 	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))

@@ -9,11 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/escott-go/escott/internal/pgtest"
+	"github.com/escott-go/escott/internal/sqlfake"
 )
 
 func TestPlaceholders(t *testing.T) {
-	db := sql.OpenDB(pgtest.DDLOnly{})
+	db := sql.OpenDB(sqlfake.DDLOnly{})
 	defer db.Close()
 	ctx := context.Background()
 	count := map[string]int{ // parameters of each query

@@ -1,24 +1,43 @@
 // Command escott-sim runs the fake e-SCOTT Smart gateway of package
 // escotttest as a standalone server, for manual testing and for clients
-// written in other languages.
+// written in any language.
 //
-//	go run ./cmd/escott-sim -merchant-id 1234567 -merchant-pass testpass
+//	go run ./cmd/escott-sim -log
+//	go run ./cmd/escott-sim token 4111111111111111 12/30 123
 //
-// It prints "listening on http://HOST:PORT" as its first line and serves the
-// gateway paths (/online/aut/OAUT002.do, /online/atn/OATN005.do, the token
-// script at /euser/stn/CdGetJavaScript.do, …) under that origin.
+// It prints "listening on http://HOST:PORT" as its first line, then the
+// merchant it accepts and every endpoint it serves under that origin. With
+// -log it writes one line per gateway call to stderr, with the operation,
+// the result code and no secret (no password, token, card number or
+// encrypted field).
+//
+// The token subcommand asks a running escott-sim for a card token, as the
+// browser's token script would, so a payment can be tried with curl alone.
+// The same endpoint takes a plain form POST:
+//
+//	curl -s http://127.0.0.1:8931/euser/stn/escotttest-token \
+//	  -d k_TokenNinsyoCode=TESTTOKENAUTHCODE -d cardNo=4111111111111111 -d expYY=30 -d expMM=12 -d secCd=123
+//
+// Flags default to the ESCOTT_* environment variables the SDK's examples use
+// (ESCOTT_MERCHANT_ID, ESCOTT_MERCHANT_PASS, ESCOTT_TENANT_ID,
+// ESCOTT_TOKEN_AUTH_CODE, ESCOTT_AES_KEY, ESCOTT_AES_IV; the token
+// subcommand's -sim defaults to ESCOTT_BASE_URL), then to escotttest's
+// defaults.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,26 +45,107 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+	err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return // usage printed; asking for help is not an error
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "escott-sim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
+// Environment variables shared with the SDK's examples.
+const (
+	envMerchantID    = "ESCOTT_MERCHANT_ID"
+	envMerchantPass  = "ESCOTT_MERCHANT_PASS"
+	envTenantID      = "ESCOTT_TENANT_ID"
+	envTokenAuthCode = "ESCOTT_TOKEN_AUTH_CODE"
+	envAESKey        = "ESCOTT_AES_KEY"
+	envAESIV         = "ESCOTT_AES_IV"
+	envBaseURL       = "ESCOTT_BASE_URL"
+)
+
+// defaultAddr is where the simulator listens unless told otherwise.
+const defaultAddr = "127.0.0.1:8931"
+
+// pathMintToken is escotttest's token endpoint (what its token script calls).
+const pathMintToken = "/euser/stn/escotttest-token"
+
+// endpoint is one path the simulator serves, for the banner.
+type endpoint struct {
+	method, path, what string
+}
+
+// endpoints lists everything escotttest serves; the test checks that each is
+// routed.
+var endpoints = []endpoint{
+	{"POST", "/online/aut/OAUT002.do", "card: 1Check 1Auth 1Gathering 1Capture 1Change 1Delete 1Search 1ReAuth"},
+	{"POST", "/online/crp/OCRP005.do", "members: 4MemAdd 4MemChg 4MemRef 4MemRefM 4MemRefToken 4MemInval 4MemUnInval 4MemDel"},
+	{"POST", "/online/cnv/OCNV005.do", "online collection: 2Add 2Chg 2Del 2Ref"},
+	{"POST", "/online/atn/OATN005.do", "token search: 1TokenSearch"},
+	{"POST", "/online/tds/OTDS010.do", "3-D Secure: the browser posts EncryptValue here"},
+	{"GET", "/online/tds/escotttest-challenge", "3-D Secure challenge page (the fake's own)"},
+	{"GET", "/euser/stn/CdGetJavaScript.do", "token script for browsers (?k_TokenNinsyoCode=CODE)"},
+	{"POST", pathMintToken, "card token without a browser: k_TokenNinsyoCode cardNo expYY expMM secCd -> JSON {\"token\":...}"},
+	{"GET", "/JLP/JLPcon", "online-collection payment page (production path)"},
+	{"GET", "/JLPCT/JLPcon", "online-collection payment page (test path)"},
+}
+
+const usageHead = `escott-sim: the fake e-SCOTT Smart gateway, for any language.
+
+Usage:
+  escott-sim [flags]                         serve the gateway
+  escott-sim token [flags] NUMBER MM/YY CVC  get a card token from a running escott-sim
+
+Flags default to ESCOTT_MERCHANT_ID, ESCOTT_MERCHANT_PASS, ESCOTT_TENANT_ID,
+ESCOTT_TOKEN_AUTH_CODE, ESCOTT_AES_KEY and ESCOTT_AES_IV when they are set.
+
+Serve flags:
+`
+
+// run dispatches to serve or token. Usage goes to stdout.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "token" {
+		return token(ctx, args[1:], stdout)
+	}
+	return serve(ctx, args, stdout, stderr)
+}
+
+// envOr returns the variable's value, or def when it is unset.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("escott-sim", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8931", "address to listen on")
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprint(stdout, usageHead)
+		fs.PrintDefaults()
+		fmt.Fprintln(stdout, "\nEndpoints:")
+		printEndpoints(stdout)
+	}
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	logCalls := fs.Bool("log", false, "log one line per gateway call to stderr (operation and result code; no secrets)")
 	var cfg escotttest.Config
 	var tenant string
-	fs.StringVar(&cfg.MerchantID, "merchant-id", escotttest.DefaultMerchantID, "merchant ID (digits)")
-	fs.StringVar(&cfg.MerchantPass, "merchant-pass", escotttest.DefaultMerchantPass, "merchant password")
-	fs.StringVar(&tenant, "tenant-id", "0001", "tenant (shop) ID")
-	fs.StringVar(&cfg.TokenAuthCode, "token-auth-code", escotttest.DefaultTokenAuthCode, "token auth code")
-	fs.StringVar(&cfg.AESKey, "aes-key", escotttest.DefaultAESKey, "3-D Secure AES key (16 characters)")
-	fs.StringVar(&cfg.AESIV, "aes-iv", escotttest.DefaultAESIV, "3-D Secure AES IV (16 characters)")
+	fs.StringVar(&cfg.MerchantID, "merchant-id", envOr(envMerchantID, escotttest.DefaultMerchantID), "merchant ID (digits)")
+	fs.StringVar(&cfg.MerchantPass, "merchant-pass", envOr(envMerchantPass, escotttest.DefaultMerchantPass), "merchant password")
+	fs.StringVar(&tenant, "tenant-id", envOr(envTenantID, "0001"), "tenant (shop) ID")
+	fs.StringVar(&cfg.TokenAuthCode, "token-auth-code", envOr(envTokenAuthCode, escotttest.DefaultTokenAuthCode), "token auth code")
+	fs.StringVar(&cfg.AESKey, "aes-key", envOr(envAESKey, escotttest.DefaultAESKey), "3-D Secure AES key (16 characters)")
+	fs.StringVar(&cfg.AESIV, "aes-iv", envOr(envAESIV, escotttest.DefaultAESIV), "3-D Secure AES IV (16 characters)")
 	fs.StringVar(&cfg.NotifyURL, "notify-url", "", "URL that receives payment-received notifications")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg.TenantIDs = []string{tenant}
 	if len(cfg.AESKey) != 16 || len(cfg.AESIV) != 16 {
@@ -56,11 +156,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
-	fmt.Fprintf(out, "merchant %s, tenant %s, token script /euser/stn/CdGetJavaScript.do?k_TokenNinsyoCode=%s\n",
+	origin := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "listening on %s\n", origin)
+	fmt.Fprintf(stdout, "merchant %s, tenant %s, token auth code %s (password, AES key and IV as set by flags)\n",
 		cfg.MerchantID, tenant, cfg.TokenAuthCode)
+	printEndpoints(stdout)
+	fmt.Fprintf(stdout, "get a token: escott-sim token -sim %s 4111111111111111 12/30 123\n", origin)
 
-	srv := &http.Server{Handler: escotttest.New(cfg), ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = escotttest.New(cfg)
+	if *logCalls {
+		h = logRequests(h, stderr)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -73,4 +180,60 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+func printEndpoints(w io.Writer) {
+	for _, e := range endpoints {
+		fmt.Fprintf(w, "  %-4s %-34s %s\n", e.method, e.path, e.what)
+	}
+}
+
+// token mints a card token from a running simulator through its token
+// endpoint and prints it.
+func token(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("escott-sim token", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	sim := fs.String("sim", envOr(envBaseURL, "http://"+defaultAddr), "origin of the running escott-sim")
+	code := fs.String("token-auth-code", envOr(envTokenAuthCode, escotttest.DefaultTokenAuthCode), "token auth code the simulator was started with")
+	fs.Usage = func() {
+		fmt.Fprintln(stdout, "Usage: escott-sim token [flags] NUMBER MM/YY CVC\n\nPrints a one-use card token from a running escott-sim, e.g. for 4111111111111111 12/30 123.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 3 {
+		fs.Usage()
+		return errors.New("token wants NUMBER MM/YY CVC")
+	}
+	mm, yy, ok := strings.Cut(fs.Arg(1), "/")
+	if !ok || len(mm) != 2 || len(yy) != 2 {
+		return fmt.Errorf("expiry %q: want MM/YY, e.g. 12/30", fs.Arg(1))
+	}
+	form := url.Values{
+		"k_TokenNinsyoCode": {*code}, "cardNo": {fs.Arg(0)}, "expYY": {yy}, "expMM": {mm}, "secCd": {fs.Arg(2)},
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(*sim, "/")+pathMintToken, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("is escott-sim running at %s? %w", *sim, err)
+	}
+	defer res.Body.Close()
+	var ans struct {
+		Token, Masked, Error, Message string
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, 4<<10)).Decode(&ans); err != nil {
+		return fmt.Errorf("token endpoint at %s answered %s: %w", *sim, res.Status, err)
+	}
+	if ans.Error != "" || ans.Token == "" {
+		return fmt.Errorf("token refused: %s %s", ans.Error, ans.Message)
+	}
+	fmt.Fprintln(stdout, ans.Token)
+	return nil
 }

@@ -22,7 +22,7 @@ func TestServesTheWireProtocol(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-merchant-id", "1234567", "-merchant-pass", "testpass"}, pw)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-merchant-id", "1234567", "-merchant-pass", "testpass"}, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

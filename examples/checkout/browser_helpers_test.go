@@ -42,6 +42,11 @@ var browser struct {
 }
 
 func TestMain(m *testing.M) {
+	if findBrowser(exec.LookPath, os.Getenv) == "" && os.Getenv("CI") == "" {
+		// t.Skip's reason shows only with -v; this line shows whenever the
+		// test binary's output does.
+		fmt.Fprintln(os.Stderr, "SKIP: "+noBrowser)
+	}
 	code := m.Run()
 	if browser.cleanup != nil {
 		browser.cleanup()
@@ -49,11 +54,28 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// chromiumPath finds the browser: Debian's chromium package installs
-// /usr/bin/chromium.
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
+// browserEnv names the variable that points the browser suite at a browser
+// (a path, or a name looked up in PATH).
+const browserEnv = "ESCOTT_CHROME"
+
+// noBrowser is the skip message.
+const noBrowser = "no Chromium or Chrome found (chromium, chromium-browser, google-chrome-stable, google-chrome): " +
+	"the browser suite is skipped; install one (Debian: apt-get install chromium) or set " + browserEnv + " to its path"
+
+// findBrowser finds Chromium or Chrome: $ESCOTT_CHROME when set, else the
+// usual command names (Debian's chromium package installs /usr/bin/chromium,
+// Google's packages google-chrome), else Chrome's macOS location.
+func findBrowser(lookPath func(string) (string, error), getenv func(string) string) string {
+	if b := getenv(browserEnv); b != "" {
+		p, err := lookPath(b)
+		if err != nil {
+			return ""
+		}
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome",
+		"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"} {
+		if p, err := lookPath(name); err == nil {
 			return p
 		}
 	}
@@ -106,12 +128,12 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	path := chromiumPath()
+	path := findBrowser(exec.LookPath, os.Getenv)
 	if path == "" {
 		if os.Getenv("CI") != "" {
-			t.Fatal("Chromium is not installed and CI is set: the browser suite must run in CI (apt-get install -y chromium)")
+			t.Fatal("CI is set and " + noBrowser)
 		}
-		t.Skip("Chromium not found: install it (Debian: apt-get install chromium) to run the browser suite")
+		t.Skip(noBrowser)
 	}
 	browser.once.Do(func() { startBrowser(path) })
 	require.NoError(t, browser.err, "starting Chromium")

@@ -9,8 +9,9 @@
 // online collection with its payment-received notification, and an admin
 // page with capture, change and cancel. With ESCOTT_MERCHANT_ID,
 // ESCOTT_MERCHANT_PASS, ESCOTT_TOKEN_AUTH_CODE, ESCOTT_AES_KEY and
-// ESCOTT_AES_IV set (and ESCOTT_ENV=test or production) it talks to the real
-// gateway instead.
+// ESCOTT_AES_IV set (and optionally ESCOTT_ENVIRONMENT=test or production,
+// ESCOTT_TENANT_ID and ESCOTT_BASE_URL) it talks to that gateway instead; a
+// missing variable is named in the error.
 package main
 
 import (
@@ -24,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -139,7 +141,7 @@ func startDemo(ctx context.Context, cfg demoConfig) (*demo, error) {
 	d := &demo{URL: base, closeFn: func() {}}
 
 	var ncfg escott.NotifyConfig
-	if cfg.Getenv("ESCOTT_MERCHANT_ID") != "" {
+	if usesRealGateway(cfg.Getenv) {
 		ccfg, err := realConfig(cfg.Getenv)
 		if err == nil {
 			d.client, err = escott.NewClient(ccfg, escott.WithLogger(cfg.Logger))
@@ -192,24 +194,72 @@ func (d *demo) Close() {
 	d.closeFn()
 }
 
-// realConfig reads the real gateway's settings from the environment.
+// Environment variables that configure the real gateway: one set, shared by
+// the README, the examples and escott-sim.
+const (
+	envMerchantID    = "ESCOTT_MERCHANT_ID"
+	envMerchantPass  = "ESCOTT_MERCHANT_PASS"
+	envTenantID      = "ESCOTT_TENANT_ID"
+	envEnvironment   = "ESCOTT_ENVIRONMENT"
+	envTokenAuthCode = "ESCOTT_TOKEN_AUTH_CODE"
+	envAESKey        = "ESCOTT_AES_KEY"
+	envAESIV         = "ESCOTT_AES_IV"
+	envBaseURL       = "ESCOTT_BASE_URL"
+)
+
+// requiredEnv are the variables the demo needs for a real gateway: the token
+// script needs the auth code, 3-D Secure the AES key and IV.
+var requiredEnv = []string{envMerchantID, envMerchantPass, envTokenAuthCode, envAESKey, envAESIV}
+
+// usesRealGateway reports whether any of the real gateway's variables is
+// set; then all the required ones must be.
+func usesRealGateway(getenv func(string) string) bool {
+	for _, k := range append(requiredEnv, envTenantID, envEnvironment, envBaseURL, "ESCOTT_ENV") {
+		if getenv(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// realConfig reads the real gateway's settings from the environment and
+// names the first variable that is missing or wrong.
 func realConfig(getenv func(string) string) (escott.Config, error) {
+	if getenv("ESCOTT_ENV") != "" {
+		return escott.Config{}, fmt.Errorf("ESCOTT_ENV is now called %s", envEnvironment)
+	}
+	for _, k := range requiredEnv {
+		if getenv(k) == "" {
+			return escott.Config{}, fmt.Errorf("%s is not set: set %s to use a real gateway, or unset them all for the built-in fake",
+				k, strings.Join(requiredEnv, ", "))
+		}
+	}
 	env := escott.Test
-	switch e := getenv("ESCOTT_ENV"); e {
+	switch e := getenv(envEnvironment); e {
 	case "", "test":
 	case "production":
 		env = escott.Production
 	default:
-		return escott.Config{}, fmt.Errorf("ESCOTT_ENV must be test or production, not %q", e)
+		return escott.Config{}, fmt.Errorf("%s must be test or production, not %q", envEnvironment, e)
 	}
-	return escott.Config{
-		MerchantID:    getenv("ESCOTT_MERCHANT_ID"),
-		MerchantPass:  getenv("ESCOTT_MERCHANT_PASS"),
-		TokenAuthCode: getenv("ESCOTT_TOKEN_AUTH_CODE"),
-		AESKey:        getenv("ESCOTT_AES_KEY"),
-		AESIV:         getenv("ESCOTT_AES_IV"),
+	c := escott.Config{
+		MerchantID:    getenv(envMerchantID),
+		MerchantPass:  getenv(envMerchantPass),
+		TenantID:      getenv(envTenantID),
+		TokenAuthCode: getenv(envTokenAuthCode),
+		AESKey:        getenv(envAESKey),
+		AESIV:         getenv(envAESIV),
 		Environment:   env,
-	}, nil
+		BaseURL:       getenv(envBaseURL),
+	}
+	if c.BaseURL != "" {
+		// Check it here to name the variable; NewClient checks the rest.
+		probe := escott.Config{MerchantID: "1", MerchantPass: "x", Environment: escott.Test, BaseURL: c.BaseURL}
+		if _, err := escott.NewClient(probe); err != nil {
+			return escott.Config{}, fmt.Errorf("%s: %w", envBaseURL, err)
+		}
+	}
+	return c, nil
 }
 
 // displayAddr turns a listener address into one a browser can open: an

@@ -1,14 +1,17 @@
 // Package pgtest opens the PostgreSQL database the SQL tests run against.
-// Only test files import it.
+//
+// It is its own module (github.com/escott-go/escott/internal/pgtest), with the
+// tests of the SQL journal and the SQL stores against a real server in its
+// journal and sqlstore directories, so that the pgx driver they need is not a
+// requirement of the library: the library's packages use only database/sql.
 package pgtest
 
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
+	"fmt"
 	"os"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,18 +21,26 @@ import (
 // Env names the variable .ci/postgres.sh sets to the database's URL.
 const Env = "ESCOTT_TEST_POSTGRES"
 
+// skipOnce prints the skip notice once per test binary.
+var skipOnce sync.Once
+
 // Open opens the database named by ESCOTT_TEST_POSTGRES as a new connection
 // pool (two calls are two shop instances) and closes it after the test.
-// Without it the test is skipped — except when CI is set, where a missing
-// database fails the test, so that CI cannot pass by skipping.
+// Without it the test is skipped, and one line saying so goes to stderr
+// (shown by `go test` in the package directory, with -v, and whenever the
+// package fails) — except when CI is set, where a missing database fails the
+// test, so that CI cannot pass by skipping.
 func Open(t testing.TB) *sql.DB {
 	t.Helper()
 	url := os.Getenv(Env)
 	if url == "" {
-		msg := Env + " is not set; start a server with: eval \"$(bash .ci/postgres.sh)\""
+		msg := Env + " is not set: the PostgreSQL tests are skipped. Start a throwaway server with " +
+			"eval \"$(bash .ci/postgres.sh)\", or point " + Env + " at an existing one " +
+			"(postgres://user:password@host:5432/dbname?sslmode=disable)"
 		if os.Getenv("CI") != "" {
 			t.Fatal("CI is set but " + msg)
 		}
+		skipOnce.Do(func() { fmt.Fprintln(os.Stderr, "SKIP:", msg) })
 		t.Skip(msg)
 	}
 	db, err := sql.Open("pgx", url)
@@ -43,40 +54,4 @@ func Open(t testing.TB) *sql.DB {
 		t.Fatalf("%s: %v", Env, err)
 	}
 	return db
-}
-
-// DDLOnly is a database/sql connector that accepts CREATE statements and
-// refuses everything else: enough to build a store and read the queries it
-// prepared, without a database. Use it with sql.OpenDB(pgtest.DDLOnly{}).
-type DDLOnly struct{}
-
-// Connect implements driver.Connector.
-func (DDLOnly) Connect(context.Context) (driver.Conn, error) { return DDLOnly{}, nil }
-
-// Driver implements driver.Connector.
-func (DDLOnly) Driver() driver.Driver { return nil }
-
-// Prepare implements driver.Conn: only CREATE statements.
-func (DDLOnly) Prepare(q string) (driver.Stmt, error) {
-	if !strings.HasPrefix(q, "CREATE ") {
-		return nil, errors.New("pgtest.DDLOnly: " + q)
-	}
-	return DDLOnly{}, nil
-}
-
-// Close implements driver.Conn and driver.Stmt.
-func (DDLOnly) Close() error { return nil }
-
-// Begin implements driver.Conn: no transactions.
-func (DDLOnly) Begin() (driver.Tx, error) { return nil, errors.New("pgtest.DDLOnly: no transactions") }
-
-// NumInput implements driver.Stmt.
-func (DDLOnly) NumInput() int { return -1 }
-
-// Exec implements driver.Stmt.
-func (DDLOnly) Exec([]driver.Value) (driver.Result, error) { return driver.RowsAffected(0), nil }
-
-// Query implements driver.Stmt: no queries.
-func (DDLOnly) Query([]driver.Value) (driver.Rows, error) {
-	return nil, errors.New("pgtest.DDLOnly: no queries")
 }
