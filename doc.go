@@ -31,13 +31,16 @@
 //	}, escott.WithLogger(logger), escott.WithJournal(j))
 //
 // A Client is safe for concurrent use and reuses connections: create one per
-// merchant configuration and keep it. Options: [WithHTTPClient] (used as is,
+// merchant configuration and keep it. The default HTTP client speaks
+// HTTP/1.1 only, as the production clients do. Options: [WithHTTPClient]
+// (copied once by NewClient, and the copy follows no redirect; yours is
 // never modified), [WithLogger] (debug logs carry operation, link key,
 // duration and response codes, never a secret), [WithTimeout] (a bound on the
 // whole call, retries and journal included), [WithJournal],
 // [WithThreeDSStore], [WithRetryPolicy], [WithClock] and
 // [WithLinkKeyGenerator]. Config.BaseURL points the client at a fake gateway.
-// A Config, and every result type, prints and logs with its secrets redacted;
+// A Config, a Client (value or pointer, wherever it is nested), the
+// services and every result type print and log with their secrets redacted;
 // values that must be stored, such as ProcessPass, are a [Secret] whose
 // Reveal method returns them.
 //
@@ -112,11 +115,13 @@
 //     check it).
 //     [Error.ShopperMessage] is safe to show the shopper in Japanese or
 //     English; each [Code] carries the operator's message in both languages.
-//   - [*OutcomeUnknownError] ([ErrOutcomeUnknown]): a money-moving request
-//     may have reached the gateway but no trustworthy answer was read (the
-//     connection broke, the deadline passed, the answer was not a gateway
-//     answer, or it did not echo the OperateId and link key sent). The card
-//     may have been charged. The client never re-sends such a request, and
+//   - [*OutcomeUnknownError] ([ErrOutcomeUnknown]): a request that moves
+//     money or changes state (1Check, 4MemInval, 4MemUnInval and 4MemDel
+//     included) may have reached the gateway but no trustworthy answer was
+//     read (the connection broke, the deadline passed, a redirect or a
+//     non-200 status came back, the answer was not a gateway answer, or it
+//     did not echo the OperateId and link key sent: [ErrNotThisAnswer]). The
+//     card may have been charged. The client never re-sends such a request, and
 //     neither should the host: mark the order "outcome unknown", keep the
 //     link key, and reconcile it (see the journal below).
 //   - [*TransportError] ([ErrTransport]): no answer for a request that is safe
@@ -150,14 +155,23 @@
 //
 // # Never charged twice
 //
-// Money-moving requests (1Auth, 1Gathering, 1Capture, 1Change, 1Delete,
-// 1ReAuth, 4MemAdd, 4MemChg, 2Add, 2Chg, 2Del and the mode A 3-D Secure start)
-// are re-sent only when the connection was never made. The request body is
-// not rewindable and redirects are never followed, whatever *http.Client the
-// host passes in, so that no layer of net/http can replay a payment.
-// Read-only calls (1Search, 1TokenSearch, 4MemRef*, 2Ref) are retried with
-// bounded, jittered backoff ([RetryPolicy]). Only one request per link key is
-// in flight at a time.
+// Requests that move money or change state (1Auth, 1Gathering, 1Capture,
+// 1Change, 1Delete, 1ReAuth, 1Check, 4MemAdd, 4MemChg, 4MemInval,
+// 4MemUnInval, 4MemDel, 2Add, 2Chg, 2Del and the mode A 3-D Secure start) are
+// sent at most once by every layer: only a request whose body was never read
+// is retried. The body can be read once and has no GetBody, and redirects
+// are never followed, whatever *http.Client the host passes in, so that no
+// layer of net/http can replay a payment after an HTTP/2 reset, a GOAWAY or
+// a 307/308; an answer a host transport got by sending the request twice is
+// an unknown outcome, never a success. Read-only calls (1Search,
+// 1TokenSearch, 4MemRef*, 2Ref) are retried with bounded, jittered backoff
+// ([RetryPolicy]). Only one request per link key is in flight at a time.
+//
+// [WithTimeout] and the context bound the whole call, journal included: a
+// journal that does not record the attempt in time makes the call return at
+// the deadline with nothing sent. The outcome is written detached from
+// cancellation (at most [FinishTimeout]); the caller waits for it at most
+// [FinishGrace] past its deadline.
 //
 // # The journal and recovery by link key
 //
