@@ -20,8 +20,10 @@
 //   - [NewMemory], the client's default: lost on restart, one process.
 //   - [OpenFile]: an append-only file, each record fsynced before Begin or
 //     Finish returns, replayed on open; a lock keeps a second process out
-//     ([ErrLocked]). Call [File.Compact] now and then to drop finished
-//     records. For one server process.
+//     ([ErrLocked]; flock on Unix, LockFileEx on Windows). Call
+//     [File.Compact] now and then to drop finished records (not available
+//     on Windows, where it returns an error wrapping errors.ErrUnsupported).
+//     For one server process.
 //   - [NewSQL]: one row per attempt in a database/sql database (tested
 //     against PostgreSQL); a partial unique index makes the double-submit
 //     guard hold across every instance. For several instances behind a load
