@@ -162,7 +162,9 @@ func TestTokenSearchReportsBothCodeFields(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				_, _ = fmt.Fprint(w, tc.body+"&OperateId=1TokenSearch")
+				_ = r.ParseForm()
+				// Echo what the gateway echoes, so that only the codes differ.
+				_, _ = fmt.Fprint(w, tc.body+"&OperateId=1TokenSearch&MerchantFree1="+r.PostForm.Get("MerchantFree1"))
 			}))
 			defer gw.Close()
 			cfg := escotttest.NewServer(escotttest.Config{})
