@@ -32,8 +32,14 @@ import (
 // One browser serves the whole run; each test gets a fresh shop, a fresh
 // gateway and its own browser context (cookies included).
 
-// testTimeout bounds each test, browser work included.
-const testTimeout = 30 * time.Second
+// testTimeout bounds each test, browser work included (screenshots, encoded
+// under -race, take longer).
+var testTimeout = func() time.Duration {
+	if os.Getenv("ESCOTT_SCREENSHOTS") == "1" {
+		return 120 * time.Second
+	}
+	return 30 * time.Second
+}()
 
 var browser struct {
 	once    sync.Once

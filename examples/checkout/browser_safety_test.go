@@ -186,6 +186,7 @@ func TestOnlineCollectionFieldErrorsKeepInput(t *testing.T) {
 	h.setValue("#cvs-phone", "+81 3 1234 5678")
 	h.click("#pay-cvs", "#cvs-form")
 	require.True(t, h.exists("#cvs-kana-error"))
+	h.eval(`(document.querySelector("#cvs").scrollIntoView(), true)`)
 	h.shot("cvs-field-errors")
 	assert.Equal(t, fieldMessages[fieldKana].JA, h.text("#cvs-kana-error"))
 	assert.False(t, h.exists("#cvs-name-error"))
@@ -249,6 +250,7 @@ func TestCardFormFieldErrors(t *testing.T) {
 	assert.True(t, h.visible("#card-cvc-error"))
 	assert.Equal(t, fieldMessages[fieldSecurity].JA, h.text("#card-cvc-error"))
 	assert.False(t, h.visible("#card-number-error"))
+	h.shot("card-field-error")
 
 	// An expired card (C13) points at the expiry.
 	h.typeCard(escotttest.CardExpired)
