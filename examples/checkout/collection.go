@@ -85,13 +85,12 @@ func (s *shop) completeCVS(w http.ResponseWriter, r *http.Request, id string, pa
 	}
 	_ = s.store.update(id, func(o *order) bool {
 		ev := event{At: time.Now(), Op: escott.OpCVSRegister, OK: err == nil}
-		switch {
-		case err == nil:
+		if err == nil {
 			o.Process, o.Status = pay.Process, statusUnpaid
 			o.Amount = pay.Amount.IntPart() // including the fee
 			o.PaymentNumber, o.FreeArea, o.PayLimit, o.MailURL = pay.PaymentNumber, pay.FreeArea, pay.PayLimit, pay.MailURL
 			ev.Detail = "払込番号 " + pay.PaymentNumber
-		default:
+		} else {
 			o.Status = statusFailed
 			if isUnknown(err) {
 				o.Status = statusUnknown
