@@ -283,7 +283,7 @@ func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op strin
 			if s.set.Mode == escott.AuthOnly {
 				o.Status, o.AuthOnly = statusAuthorized, true
 			}
-			ev.Detail = "ProcessId " + pay.Process.ID
+			ev.Detail = "取引ID " + pay.Process.ID
 		case errors.Is(err, escott.ErrOutcomeUnknown):
 			o.Status = statusUnknown
 			ev.Detail = operatorDetail(err, o.LinkKey)

@@ -94,7 +94,7 @@ var cvsFieldOf = map[string]string{
 // fieldMessages are what the shopper reads next to a refused field.
 var fieldMessages = map[string]struct{ JA, EN string }{
 	fieldName:     {"お名前を全角で入力してください（姓と名の間は空白）。", "Enter your name (full-width, family and given name)."},
-	fieldKana:     {"フリガナをカタカナで入力してください。", "Enter the reading of your name in katakana."},
+	fieldKana:     {"フリガナをカタカナ（またはひらがな）で入力してください。", "Enter the reading of your name in katakana or hiragana."},
 	fieldPhone:    {"電話番号を数字で入力してください（例: 03-1234-5678）。", "Enter your phone number in digits (e.g. 03-1234-5678)."},
 	fieldNumber:   {"カード番号をご確認ください。", "Please check the card number."},
 	fieldExpiry:   {"有効期限をご確認ください。", "Please check the expiry date."},
