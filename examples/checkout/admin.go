@@ -35,15 +35,15 @@ func actions(o order) []string {
 func (s *shop) adminPage(w http.ResponseWriter, r *http.Request) {
 	o, ok := s.store.order(r.PathValue("id"))
 	if !ok {
-		s.message(w, r, http.StatusNotFound, "Not found", "No such order.")
+		s.message(w, r, http.StatusNotFound, "受注", "この受注はありません。")
 		return
 	}
 	can := map[string]bool{}
 	for _, a := range actions(o) {
 		can[a] = true
 	}
-	s.render(w, r, http.StatusOK, "admin", "受注 (order) "+o.ID, map[string]any{
-		"Order": o, "Can": can, "Now": time.Now(), "PayLimitDays": s.set.PayLimitDays,
+	s.render(w, r, http.StatusOK, "admin", "受注 "+o.ID, map[string]any{
+		"Order": o, "Can": can, "Now": time.Now(), "PayLimitDays": s.set.PayLimitDays, "ThreeDSMode": s.set.ThreeDS,
 	})
 }
 
@@ -54,7 +54,7 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	o, ok := s.store.order(id)
 	if !ok {
-		s.message(w, r, http.StatusNotFound, "Not found", "No such order.")
+		s.message(w, r, http.StatusNotFound, "受注", "この受注はありません。")
 		return
 	}
 	allowed := false
@@ -62,7 +62,16 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 		allowed = allowed || a == action
 	}
 	if !allowed {
-		s.message(w, r, http.StatusConflict, "受注 (order) "+id, "This operation is not available for the order now.")
+		s.message(w, r, http.StatusConflict, "受注 "+id, "この受注には現在この操作はできません。")
+		return
+	}
+	if action == "cancel" && r.PostFormValue("confirm") != "1" {
+		s.confirm(w, r, confirmation{
+			Title: "受注 " + id + " の取消",
+			Text: "受注 " + id + "（" + yen(o.Amount) + "）を取り消します。取り消した取引は元に戻せません。" +
+				"よろしければ「取り消す」を押してください。",
+			Action: "/admin/orders/" + id + "/cancel", Button: "取り消す", Back: "/admin/orders/" + id,
+		})
 		return
 	}
 	ctx, cancel := gatewayContext(r)
@@ -80,7 +89,7 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 		var pay *escott.Payment
 		if pay, err = s.client.Card.Capture(ctx, o.Process, nil); err == nil {
 			if !pay.SalesDate.IsZero() {
-				detail = "sales date " + pay.SalesDate.Format("2006-01-02")
+				detail = "売上日 " + pay.SalesDate.Format("2006-01-02")
 			}
 			apply = func(o *order) { o.Status = statusCaptured }
 		}
@@ -88,7 +97,7 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 		op = escott.OpChange
 		amount, perr := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("amount")), 10, 64)
 		if perr != nil || amount <= 0 {
-			s.message(w, r, http.StatusBadRequest, "受注 (order) "+id, "Enter the new amount in whole yen.")
+			s.message(w, r, http.StatusBadRequest, "受注 "+id, "新しい金額を円単位の数字で入力してください。")
 			return
 		}
 		if _, err = s.client.Card.ChangeAmount(ctx, o.Process, decimal.NewFromInt(amount)); err == nil {
@@ -103,7 +112,7 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 				At: time.Now(), Old: o.PaymentNumber, New: pay.PaymentNumber, MailURL: pay.MailURL,
 				Amount: pay.Amount.IntPart(), PayLimit: pay.PayLimit, NumberReplaced: pay.PaymentNumberChanged,
 			}
-			detail = fmt.Sprintf("%s → %s, pay limit %s → %s, payment number %s → %s",
+			detail = fmt.Sprintf("%s → %s、支払期限 %s → %s、払込番号 %s → %s",
 				yen(o.Amount), yen(ch.Amount), payLimitText(o.PayLimit), payLimitText(ch.PayLimit), ch.Old, ch.New)
 			apply = func(o *order) {
 				// The old number, FreeArea and payment page no longer work.
@@ -127,7 +136,7 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 		var st escott.CVSStatus
 		var inq *escott.CVSInquiry
 		if st, inq, err = s.client.CVS.Status(ctx, o.Process, o.Status == statusCancelled); err == nil {
-			detail = "status " + st.String()
+			detail = "状態 " + st.String()
 			if inq != nil && inq.Agency != "" {
 				detail += ", " + inq.Agency.NameJA() + " " + inq.PaidAt.In(jstZone).Format("2006-01-02 15:04")
 			}
@@ -136,19 +145,16 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 		op = escott.OpSearch
 		var pay *escott.Payment
 		if pay, err = s.client.Card.Inquire(ctx, o.Process); err == nil {
-			detail = "amount " + yen(pay.Amount.IntPart())
+			detail = "金額 " + yen(pay.Amount.IntPart())
 			if !pay.SalesDate.IsZero() {
-				detail += ", sales date " + pay.SalesDate.Format("2006-01-02")
+				detail += "、売上日 " + pay.SalesDate.Format("2006-01-02")
 			}
 		}
 	}
 
 	if err != nil {
 		s.fail(&o, op, err)
-		detail = err.Error()
-		if isUnknown(err) {
-			detail = "outcome unknown — check the console by link key " + o.LinkKey + " before doing anything else"
-		}
+		detail = operatorDetail(err, o.LinkKey)
 	}
 	_ = s.store.update(id, func(o *order) bool {
 		if apply != nil {
@@ -166,11 +172,11 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 func (s *shop) changeCVS(ctx context.Context, r *http.Request, o order) (*escott.CVSPayment, error) {
 	amount, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("amount")), 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("amount %q is not whole yen: %w", r.PostFormValue("amount"), err)
+		return nil, &escott.ValidationError{OperateID: escott.OpCVSChange, Fields: []escott.FieldError{{Field: "Amount", Problem: "not whole yen"}}}
 	}
 	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
 	if err != nil {
-		return nil, fmt.Errorf("pay limit %q is not a number of days: %w", r.PostFormValue("days"), err)
+		return nil, &escott.ValidationError{OperateID: escott.OpCVSChange, Fields: []escott.FieldError{{Field: "PayLimit", Problem: "not a number of days"}}}
 	}
 	// The SDK checks the amount (1 to 299,999 yen) and the days (1 to 60)
 	// before anything is sent: a *escott.ValidationError for the log.
@@ -189,10 +195,31 @@ func payLimitText(v string) string {
 }
 
 func (s *shop) errorsPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "errors", "決済エラーログ (payment errors)", map[string]any{"Entries": s.store.errorLog()})
+	s.render(w, r, http.StatusOK, "errors", "決済エラーログ", map[string]any{"Entries": s.store.errorLog()})
 }
 
 func (s *shop) clearErrors(w http.ResponseWriter, r *http.Request) {
+	if r.PostFormValue("confirm") != "1" {
+		s.confirm(w, r, confirmation{
+			Title:  "決済エラーログの削除",
+			Text:   "決済エラーログをすべて削除します。削除したログは元に戻せません。よろしければ「削除する」を押してください。",
+			Action: "/admin/errors/clear", Button: "削除する", Back: "/admin/errors",
+		})
+		return
+	}
 	s.store.clearErrors()
 	http.Redirect(w, r, "/admin/errors", http.StatusSeeOther)
+}
+
+// confirmation is the page that asks before a destructive operation.
+type confirmation struct {
+	Title, Text    string
+	Action, Button string
+	Back           string
+}
+
+// confirm asks the operator to confirm; the confirming form posts again to
+// the same action with confirm=1 (and the CSRF token).
+func (s *shop) confirm(w http.ResponseWriter, r *http.Request, c confirmation) {
+	s.render(w, r, http.StatusOK, "confirm", c.Title, map[string]any{"C": c})
 }

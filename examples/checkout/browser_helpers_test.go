@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color/palette"
@@ -31,8 +32,14 @@ import (
 // One browser serves the whole run; each test gets a fresh shop, a fresh
 // gateway and its own browser context (cookies included).
 
-// testTimeout bounds each test, browser work included.
-const testTimeout = 30 * time.Second
+// testTimeout bounds each test, browser work included (screenshots, encoded
+// under -race, take longer).
+var testTimeout = func() time.Duration {
+	if os.Getenv("ESCOTT_SCREENSHOTS") == "1" {
+		return 120 * time.Second
+	}
+	return 30 * time.Second
+}()
 
 var browser struct {
 	once    sync.Once
@@ -128,6 +135,12 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil)
+}
+
+// newHarnessWith starts a shop whose settings edit changes first.
+func newHarnessWith(t *testing.T, edit func(*settings)) *harness {
+	t.Helper()
 	path := findBrowser(exec.LookPath, os.Getenv)
 	if path == "" {
 		if os.Getenv("CI") != "" {
@@ -139,10 +152,14 @@ func newHarness(t *testing.T) *harness {
 	require.NoError(t, browser.err, "starting Chromium")
 
 	h := &harness{t: t}
+	set := defaultSettings()
+	if edit != nil {
+		edit(&set)
+	}
 	d, err := startDemo(t.Context(), demoConfig{
 		Addr:     "127.0.0.1:0",
-		Getenv:   func(string) string { return "" }, // always the fake gateway
-		Settings: defaultSettings(),
+		Getenv:   func(string) string { return "" }, // always the fake gateway, a generated admin password
+		Settings: set,
 		Logger:   slog.New(slog.DiscardHandler),
 		Wrap:     h.record,
 	})
@@ -263,12 +280,75 @@ func (h *harness) addToCart(ids ...string) {
 	}
 }
 
-// login signs in as a demo member with the header form.
+// login signs in as a demo member with the header form (the first sign-in
+// of a name registers it with the password).
 func (h *harness) login(name string) {
 	h.t.Helper()
+	h.loginWith(name, memberPassword(name))
+	h.waitFor("#customer")
+}
+
+func memberPassword(name string) string { return "pw-" + name + "-demo" }
+
+// loginWith submits the header's sign-in form.
+func (h *harness) loginWith(name, password string) {
+	h.t.Helper()
 	h.open("/")
-	h.do(chromedp.SendKeys(chromedp.CSS("#login-name"), name))
-	h.click("#login", "#customer")
+	h.do(
+		chromedp.SendKeys(chromedp.CSS("#login-name"), name),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
+	)
+	h.click("#login", "main")
+}
+
+// adminLogin signs in as the operator with the credentials the shop
+// generated at start-up.
+func (h *harness) adminLogin() {
+	h.t.Helper()
+	a := h.demo.Shop.admin
+	require.True(h.t, a.Generated, "no credentials in the environment: generated")
+	h.open("/admin/login")
+	h.do(
+		chromedp.SendKeys(chromedp.CSS("#admin-user"), a.User),
+		chromedp.SendKeys(chromedp.CSS("#admin-password"), a.Password),
+	)
+	h.click("#admin-login", "#nav-orders")
+}
+
+// post sends a form from the current page with fetch (same origin, the
+// session cookie included) and returns the HTTP status.
+func (h *harness) post(path string, form map[string]string) int {
+	h.t.Helper()
+	js := fmt.Sprintf(`(async () => { const b = new URLSearchParams(%s); const r = await fetch(%q, {method: "POST", body: b, redirect: "manual"}); return r.status })()`,
+		mustJSON(h.t, form), path)
+	st, err := chromedp.Run(h.ctx, chromedp.Evaluate[int](js, chromedp.EvalAwaitPromise))
+	require.NoError(h.t, err)
+	return st
+}
+
+// csrf is the current page's CSRF token.
+func (h *harness) csrf() string {
+	h.t.Helper()
+	v, err := chromedp.Run(h.ctx, chromedp.Evaluate[string](`document.querySelector('input[name="csrf"]').value`))
+	require.NoError(h.t, err)
+	require.NotEmpty(h.t, v)
+	return v
+}
+
+// visible reports whether sel exists and is not hidden.
+func (h *harness) visible(sel string) bool {
+	h.t.Helper()
+	ok, err := chromedp.Run(h.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(e => e !== null && !e.hidden && e.offsetParent !== null)(document.querySelector(%q))`, sel)))
+	require.NoError(h.t, err)
+	return ok
+}
+
+// value is an input's current value.
+func (h *harness) value(sel string) string {
+	h.t.Helper()
+	v, err := chromedp.Run(h.ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).value`, sel)))
+	require.NoError(h.t, err)
+	return v
 }
 
 // typeCard types a card number and security code into the checkout's card
@@ -374,4 +454,11 @@ func (s *store) backdate(id string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.orders[id].Created = s.orders[id].Created.Add(-d)
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
 }

@@ -22,7 +22,6 @@ func TestCardPaymentByToken(t *testing.T) {
 	require.Equal(t, yen(2480+1200), h.text("#cart-total"))
 
 	h.open("/checkout")
-	h.setChecked("#threeds", false)
 	h.typeCard(escotttest.CardVisa)
 	h.shot("card-form")
 	h.click("#pay-card", "#thanks")
@@ -30,7 +29,7 @@ func TestCardPaymentByToken(t *testing.T) {
 
 	o := h.lastOrder()
 	assert.Equal(t, o.ID, h.text("#order-id"))
-	assert.Equal(t, statusAuthorized.Label(), h.text("#order-status"))
+	assert.Equal(t, statusAuthorized.ShopperLabel(), h.text("#order-status"))
 	assert.Equal(t, o.LinkKey, h.text("#order-linkkey"))
 	assert.Equal(t, "VISA •••• 1111", h.text("#order-card"))
 
@@ -42,6 +41,7 @@ func TestCardPaymentByToken(t *testing.T) {
 	assert.Equal(t, int64(2480+1200), p.Amount)
 	assert.Equal(t, escott.BrandVisa, p.Brand)
 	assert.Equal(t, 1, h.gw.RequestCount(escott.OpAuth))
+	requireThreeDS(t, h, o, p)
 	reqs := h.gw.Requests()
 	assert.Equal(t, o.LinkKey, reqs[len(reqs)-1].Fields.Get("MerchantFree1"))
 	h.requireNeverReceived(escotttest.CardVisa)
@@ -55,7 +55,6 @@ func TestThreeDSChallenge(t *testing.T) {
 	h := newHarness(t)
 	h.addToCart("tote")
 	h.open("/checkout")
-	h.setChecked("#threeds", true)
 	h.typeCard(escotttest.CardThreeDSChallenge)
 	h.click("#pay-card", "#otp")
 	h.shot("3ds-challenge")
@@ -65,7 +64,8 @@ func TestThreeDSChallenge(t *testing.T) {
 	require.Regexp(t, `^[0-9]+$`, code)
 	h.do(chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code))
 	h.click(`#challenge button[type="submit"]`, "#thanks")
-	assert.Equal(t, "SecureResultCode 0", h.text("#order-3ds"))
+	assert.Equal(t, "本人認証済み", h.text("#order-3ds"))
+	requireNoInternals(t, h)
 
 	o := h.lastOrder()
 	attempts := h.gw.ThreeDSAttempts()
@@ -85,7 +85,6 @@ func TestRegisterAndPay(t *testing.T) {
 	h := newHarness(t)
 	h.addToCart("mug")
 	h.login("hanako")
-	h.setChecked("#threeds", false)
 	h.setChecked("#register", true)
 	h.typeCard(escotttest.CardVisa)
 	h.click("#pay-card", "#thanks")
@@ -103,6 +102,7 @@ func TestRegisterAndPay(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, c.Member.ID, p.MemberID, "paid by the member, not the token")
 	assert.Equal(t, int64(1200), p.Amount)
+	requireThreeDS(t, h, o, p)
 
 	// The next checkout offers the stored card.
 	h.addToCart("mug")
@@ -131,6 +131,7 @@ func TestStoredCardPayment(t *testing.T) {
 	assert.Equal(t, m.ID, p.MemberID)
 	assert.Equal(t, "03", p.PayType)
 	assert.Equal(t, int64(2*980), p.Amount)
+	requireThreeDS(t, h, o, p)
 	assert.GreaterOrEqual(t, h.gw.RequestCount(escott.OpMemberRefMasked), 1, "brand and last four come from 4MemRefM")
 }
 
@@ -166,7 +167,6 @@ func TestInstallmentChoicesFollowTheCardNumber(t *testing.T) {
 
 	// Pay with VISA in three installments.
 	h.typeCard(escotttest.CardVisa)
-	h.setChecked("#threeds", false)
 	h.do(chromedp.SetValue(chromedp.CSS("#paytype"), "03"))
 	h.click("#pay-card", "#thanks")
 	p, ok := h.gw.Process(h.lastOrder().Process.ID)
@@ -193,18 +193,24 @@ func TestOnlineCollectionPaidByNotification(t *testing.T) {
 
 	// The notification made the order paid.
 	h.open("/orders/" + o.ID)
-	assert.Equal(t, statusPaid.Label(), h.text("#order-status"))
+	assert.Equal(t, statusPaid.ShopperLabel(), h.text("#order-status"))
 	assert.Contains(t, h.text("#order-paid"), escott.AgencyLawson.NameJA())
 	info, ok := h.gw.CVSPayment(o.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, "paid", info.State)
 	assert.Equal(t, o.LinkKey, info.LinkKey)
 	assert.Equal(t, 2480+fee, info.Amount)
+	for _, r := range h.gw.Requests() {
+		if r.OperateID == escott.OpCVSRegister {
+			assert.Equal(t, "Ｔシャツ", r.Fields.Get("ShouhinName"), "the Japanese display name only")
+		}
+	}
 	sent := h.gw.Notifications()
 	require.Len(t, sent, 1, "accepted at the first delivery")
 	assert.True(t, sent[0].Accepted)
 
-	h.open("/orders")
+	h.adminLogin()
+	h.open("/admin/orders")
 	assert.Contains(t, h.text("#order-row-"+o.ID), statusPaid.Label())
 	assert.Contains(t, h.text("#order-row-"+o.ID), o.LinkKey)
 }
@@ -213,15 +219,14 @@ func TestAdminCaptureChangeCancel(t *testing.T) {
 	h := newHarness(t)
 	h.addToCart("tote")
 	h.open("/checkout")
-	h.setChecked("#threeds", false)
 	h.typeCard(escotttest.CardJCB)
 	h.click("#pay-card", "#thanks")
 	o := h.lastOrder()
-	h.open("/orders")
+	h.adminLogin()
+	h.open("/admin/orders")
 	h.shot("order-list")
 
-	h.open("/orders/" + o.ID)
-	h.click("#admin-link", "#capture")
+	h.open("/admin/orders/" + o.ID)
 	h.do(chromedp.Click(chromedp.CSS("#capture")), chromedp.WaitVisible(chromedp.CSS("#history tbody tr:nth-child(2)")))
 	assert.Equal(t, statusCaptured.Label(), h.text("#admin-status"))
 	p, _ := h.gw.Process(o.Process.ID)
@@ -235,7 +240,11 @@ func TestAdminCaptureChangeCancel(t *testing.T) {
 	p, _ = h.gw.Process(o.Process.ID)
 	assert.Equal(t, int64(3000), p.Amount)
 
-	h.do(chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#history tbody tr:nth-child(4)")))
+	// Cancelling asks first.
+	h.click("#cancel", "#confirm")
+	assert.Contains(t, h.text("#confirm-text"), "元に戻せません")
+	assert.Equal(t, 0, h.gw.RequestCount(escott.OpDelete), "nothing sent before the confirmation")
+	h.click("#confirm", "#history tbody tr:nth-child(4)")
 	assert.Equal(t, statusCancelled.Label(), h.text("#admin-status"))
 	p, _ = h.gw.Process(o.Process.ID)
 	assert.Equal(t, "cancelled", p.State)
@@ -243,6 +252,8 @@ func TestAdminCaptureChangeCancel(t *testing.T) {
 		assert.Equal(t, 1, h.gw.RequestCount(op), op)
 	}
 	assert.Contains(t, h.text("#history"), escott.OpDelete)
+	assert.Contains(t, h.text("#history"), "取消")
+	assert.Contains(t, h.text("#history"), "売上計上")
 	// Nothing is left to do but look.
 	ids, err := chromedp.Run(h.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".actions button")).map(b => b.id)`))
 	require.NoError(t, err)
@@ -253,7 +264,6 @@ func TestDeclinedCardShowsShopperMessage(t *testing.T) {
 	h := newHarness(t)
 	h.addToCart("mug")
 	h.open("/checkout")
-	h.setChecked("#threeds", false)
 	h.typeCard(escotttest.CardDeclined)
 	h.click("#pay-card", "#payment-error")
 
@@ -270,13 +280,15 @@ func TestDeclinedCardShowsShopperMessage(t *testing.T) {
 	// The cart is kept for another try.
 	assert.Equal(t, yen(1200), h.text("#checkout-total"))
 
+	h.adminLogin()
 	h.open("/admin/errors")
 	h.shot("error-log")
 	log := h.text("#error-log")
-	for _, want := range []string{"G12", g12.Message, g12.MessageJA, o.LinkKey, escott.OpAuth} {
+	for _, want := range []string{"G12", g12.MessageJA, o.LinkKey, escott.OpAuth, "与信"} {
 		assert.Contains(t, log, want)
 	}
-	h.open("/orders")
+	assert.NotContains(t, log, "escott:", "no Go error strings")
+	h.open("/admin/orders")
 	assert.Contains(t, h.text("#error-banner"), "決済エラーが発生しました")
 }
 
@@ -285,14 +297,14 @@ func TestOutcomeUnknownIsShownNotRetried(t *testing.T) {
 	h.gw.InjectFault(escott.OpAuth, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
 	h.addToCart("mug")
 	h.open("/checkout")
-	h.setChecked("#threeds", false)
 	h.typeCard(escotttest.CardVisa)
 	h.click("#pay-card", "#unknown-note")
 
 	o := h.lastOrder()
-	assert.Equal(t, statusUnknown.Label(), h.text("#order-status"))
+	assert.Equal(t, statusUnknown.ShopperLabel(), h.text("#order-status"))
 	assert.Contains(t, h.text("#unknown-note"), o.LinkKey)
 	assert.Equal(t, 1, h.gw.RequestCount(escott.OpAuth), "never re-sent")
+	h.adminLogin()
 	h.open("/admin/errors")
 	assert.Contains(t, h.text("#error-log"), fmt.Sprint(o.LinkKey))
 }
@@ -308,10 +320,11 @@ func TestAdminChangeOnlineCollection(t *testing.T) {
 
 	// Over the online-collection limit: the SDK refuses before sending, and
 	// the refusal goes to the history and the error log.
+	h.adminLogin()
 	h.open("/admin/orders/" + before.ID)
 	h.setValue("#cvs-amount", "300000")
 	h.click("#cvs-change", "#history")
-	assert.Contains(t, h.text("#history tbody tr:last-child"), "NG")
+	assert.Contains(t, h.text("#history tbody tr:last-child"), "エラー")
 	assert.Equal(t, 0, h.gw.RequestCount(escott.OpCVSChange), "nothing sent")
 	require.Len(t, h.demo.Shop.store.errorLog(), 1)
 	assert.Equal(t, escott.OpCVSChange, h.demo.Shop.store.errorLog()[0].Op)
@@ -355,7 +368,7 @@ func TestAdminChangeOnlineCollection(t *testing.T) {
 	assert.Equal(t, info.PaymentNumber, h.text("#number"))
 	h.click(`button[name="pay"]`, "#paid")
 	h.open("/orders/" + after.ID)
-	assert.Equal(t, statusPaid.Label(), h.text("#order-status"))
+	assert.Equal(t, statusPaid.ShopperLabel(), h.text("#order-status"))
 	assert.Equal(t, yen(3000), h.text("#order-amount"))
 	assert.Len(t, h.demo.Shop.store.errorLog(), 1, "the paid amount matches the changed order")
 
@@ -421,6 +434,7 @@ func TestAdminDeletesMemberAfterNinetyDays(t *testing.T) {
 	require.True(t, o.AuthOnly)
 
 	// Within 90 days of that sale the member must stay.
+	h.adminLogin()
 	h.open("/admin/members")
 	h.click(`#members a[href="/admin/members/jiro"]`, "#admin-member-id")
 	assert.Equal(t, m.ID, h.text("#admin-member-id"))
@@ -429,11 +443,14 @@ func TestAdminDeletesMemberAfterNinetyDays(t *testing.T) {
 	assert.False(t, h.exists("#delete-member"))
 	from := time.Date(o.Created.In(jstZone).Year(), o.Created.In(jstZone).Month(), o.Created.In(jstZone).Day()+91, 0, 0, 0, 0, jstZone)
 	assert.Equal(t, from.Format("2006-01-02"), h.text("#deletable-from"))
-	// The shop refuses a delete posted anyway.
+	// The shop refuses a delete posted anyway: from outside (no operator
+	// session), without the form's CSRF token, and within 90 days.
 	res, err := http.PostForm(h.demo.URL+"/admin/members/jiro/delete", nil)
 	require.NoError(t, err)
 	_ = res.Body.Close()
-	assert.Equal(t, http.StatusConflict, res.StatusCode)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.Equal(t, http.StatusForbidden, h.post("/admin/members/jiro/delete", map[string]string{"confirm": "1"}))
+	assert.Equal(t, http.StatusConflict, h.post("/admin/members/jiro/delete", map[string]string{"confirm": "1", "csrf": h.csrf()}))
 	assert.Equal(t, 0, h.gw.RequestCount(escott.OpMemberInvalidate))
 
 	// 91 days later: deletable. The first try fails at 4MemDel, after the
@@ -441,7 +458,9 @@ func TestAdminDeletesMemberAfterNinetyDays(t *testing.T) {
 	h.demo.Shop.store.backdate(o.ID, 91*24*time.Hour)
 	h.gw.InjectFault(escott.OpMemberDelete, escotttest.Fault{Kind: escotttest.FaultMaintenance})
 	h.open("/admin/members/jiro")
-	h.click("#delete-member", "#delete-error")
+	h.click("#delete-member", "#confirm")
+	assert.Equal(t, 0, h.gw.RequestCount(escott.OpMemberInvalidate), "nothing sent before the confirmation")
+	h.click("#confirm", "#delete-error")
 	assert.Equal(t, escott.OpMemberDelete, h.text("#delete-step"))
 	assert.True(t, h.exists("#delete-invalidated"))
 	info, ok := h.gw.Member(m.ID)
@@ -454,7 +473,8 @@ func TestAdminDeletesMemberAfterNinetyDays(t *testing.T) {
 
 	// Again: the member is already invalid (K75), so Delete goes on to
 	// 4MemDel, and the shop forgets the member.
-	h.click("#delete-member", "#member-deleted")
+	h.click("#delete-member", "#confirm")
+	h.click("#confirm", "#member-deleted")
 	assert.Contains(t, h.text("#member-deleted"), m.ID)
 	assert.True(t, h.exists("#admin-member-none"))
 	info, ok = h.gw.Member(m.ID)

@@ -42,7 +42,7 @@ type storedCard struct {
 
 func cardLabel(brand escott.Brand, last4 string) string {
 	if brand == escott.BrandUnknown {
-		brand = "Card"
+		brand = "カード"
 	}
 	return fmt.Sprintf("%s •••• %s", brand, last4)
 }
@@ -50,16 +50,49 @@ func cardLabel(brand escott.Brand, last4 string) string {
 // checkout shows the payment choices: a new card (token script), the stored
 // card of a logged-in member, and online collection.
 func (s *shop) checkout(w http.ResponseWriter, r *http.Request) {
+	s.renderCheckout(w, r, http.StatusOK, nil)
+}
+
+// cvsInput is what the shopper typed into the online-collection form, kept
+// when it is refused, with the refused fields.
+type cvsInput struct {
+	Name, Kana, Phone string
+	Invalid           map[string]bool
+}
+
+// Message is the shopper's message for a refused field, or "".
+func (in *cvsInput) Message(field string) string {
+	if in == nil || !in.Invalid[field] {
+		return ""
+	}
+	return fieldMessages[field].JA
+}
+
+// MessageEN is Message in English.
+func (in *cvsInput) MessageEN(field string) string {
+	if in == nil || !in.Invalid[field] {
+		return ""
+	}
+	return fieldMessages[field].EN
+}
+
+func (s *shop) renderCheckout(w http.ResponseWriter, r *http.Request, status int, cvs *cvsInput) {
 	sid := sessionID(r)
 	lines := s.store.cart(sid)
-	body := map[string]any{"Lines": lines, "Total": total(lines)}
+	if cvs == nil {
+		cvs = &cvsInput{Name: "山田 太郎", Kana: "ヤマダ タロウ", Phone: "03-1234-5678"}
+	}
+	body := map[string]any{"Lines": lines, "Total": total(lines), "CVSInput": cvs, "CardField": ""}
 
 	// A failed attempt of this session comes back here with its message.
 	if o, ok := s.store.order(r.URL.Query().Get("order")); ok && o.session == sid && o.Status == statusFailed {
 		body["Failed"] = o
+		if o.Field != "" {
+			body["CardField"], body["CardFieldJA"], body["CardFieldEN"] = o.Field, fieldMessages[o.Field].JA, fieldMessages[o.Field].EN
+		}
 	}
 	if len(lines) == 0 {
-		s.render(w, r, http.StatusOK, "checkout", "お支払い (checkout)", body)
+		s.render(w, r, status, "checkout", "お支払い", body)
 		return
 	}
 
@@ -84,9 +117,9 @@ func (s *shop) checkout(w http.ResponseWriter, r *http.Request) {
 			// manual advises for K71.
 			s.store.setMember(c.Name, nil)
 			c.Member = nil
-			body["StoredNote"] = "登録カードが見つかりません。もう一度登録してください。 (The stored card is gone: register it again.)"
+			body["StoredNote"] = "登録カードが見つかりません。もう一度登録してください。"
 		case err != nil:
-			body["StoredNote"] = "登録カードを確認できません。 (The stored card cannot be read now.)"
+			body["StoredNote"] = "登録カードを確認できません。しばらくしてからお試しください。"
 			s.log.Warn("stored card", "customer", c.Name, "err", err)
 		default:
 			body["Stored"] = storedCard{
@@ -105,7 +138,8 @@ func (s *shop) checkout(w http.ResponseWriter, r *http.Request) {
 			body["PayLimitDays"] = s.set.PayLimitDays
 		}
 	}
-	s.render(w, r, http.StatusOK, "checkout", "お支払い (checkout)", body)
+	body["Stores"] = currentStores()
+	s.render(w, r, status, "checkout", "お支払い", body)
 }
 
 // startOrder records a new order for the session's cart. The link key is
@@ -143,7 +177,7 @@ func (s *shop) payOp() string {
 func (s *shop) payByCard(w http.ResponseWriter, r *http.Request) {
 	token := escott.CardToken(r.PostFormValue("token"))
 	if token == "" {
-		s.message(w, r, http.StatusBadRequest, "カード情報 (card)", "No card token: the checkout page needs JavaScript.")
+		s.message(w, r, http.StatusBadRequest, "カード情報", "カード情報を受け取れませんでした。JavaScript を有効にしてお試しください。 (No card token: the checkout page needs JavaScript.)")
 		return
 	}
 	o, ok, err := s.startOrder(r, methodCard)
@@ -157,34 +191,24 @@ func (s *shop) payByCard(w http.ResponseWriter, r *http.Request) {
 		label := cardLabel(escott.BrandOf(masked), masked[len(masked)-4:])
 		_ = s.store.update(o.ID, func(o *order) bool { o.Card, o.PayType = label, payType; return false })
 	}
-	params := &escott.PaymentParams{
-		Amount: decimal.NewFromInt(o.Amount), PayType: payType, Mode: s.set.Mode,
-		LinkKey: o.LinkKey, OrderRef: o.ID,
-	}
-	threeDS := r.PostFormValue("threeds") == "1"
 	c := s.store.customerOf(sessionID(r))
 	register := c != nil && s.set.Registration.ShouldRegister(r.PostFormValue("register") == "1")
 
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
 	if register {
-		s.registerAndPay(ctx, w, r, o, c, token, params, threeDS)
+		s.registerAndPay(ctx, w, r, o, c, token)
 		return
 	}
-	if threeDS {
-		s.startThreeDS(ctx, w, r, o, &escott.StartParams{
-			Source: token, BillingFullName: r.PostFormValue("holder"), BillingEmail: r.PostFormValue("email"),
-		})
-		return
-	}
-	params.Source = token
-	pay, err := s.client.Card.Pay(ctx, params)
-	s.completeCard(w, r, o.ID, s.payOp(), pay, err)
+	s.startThreeDS(ctx, w, r, o, &escott.StartParams{
+		Source: token, BillingFullName: r.PostFormValue("holder"), BillingEmail: r.PostFormValue("email"),
+	})
 }
 
 // registerAndPay stores the card for the logged-in customer (a new member,
-// or a card change for an existing one) and pays with the member.
-func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *http.Request, o order, c *customer, token escott.CardToken, params *escott.PaymentParams, threeDS bool) {
+// or a card change for an existing one), then authenticates and pays as the
+// member with 3-D Secure.
+func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *http.Request, o order, c *customer, token escott.CardToken) {
 	m, change := c.Member, c.Member != nil
 	if m == nil {
 		nm, err := escott.NewMember()
@@ -194,40 +218,25 @@ func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *htt
 		}
 		m = &nm
 	}
-	if threeDS {
-		// Store the card first (this uses the token), then authenticate
-		// and pay as the member.
-		op, err := escott.OpMemberAdd, error(nil)
-		if change {
-			op = escott.OpMemberChange
-			_, err = s.client.Member.ChangeCard(ctx, *m, token)
-		} else {
-			_, err = s.client.Member.Register(ctx, *m, token)
-		}
-		if err != nil {
-			s.completeCard(w, r, o.ID, op, nil, err)
-			return
-		}
+	// Store the card first (this uses the token), then authenticate and
+	// pay as the member.
+	op, err := escott.OpMemberAdd, error(nil)
+	if change {
+		op = escott.OpMemberChange
+		_, err = s.client.Member.ChangeCard(ctx, *m, token)
+	} else {
+		_, err = s.client.Member.Register(ctx, *m, token)
+	}
+	if err == nil || !change && isUnknown(err) {
+		// After an unknown outcome the member may exist: keep it, and let
+		// the next 4MemRefM (K71 or a card) tell.
 		s.store.setMember(c.Name, m)
-		s.startThreeDS(ctx, w, r, o, &escott.StartParams{Source: *m})
+	}
+	if err != nil {
+		s.completeCard(w, r, o.ID, op, nil, err)
 		return
 	}
-	var pay *escott.Payment
-	var err error
-	if change {
-		pay, err = s.client.Member.ChangeCardAndPay(ctx, *m, token, params)
-	} else {
-		pay, err = s.client.Member.RegisterAndPay(ctx, *m, token, params)
-	}
-	op := s.payOp()
-	var mpe *escott.MemberPaymentError
-	if errors.As(err, &mpe) {
-		op = mpe.Step
-	}
-	if err == nil || mpe != nil && mpe.MemberUpdated {
-		s.store.setMember(c.Name, m) // stored even when only the payment failed
-	}
-	s.completeCard(w, r, o.ID, op, pay, err)
+	s.startThreeDS(ctx, w, r, o, &escott.StartParams{Source: *m})
 }
 
 // payByStoredCard pays with the logged-in customer's stored card.
@@ -251,58 +260,7 @@ func (s *shop) payByStoredCard(w http.ResponseWriter, r *http.Request) {
 			return false
 		})
 	}
-	if r.PostFormValue("threeds") == "1" {
-		s.startThreeDS(ctx, w, r, o, &escott.StartParams{Source: *c.Member, PayType: payType})
-		return
-	}
-	pay, err := s.client.Card.Pay(ctx, &escott.PaymentParams{
-		Amount: decimal.NewFromInt(o.Amount), Source: *c.Member, PayType: payType, Mode: s.set.Mode,
-		LinkKey: o.LinkKey, OrderRef: o.ID,
-	})
-	s.completeCard(w, r, o.ID, s.payOp(), pay, err)
-}
-
-// startThreeDS begins 3-D Secure mode B and answers the page that sends the
-// browser to the gateway (OTDS010). The result comes back to /3ds/return.
-func (s *shop) startThreeDS(ctx context.Context, w http.ResponseWriter, r *http.Request, o order, p *escott.StartParams) {
-	p.Amount = decimal.NewFromInt(o.Amount)
-	p.RedirectURL = absURL(r, "/3ds/return")
-	p.Mode, p.LinkKey, p.OrderRef = s.set.Mode, o.LinkKey, o.ID
-	if p.PayType == "" {
-		p.PayType = escott.PayType(r.PostFormValue("paytype"))
-	}
-	form, err := s.client.ThreeDS.Start(ctx, p)
-	if err != nil {
-		s.completeCard(w, r, o.ID, escott.OpThreeDS, nil, err)
-		return
-	}
-	form.ServeHTTP(w, r)
-}
-
-// threeDSReturn is the RedirectUrl: the gateway sends the browser back here
-// with the authentication result; the shop then authorises (mode B).
-func (s *shop) threeDSReturn(w http.ResponseWriter, r *http.Request) {
-	res, err := s.client.ThreeDS.HandleReturn(r)
-	if res == nil {
-		// Forged, replayed or foreign: nothing was sent to the gateway.
-		s.log.Warn("3-D Secure return refused", "err", err)
-		s.message(w, r, http.StatusBadRequest, "3-D Secure", "この認証結果は受け付けられません。 (This authentication result was refused.)")
-		return
-	}
-	o, ok := s.store.order(res.Attempt.OrderRef)
-	if !ok || o.LinkKey != res.LinkKey {
-		s.message(w, r, http.StatusBadRequest, "3-D Secure", "Unknown order.")
-		return
-	}
-	_ = s.store.update(o.ID, func(o *order) bool { o.ThreeDS = string(res.SecureResultCode); return false })
-	if err != nil {
-		s.completeCard(w, r, o.ID, escott.OpThreeDS, nil, err)
-		return
-	}
-	ctx, cancel := gatewayContext(r)
-	defer cancel()
-	pay, err := s.client.ThreeDS.Authorize(ctx, res)
-	s.completeCard(w, r, o.ID, s.payOp(), pay, err)
+	s.startThreeDS(ctx, w, r, o, &escott.StartParams{Source: *c.Member, PayType: payType})
 }
 
 // completeCard records the outcome of a card payment and sends the browser
@@ -315,6 +273,7 @@ func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op strin
 	if err != nil {
 		ja, en = s.fail(&o, op, err)
 	}
+	field := cardField(err)
 	_ = s.store.update(id, func(o *order) bool {
 		ev := event{At: time.Now(), Op: op, OK: err == nil}
 		switch {
@@ -324,15 +283,15 @@ func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op strin
 			if s.set.Mode == escott.AuthOnly {
 				o.Status, o.AuthOnly = statusAuthorized, true
 			}
-			ev.Detail = "ProcessId " + pay.Process.ID
+			ev.Detail = "取引ID " + pay.Process.ID
 		case errors.Is(err, escott.ErrOutcomeUnknown):
 			o.Status = statusUnknown
-			ev.Detail = "outcome unknown — check the console by link key " + o.LinkKey
+			ev.Detail = operatorDetail(err, o.LinkKey)
 		default:
 			o.Status = statusFailed
-			ev.Detail = err.Error()
+			ev.Detail = operatorDetail(err, o.LinkKey)
 		}
-		o.ShopperJA, o.ShopperEN = ja, en
+		o.ShopperJA, o.ShopperEN, o.Field = ja, en, field
 		o.History = append(o.History, ev)
 		return o.Status != statusFailed
 	})
@@ -346,7 +305,7 @@ func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op strin
 func (s *shop) startFailed(w http.ResponseWriter, r *http.Request, err error) {
 	if err != nil {
 		s.log.Error("start order", "err", err)
-		s.message(w, r, http.StatusInternalServerError, "Error", "The order could not be started.")
+		s.message(w, r, http.StatusInternalServerError, "エラー", "ご注文を受け付けられませんでした。しばらくしてからお試しください。 (The order could not be started.)")
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther) // empty cart

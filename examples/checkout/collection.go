@@ -26,19 +26,20 @@ func (s *shop) payByCVS(w http.ResponseWriter, r *http.Request) {
 	goods := decimal.NewFromInt(o.Amount)
 	fee, err := s.set.CVSFee.Fee(goods)
 	if err != nil {
-		s.completeCVS(w, r, o.ID, nil, fmt.Errorf("online collection for %s: %w", yen(o.Amount), err))
+		s.completeCVS(w, r, o.ID, nil, fmt.Errorf("fee for %s: %w", yen(o.Amount), err))
 		return
 	}
 	names := make([]string, 0, len(o.Lines))
 	for _, l := range o.Lines {
-		names = append(names, l.Product.Name)
+		names = append(names, l.Product.Name) // the Japanese name only: the gateway shows it
 	}
+	in := &cvsInput{Name: r.PostFormValue("name"), Kana: r.PostFormValue("kana"), Phone: r.PostFormValue("phone")}
 	p := &escott.CVSParams{
 		Amount:       goods.Add(fee),
 		PayLimitDays: s.set.PayLimitDays,
-		Name:         r.PostFormValue("name"),
-		NameKana:     r.PostFormValue("kana"),
-		Phone:        r.PostFormValue("phone"),
+		Name:         in.Name,
+		NameKana:     in.Kana,
+		Phone:        normalizePhone(in.Phone),
 		ProductNames: names,
 		LinkKey:      o.LinkKey, // comes back in the notification
 		OrderRef:     o.ID,
@@ -49,7 +50,31 @@ func (s *shop) payByCVS(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
 	pay, err := s.client.CVS.Register(ctx, p)
+	if fields, typo := shopperFields(err); typo {
+		// The shopper's typo: nothing was sent. No order, no error-log
+		// entry; the form comes back with what was typed and a message
+		// next to each field to correct.
+		s.store.discardOrder(o.ID)
+		in.Invalid = fields
+		s.renderCheckout(w, r, http.StatusUnprocessableEntity, in)
+		return
+	}
 	s.completeCVS(w, r, o.ID, pay, err)
+}
+
+// currentStores are the convenience stores the checkout names. The gateway's
+// code table still has Sunkus and Circle K (both FamilyMart since 2018): the
+// shopper is shown chains that exist.
+func currentStores() []string {
+	var out []string
+	for _, a := range escott.CollectingAgencies() {
+		switch a {
+		case escott.AgencyLawson, escott.AgencyFamilyMart, escott.AgencySevenEleven, escott.AgencyMinistop,
+			escott.AgencyDailyYamazaki, escott.AgencySeicomart:
+			out = append(out, a.NameJA())
+		}
+	}
+	return out
 }
 
 func (s *shop) completeCVS(w http.ResponseWriter, r *http.Request, id string, pay *escott.CVSPayment, err error) {
@@ -60,18 +85,17 @@ func (s *shop) completeCVS(w http.ResponseWriter, r *http.Request, id string, pa
 	}
 	_ = s.store.update(id, func(o *order) bool {
 		ev := event{At: time.Now(), Op: escott.OpCVSRegister, OK: err == nil}
-		switch {
-		case err == nil:
+		if err == nil {
 			o.Process, o.Status = pay.Process, statusUnpaid
 			o.Amount = pay.Amount.IntPart() // including the fee
 			o.PaymentNumber, o.FreeArea, o.PayLimit, o.MailURL = pay.PaymentNumber, pay.FreeArea, pay.PayLimit, pay.MailURL
-			ev.Detail = "payment number " + pay.PaymentNumber
-		case isUnknown(err):
-			o.Status = statusUnknown
-			ev.Detail = "outcome unknown — check the console by link key " + o.LinkKey
-		default:
+			ev.Detail = "払込番号 " + pay.PaymentNumber
+		} else {
 			o.Status = statusFailed
-			ev.Detail = err.Error()
+			if isUnknown(err) {
+				o.Status = statusUnknown
+			}
+			ev.Detail = operatorDetail(err, o.LinkKey)
 		}
 		o.ShopperJA, o.ShopperEN = ja, en
 		o.History = append(o.History, ev)
@@ -99,7 +123,7 @@ func (s *shop) paymentReceived(_ context.Context, p escott.PaymentReceived) erro
 		mismatch = !p.Amount.IsZero() && p.Amount.IntPart() != o.Amount
 		o.Status, o.PaidAt, o.Agency = statusPaid, p.PaidAt, p.Agency
 		o.History = append(o.History, event{
-			At: time.Now(), Op: "入金通知 (notification)", OK: true,
+			At: time.Now(), Op: opNotification, OK: true,
 			Detail: fmt.Sprintf("%s %s, %s", p.Agency.NameJA(), yen(p.Amount.IntPart()), p.RecvNum),
 		})
 		return false
@@ -109,8 +133,8 @@ func (s *shop) paymentReceived(_ context.Context, p escott.PaymentReceived) erro
 		return fmt.Errorf("link key %s: %w", p.LinkKey, err)
 	}
 	if mismatch {
-		s.store.logError(errorEntry{At: time.Now(), LinkKey: p.LinkKey, Op: "入金通知 (notification)",
-			Detail: "paid amount " + yen(p.Amount.IntPart()) + " differs from the order"})
+		s.store.logError(errorEntry{At: time.Now(), LinkKey: p.LinkKey, Op: opNotification,
+			Detail: "入金額 " + yen(p.Amount.IntPart()) + " が注文金額と異なります"})
 	}
 	s.log.Info("payment received", "link_key", p.LinkKey, "agency", p.Agency)
 	return nil
@@ -118,8 +142,8 @@ func (s *shop) paymentReceived(_ context.Context, p escott.PaymentReceived) erro
 
 // otherEvent records notifications that are not payments for the operator.
 func (s *shop) otherEvent(_ context.Context, e escott.OtherEvent) error {
-	s.store.logError(errorEntry{At: time.Now(), LinkKey: e.LinkKey, Op: "入金通知 (notification)",
-		Detail: fmt.Sprintf("Condition %s, ResponseCd %s", e.Condition, e.ResponseCd)})
+	s.store.logError(errorEntry{At: time.Now(), LinkKey: e.LinkKey, Op: opNotification,
+		Detail: fmt.Sprintf("入金以外の通知: Condition %s, ResponseCd %s", e.Condition, e.ResponseCd)})
 	return nil
 }
 

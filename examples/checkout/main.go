@@ -50,11 +50,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (:0 for a free port)")
 	mode := fs.String("mode", "auth", "処理区分: auth (与信, capture later on the admin page) or capture (与信売上計上)")
 	inst := fs.String("installments", "installments", "支払回数: lump (一括のみ), installments (分割), bonus (分割とボーナス)")
+	tds := fs.String("3ds", "", "3-Dセキュアの方式 (always on): A (認証と与信を一括) or B (認証後に与信); default $"+envThreeDSMode+", else B")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	set, err := parseSettings(*mode, *inst)
 	if err != nil {
+		return err
+	}
+	if *tds == "" {
+		*tds = os.Getenv(envThreeDSMode)
+	}
+	if set.ThreeDS, err = parseThreeDSMode(*tds); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -65,6 +72,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := fmt.Fprintf(stdout, "open %s/\n", d.URL); err != nil {
 		d.Close()
 		return err
+	}
+	if a := d.Shop.admin; a.Generated {
+		// Demo only: against the real gateway the sign-in must be set.
+		_, _ = fmt.Fprintf(stdout, "admin %s/admin/ user %s password %s (set %s and %s to choose them)\n",
+			d.URL, a.User, a.Password, envAdminUser, envAdminPassword)
 	}
 	if d.Gateway != nil {
 		logger.Info("using the built-in fake gateway", "url", d.Gateway.URL)
@@ -165,7 +177,10 @@ func startDemo(ctx context.Context, cfg demoConfig) (*demo, error) {
 		ncfg = escott.NotifyConfig{MerchantID: gc.MerchantID, MerchantPass: gc.MerchantPass, Environment: gc.Environment, DisableSourceCheck: true}
 	}
 
-	d.Shop, err = newShop(d.client, ncfg, cfg.Settings, cfg.Logger)
+	admin, err := loadAdminCredentials(cfg.Getenv, d.Gateway == nil)
+	if err == nil {
+		d.Shop, err = newShop(d.client, ncfg, cfg.Settings, admin, cfg.Logger)
+	}
 	if err != nil {
 		_ = ln.Close()
 		d.closeFn()

@@ -17,6 +17,8 @@ import (
 // and checks that the first line is the URL to open and that it serves the
 // shop.
 func TestRunPrintsURLFirst(t *testing.T) {
+	t.Setenv(envAdminUser, "")
+	t.Setenv(envAdminPassword, "")
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -25,9 +27,15 @@ func TestRunPrintsURLFirst(t *testing.T) {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, pw)
 		_ = pw.Close()
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
 	require.NoError(t, err)
 	require.Regexp(t, `^open http://127\.0\.0\.1:[0-9]+/\n$`, line)
+	// Against the fake, without credentials in the environment, the
+	// operator's generated sign-in comes next.
+	admin, err := br.ReadString('\n')
+	require.NoError(t, err)
+	require.Regexp(t, `^admin http://127\.0\.0\.1:[0-9]+/admin/ user \S+ password \S{16,} `, admin)
 	url := strings.TrimSuffix(strings.TrimPrefix(line, "open "), "\n")
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -39,9 +39,9 @@ func memberStatusLabel(s escott.MemberStatus) string {
 		escott.MemberInvalid: "会員無効", escott.MemberDeleted: "会員削除",
 	}[s]
 	if ja == "" {
-		return s.String()
+		return "不明 (" + s.String() + ")"
 	}
-	return ja + " (" + s.String() + ")"
+	return ja
 }
 
 // readCard reads the member's card for a page. A K71 answer (the gateway
@@ -52,10 +52,10 @@ func (s *shop) readCard(r *http.Request, m escott.Member) (*cardView, string) {
 	card, err := s.client.Member.GetMasked(ctx, m)
 	switch {
 	case escott.IsMemberMismatch(err):
-		return nil, "登録カードが見つかりません (K71)。 (The gateway does not know this member.)"
+		return nil, "登録カードが見つかりません。"
 	case err != nil:
 		s.log.Warn("stored card", "member", m, "err", err)
-		return nil, "登録カードを確認できません。 (The stored card cannot be read now.)"
+		return nil, "登録カードを確認できません。しばらくしてからお試しください。"
 	}
 	return newCardView(card), ""
 }
@@ -68,15 +68,18 @@ func (s *shop) memberPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // memberFailure is a failed card change shown on the member page.
-type memberFailure struct{ JA, EN string }
+type memberFailure struct{ JA, EN, Field string }
 
 func (s *shop) renderMember(w http.ResponseWriter, r *http.Request, failed *memberFailure) {
 	c := s.store.customerOf(sessionID(r))
 	if c == nil {
-		s.message(w, r, http.StatusUnauthorized, "マイページ (my page)", "ログインしてください。 (Please log in.)")
+		s.message(w, r, http.StatusUnauthorized, "マイページ", "ログインしてください。 (Please log in.)")
 		return
 	}
-	body := map[string]any{"Name": c.Name, "Failed": failed, "Changed": r.URL.Query().Get("changed") != ""}
+	body := map[string]any{"Name": c.Name, "Failed": failed, "Changed": r.URL.Query().Get("changed") != "", "CardField": ""}
+	if failed != nil && failed.Field != "" {
+		body["CardField"], body["CardFieldJA"] = failed.Field, fieldMessages[failed.Field].JA
+	}
 	if c.Member != nil {
 		body["Card"], body["Note"] = s.readCard(r, *c.Member)
 	}
@@ -86,7 +89,7 @@ func (s *shop) renderMember(w http.ResponseWriter, r *http.Request, failed *memb
 	}
 	body["ScriptTag"] = tag
 	body["Years"], body["DefaultYear"] = expiryYears(time.Now())
-	s.render(w, r, http.StatusOK, "member", "マイページ (my page)", body)
+	s.render(w, r, http.StatusOK, "member", "マイページ", body)
 }
 
 // changeCard stores the card behind the posted token: 4MemChg for a member,
@@ -100,7 +103,7 @@ func (s *shop) changeCard(w http.ResponseWriter, r *http.Request) {
 	}
 	token := escott.CardToken(r.PostFormValue("token"))
 	if token == "" {
-		s.message(w, r, http.StatusBadRequest, "カード情報 (card)", "No card token: the page needs JavaScript.")
+		s.message(w, r, http.StatusBadRequest, "カード情報", "カード情報を受け取れませんでした。JavaScript を有効にしてお試しください。 (No card token: the page needs JavaScript.)")
 		return
 	}
 	ctx, cancel := gatewayContext(r)
@@ -123,7 +126,7 @@ func (s *shop) changeCard(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		ja, en := s.logFailure(errorEntry{At: time.Now(), Member: c.Name, Op: op}, err)
-		s.renderMember(w, r, &memberFailure{JA: ja, EN: en})
+		s.renderMember(w, r, &memberFailure{JA: ja, EN: en, Field: cardField(err)})
 		return
 	}
 	s.log.Info("stored card changed", "customer", c.Name, "op", op, "member", *m)
@@ -144,7 +147,7 @@ func (s *shop) adminMembers(w http.ResponseWriter, r *http.Request) {
 			rows = append(rows, memberRow{Name: c.Name, MemberID: c.Member.ID, LastAuth: s.store.lastAuthOnlySale(c.Name)})
 		}
 	}
-	s.render(w, r, http.StatusOK, "admin_members", "会員 (members)", map[string]any{"Members": rows})
+	s.render(w, r, http.StatusOK, "admin_members", "会員一覧", map[string]any{"Members": rows})
 }
 
 // deleteFailure is a failed Member.Delete as the admin page shows it.
@@ -163,7 +166,7 @@ func (s *shop) adminMember(w http.ResponseWriter, r *http.Request) {
 func (s *shop) renderAdminMember(w http.ResponseWriter, r *http.Request, failed *deleteFailure) {
 	c, ok := s.store.customerNamed(r.PathValue("name"))
 	if !ok {
-		s.message(w, r, http.StatusNotFound, "Not found", "No such customer.")
+		s.message(w, r, http.StatusNotFound, "会員", "この会員はいません。")
 		return
 	}
 	now := time.Now()
@@ -177,7 +180,7 @@ func (s *shop) renderAdminMember(w http.ResponseWriter, r *http.Request, failed 
 		body["MemberID"] = c.Member.ID
 		body["Card"], body["Note"] = s.readCard(r, *c.Member)
 	}
-	s.render(w, r, http.StatusOK, "admin_member", "会員 (member) "+c.Name, body)
+	s.render(w, r, http.StatusOK, "admin_member", "会員 "+c.Name, body)
 }
 
 // deleteMember deletes the customer's member at the gateway (4MemInval,
@@ -186,20 +189,29 @@ func (s *shop) renderAdminMember(w http.ResponseWriter, r *http.Request, failed 
 func (s *shop) deleteMember(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.store.customerNamed(r.PathValue("name"))
 	if !ok || c.Member == nil {
-		s.message(w, r, http.StatusNotFound, "Not found", "No stored card for this customer.")
+		s.message(w, r, http.StatusNotFound, "会員", "この会員の登録カードはありません。")
 		return
 	}
 	if can, from := escott.CanDelete(s.store.lastAuthOnlySale(c.Name), time.Now()); !can {
-		s.message(w, r, http.StatusConflict, "会員 (member) "+c.Name,
-			"直近90日以内に与信による売上があるため削除できません。"+from.In(jstZone).Format("2006-01-02")+
-				" から削除できます。 (An authorisation-only sale in the last 90 days: deletable from that date.)")
+		s.message(w, r, http.StatusConflict, "会員 "+c.Name,
+			"直近90日以内に与信による売上があるため削除できません。"+from.In(jstZone).Format("2006-01-02")+" から削除できます。")
+		return
+	}
+	if r.PostFormValue("confirm") != "1" {
+		s.confirm(w, r, confirmation{
+			Title: "会員 " + c.Name + " の削除",
+			Text: "会員 " + c.Name + " の登録カードをゲートウェイから削除します（会員無効化の後、会員削除）。" +
+				"削除した会員は元に戻せません。よろしければ「削除する」を押してください。",
+			Action: "/admin/members/" + url.PathEscape(c.Name) + "/delete", Button: "削除する",
+			Back: "/admin/members/" + url.PathEscape(c.Name),
+		})
 		return
 	}
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
 	err := s.client.Member.Delete(ctx, *c.Member)
 	if err != nil {
-		f := &deleteFailure{Step: escott.OpMemberInvalidate, Detail: err.Error()}
+		f := &deleteFailure{Step: escott.OpMemberInvalidate, Detail: operatorDetail(err, "")}
 		var derr *escott.DeleteMemberError
 		if errors.As(err, &derr) {
 			f.Step, f.Invalidated = derr.Step, derr.Invalidated

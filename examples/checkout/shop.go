@@ -40,6 +40,7 @@ type settings struct {
 	Registration escott.RegistrationPolicy // クレジットカードの登録
 	CVSFee       escott.FeePolicy          // オンライン収納代行の手数料
 	PayLimitDays int                       // 支払期限日数
+	ThreeDS      threeDSMode               // 3-Dセキュアの方式 (A or B): always on
 }
 
 func defaultSettings() settings {
@@ -49,11 +50,13 @@ func defaultSettings() settings {
 		Registration: escott.MemberChooses,
 		CVSFee:       escott.FixedFee(decimal.NewFromInt(220)),
 		PayLimitDays: escott.DefaultPayLimitDays,
+		ThreeDS:      threeDSModeB,
 	}
 }
 
 // shop is the web shop: an http.Handler.
 type shop struct {
+	admin  adminCredentials
 	client *escott.Client
 	set    settings
 	store  *store
@@ -64,12 +67,15 @@ type shop struct {
 
 // newShop builds the shop around a client and the notification settings of
 // the same merchant.
-func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, log *slog.Logger) (*shop, error) {
+func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, admin adminCredentials, log *slog.Logger) (*shop, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &shop{client: client, set: set, store: newStore(), log: log, pages: map[string]*template.Template{}}
-	for _, name := range []string{"home", "checkout", "order", "orders", "admin", "errors", "message", "member", "admin_members", "admin_member"} {
+	if admin.User == "" || admin.Password == "" {
+		return nil, errors.New("the admin pages need a user and password")
+	}
+	s := &shop{admin: admin, client: client, set: set, store: newStore(), log: log, pages: map[string]*template.Template{}}
+	for _, name := range []string{"home", "checkout", "order", "orders", "admin", "errors", "message", "member", "admin_members", "admin_member", "admin_login", "confirm"} {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
 		if name == "checkout" || name == "member" {
 			files = append(files, "templates/card_fields.html") // the token form's card fields
@@ -101,9 +107,14 @@ func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, log 
 	m.HandleFunc("POST /checkout/card", s.payByCard)
 	m.HandleFunc("POST /checkout/stored", s.payByStoredCard)
 	m.HandleFunc("POST /checkout/cvs", s.payByCVS)
-	m.HandleFunc("POST /3ds/return", s.threeDSReturn)
-	m.HandleFunc("GET /orders", s.orders)
+	m.HandleFunc("POST "+threeDSReturnPath, s.threeDSReturn)
+	m.HandleFunc("GET /3ds/refused", s.threeDSRefused)
 	m.HandleFunc("GET /orders/{id}", s.orderPage)
+	m.HandleFunc("GET "+adminLoginPath, s.adminLoginPage)
+	m.HandleFunc("POST "+adminLoginPath, s.adminLogin)
+	m.HandleFunc("POST /admin/logout", s.adminLogout)
+	m.HandleFunc("GET /admin/{$}", s.orders)
+	m.HandleFunc("GET /admin/orders", s.orders)
 	m.HandleFunc("GET /admin/orders/{id}", s.adminPage)
 	m.HandleFunc("POST /admin/orders/{id}/{action}", s.adminAction)
 	m.HandleFunc("GET /member", s.memberPage)
@@ -119,18 +130,41 @@ func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, log 
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler: sessions, the operator's sign-in for
+// /admin, and the CSRF check of every state-changing form.
 func (s *shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "same-origin")
-	if !strings.HasPrefix(r.URL.Path, notifyPath) && !strings.HasPrefix(r.URL.Path, "/static/") {
-		r = withSession(w, r)
+	w.Header().Set("X-Frame-Options", "DENY")
+	if strings.HasPrefix(r.URL.Path, "/static/") || csrfExempt(r.URL.Path) {
+		// The gateway's calls (notification, 3-D Secure return) carry no
+		// session: they must not make one, nor replace the shopper's.
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	r = withSession(w, r)
+	if isAdminPath(r.URL.Path) && !s.store.isAdmin(sessionID(r)) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			http.Redirect(w, r, adminLoginPath+"?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+			return
+		}
+		s.message(w, r, http.StatusUnauthorized, "管理者ログイン", "管理者としてログインしてください。 (Sign in as the operator.)")
+		return
+	}
+	if err := s.checkCSRF(r); err != nil {
+		s.log.Warn("form refused", "path", r.URL.Path, "err", err)
+		s.message(w, r, http.StatusForbidden, "フォームの有効期限切れ",
+			"このフォームは受け付けられません。ページを開き直してからもう一度お試しください。 (The form was refused: reload the page and try again.)")
+		return
 	}
 	s.mux.ServeHTTP(w, r)
 }
 
 var templateFuncs = template.FuncMap{
 	"yen":      yen,
+	"opname":   opName,
+	"method":   methodLabel,
+	"tdslabel": threeDSLabel,
 	"paylimit": payLimitText,
 	"path":     url.PathEscape,
 	"date": func(t time.Time) string {
@@ -153,22 +187,29 @@ var templateFuncs = template.FuncMap{
 // jstZone shows times as the merchant console does.
 var jstZone = time.FixedZone("JST", 9*60*60)
 
-// yen formats an amount as "2,480円".
+// yen formats an amount as "¥2,480".
 func yen(v int64) string {
 	s := strconv.FormatInt(v, 10)
 	var b strings.Builder
+	b.WriteString("¥")
+	if v < 0 {
+		b.WriteByte('-')
+		s = s[1:]
+	}
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(c)
 	}
-	return b.String() + "円"
+	return b.String()
 }
 
 // view is what every page template gets: the layout's data and the page's.
 type view struct {
 	Title    string
+	CSRF     string // the session's token, for the layout's forms
+	Admin    bool   // the operator is signed in: show the admin menu
 	Customer *customer
 	Cart     int // items in the cart
 	Errors   int // entries in the payment-error log (the admin banner)
@@ -181,7 +222,16 @@ func (s *shop) render(w http.ResponseWriter, r *http.Request, status int, page, 
 	for _, l := range s.store.cart(sid) {
 		n += l.Qty
 	}
-	v := view{Title: title, Customer: s.store.customerOf(sid), Cart: n, Errors: len(s.store.errorLog()), Body: body}
+	token, err := s.store.csrfToken(sid)
+	if err != nil {
+		s.log.Error("csrf token", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if m, ok := body.(map[string]any); ok {
+		m["CSRF"] = token // every page's forms post it back
+	}
+	v := view{Title: title, CSRF: token, Admin: s.store.isAdmin(sid), Customer: s.store.customerOf(sid), Cart: n, Errors: len(s.store.errorLog()), Body: body}
 	var buf bytes.Buffer
 	if err := s.pages[page].Execute(&buf, v); err != nil {
 		s.log.Error("render", "page", page, "err", err)
@@ -210,7 +260,7 @@ func withSession(w http.ResponseWriter, r *http.Request) *http.Request {
 	if err != nil {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	setSessionCookie(w, r, id)
 	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, id))
 }
 
@@ -222,7 +272,7 @@ func sessionID(r *http.Request) string {
 
 func (s *shop) home(w http.ResponseWriter, r *http.Request) {
 	lines := s.store.cart(sessionID(r))
-	s.render(w, r, http.StatusOK, "home", "商品一覧 (products)", map[string]any{
+	s.render(w, r, http.StatusOK, "home", "商品一覧", map[string]any{
 		"Products": catalogue, "Lines": lines, "Total": total(lines),
 	})
 }
@@ -237,13 +287,40 @@ func (s *shop) cartAction(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// login signs a demo member in with name and password. A name seen for
+// the first time becomes a new member with that password (demo sign-up);
+// an existing name needs its password.
 func (s *shop) login(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	if name == "" || len(name) > 40 {
-		s.message(w, r, http.StatusBadRequest, "ログイン (log in)", "Enter a name of at most 40 characters.")
+	pw := r.PostFormValue("password")
+	if name == "" || len(name) > 40 || len(pw) < 8 || len(pw) > 128 {
+		s.message(w, r, http.StatusBadRequest, "ログイン",
+			"お名前（40文字以内）とパスワード（8文字以上）を入力してください。 (Enter a name of at most 40 characters and a password of at least 8.)")
 		return
 	}
-	s.store.login(sessionID(r), name)
+	if h, ok := s.store.customerPassword(name); ok {
+		if !h.matches(pw) {
+			s.message(w, r, http.StatusUnauthorized, "ログイン",
+				"お名前またはパスワードが違います。 (Wrong name or password.)")
+			return
+		}
+	} else {
+		h, err := hashPassword(pw)
+		if err != nil {
+			s.startFailed(w, r, err)
+			return
+		}
+		if !s.store.signUp(name, h) {
+			s.message(w, r, http.StatusConflict, "ログイン", "もう一度お試しください。 (Please try again.)")
+			return
+		}
+	}
+	sid, err := s.rotateSession(w, r)
+	if err != nil {
+		s.startFailed(w, r, err)
+		return
+	}
+	s.store.login(sid, name)
 	http.Redirect(w, r, safeBack(r), http.StatusSeeOther)
 }
 
@@ -284,18 +361,35 @@ func (s *shop) payTypes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *shop) orders(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "orders", "注文一覧 (orders)", map[string]any{
+	s.render(w, r, http.StatusOK, "orders", "受注一覧", map[string]any{
 		"Orders": s.store.orderList(), "Now": time.Now(), "ErrorCount": len(s.store.errorLog()),
 	})
 }
 
+// orderPage is the shopper's order: shown to the session that made it or
+// the member it belongs to, to nobody else.
 func (s *shop) orderPage(w http.ResponseWriter, r *http.Request) {
 	o, ok := s.store.order(r.PathValue("id"))
-	if !ok {
-		s.message(w, r, http.StatusNotFound, "Not found", "No such order.")
+	if !ok || !s.owns(r, o) {
+		if r.URL.Query().Get("again") != "" {
+			s.threeDSRefused(w, r)
+			return
+		}
+		s.message(w, r, http.StatusNotFound, "ご注文", "ご注文が見つかりません。 (No such order.)")
 		return
 	}
-	s.render(w, r, http.StatusOK, "order", "ご注文 (order) "+o.ID, map[string]any{"Order": o, "Now": time.Now()})
+	s.render(w, r, http.StatusOK, "order", "ご注文 "+o.ID, map[string]any{
+		"Order": o, "Now": time.Now(), "Again": r.URL.Query().Get("again") != "",
+	})
+}
+
+// owns reports whether the request's shopper made the order.
+func (s *shop) owns(r *http.Request, o order) bool {
+	if o.session != "" && o.session == sessionID(r) {
+		return true
+	}
+	c := s.store.customerOf(sessionID(r))
+	return c != nil && o.Customer != "" && o.Customer == c.Name
 }
 
 // fail records a failed gateway operation in the payment-error log and
@@ -307,7 +401,7 @@ func (s *shop) fail(o *order, op string, err error) (ja, en string) {
 // logFailure records e with err's codes in the payment-error log and
 // returns the messages for the shopper.
 func (s *shop) logFailure(e errorEntry, err error) (ja, en string) {
-	e.Detail = err.Error()
+	e.Detail = operatorDetail(err, e.LinkKey)
 	var gwErr *escott.Error
 	var authErr *escott.AuthenticationError
 	var valErr *escott.ValidationError
@@ -322,7 +416,7 @@ func (s *shop) logFailure(e errorEntry, err error) (ja, en string) {
 		ja, en = "決済結果を確認できませんでした。二重決済を防ぐため、再度お支払いにならず、ショップにお問い合わせください。",
 			"We could not confirm the payment. To avoid paying twice, do not pay again: please contact the shop."
 	case errors.As(err, &valErr):
-		ja, en = "入力内容をご確認ください。", "Please check what you entered: "+valErr.Error()
+		ja, en = "入力内容をご確認ください。", "Please check what you entered."
 	default:
 		ja, en = "ただいま決済できません。しばらくしてからお試しください。", "The payment could not be made now. Please try again later."
 	}

@@ -13,19 +13,22 @@ import (
 	"github.com/escott-go/escott"
 )
 
-// product is an item of the catalogue. Prices are whole yen.
+// product is an item of the catalogue. Prices are whole yen. Name is the
+// Japanese display name: it is also what the gateway shows the shopper on
+// its payment page (ShouhinName), so it carries no translation.
 type product struct {
-	ID    string
-	Name  string
-	Price int64
+	ID     string
+	Name   string // 日本語の商品名
+	NameEN string // shown small beside it
+	Price  int64
 }
 
 // catalogue is the shop's product list.
 var catalogue = []product{
-	{ID: "tshirt", Name: "Tシャツ (T-shirt)", Price: 2480},
-	{ID: "mug", Name: "マグカップ (mug)", Price: 1200},
-	{ID: "tote", Name: "トートバッグ (tote bag)", Price: 3300},
-	{ID: "tenugui", Name: "手ぬぐい (tenugui towel)", Price: 980},
+	{ID: "tshirt", Name: "Tシャツ", NameEN: "T-shirt", Price: 2480},
+	{ID: "mug", Name: "マグカップ", NameEN: "mug", Price: 1200},
+	{ID: "tote", Name: "トートバッグ", NameEN: "tote bag", Price: 3300},
+	{ID: "tenugui", Name: "手ぬぐい", NameEN: "tenugui towel", Price: 980},
 }
 
 func findProduct(id string) (product, bool) {
@@ -68,25 +71,46 @@ const (
 	statusPaid       status = "paid"       // online collection: 入金済み
 )
 
-// Label is the status in Japanese and English.
+// Label is the status as the operator reads it.
 func (s status) Label() string {
 	switch s {
 	case statusPending:
-		return "認証待ち (pending)"
+		return "認証待ち"
 	case statusAuthorized:
-		return "与信済み (authorized)"
+		return "与信済み"
 	case statusCaptured:
-		return "売上計上済み (captured)"
+		return "売上計上済み"
 	case statusCancelled:
-		return "取消済み (cancelled)"
+		return "取消済み"
 	case statusFailed:
-		return "決済エラー (failed)"
+		return "決済エラー"
 	case statusUnknown:
-		return "結果不明 (unknown — check the console by link key)"
+		return "結果不明（リンクキーで確認）"
 	case statusUnpaid:
-		return "未入金 (unpaid)"
+		return "未入金"
 	case statusPaid:
-		return "入金済み (paid)"
+		return "入金済み"
+	}
+	return string(s)
+}
+
+// ShopperLabel is the status as the shopper reads it.
+func (s status) ShopperLabel() string {
+	switch s {
+	case statusPending:
+		return "本人認証待ち"
+	case statusAuthorized, statusCaptured:
+		return "お支払い手続き完了"
+	case statusCancelled:
+		return "キャンセル済み"
+	case statusFailed:
+		return "お支払いできませんでした"
+	case statusUnknown:
+		return "確認中"
+	case statusUnpaid:
+		return "お支払い待ち"
+	case statusPaid:
+		return "お支払い済み"
 	}
 	return string(s)
 }
@@ -97,6 +121,19 @@ const (
 	methodStored = "stored card"
 	methodCVS    = "online collection"
 )
+
+// methodLabel is a payment method as the shopper and operator read it.
+func methodLabel(m string) string {
+	switch m {
+	case methodCard:
+		return "クレジットカード"
+	case methodStored:
+		return "登録済みのクレジットカード"
+	case methodCVS:
+		return "コンビニ・ペイジー・ネットバンキング"
+	}
+	return m
+}
 
 // event is one gateway operation on an order, shown on the admin page.
 type event struct {
@@ -119,9 +156,8 @@ type order struct {
 	LinkKey  string
 	Process  escott.Process // Pass is an escott.Secret: it never prints
 	PayType  escott.PayType
-	Card     string // "VISA •••• 1111", never the number
-	ThreeDS  string // SecureResultCode, when 3-D Secure ran
-	Register bool   // register the card after 3-D Secure (member flow)
+	Card     string                  // "VISA •••• 1111", never the number
+	ThreeDS  escott.SecureResultCode // when 3-D Secure ran
 	// AuthOnly is set when the card was authorised without capture (1Auth,
 	// 与信): such a sale keeps the customer's member for 90 days.
 	AuthOnly bool
@@ -137,8 +173,10 @@ type order struct {
 	Agency        escott.CollectingAgency
 	NumberChange  *numberChange
 
-	// ShopperJA and ShopperEN explain a failure to the shopper.
+	// ShopperJA and ShopperEN explain a failure to the shopper; Field is
+	// the card-form field it is about, if any.
 	ShopperJA, ShopperEN string
+	Field                string
 	History              []event
 
 	session string // the cart to empty when the payment completes
@@ -179,13 +217,16 @@ type errorEntry struct {
 // customer is a demo shop member. Member is set once a card is stored at the
 // gateway; the shop keeps only the KaiinId and KaiinPass.
 type customer struct {
-	Name   string
-	Member *escott.Member
+	Name     string
+	Member   *escott.Member
+	password passwordHash // never shown, never logged
 }
 
 type session struct {
 	cart     map[string]int
 	customer string
+	admin    bool   // signed in on /admin/login
+	csrf     string // the token every state-changing form carries
 }
 
 // store keeps orders, sessions, customers and the error log in memory,
@@ -256,13 +297,86 @@ func (s *store) clearCart(sid string) {
 	clear(s.sessionLocked(sid).cart)
 }
 
+// customerPassword returns the customer's password hash, and whether the
+// customer exists.
+func (s *store) customerPassword(name string) (passwordHash, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.customers[name]
+	if !ok {
+		return passwordHash{}, false
+	}
+	return c.password, true
+}
+
+// signUp records a new customer; it reports false if the name is taken.
+func (s *store) signUp(name string, pw passwordHash) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.customers[name]; ok {
+		return false
+	}
+	s.customers[name] = &customer{Name: name, password: pw}
+	return true
+}
+
+// login signs the session in as an existing customer.
 func (s *store) login(sid, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessionLocked(sid).customer = name
-	if _, ok := s.customers[name]; !ok {
-		s.customers[name] = &customer{Name: name}
+}
+
+// setAdmin marks the session as the operator's.
+func (s *store) setAdmin(sid string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessionLocked(sid).admin = on
+}
+
+// isAdmin reports whether the session signed in as the operator.
+func (s *store) isAdmin(sid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss, ok := s.sessions[sid]
+	return ok && ss.admin
+}
+
+// csrfToken returns the session's CSRF token, made on first use.
+func (s *store) csrfToken(sid string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sessionLocked(sid)
+	if ss.csrf == "" {
+		t, err := newSessionID()
+		if err != nil {
+			return "", err
+		}
+		ss.csrf = t
 	}
+	return ss.csrf, nil
+}
+
+// rotate moves a session to a new ID (at every sign-in, so that an ID known
+// before the sign-in is worth nothing after it) with a new CSRF token. The
+// session's orders follow it.
+func (s *store) rotate(old string) (string, error) {
+	id, err := newSessionID()
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sessionLocked(old)
+	delete(s.sessions, old)
+	ss.csrf = ""
+	s.sessions[id] = ss
+	for _, o := range s.orders {
+		if o.session == old {
+			o.session = id
+		}
+	}
+	return id, nil
 }
 
 func (s *store) logout(sid string) {
@@ -340,6 +454,34 @@ func (s *store) newOrder(o order) order {
 	s.orders[o.ID] = &o
 	s.byLinkKey[o.LinkKey] = o.ID
 	return o
+}
+
+// discardOrder forgets an order that never reached the gateway (the
+// shopper's input was refused before anything was sent), giving its number
+// back when it was the last one issued.
+func (s *store) discardOrder(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return
+	}
+	delete(s.orders, id)
+	delete(s.byLinkKey, o.LinkKey)
+	if strconv.Itoa(s.nextID-1) == id {
+		s.nextID--
+	}
+}
+
+// orderByLinkKey returns the order of a link key.
+func (s *store) orderByLinkKey(linkKey string) (order, bool) {
+	s.mu.Lock()
+	id, ok := s.byLinkKey[linkKey]
+	s.mu.Unlock()
+	if !ok {
+		return order{}, false
+	}
+	return s.order(id)
 }
 
 func (s *store) order(id string) (order, bool) {
