@@ -110,7 +110,7 @@ func TestSoakThreeDSMemory(t *testing.T) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			g.mu.Lock()
-			c, s, is, p, tk := g.tds.completed.len(), g.tds.sessions.len(), g.tds.issued.len(), len(g.procs), len(g.tokens)
+			c, s, is, p, tk := g.tds.completed.len(), g.tds.sessions.len(), g.tds.issued.len(), g.procs.len(), g.tokens.len()
 			g.mu.Unlock()
 			t.Logf("%-9d %10d %10d %9d %9d %9d %9d %9d", i, ms.HeapAlloc>>10, rssKiB(), c, s, is, p, tk)
 		}
