@@ -90,4 +90,16 @@
 // fake received and holds, so a test can assert, for example, that a payment
 // reached the gateway exactly once. They hold secrets as received: this is a
 // test tool.
+//
+// # Bounded memory
+//
+// Everything the fake remembers is bounded ([Limits] in Config.Limits:
+// card transactions, online-collection registrations, members, tokens and
+// the request log; the 3-D Secure memory; [MaxKeptNotifications]), so a
+// long-running escott-sim stays flat. What it forgot it answers for as the
+// real gateway does for what it no longer holds: K12 for a forgotten
+// transaction or registration, K71 for a forgotten member (whose KaiinId is
+// free again), KI3 for a token it issued but no longer holds. RequestCount
+// counts every request whatever the log keeps, under [UnknownOperation] for
+// an OperateId the fake does not serve.
 package escotttest
