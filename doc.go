@@ -152,17 +152,17 @@
 // # The journal and recovery by link key
 //
 // Before each money-moving request the client writes the attempt to a
-// journal ([journal.Journal]) under its link key, and its outcome after: the
+// journal ([Journal]) under its link key, and its outcome after: the
 // Go counterpart of the Welcart module's 決済直前ログ. If the journal cannot
-// record, nothing is sent. The default is in memory; package journal also
-// has a file journal that survives a crash and an SQL journal shared by
-// several instances ([WithJournal]). To recover, list the attempts that need
+// record, nothing is sent. The default is in memory ([MemoryJournal]); package journal
+// has a file journal that survives a crash and package sqlstore an SQL
+// journal shared by several instances ([WithJournal]). To recover, list the attempts that need
 // attention with client.Journal().Pending, search each link key in the
 // merchant console (自由領域1), and record what you found with Resolve:
 //
 //	pending, err := client.Journal().Pending(ctx, time.Now().Add(-10*time.Minute))
 //	// for each: search a.LinkKey in the console, then
-//	err = client.Journal().Resolve(ctx, a.LinkKey, journal.Result{Outcome: journal.Succeeded, ProcessID: id})
+//	err = client.Journal().Resolve(ctx, a.LinkKey, escott.AttemptResult{Outcome: escott.OutcomeSucceeded, ProcessID: id})
 //
 // # Notifications
 //

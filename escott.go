@@ -20,7 +20,6 @@ import (
 	"github.com/escott-go/escott/internal/envelope"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
-	"github.com/escott-go/escott/journal"
 )
 
 // Environment selects the gateway: the test environment or production.
@@ -262,7 +261,7 @@ type clientState struct {
 	log      *slog.Logger
 	now      func() time.Time
 	newKey   func() (string, error)
-	journal  journal.Journal
+	journal  Journal
 	retry    RetryPolicy
 	timeout  time.Duration
 	sleep    func(context.Context, time.Duration) error
@@ -313,7 +312,7 @@ func WithLinkKeyGenerator(gen func() (string, error)) Option {
 
 // WithJournal sets where money-moving attempts are recorded before they are
 // sent. The default is an in-memory journal.
-func WithJournal(j journal.Journal) Option { return func(c *Client) { c.journal = j } }
+func WithJournal(j Journal) Option { return func(c *Client) { c.journal = j } }
 
 // WithTimeout bounds every call, retries included, whatever the HTTP client.
 // A money-moving call that times out after its request left returns an
@@ -338,7 +337,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		log:     slog.New(discardHandler{}),
 		now:     time.Now,
 		newKey:  NewLinkKey,
-		journal: journal.NewMemory(),
+		journal: NewMemoryJournal(),
 		retry:   DefaultRetryPolicy(),
 		sleep:   sleepCtx,
 	}}}
@@ -404,7 +403,7 @@ func (c *Client) Origin() string { return c.origin }
 
 // Journal returns the journal in use, so that an operator tool can list
 // attempts that need recovery.
-func (c *Client) Journal() journal.Journal { return c.journal }
+func (c *Client) Journal() Journal { return c.journal }
 
 type discardHandler struct{}
 
@@ -492,7 +491,7 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		return nil, fmt.Errorf("escott: %s: %w", k.op, err)
 	}
 	if k.money {
-		if err := c.begin(ctx, k, journal.Attempt{
+		if err := c.begin(ctx, k, Attempt{
 			LinkKey: k.linkKey, Operation: k.op, Amount: k.amount, ProcessID: k.procID, OrderRef: k.orderRef, Started: now,
 		}); err != nil {
 			return nil, err
@@ -500,17 +499,17 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 	}
 	resp, err := c.send(ctx, k, form)
 	if k.money {
-		r := journal.Result{At: c.now()}
+		r := AttemptResult{At: c.now()}
 		var ou *OutcomeUnknownError
 		switch {
 		case err == nil && resp.OK():
-			r.Outcome, r.ProcessID = journal.Succeeded, resp.Get("ProcessId")
+			r.Outcome, r.ProcessID = OutcomeSucceeded, resp.Get("ProcessId")
 		case err == nil:
-			r.Outcome, r.Codes = journal.Rejected, resp.Codes
+			r.Outcome, r.Codes = OutcomeRejected, resp.Codes
 		case errors.As(err, &ou):
-			r.Outcome = journal.Unknown
+			r.Outcome = OutcomeUnknown
 		default:
-			r.Outcome = journal.Rejected
+			r.Outcome = OutcomeRejected
 		}
 		c.finish(ctx, k, r)
 	}
@@ -538,14 +537,14 @@ const FinishTimeout = 30 * time.Second
 // the journal ignores ctx (a file lock, an exhausted SQL pool). An error
 // means nothing was sent. An attempt that Begin records after the bound has
 // passed is closed as not sent, so that it is not left in flight.
-func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
+func (c *Client) begin(ctx context.Context, k call, a Attempt) error {
 	var err error
-	if _, mem := c.journal.(*journal.Memory); mem || ctx.Done() == nil {
+	if _, mem := c.journal.(*MemoryJournal); mem || ctx.Done() == nil {
 		err = c.journal.Begin(ctx, a)
 	} else if err = c.beginBounded(ctx, k.op, k.linkKey, a); errors.Is(err, errLateBegin) {
 		return fmt.Errorf("escott: %s: journal did not record the attempt in time, nothing sent: %w", k.op, context.Cause(ctx))
 	}
-	if errors.Is(err, journal.ErrInFlight) {
+	if errors.Is(err, ErrJournalInFlight) {
 		return &InFlightError{OperateID: k.op, LinkKey: k.linkKey}
 	}
 	if err != nil {
@@ -553,7 +552,7 @@ func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
 		return fmt.Errorf("escott: %s: journal: %w", k.op, err)
 	}
 	if ctx.Err() != nil {
-		c.finish(ctx, k, journal.Result{Outcome: journal.Rejected, At: c.now()})
+		c.finish(ctx, k, AttemptResult{Outcome: OutcomeRejected, At: c.now()})
 		return fmt.Errorf("escott: %s: journal recorded the attempt too late, nothing sent: %w", k.op, context.Cause(ctx))
 	}
 	return nil
@@ -564,7 +563,7 @@ var errLateBegin = errors.New("journal Begin still running at the deadline")
 // beginBounded runs Begin until ctx is done, in a goroutine so that a journal
 // ignoring ctx cannot hold the caller. When Begin records the attempt after
 // that, the attempt is closed as not sent.
-func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal.Attempt) error {
+func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a Attempt) error {
 	done := make(chan error, 1)
 	go func() { done <- c.journal.Begin(ctx, a) }()
 	select {
@@ -573,7 +572,7 @@ func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal
 	case <-ctx.Done():
 		go func() {
 			if err := <-done; err == nil {
-				c.finish(ctx, call{op: op, linkKey: linkKey}, journal.Result{Outcome: journal.Rejected, At: c.now()})
+				c.finish(ctx, call{op: op, linkKey: linkKey}, AttemptResult{Outcome: OutcomeRejected, At: c.now()})
 			}
 		}()
 		return errLateBegin
@@ -584,8 +583,8 @@ func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal
 // cancel racing the write must not lose a payment's outcome) and bounded by
 // FinishTimeout; the caller waits for it until ctx's deadline plus
 // FinishGrace at most.
-func (c *Client) finish(ctx context.Context, k call, r journal.Result) {
-	if _, mem := c.journal.(*journal.Memory); mem {
+func (c *Client) finish(ctx context.Context, k call, r AttemptResult) {
+	if _, mem := c.journal.(*MemoryJournal); mem {
 		// The memory journal neither blocks nor looks at its context.
 		if err := c.journal.Finish(ctx, k.linkKey, r); err != nil {
 			c.log.ErrorContext(ctx, "escott: journal finish failed", "op", k.op, "link_key", k.linkKey, "err", err)
@@ -596,7 +595,7 @@ func (c *Client) finish(ctx context.Context, k call, r journal.Result) {
 }
 
 // finishBounded is finish for a journal that may block.
-func (c *Client) finishBounded(ctx context.Context, op, linkKey string, r journal.Result) {
+func (c *Client) finishBounded(ctx context.Context, op, linkKey string, r AttemptResult) {
 	k := call{op: op, linkKey: linkKey}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FinishTimeout)
 	done := make(chan error, 1)
