@@ -766,22 +766,6 @@ func (p PayType) valid() bool {
 	return p != "00"
 }
 
-// Label returns the Japanese label a checkout page shows for the division.
-func (p PayType) Label() string {
-	switch p {
-	case LumpSum:
-		return "一括払い"
-	case Bonus:
-		return "ボーナス一括払い"
-	case Revolving:
-		return "リボルビング払い"
-	}
-	if n := p.Count(); n > 1 {
-		return strconv.Itoa(n) + "回払い"
-	}
-	return string(p)
-}
-
 // InstallmentSetting is the merchant's contract level for payment divisions.
 // The zero value is LumpSumOnly, the default.
 type InstallmentSetting int
