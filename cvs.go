@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/redact"
 	"net/url"
 	"strconv"
@@ -533,7 +534,7 @@ func PayLimitAfterDays(now time.Time, days int) (string, error) {
 
 // ParsePayLimit parses a PayLimit (YYYYMMDDhhmm, JST).
 func ParsePayLimit(payLimit string) (time.Time, error) {
-	if len(payLimit) != 12 || !isDigits(payLimit) {
+	if len(payLimit) != 12 || !ascii.IsDigits(payLimit) {
 		return time.Time{}, fmt.Errorf("escott: pay limit %q is not YYYYMMDDhhmm", payLimit)
 	}
 	t, err := jst.ParseTime(payLimit)

@@ -3,15 +3,18 @@ package escott
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -109,7 +112,7 @@ func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // MarshalJSON writes the config with its secrets redacted, so that dumping
 // settings to JSON cannot leak them.
 func (c Config) MarshalJSON() ([]byte, error) {
-	return marshalJSON(map[string]string{
+	return json.Marshal(map[string]string{
 		"MerchantID": c.MerchantID, "TenantID": c.TenantID, "Environment": c.Environment.String(), "BaseURL": c.BaseURL,
 		"MerchantPass": redactedIfSet(c.MerchantPass), "TokenAuthCode": redactedIfSet(c.TokenAuthCode),
 		"AESKey": redactedIfSet(c.AESKey), "AESIV": redactedIfSet(c.AESIV),
@@ -139,24 +142,24 @@ func (c *Config) validate() error {
 	switch {
 	case c.MerchantID == "":
 		p = append(p, "MerchantID is required")
-	case !isDigits(c.MerchantID) || len(c.MerchantID) > 32:
+	case !ascii.IsDigits(c.MerchantID) || len(c.MerchantID) > 32:
 		p = append(p, "MerchantID must be half-width digits")
 	}
 	switch {
 	case c.MerchantPass == "":
 		p = append(p, "MerchantPass is required")
-	case !isAlnum(c.MerchantPass) || len(c.MerchantPass) > 32:
+	case !ascii.IsAlnum(c.MerchantPass) || len(c.MerchantPass) > 32:
 		p = append(p, "MerchantPass must be half-width alphanumerics (at most 32)")
 	}
 	if c.TenantID == "" {
 		c.TenantID = DefaultTenantID
-	} else if len(c.TenantID) != 4 || !isDigits(c.TenantID) {
+	} else if len(c.TenantID) != 4 || !ascii.IsDigits(c.TenantID) {
 		p = append(p, "TenantID must be 4 digits (0001 for a single shop)")
 	}
 	if c.Environment != Test && c.Environment != Production {
 		p = append(p, "Environment must be escott.Test or escott.Production")
 	}
-	if c.TokenAuthCode != "" && (!isAlnum(c.TokenAuthCode) || len(c.TokenAuthCode) > 32) {
+	if c.TokenAuthCode != "" && (!ascii.IsAlnum(c.TokenAuthCode) || len(c.TokenAuthCode) > 32) {
 		p = append(p, "TokenAuthCode must be alphanumerics, at most 32")
 	}
 	if (c.AESKey == "") != (c.AESIV == "") {
@@ -334,7 +337,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	}
 	c := &Client{clientRef: &clientRef{&clientState{
 		cfg:     cfg,
-		log:     slog.New(discardHandler{}),
+		log:     slog.New(slog.DiscardHandler),
 		now:     time.Now,
 		newKey:  NewLinkKey,
 		journal: NewMemoryJournal(),
@@ -404,13 +407,6 @@ func (c *Client) Origin() string { return c.origin }
 // Journal returns the journal in use, so that an operator tool can list
 // attempts that need recovery.
 func (c *Client) Journal() Journal { return c.journal }
-
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }
 
 // NewLinkKey returns a fresh random 12-digit link key from crypto/rand.
 func NewLinkKey() (string, error) { return randomDigits(12) }
@@ -845,11 +841,7 @@ func (f Fields) Get(key string) string { return f[key] }
 
 // String formats the fields with secrets redacted, keys sorted.
 func (f Fields) String() string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
+	keys := slices.Sorted(maps.Keys(f))
 	var b strings.Builder
 	b.WriteString("map[")
 	for i, k := range keys {
@@ -883,12 +875,8 @@ func (f Fields) MarshalJSON() ([]byte, error) {
 		}
 		m[k] = v
 	}
-	return marshalJSON(m)
+	return json.Marshal(m)
 }
-
-func isDigits(s string) bool { return ascii.IsDigits(s) }
-
-func isAlnum(s string) bool { return ascii.IsAlnum(s) }
 
 // Format implements fmt.Formatter: a Client, or a pointer to one, prints as
 // its type name only, with every verb, so that no configuration or state it

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/escott-go/escott/internal/redact"
@@ -458,12 +459,12 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 		}
 	}
 	paid, err := jst.ParseTime(f["NyukinDate"])
-	if err != nil || !isDigits(f["NyukinDate"]) {
+	if err != nil || !ascii.IsDigits(f["NyukinDate"]) {
 		return nil, false, refuse(http.StatusBadRequest, "NyukinDate is not 14, 12 or 8 digits")
 	}
 	var amount decimal.Decimal
 	if a := f["Amount"]; a != "" {
-		if !isDigits(a) || len(a) > 9 {
+		if !ascii.IsDigits(a) || len(a) > 9 {
 			return nil, false, refuse(http.StatusBadRequest, "Amount is not whole yen")
 		}
 		amount, _ = decimal.NewFromString(a)
@@ -557,7 +558,7 @@ func NewNotificationHandler(cfg NotifyConfig, opts ...NotifyOption) (*Notificati
 	if err != nil {
 		return nil, err
 	}
-	h := &NotificationHandler{ck: ck, log: slog.New(discardHandler{}), now: time.Now}
+	h := &NotificationHandler{ck: ck, log: slog.New(slog.DiscardHandler), now: time.Now}
 	for _, o := range opts {
 		o(h)
 	}
@@ -734,7 +735,7 @@ func (v NotifyConfig) Format(f fmt.State, _ rune) {
 func (v NotifyConfig) MarshalJSON() ([]byte, error) {
 	type plain NotifyConfig
 	v.MerchantPass = redactedIfSet(v.MerchantPass)
-	return marshalJSON(plain(v))
+	return json.Marshal(plain(v))
 }
 
 // LogValue implements slog.LogValuer.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/redact"
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/escott-go/escott/internal/jst"
@@ -312,7 +314,7 @@ func memberCardFrom(op string, r *wire.Response) *MemberCard {
 		raw["CardNo"] = c.MaskedNumber
 		c.Brand = BrandOf(c.First6)
 	}
-	if exp := r.Get("CardExp"); len(exp) == 4 && isDigits(exp) {
+	if exp := r.Get("CardExp"); len(exp) == 4 && ascii.IsDigits(exp) {
 		yy, _ := strconv.Atoi(exp[:2])
 		mm, _ := strconv.Atoi(exp[2:])
 		if mm >= 1 && mm <= 12 {
@@ -334,7 +336,7 @@ func maskCardNumber(no string) (masked, first6, last4 string) {
 		last4 = no[n-4:]
 	}
 	if n < 14 {
-		return string(repeatByte('*', max(n-4, 0))) + last4, "", last4
+		return strings.Repeat("*", max(n-4, 0)) + last4, "", last4
 	}
 	first6 = no[:6]
 	for i := 0; i < 6; i++ {
@@ -343,15 +345,7 @@ func maskCardNumber(no string) (masked, first6, last4 string) {
 			break
 		}
 	}
-	return no[:6] + string(repeatByte('*', n-10)) + last4, first6, last4
-}
-
-func repeatByte(b byte, n int) []byte {
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = b
-	}
-	return out
+	return no[:6] + strings.Repeat("*", n-10) + last4, first6, last4
 }
 
 // Invalidate makes the member unusable (4MemInval) without deleting it;

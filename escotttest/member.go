@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 )
 
@@ -123,10 +124,10 @@ func checkMemberFormat(id, pass string, c *codeList) bool {
 	if id == "" || pass == "" {
 		c.add("K01")
 	}
-	if id != "" && (!isAlnum(id) || len(id) > 20) {
+	if id != "" && (!ascii.IsAlnum(id) || len(id) > 20) {
 		c.add("K45")
 	}
-	if pass != "" && (!isAlnum(pass) || len(pass) > 20) {
+	if pass != "" && (!ascii.IsAlnum(pass) || len(pass) > 20) {
 		c.add("K46")
 	}
 	return len(*c) == n
@@ -246,7 +247,7 @@ func (g *Gateway) memberChange(r *req) (answer, []string) {
 	var c codeList
 	checkMemberFormat(r.get("KaiinId"), r.get("KaiinPass"), &c)
 	newPass := r.get("NewKaiinPass")
-	if newPass != "" && (!isAlnum(newPass) || len(newPass) > 20) {
+	if newPass != "" && (!ascii.IsAlnum(newPass) || len(newPass) > 20) {
 		c.add("K47")
 	}
 	tk := g.memberToken(r, &c)

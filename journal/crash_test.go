@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/journaltest"
 )
 
 // crashEnv names the journal file the child process writes to; set only in
@@ -89,7 +90,7 @@ func TestFileSurvivesCrash(t *testing.T) {
 	j := openTestFile(t, path)
 	p, err := j.Pending(context.Background(), crashStart.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, []escott.Attempt{{
+	journaltest.AssertAttempts(t, []escott.Attempt{{
 		LinkKey: "crash-open", Operation: "1Gathering", Amount: "12800", OrderRef: "order #42",
 		Started: crashStart.Add(time.Second), Outcome: escott.OutcomeInFlight,
 	}}, p)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/journaltest"
 )
 
 func openTestFile(t *testing.T, path string) *File {
@@ -21,24 +22,6 @@ func openTestFile(t *testing.T, path string) *File {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = j.Close() })
 	return j
-}
-
-// assertAttempts compares attempts field by field, times by instant, like
-// journaltest.AssertAttempts (which this package's own tests cannot import).
-func assertAttempts(t *testing.T, want, got []escott.Attempt) {
-	t.Helper()
-	norm := func(as []escott.Attempt) []escott.Attempt {
-		out := make([]escott.Attempt, len(as))
-		for i, a := range as {
-			a.Started, a.Finished = a.Started.UTC(), a.Finished.UTC()
-			if len(a.Codes) == 0 {
-				a.Codes = nil
-			}
-			out[i] = a
-		}
-		return out
-	}
-	assert.Equal(t, norm(want), norm(got))
 }
 
 func TestFileModeAndLock(t *testing.T) {
@@ -83,7 +66,7 @@ func TestFileTornLastLine(t *testing.T) {
 	j = openTestFile(t, path)
 	p, err := j.Pending(ctx, t0.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, []escott.Attempt{a}, p)
+	journaltest.AssertAttempts(t, []escott.Attempt{a}, p)
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, whole, after, "the torn tail is cut off")
@@ -162,7 +145,7 @@ func TestFileCompact(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), after.Mode().Perm())
 	got, err := j.Pending(ctx, t0.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, want, got)
+	journaltest.AssertAttempts(t, want, got)
 
 	// Still locked, still appending to the new file.
 	_, err = OpenFile(path)
@@ -173,7 +156,7 @@ func TestFileCompact(t *testing.T) {
 	j = openTestFile(t, path)
 	got, err = j.Pending(ctx, t0.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, want[1:], got) // "open" (oldest) has finished
+	journaltest.AssertAttempts(t, want[1:], got) // "open" (oldest) has finished
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.False(t, bytes.Contains(raw, []byte("done-")), "finished attempts are gone from the file")
@@ -215,7 +198,7 @@ func TestFileResolveOnOldFile(t *testing.T) {
 	j = openTestFile(t, path)
 	p, err = j.Pending(ctx, t0.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, []escott.Attempt{keep}, p)
+	journaltest.AssertAttempts(t, []escott.Attempt{keep}, p)
 	require.NoError(t, j.Begin(ctx, escott.Attempt{LinkKey: "c", Operation: "1Auth", Started: t0.Add(time.Hour)}), "c is free again after replay")
 
 	if compactUnsupported(t, j) {
