@@ -174,8 +174,8 @@ func (m *MemoryJournal) Resolve(_ context.Context, linkKey string, r AttemptResu
 	return nil
 }
 
-// resolve drops linkKey's in-flight and unknown attempts from the state
-// MemoryJournal and File share, and reports whether there were any.
+// resolve drops linkKey's in-flight and unknown attempts, and reports
+// whether there were any.
 func resolve(inFlight map[string]Attempt, unknown *[]Attempt, linkKey string) bool {
 	_, found := inFlight[linkKey]
 	delete(inFlight, linkKey)
