@@ -2,6 +2,7 @@ package escott
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/escott-go/escott/internal/redact"
@@ -147,7 +148,7 @@ func (a AuthAssist) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.Str
 func (a AuthAssist) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
 // MarshalJSON redacts the values in encoders.
-func (a AuthAssist) MarshalJSON() ([]byte, error) { return marshalJSON(a.String()) }
+func (a AuthAssist) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
 
 const redactedMark = "[REDACTED]"
 
@@ -630,11 +631,11 @@ func (v *validator) member(m Member) {
 	v.check(validMemberValue(m.Pass.Reveal()), "KaiinPass", "must be 1–20 ASCII alphanumerics")
 }
 
-func validMemberValue(s string) bool { return isAlnum(s) && len(s) <= 20 }
+func validMemberValue(s string) bool { return ascii.IsAlnum(s) && len(s) <= 20 }
 
 func (v *validator) process(p Process) {
-	v.check(isAlnum(p.ID) && len(p.ID) <= 32, "ProcessId", "must be the ProcessId of an earlier payment")
-	v.check(isAlnum(p.Pass.Reveal()) && len(p.Pass) <= 32, "ProcessPass", "must be the ProcessPass of an earlier payment")
+	v.check(ascii.IsAlnum(p.ID) && len(p.ID) <= 32, "ProcessId", "must be the ProcessId of an earlier payment")
+	v.check(ascii.IsAlnum(p.Pass.Reveal()) && len(p.Pass) <= 32, "ProcessPass", "must be the ProcessPass of an earlier payment")
 }
 
 func (v *validator) free(f2, f3 string) {
@@ -665,7 +666,7 @@ func (r *cardRequest) setAssist(v *validator, a *AuthAssist, secCd Secret, byMem
 	if secCd != "" {
 		sc := secCd.Reveal()
 		v.check(byMember, "SecCd", "only with a stored card (Member): a token carries its own security code")
-		v.check(len(sc) >= 3 && len(sc) <= 4 && isDigits(sc), "SecCd", "must be 3 or 4 digits")
+		v.check(len(sc) >= 3 && len(sc) <= 4 && ascii.IsDigits(sc), "SecCd", "must be 3 or 4 digits")
 		r.SecCd = sc
 	}
 	if a == nil {
@@ -678,7 +679,7 @@ func (r *cardRequest) setAssist(v *validator, a *AuthAssist, secCd Secret, byMem
 		r.BirthDay = a.BirthDay
 	}
 	if a.TelNo != "" {
-		v.check(len(a.TelNo) == 4 && isDigits(a.TelNo), "TelNo", "must be the last 4 digits of the phone number")
+		v.check(len(a.TelNo) == 4 && ascii.IsDigits(a.TelNo), "TelNo", "must be the last 4 digits of the phone number")
 		r.TelNo = a.TelNo
 	}
 }
@@ -717,7 +718,7 @@ func halfWidthKana(s string) string {
 // validBirthDay checks MMDD: a month and a day that exists in it (29
 // February included).
 func validBirthDay(s string) bool {
-	if len(s) != 4 || !isDigits(s) {
+	if len(s) != 4 || !ascii.IsDigits(s) {
 		return false
 	}
 	mm, _ := strconv.Atoi(s[:2])
@@ -764,22 +765,6 @@ func (p PayType) valid() bool {
 		return false
 	}
 	return p != "00"
-}
-
-// Label returns the Japanese label a checkout page shows for the division.
-func (p PayType) Label() string {
-	switch p {
-	case LumpSum:
-		return "一括払い"
-	case Bonus:
-		return "ボーナス一括払い"
-	case Revolving:
-		return "リボルビング払い"
-	}
-	if n := p.Count(); n > 1 {
-		return strconv.Itoa(n) + "回払い"
-	}
-	return string(p)
 }
 
 // InstallmentSetting is the merchant's contract level for payment divisions.

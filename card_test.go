@@ -541,7 +541,6 @@ func TestPayTypeChoices(t *testing.T) {
 	assert.Equal(t, escott.BrandAmex, escott.BrandOf("378282******0005"))
 	assert.True(t, escott.PayTypeAllowed("4111", escott.WithBonus, escott.Bonus))
 	assert.False(t, escott.PayTypeAllowed("4111", escott.WithInstallments, escott.Bonus))
-	assert.Equal(t, "3回払い", escott.Installments(3).Label())
 	assert.Equal(t, 3, escott.Installments(3).Count())
 	assert.Equal(t, 1, escott.Revolving.Count())
 	assert.Equal(t, 0, escott.Installments(1).Count())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/redact"
 	"net/url"
 	"strconv"
@@ -53,7 +54,7 @@ type CVSService struct{ c *Client }
 // *ValidationError naming the gateway field when that is not possible.
 type CVSParams struct {
 	// Amount in whole yen, 1 to 299,999, including the fee the shop charges
-	// for this method (see FeePolicy): nothing fee-specific goes on the wire.
+	// for this method (see shop.FeePolicy): nothing fee-specific goes on the wire.
 	Amount decimal.Decimal
 	// PayLimit is the deadline as YYYYMMDDhhmm in JST. Empty: computed with
 	// PayLimitAfterDays from the client's clock and PayLimitDays.
@@ -533,7 +534,7 @@ func PayLimitAfterDays(now time.Time, days int) (string, error) {
 
 // ParsePayLimit parses a PayLimit (YYYYMMDDhhmm, JST).
 func ParsePayLimit(payLimit string) (time.Time, error) {
-	if len(payLimit) != 12 || !isDigits(payLimit) {
+	if len(payLimit) != 12 || !ascii.IsDigits(payLimit) {
 		return time.Time{}, fmt.Errorf("escott: pay limit %q is not YYYYMMDDhhmm", payLimit)
 	}
 	t, err := jst.ParseTime(payLimit)
@@ -733,100 +734,6 @@ func (a CollectingAgency) NameJA() string {
 
 // String returns the code.
 func (a CollectingAgency) String() string { return string(a) }
-
-// ErrNotOffered is returned by FeePolicy.Fee for an amount above which online
-// collection is not offered.
-var ErrNotOffered = errors.New("escott: online collection is not offered for this amount")
-
-// FeeBand is one row of a banded fee: amounts up to and including UpTo pay
-// Fee. A zero UpTo in the last band means "and above".
-type FeeBand struct {
-	UpTo decimal.Decimal
-	Fee  decimal.Decimal
-}
-
-// FeePolicy is the fee a shop charges for online collection (the Welcart
-// module's 手数料 setting): a fixed fee, or a fee by amount bands, with an
-// optional upper amount above which the method is not offered (上限額). The
-// gateway knows nothing of it: add Fee to the order total and send that as
-// Amount (at most MaxCVSAmount).
-//
-// Which amount the policy is applied to — the goods total, or the total
-// including shipping — is the host's choice, as in Welcart, where it follows
-// the cash-on-delivery fee setting. Pass the same amount to Offered and Fee.
-// The zero value is a free method with no upper amount.
-type FeePolicy struct {
-	// Fixed is the fee when Bands is empty.
-	Fixed decimal.Decimal
-	// Bands, in ascending UpTo, replace Fixed when set. An amount above the
-	// last band (when its UpTo is not zero) is not offered.
-	Bands []FeeBand
-	// Limit, when positive, is the largest amount for which the method is
-	// offered.
-	Limit decimal.Decimal
-}
-
-// FixedFee returns a policy with one fee for every amount.
-func FixedFee(fee decimal.Decimal) FeePolicy { return FeePolicy{Fixed: fee} }
-
-// BandedFee returns a policy with a fee by amount bands.
-func BandedFee(bands ...FeeBand) FeePolicy { return FeePolicy{Bands: bands} }
-
-// WithLimit returns the policy with an upper amount above which the method
-// is not offered.
-func (p FeePolicy) WithLimit(limit decimal.Decimal) FeePolicy { p.Limit = limit; return p }
-
-// Validate checks the policy: fees and band limits whole, non-negative yen,
-// bands strictly ascending, an open band only last.
-func (p FeePolicy) Validate() error {
-	bad := func(d decimal.Decimal) bool { return d.Sign() < 0 || !d.IsInteger() }
-	if bad(p.Fixed) || bad(p.Limit) {
-		return errors.New("escott: fee policy: Fixed and Limit must be whole, non-negative yen")
-	}
-	for i, b := range p.Bands {
-		if bad(b.Fee) || bad(b.UpTo) {
-			return fmt.Errorf("escott: fee policy: band %d: amounts must be whole, non-negative yen", i+1)
-		}
-		if b.UpTo.IsZero() && i != len(p.Bands)-1 {
-			return fmt.Errorf("escott: fee policy: band %d: only the last band may be open (UpTo 0)", i+1)
-		}
-		if i > 0 && !b.UpTo.IsZero() && !b.UpTo.GreaterThan(p.Bands[i-1].UpTo) {
-			return fmt.Errorf("escott: fee policy: band %d: UpTo must be larger than the band before", i+1)
-		}
-	}
-	return nil
-}
-
-// Offered reports whether online collection may be offered for amount: a
-// valid policy, a positive amount, not above Limit, and covered by a band.
-func (p FeePolicy) Offered(amount decimal.Decimal) bool {
-	_, err := p.Fee(amount)
-	return err == nil
-}
-
-// Fee returns the fee for amount. It fails with ErrNotOffered when amount is
-// above Limit or above every band, and with another error for an invalid
-// policy or a non-positive or fractional amount.
-func (p FeePolicy) Fee(amount decimal.Decimal) (decimal.Decimal, error) {
-	if err := p.Validate(); err != nil {
-		return decimal.Zero, err
-	}
-	if amount.Sign() <= 0 || !amount.IsInteger() {
-		return decimal.Zero, fmt.Errorf("escott: fee: amount must be whole, positive yen, got %s", amount)
-	}
-	if p.Limit.Sign() > 0 && amount.GreaterThan(p.Limit) {
-		return decimal.Zero, ErrNotOffered
-	}
-	if len(p.Bands) == 0 {
-		return p.Fixed, nil
-	}
-	for _, b := range p.Bands {
-		if b.UpTo.IsZero() || amount.LessThanOrEqual(b.UpTo) {
-			return b.Fee, nil
-		}
-	}
-	return decimal.Zero, ErrNotOffered
-}
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.

@@ -425,59 +425,6 @@ func TestExpired(t *testing.T) {
 	assert.Error(t, err)
 }
 
-func TestFeePolicy(t *testing.T) {
-	bands := escott.BandedFee(
-		escott.FeeBand{UpTo: yen(9999), Fee: yen(220)},
-		escott.FeeBand{UpTo: yen(29999), Fee: yen(330)},
-		escott.FeeBand{UpTo: yen(99999), Fee: yen(550)},
-	)
-	cases := []struct {
-		name    string
-		p       escott.FeePolicy
-		amount  int64
-		fee     int64
-		offered bool
-	}{
-		{"fixed", escott.FixedFee(yen(300)), 5000, 300, true},
-		{"fixed at any amount", escott.FixedFee(yen(300)), 299999, 300, true},
-		{"fixed with limit, at it", escott.FixedFee(yen(300)).WithLimit(yen(50000)), 50000, 300, true},
-		{"fixed with limit, above", escott.FixedFee(yen(300)).WithLimit(yen(50000)), 50001, 0, false},
-		{"zero value is free", escott.FeePolicy{}, 1, 0, true},
-		{"band 1 lower edge", bands, 1, 220, true},
-		{"band 1 upper edge", bands, 9999, 220, true},
-		{"band 2", bands, 10000, 330, true},
-		{"band 3 edge", bands, 99999, 550, true},
-		{"above every band", bands, 100000, 0, false},
-		{"open last band", escott.BandedFee(escott.FeeBand{UpTo: yen(1000), Fee: yen(100)},
-			escott.FeeBand{Fee: yen(200)}), 250000, 200, true},
-		{"bands with limit", bands.WithLimit(yen(20000)), 25000, 0, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.offered, tc.p.Offered(yen(tc.amount)))
-			fee, err := tc.p.Fee(yen(tc.amount))
-			if !tc.offered {
-				require.ErrorIs(t, err, escott.ErrNotOffered)
-				return
-			}
-			require.NoError(t, err)
-			assert.True(t, fee.Equal(yen(tc.fee)), "fee %s", fee)
-		})
-	}
-	_, err := escott.FixedFee(yen(300)).Fee(yen(0))
-	require.Error(t, err)
-	assert.False(t, errors.Is(err, escott.ErrNotOffered))
-	for _, bad := range []escott.FeePolicy{
-		escott.FixedFee(yen(-1)),
-		escott.FixedFee(decimal.RequireFromString("1.5")),
-		escott.BandedFee(escott.FeeBand{UpTo: yen(100), Fee: yen(1)}, escott.FeeBand{UpTo: yen(100), Fee: yen(2)}),
-		escott.BandedFee(escott.FeeBand{Fee: yen(1)}, escott.FeeBand{UpTo: yen(100), Fee: yen(2)}),
-	} {
-		require.Error(t, bad.Validate())
-		assert.False(t, bad.Offered(yen(10)))
-	}
-}
-
 func TestCollectingAgencies(t *testing.T) {
 	want := []string{"LSN", "FAM", "SAK", "CCK", "SEV", "MNS", "DAY", "FFF", "SCM", "ATM", "ONL", "LNK", "EBK",
 		"JNB", "JIB", "SNB", "EDY", "SUI", "JPM"}

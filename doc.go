@@ -61,13 +61,13 @@
 //   - [Client.Member] ([MemberService]): stored-card members. A [Member]
 //     (KaiinId and KaiinPass, from [NewMember]) is registered with a token and
 //     is then a card source for Pay. [MemberService.RegisterAndPay] does both
-//     in one checkout; [CanDelete] applies the 90-day rule before
+//     in one checkout; shop.CanDelete applies the 90-day rule before
 //     [MemberService.Delete].
 //   - [Client.CVS] ([CVSService]): online collection. [CVSService.Register]
 //     (2Add) converts the shopper's name, kana, phone and product names to
 //     what the gateway accepts and returns the payment number and the URLs of
 //     the payment page; the order stays unpaid until the payment-received
-//     notification arrives. [FeePolicy] computes the shop's fee.
+//     notification arrives. shop.FeePolicy computes the shop's fee.
 //   - [Client.Token] ([TokenService]): the script tag that loads the
 //     gateway's tokenisation script on the checkout page
 //     ([TokenService.ScriptTag]), so that the card number never reaches the
@@ -152,17 +152,17 @@
 // # The journal and recovery by link key
 //
 // Before each money-moving request the client writes the attempt to a
-// journal ([journal.Journal]) under its link key, and its outcome after: the
+// journal ([Journal]) under its link key, and its outcome after: the
 // Go counterpart of the Welcart module's 決済直前ログ. If the journal cannot
-// record, nothing is sent. The default is in memory; package journal also
-// has a file journal that survives a crash and an SQL journal shared by
-// several instances ([WithJournal]). To recover, list the attempts that need
+// record, nothing is sent. The default is in memory ([MemoryJournal]); package journal
+// has a file journal that survives a crash and package sqlstore an SQL
+// journal shared by several instances ([WithJournal]). To recover, list the attempts that need
 // attention with client.Journal().Pending, search each link key in the
 // merchant console (自由領域1), and record what you found with Resolve:
 //
 //	pending, err := client.Journal().Pending(ctx, time.Now().Add(-10*time.Minute))
 //	// for each: search a.LinkKey in the console, then
-//	err = client.Journal().Resolve(ctx, a.LinkKey, journal.Result{Outcome: journal.Succeeded, ProcessID: id})
+//	err = client.Journal().Resolve(ctx, a.LinkKey, escott.AttemptResult{Outcome: escott.OutcomeSucceeded, ProcessID: id})
 //
 // # Notifications
 //
@@ -237,7 +237,7 @@
 // [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Search];
 // [MemberService.Register], [MemberService.RegisterAndPay],
 // [MemberService.ChangeCard] and [MemberService.Delete];
-// [CVSService.Register] and [FeePolicy]; [NewNotificationHandler]; and
+// [CVSService.Register]; [NewNotificationHandler]; and
 // [ThreeDSService.Start]. Package escotttest has examples of a 3-D Secure
 // test without a browser and of fault injection. Complete programs are in the
 // repository's examples directory: a demo shop (examples/checkout) and small

@@ -1,10 +1,8 @@
 package escott
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/escott-go/escott/internal/codes"
@@ -287,7 +285,3 @@ func (v *validator) err() error {
 	}
 	return &ValidationError{OperateID: v.op, Fields: v.fields}
 }
-
-func sortStrings(s []string) { sort.Strings(s) }
-
-func marshalJSON(v any) ([]byte, error) { return json.Marshal(v) }

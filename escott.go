@@ -3,15 +3,18 @@ package escott
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -20,7 +23,6 @@ import (
 	"github.com/escott-go/escott/internal/envelope"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
-	"github.com/escott-go/escott/journal"
 )
 
 // Environment selects the gateway: the test environment or production.
@@ -110,7 +112,7 @@ func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // MarshalJSON writes the config with its secrets redacted, so that dumping
 // settings to JSON cannot leak them.
 func (c Config) MarshalJSON() ([]byte, error) {
-	return marshalJSON(map[string]string{
+	return json.Marshal(map[string]string{
 		"MerchantID": c.MerchantID, "TenantID": c.TenantID, "Environment": c.Environment.String(), "BaseURL": c.BaseURL,
 		"MerchantPass": redactedIfSet(c.MerchantPass), "TokenAuthCode": redactedIfSet(c.TokenAuthCode),
 		"AESKey": redactedIfSet(c.AESKey), "AESIV": redactedIfSet(c.AESIV),
@@ -140,24 +142,24 @@ func (c *Config) validate() error {
 	switch {
 	case c.MerchantID == "":
 		p = append(p, "MerchantID is required")
-	case !isDigits(c.MerchantID) || len(c.MerchantID) > 32:
+	case !ascii.IsDigits(c.MerchantID) || len(c.MerchantID) > 32:
 		p = append(p, "MerchantID must be half-width digits")
 	}
 	switch {
 	case c.MerchantPass == "":
 		p = append(p, "MerchantPass is required")
-	case !isAlnum(c.MerchantPass) || len(c.MerchantPass) > 32:
+	case !ascii.IsAlnum(c.MerchantPass) || len(c.MerchantPass) > 32:
 		p = append(p, "MerchantPass must be half-width alphanumerics (at most 32)")
 	}
 	if c.TenantID == "" {
 		c.TenantID = DefaultTenantID
-	} else if len(c.TenantID) != 4 || !isDigits(c.TenantID) {
+	} else if len(c.TenantID) != 4 || !ascii.IsDigits(c.TenantID) {
 		p = append(p, "TenantID must be 4 digits (0001 for a single shop)")
 	}
 	if c.Environment != Test && c.Environment != Production {
 		p = append(p, "Environment must be escott.Test or escott.Production")
 	}
-	if c.TokenAuthCode != "" && (!isAlnum(c.TokenAuthCode) || len(c.TokenAuthCode) > 32) {
+	if c.TokenAuthCode != "" && (!ascii.IsAlnum(c.TokenAuthCode) || len(c.TokenAuthCode) > 32) {
 		p = append(p, "TokenAuthCode must be alphanumerics, at most 32")
 	}
 	if (c.AESKey == "") != (c.AESIV == "") {
@@ -262,7 +264,7 @@ type clientState struct {
 	log      *slog.Logger
 	now      func() time.Time
 	newKey   func() (string, error)
-	journal  journal.Journal
+	journal  Journal
 	retry    RetryPolicy
 	timeout  time.Duration
 	sleep    func(context.Context, time.Duration) error
@@ -313,7 +315,7 @@ func WithLinkKeyGenerator(gen func() (string, error)) Option {
 
 // WithJournal sets where money-moving attempts are recorded before they are
 // sent. The default is an in-memory journal.
-func WithJournal(j journal.Journal) Option { return func(c *Client) { c.journal = j } }
+func WithJournal(j Journal) Option { return func(c *Client) { c.journal = j } }
 
 // WithTimeout bounds every call, retries included, whatever the HTTP client.
 // A money-moving call that times out after its request left returns an
@@ -335,10 +337,10 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	}
 	c := &Client{clientRef: &clientRef{&clientState{
 		cfg:     cfg,
-		log:     slog.New(discardHandler{}),
+		log:     slog.New(slog.DiscardHandler),
 		now:     time.Now,
 		newKey:  NewLinkKey,
-		journal: journal.NewMemory(),
+		journal: NewMemoryJournal(),
 		retry:   DefaultRetryPolicy(),
 		sleep:   sleepCtx,
 	}}}
@@ -404,14 +406,7 @@ func (c *Client) Origin() string { return c.origin }
 
 // Journal returns the journal in use, so that an operator tool can list
 // attempts that need recovery.
-func (c *Client) Journal() journal.Journal { return c.journal }
-
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }
+func (c *Client) Journal() Journal { return c.journal }
 
 // NewLinkKey returns a fresh random 12-digit link key from crypto/rand.
 func NewLinkKey() (string, error) { return randomDigits(12) }
@@ -492,7 +487,7 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		return nil, fmt.Errorf("escott: %s: %w", k.op, err)
 	}
 	if k.money {
-		if err := c.begin(ctx, k, journal.Attempt{
+		if err := c.begin(ctx, k, Attempt{
 			LinkKey: k.linkKey, Operation: k.op, Amount: k.amount, ProcessID: k.procID, OrderRef: k.orderRef, Started: now,
 		}); err != nil {
 			return nil, err
@@ -500,17 +495,17 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 	}
 	resp, err := c.send(ctx, k, form)
 	if k.money {
-		r := journal.Result{At: c.now()}
+		r := AttemptResult{At: c.now()}
 		var ou *OutcomeUnknownError
 		switch {
 		case err == nil && resp.OK():
-			r.Outcome, r.ProcessID = journal.Succeeded, resp.Get("ProcessId")
+			r.Outcome, r.ProcessID = OutcomeSucceeded, resp.Get("ProcessId")
 		case err == nil:
-			r.Outcome, r.Codes = journal.Rejected, resp.Codes
+			r.Outcome, r.Codes = OutcomeRejected, resp.Codes
 		case errors.As(err, &ou):
-			r.Outcome = journal.Unknown
+			r.Outcome = OutcomeUnknown
 		default:
-			r.Outcome = journal.Rejected
+			r.Outcome = OutcomeRejected
 		}
 		c.finish(ctx, k, r)
 	}
@@ -538,14 +533,14 @@ const FinishTimeout = 30 * time.Second
 // the journal ignores ctx (a file lock, an exhausted SQL pool). An error
 // means nothing was sent. An attempt that Begin records after the bound has
 // passed is closed as not sent, so that it is not left in flight.
-func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
+func (c *Client) begin(ctx context.Context, k call, a Attempt) error {
 	var err error
-	if _, mem := c.journal.(*journal.Memory); mem || ctx.Done() == nil {
+	if _, mem := c.journal.(*MemoryJournal); mem || ctx.Done() == nil {
 		err = c.journal.Begin(ctx, a)
 	} else if err = c.beginBounded(ctx, k.op, k.linkKey, a); errors.Is(err, errLateBegin) {
 		return fmt.Errorf("escott: %s: journal did not record the attempt in time, nothing sent: %w", k.op, context.Cause(ctx))
 	}
-	if errors.Is(err, journal.ErrInFlight) {
+	if errors.Is(err, ErrJournalInFlight) {
 		return &InFlightError{OperateID: k.op, LinkKey: k.linkKey}
 	}
 	if err != nil {
@@ -553,7 +548,7 @@ func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
 		return fmt.Errorf("escott: %s: journal: %w", k.op, err)
 	}
 	if ctx.Err() != nil {
-		c.finish(ctx, k, journal.Result{Outcome: journal.Rejected, At: c.now()})
+		c.finish(ctx, k, AttemptResult{Outcome: OutcomeRejected, At: c.now()})
 		return fmt.Errorf("escott: %s: journal recorded the attempt too late, nothing sent: %w", k.op, context.Cause(ctx))
 	}
 	return nil
@@ -564,7 +559,7 @@ var errLateBegin = errors.New("journal Begin still running at the deadline")
 // beginBounded runs Begin until ctx is done, in a goroutine so that a journal
 // ignoring ctx cannot hold the caller. When Begin records the attempt after
 // that, the attempt is closed as not sent.
-func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal.Attempt) error {
+func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a Attempt) error {
 	done := make(chan error, 1)
 	go func() { done <- c.journal.Begin(ctx, a) }()
 	select {
@@ -573,7 +568,7 @@ func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal
 	case <-ctx.Done():
 		go func() {
 			if err := <-done; err == nil {
-				c.finish(ctx, call{op: op, linkKey: linkKey}, journal.Result{Outcome: journal.Rejected, At: c.now()})
+				c.finish(ctx, call{op: op, linkKey: linkKey}, AttemptResult{Outcome: OutcomeRejected, At: c.now()})
 			}
 		}()
 		return errLateBegin
@@ -584,8 +579,8 @@ func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal
 // cancel racing the write must not lose a payment's outcome) and bounded by
 // FinishTimeout; the caller waits for it until ctx's deadline plus
 // FinishGrace at most.
-func (c *Client) finish(ctx context.Context, k call, r journal.Result) {
-	if _, mem := c.journal.(*journal.Memory); mem {
+func (c *Client) finish(ctx context.Context, k call, r AttemptResult) {
+	if _, mem := c.journal.(*MemoryJournal); mem {
 		// The memory journal neither blocks nor looks at its context.
 		if err := c.journal.Finish(ctx, k.linkKey, r); err != nil {
 			c.log.ErrorContext(ctx, "escott: journal finish failed", "op", k.op, "link_key", k.linkKey, "err", err)
@@ -596,7 +591,7 @@ func (c *Client) finish(ctx context.Context, k call, r journal.Result) {
 }
 
 // finishBounded is finish for a journal that may block.
-func (c *Client) finishBounded(ctx context.Context, op, linkKey string, r journal.Result) {
+func (c *Client) finishBounded(ctx context.Context, op, linkKey string, r AttemptResult) {
 	k := call{op: op, linkKey: linkKey}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FinishTimeout)
 	done := make(chan error, 1)
@@ -846,11 +841,7 @@ func (f Fields) Get(key string) string { return f[key] }
 
 // String formats the fields with secrets redacted, keys sorted.
 func (f Fields) String() string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
+	keys := slices.Sorted(maps.Keys(f))
 	var b strings.Builder
 	b.WriteString("map[")
 	for i, k := range keys {
@@ -884,12 +875,8 @@ func (f Fields) MarshalJSON() ([]byte, error) {
 		}
 		m[k] = v
 	}
-	return marshalJSON(m)
+	return json.Marshal(m)
 }
-
-func isDigits(s string) bool { return ascii.IsDigits(s) }
-
-func isAlnum(s string) bool { return ascii.IsAlnum(s) }
 
 // Format implements fmt.Formatter: a Client, or a pointer to one, prints as
 // its type name only, with every verb, so that no configuration or state it

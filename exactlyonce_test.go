@@ -29,7 +29,6 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
-	"github.com/escott-go/escott/journal"
 )
 
 // forward sends a gateway request body to the fake and returns its answer:
@@ -448,7 +447,7 @@ func TestAnswerMustEchoWhatWasSent(t *testing.T) {
 // stallJournal wraps a journal with a Begin and a Finish that can stall,
 // honouring the context or not.
 type stallJournal struct {
-	journal.Journal
+	escott.Journal
 	beginDelay  time.Duration
 	honourCtx   bool
 	beginDone   chan struct{}
@@ -457,7 +456,7 @@ type stallJournal struct {
 	finishErr   atomic.Value
 }
 
-func (j *stallJournal) Begin(ctx context.Context, a journal.Attempt) error {
+func (j *stallJournal) Begin(ctx context.Context, a escott.Attempt) error {
 	defer func() {
 		if j.beginDone != nil {
 			close(j.beginDone)
@@ -475,7 +474,7 @@ func (j *stallJournal) Begin(ctx context.Context, a journal.Attempt) error {
 	return j.Journal.Begin(ctx, a)
 }
 
-func (j *stallJournal) Finish(ctx context.Context, key string, r journal.Result) error {
+func (j *stallJournal) Finish(ctx context.Context, key string, r escott.AttemptResult) error {
 	if j.finishEnter != nil {
 		j.finishEnter <- struct{}{}
 	}
@@ -505,7 +504,7 @@ func TestDeadlineBoundsAStuckJournalBegin(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, _ := newTest(t)
-			j := &stallJournal{Journal: journal.NewMemory(), beginDelay: 600 * time.Millisecond, honourCtx: tc.honourCtx,
+			j := &stallJournal{Journal: escott.NewMemoryJournal(), beginDelay: 600 * time.Millisecond, honourCtx: tc.honourCtx,
 				beginDone: make(chan struct{})}
 			const bound = 150 * time.Millisecond
 			opts := []escott.Option{escott.WithJournal(j)}
@@ -541,7 +540,7 @@ func TestStuckJournalFinishDoesNotHangTheCaller(t *testing.T) {
 	srv, _ := newTest(t)
 	gate := make(chan struct{})
 	defer close(gate)
-	j := &stallJournal{Journal: journal.NewMemory(), finishGate: gate}
+	j := &stallJournal{Journal: escott.NewMemoryJournal(), finishGate: gate}
 	c := srv.Client(escott.WithJournal(j), escott.WithTimeout(300*time.Millisecond))
 	start := time.Now()
 	pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa)})
@@ -556,7 +555,7 @@ func TestStuckJournalFinishDoesNotHangTheCaller(t *testing.T) {
 func TestFinishSurvivesACancelRacingIt(t *testing.T) {
 	srv, _ := newTest(t)
 	gate, enter := make(chan struct{}), make(chan struct{}, 1)
-	j := &stallJournal{Journal: journal.NewMemory(), honourCtx: true, finishGate: gate, finishEnter: enter}
+	j := &stallJournal{Journal: escott.NewMemoryJournal(), honourCtx: true, finishGate: gate, finishEnter: enter}
 	c := srv.Client(escott.WithJournal(j))
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-enter; cancel(); close(gate) }()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/shop"
 )
 
 // startExample starts a fake gateway and a client for it; stop it when done.
@@ -167,7 +168,7 @@ func ExampleCardService_Check() {
 
 func ExamplePayTypeChoices() {
 	for _, pt := range escott.PayTypeChoices("3782", escott.WithBonus) {
-		fmt.Print(pt.Label(), " ")
+		fmt.Print(shop.PayTypeLabel(pt), " ")
 	}
 	fmt.Println()
 	// Output: 一括払い 3回払い 5回払い 6回払い 10回払い 12回払い 15回払い 18回払い 20回払い 24回払い ボーナス一括払い

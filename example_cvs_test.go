@@ -63,19 +63,3 @@ func ExampleCVSService_Register() {
 	// paid: 3240 yen at セブン-イレブン (stamp false)
 	// paid
 }
-
-func ExampleFeePolicy() {
-	policy := escott.BandedFee(
-		escott.FeeBand{UpTo: decimal.NewFromInt(9999), Fee: decimal.NewFromInt(220)},
-		escott.FeeBand{UpTo: decimal.NewFromInt(29999), Fee: decimal.NewFromInt(330)},
-		escott.FeeBand{Fee: decimal.NewFromInt(440)},
-	).WithLimit(decimal.NewFromInt(100000))
-	for _, goods := range []int64{5000, 20000, 150000} {
-		fee, err := policy.Fee(decimal.NewFromInt(goods))
-		fmt.Println(goods, fee, err)
-	}
-	// Output:
-	// 5000 220 <nil>
-	// 20000 330 <nil>
-	// 150000 0 escott: online collection is not offered for this amount
-}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/shop"
 )
 
 // Register a logged-in shopper's card as a stored-card member. Keep the
@@ -131,7 +132,7 @@ func ExampleMemberService_Delete() {
 	}
 
 	lastAuthOnly := srv.Now().AddDate(0, 0, -120) // from the shop's order records
-	if ok, _ := escott.CanDelete(lastAuthOnly, srv.Now()); !ok {
+	if ok, _ := shop.CanDelete(lastAuthOnly, srv.Now()); !ok {
 		fmt.Println("not yet")
 		return
 	}

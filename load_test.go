@@ -21,25 +21,24 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
-	"github.com/escott-go/escott/journal"
 )
 
 // countingJournal counts Begin and Finish around the in-memory journal.
 type countingJournal struct {
-	*journal.Memory
+	*escott.MemoryJournal
 	begins, finishes atomic.Int64
 }
 
-func (j *countingJournal) Begin(ctx context.Context, a journal.Attempt) error {
-	err := j.Memory.Begin(ctx, a)
+func (j *countingJournal) Begin(ctx context.Context, a escott.Attempt) error {
+	err := j.MemoryJournal.Begin(ctx, a)
 	if err == nil {
 		j.begins.Add(1)
 	}
 	return err
 }
 
-func (j *countingJournal) Finish(ctx context.Context, key string, r journal.Result) error {
-	err := j.Memory.Finish(ctx, key, r)
+func (j *countingJournal) Finish(ctx context.Context, key string, r escott.AttemptResult) error {
+	err := j.MemoryJournal.Finish(ctx, key, r)
 	if err == nil {
 		j.finishes.Add(1)
 	}
@@ -58,7 +57,7 @@ func TestLoad(t *testing.T) {
 		dials.Add(1)
 		return d.DialContext(ctx, n, a)
 	}}}
-	j := &countingJournal{Memory: journal.NewMemory()}
+	j := &countingJournal{MemoryJournal: escott.NewMemoryJournal()}
 	c := srv.Client(escott.WithHTTPClient(hc), escott.WithJournal(j))
 
 	// Tokens are minted up front: minting is the shopper's browser's work.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/escott-go/escott/internal/redact"
@@ -458,12 +459,12 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 		}
 	}
 	paid, err := jst.ParseTime(f["NyukinDate"])
-	if err != nil || !isDigits(f["NyukinDate"]) {
+	if err != nil || !ascii.IsDigits(f["NyukinDate"]) {
 		return nil, false, refuse(http.StatusBadRequest, "NyukinDate is not 14, 12 or 8 digits")
 	}
 	var amount decimal.Decimal
 	if a := f["Amount"]; a != "" {
-		if !isDigits(a) || len(a) > 9 {
+		if !ascii.IsDigits(a) || len(a) > 9 {
 			return nil, false, refuse(http.StatusBadRequest, "Amount is not whole yen")
 		}
 		amount, _ = decimal.NewFromString(a)
@@ -557,7 +558,7 @@ func NewNotificationHandler(cfg NotifyConfig, opts ...NotifyOption) (*Notificati
 	if err != nil {
 		return nil, err
 	}
-	h := &NotificationHandler{ck: ck, log: slog.New(discardHandler{}), now: time.Now}
+	h := &NotificationHandler{ck: ck, log: slog.New(slog.DiscardHandler), now: time.Now}
 	for _, o := range opts {
 		o(h)
 	}
@@ -723,103 +724,6 @@ func (h *NotificationHandler) confirmPayment(ctx context.Context, p *PaymentRece
 	return http.StatusOK
 }
 
-// ClaimResult is the answer of DedupeStore.Claim.
-type ClaimResult int
-
-const (
-	// ClaimNew means the caller holds the claim and must call Done or Release.
-	ClaimNew ClaimResult = iota + 1
-	// ClaimSeen means the notification was processed before.
-	ClaimSeen
-	// ClaimBusy means another request holds the claim right now.
-	ClaimBusy
-)
-
-// DedupeStore remembers which notifications were processed, so that the
-// gateway's redeliveries reach the subscribers once. A store shared by
-// several instances of the host must make Claim atomic (e.g. an INSERT of the
-// key with state "processing", unique on the key).
-type DedupeStore interface {
-	// Claim reserves key for processing.
-	Claim(ctx context.Context, key string) (ClaimResult, error)
-	// Done marks a claimed key processed.
-	Done(ctx context.Context, key string) error
-	// Release gives up a claim without marking the key processed.
-	Release(ctx context.Context, key string) error
-}
-
-// MemoryDedupeStore is the in-memory DedupeStore: processed keys are
-// remembered for a TTL. It does not survive a restart and is not shared
-// between instances.
-type MemoryDedupeStore struct {
-	ttl   time.Duration
-	now   func() time.Time
-	mu    sync.Mutex
-	seen  map[string]time.Time // key → expiry
-	busy  map[string]bool
-	sweep time.Time
-}
-
-// NewMemoryDedupeStore returns a store remembering keys for ttl (0 means
-// DefaultDedupeTTL); now may be nil for time.Now.
-func NewMemoryDedupeStore(ttl time.Duration, now func() time.Time) *MemoryDedupeStore {
-	if ttl <= 0 {
-		ttl = DefaultDedupeTTL
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &MemoryDedupeStore{ttl: ttl, now: now, seen: make(map[string]time.Time), busy: make(map[string]bool)}
-}
-
-// Claim implements DedupeStore.
-func (m *MemoryDedupeStore) Claim(_ context.Context, key string) (ClaimResult, error) {
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if now.After(m.sweep) {
-		for k, exp := range m.seen {
-			if now.After(exp) {
-				delete(m.seen, k)
-			}
-		}
-		m.sweep = now.Add(time.Minute)
-	}
-	if exp, ok := m.seen[key]; ok && !now.After(exp) {
-		return ClaimSeen, nil
-	}
-	if m.busy[key] {
-		return ClaimBusy, nil
-	}
-	m.busy[key] = true
-	return ClaimNew, nil
-}
-
-// Done implements DedupeStore.
-func (m *MemoryDedupeStore) Done(_ context.Context, key string) error {
-	exp := m.now().Add(m.ttl)
-	m.mu.Lock()
-	delete(m.busy, key)
-	m.seen[key] = exp
-	m.mu.Unlock()
-	return nil
-}
-
-// Release implements DedupeStore.
-func (m *MemoryDedupeStore) Release(_ context.Context, key string) error {
-	m.mu.Lock()
-	delete(m.busy, key)
-	m.mu.Unlock()
-	return nil
-}
-
-// Len returns how many processed keys are remembered.
-func (m *MemoryDedupeStore) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.seen)
-}
-
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
 func (v NotifyConfig) Format(f fmt.State, _ rune) {
@@ -831,7 +735,7 @@ func (v NotifyConfig) Format(f fmt.State, _ rune) {
 func (v NotifyConfig) MarshalJSON() ([]byte, error) {
 	type plain NotifyConfig
 	v.MerchantPass = redactedIfSet(v.MerchantPass)
-	return marshalJSON(plain(v))
+	return json.Marshal(plain(v))
 }
 
 // LogValue implements slog.LogValuer.
@@ -853,10 +757,4 @@ func (v Notification) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 // that no configuration or state it holds can leak through fmt.
 func (x *NotificationHandler) Format(f fmt.State, _ rune) {
 	_, _ = f.Write([]byte("*escott.NotificationHandler"))
-}
-
-// Format implements fmt.Formatter: a MemoryDedupeStore prints as its type name only, so
-// that no configuration or state it holds can leak through fmt.
-func (x *MemoryDedupeStore) Format(f fmt.State, _ rune) {
-	_, _ = f.Write([]byte("*escott.MemoryDedupeStore"))
 }

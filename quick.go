@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/redact"
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/escott-go/escott/internal/jst"
@@ -312,7 +314,7 @@ func memberCardFrom(op string, r *wire.Response) *MemberCard {
 		raw["CardNo"] = c.MaskedNumber
 		c.Brand = BrandOf(c.First6)
 	}
-	if exp := r.Get("CardExp"); len(exp) == 4 && isDigits(exp) {
+	if exp := r.Get("CardExp"); len(exp) == 4 && ascii.IsDigits(exp) {
 		yy, _ := strconv.Atoi(exp[:2])
 		mm, _ := strconv.Atoi(exp[2:])
 		if mm >= 1 && mm <= 12 {
@@ -334,7 +336,7 @@ func maskCardNumber(no string) (masked, first6, last4 string) {
 		last4 = no[n-4:]
 	}
 	if n < 14 {
-		return string(repeatByte('*', max(n-4, 0))) + last4, "", last4
+		return strings.Repeat("*", max(n-4, 0)) + last4, "", last4
 	}
 	first6 = no[:6]
 	for i := 0; i < 6; i++ {
@@ -343,15 +345,7 @@ func maskCardNumber(no string) (masked, first6, last4 string) {
 			break
 		}
 	}
-	return no[:6] + string(repeatByte('*', n-10)) + last4, first6, last4
-}
-
-func repeatByte(b byte, n int) []byte {
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = b
-	}
-	return out
+	return no[:6] + strings.Repeat("*", n-10) + last4, first6, last4
 }
 
 // Invalidate makes the member unusable (4MemInval) without deleting it;
@@ -374,7 +368,7 @@ func (s *MemberService) Revalidate(ctx context.Context, m Member) (*MemberResult
 // be registered again.
 //
 // Do not delete a member whose card had an authorisation-only sale in the
-// last 90 days (see CanDelete): the sale may still need the member.
+// last 90 days (see shop.CanDelete): the sale may still need the member.
 func (s *MemberService) Delete(ctx context.Context, m Member) error {
 	invalidated := false
 	_, err := s.Invalidate(ctx, m)
@@ -508,59 +502,6 @@ func (e *MemberPaymentError) Unwrap() error { return e.Err }
 func IsMemberMismatch(err error) bool {
 	var gerr *Error
 	return errors.As(err, &gerr) && gerr.Has("K71")
-}
-
-// MemberDeleteWait is how long after the last authorisation-only sale a
-// member must be kept (the Welcart manual: no 与信 sale in the last 90 days).
-const MemberDeleteWait = 90
-
-// CanDelete applies the Welcart manual's rule for deleting a member: no
-// authorisation-only (AuthOnly, 与信) sale in the last 90 days. Pass the JST
-// date of the member's last such sale (zero if none). It reports whether now
-// is safe and from when it is: midnight JST of the 91st day after that date,
-// so that the whole 90 days after the sale have passed.
-func CanDelete(lastAuthOnlySale, now time.Time) (bool, time.Time) {
-	if lastAuthOnlySale.IsZero() {
-		return true, now
-	}
-	safe := jst.Today(lastAuthOnlySale).AddDate(0, 0, MemberDeleteWait+1)
-	return !now.Before(safe), safe
-}
-
-// RegistrationPolicy is the shop's setting for storing cards at checkout
-// (Welcart: クレジットカードの登録). The zero value is MemberChooses, the
-// default.
-type RegistrationPolicy int
-
-const (
-	// MemberChooses shows the shopper a "register this card" choice and
-	// registers only when they opt in.
-	MemberChooses RegistrationPolicy = iota
-	// AlwaysRegister registers the card of every logged-in member; the
-	// checkout shows no choice.
-	AlwaysRegister
-)
-
-// String returns "member chooses" or "always register".
-func (p RegistrationPolicy) String() string {
-	switch p {
-	case MemberChooses:
-		return "member chooses"
-	case AlwaysRegister:
-		return "always register"
-	}
-	return "RegistrationPolicy(" + strconv.Itoa(int(p)) + ")"
-}
-
-// ShowChoice reports whether the checkout page should offer the shopper the
-// "register this card" checkbox.
-func (p RegistrationPolicy) ShowChoice() bool { return p != AlwaysRegister }
-
-// ShouldRegister decides whether to register a logged-in member's card,
-// given whether the shopper ticked "register this card" (ignored under
-// AlwaysRegister). Guests have no member to register.
-func (p RegistrationPolicy) ShouldRegister(shopperOptedIn bool) bool {
-	return p == AlwaysRegister || shopperOptedIn
 }
 
 // Format implements fmt.Formatter: every verb prints the exported fields

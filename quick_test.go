@@ -529,35 +529,6 @@ func TestMemberExpiresInTestEnvironment(t *testing.T) {
 }
 
 func TestMemberHelpers(t *testing.T) {
-	t.Run("CanDelete", func(t *testing.T) {
-		now := time.Date(2025, 5, 30, 12, 0, 0, 0, jst.Zone)
-		ok, at := escott.CanDelete(time.Time{}, now)
-		assert.True(t, ok)
-		assert.Equal(t, now, at)
-
-		last := time.Date(2025, 3, 1, 23, 30, 0, 0, jst.Zone)
-		ok, at = escott.CanDelete(last, now)
-		assert.False(t, ok)
-		assert.Equal(t, time.Date(2025, 5, 31, 0, 0, 0, 0, jst.Zone), at)
-		ok, _ = escott.CanDelete(last, at)
-		assert.True(t, ok)
-		ok, _ = escott.CanDelete(last, at.Add(-time.Second))
-		assert.False(t, ok)
-		// The day counts in JST whatever the zone of the input.
-		ok, at2 := escott.CanDelete(last.UTC(), now)
-		assert.False(t, ok)
-		assert.True(t, at.Equal(at2))
-	})
-	t.Run("RegistrationPolicy", func(t *testing.T) {
-		var p escott.RegistrationPolicy
-		assert.Equal(t, escott.MemberChooses, p)
-		assert.True(t, p.ShowChoice())
-		assert.True(t, p.ShouldRegister(true))
-		assert.False(t, p.ShouldRegister(false))
-		assert.False(t, escott.AlwaysRegister.ShowChoice())
-		assert.True(t, escott.AlwaysRegister.ShouldRegister(false))
-		assert.Equal(t, "always register", escott.AlwaysRegister.String())
-	})
 	t.Run("status", func(t *testing.T) {
 		for st, want := range map[escott.MemberStatus]bool{
 			escott.MemberValid: false, escott.MemberCardInvalid: false, escott.MemberLocked: false,

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,7 +20,6 @@ import (
 
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
-	"github.com/escott-go/escott/journal"
 )
 
 // OpThreeDS is the OperateId of an authentication-only 3-D Secure request
@@ -51,16 +49,6 @@ var ErrNoAESKey = errors.New("escott: Config.AESKey and AESIV are not set (neede
 // ErrReturnRefused matches every *ReturnError: a 3-D Secure return or PostUrl
 // copy that was not accepted. Nothing was sent to the gateway because of it.
 var ErrReturnRefused = errors.New("escott: 3-D Secure return refused")
-
-// Errors of a ThreeDSStore.
-var (
-	// ErrAttemptExists: Save was given a link key that is already stored.
-	ErrAttemptExists = errors.New("escott: 3-D Secure attempt already exists for this link key")
-	// ErrNoAttempt: no attempt (or an expired one) under the link key.
-	ErrNoAttempt = errors.New("escott: no 3-D Secure attempt for this link key")
-	// ErrAttemptCompleted: Complete found the attempt already completed.
-	ErrAttemptCompleted = errors.New("escott: 3-D Secure attempt already completed")
-)
 
 // SecureResultCode is the outcome of a 3-D Secure authentication
 // (PROTOCOL.md §7.4).
@@ -133,91 +121,6 @@ type ThreeDSAttempt struct {
 	MerchantFree2, MerchantFree3 string
 	RedirectURL, PostURL         string
 	Created                      time.Time
-}
-
-// ThreeDSStore keeps pending 3-D Secure attempts between the start and the
-// return, under their link keys. Implementations must be safe for concurrent
-// use; Complete must be atomic (it is what makes a return count once).
-type ThreeDSStore interface {
-	// Save stores a new pending attempt (ErrAttemptExists if the link key is
-	// taken).
-	Save(ctx context.Context, a *ThreeDSAttempt) error
-	// Get returns the attempt under linkKey and, once completed, its result
-	// (nil while pending). ErrNoAttempt when there is none.
-	Get(ctx context.Context, linkKey string) (*ThreeDSAttempt, *ThreeDSResult, error)
-	// Complete marks the pending attempt completed with res. If it was
-	// completed before, it returns the first result and ErrAttemptCompleted.
-	Complete(ctx context.Context, linkKey string, res *ThreeDSResult) (*ThreeDSResult, error)
-}
-
-// MemoryThreeDSStore is the default ThreeDSStore: in memory, with a TTL. It
-// does not survive a restart and is not shared between processes; use your
-// own store behind a load balancer.
-type MemoryThreeDSStore struct {
-	ttl time.Duration
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*memEntry
-}
-
-type memEntry struct {
-	a       *ThreeDSAttempt
-	res     *ThreeDSResult
-	expires time.Time
-}
-
-// NewMemoryThreeDSStore returns an in-memory store whose entries live ttl
-// (DefaultThreeDSTTL when ttl <= 0).
-func NewMemoryThreeDSStore(ttl time.Duration) *MemoryThreeDSStore {
-	if ttl <= 0 {
-		ttl = DefaultThreeDSTTL
-	}
-	return &MemoryThreeDSStore{ttl: ttl, now: time.Now, m: make(map[string]*memEntry)}
-}
-
-// Save implements ThreeDSStore.
-func (s *MemoryThreeDSStore) Save(_ context.Context, a *ThreeDSAttempt) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	for k, e := range s.m { // lazy expiry keeps the map bounded by the TTL
-		if now.After(e.expires) {
-			delete(s.m, k)
-		}
-	}
-	if _, ok := s.m[a.LinkKey]; ok {
-		return ErrAttemptExists
-	}
-	cp := *a
-	s.m[a.LinkKey] = &memEntry{a: &cp, expires: now.Add(s.ttl)}
-	return nil
-}
-
-// Get implements ThreeDSStore.
-func (s *MemoryThreeDSStore) Get(_ context.Context, linkKey string) (*ThreeDSAttempt, *ThreeDSResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.m[linkKey]
-	if !ok || s.now().After(e.expires) {
-		return nil, nil, ErrNoAttempt
-	}
-	cp := *e.a
-	return &cp, e.res, nil
-}
-
-// Complete implements ThreeDSStore.
-func (s *MemoryThreeDSStore) Complete(_ context.Context, linkKey string, res *ThreeDSResult) (*ThreeDSResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.m[linkKey]
-	if !ok || s.now().After(e.expires) {
-		return nil, ErrNoAttempt
-	}
-	if e.res != nil {
-		return e.res, ErrAttemptCompleted
-	}
-	e.res = res
-	return nil, nil
 }
 
 // WithThreeDSStore replaces the in-memory store of pending 3-D Secure
@@ -469,9 +372,9 @@ func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Valu
 		// journal entry behind (it would block the real payment's follow-ups).
 		// An attempt saved here whose journal entry was refused has no form,
 		// so no return can ever complete it; it expires with the store's TTL.
-		err := c.journal.Begin(ctx, journal.Attempt{LinkKey: a.LinkKey, Operation: a.OperateID,
+		err := c.journal.Begin(ctx, Attempt{LinkKey: a.LinkKey, Operation: a.OperateID,
 			Amount: amountString(a.Amount), OrderRef: a.OrderRef, Started: now})
-		if errors.Is(err, journal.ErrInFlight) {
+		if errors.Is(err, ErrJournalInFlight) {
 			return nil, &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
 		}
 		if err != nil {
@@ -764,9 +667,9 @@ func (s *ThreeDSService) complete(ctx context.Context, res *ThreeDSResult, viaPo
 		return nil, fmt.Errorf("escott: 3-D Secure store: %w", err)
 	}
 	if modeA {
-		jr := journal.Result{At: c.now(), Outcome: journal.Rejected}
+		jr := AttemptResult{At: c.now(), Outcome: OutcomeRejected}
 		if res.Payment != nil {
-			jr.Outcome, jr.ProcessID = journal.Succeeded, res.Payment.Process.ID
+			jr.Outcome, jr.ProcessID = OutcomeSucceeded, res.Payment.Process.ID
 		} else if codes, _ := wire.SplitCodes(res.ResponseCode); codes != nil {
 			jr.Codes = codes
 		}
@@ -1036,9 +939,3 @@ func (v ThreeDSForm) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
 func (v ThreeDSMember) Format(f fmt.State, _ rune) { redact.Write(f, v) }
-
-// Format implements fmt.Formatter: a MemoryThreeDSStore prints as its type name only, so
-// that no configuration or state it holds can leak through fmt.
-func (x *MemoryThreeDSStore) Format(f fmt.State, _ rune) {
-	_, _ = f.Write([]byte("*escott.MemoryThreeDSStore"))
-}

@@ -72,9 +72,9 @@ func authenticate(t *testing.T, srv *escotttest.Server, form *escott.ThreeDSForm
 	return page{status: http.StatusOK, action: ret.URL, fields: ret.Fields}
 }
 
-// shop is the merchant's site: /return receives the browser return, /post
+// merchantSite is the merchant's site: /return receives the browser return, /post
 // the PostUrl copy.
-type shop struct {
+type merchantSite struct {
 	*httptest.Server
 	mu       sync.Mutex
 	returns  []outcome
@@ -86,9 +86,9 @@ type outcome struct {
 	err error
 }
 
-func newShop(t *testing.T, c *escott.Client) *shop {
+func newShop(t *testing.T, c *escott.Client) *merchantSite {
 	t.Helper()
-	s := &shop{}
+	s := &merchantSite{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
 		res, err := c.ThreeDS.HandleReturn(r)
@@ -114,7 +114,7 @@ func newShop(t *testing.T, c *escott.Client) *shop {
 
 // deliver POSTs the gateway's return page to the shop as the browser would
 // and returns what the shop's handler got.
-func (s *shop) deliver(t *testing.T, ret page) outcome {
+func (s *merchantSite) deliver(t *testing.T, ret page) outcome {
 	t.Helper()
 	require.Equal(t, s.URL+"/return", ret.action)
 	res, err := http.PostForm(ret.action, ret.fields)
@@ -126,7 +126,7 @@ func (s *shop) deliver(t *testing.T, ret page) outcome {
 	return s.returns[len(s.returns)-1]
 }
 
-func (s *shop) posts() []*escott.ThreeDSResult {
+func (s *merchantSite) posts() []*escott.ThreeDSResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]*escott.ThreeDSResult(nil), s.postHits...)

@@ -18,32 +18,31 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
-	"github.com/escott-go/escott/journal"
 )
 
 // recJournal is a memory journal that remembers every Finish, so a test can
 // see what the client recorded (the memory journal forgets definite outcomes).
 type recJournal struct {
-	*journal.Memory
+	*escott.MemoryJournal
 	mu       sync.Mutex
-	finished map[string][]journal.Result
+	finished map[string][]escott.AttemptResult
 }
 
 func newRecJournal() *recJournal {
-	return &recJournal{Memory: journal.NewMemory(), finished: map[string][]journal.Result{}}
+	return &recJournal{MemoryJournal: escott.NewMemoryJournal(), finished: map[string][]escott.AttemptResult{}}
 }
 
-func (j *recJournal) Finish(ctx context.Context, linkKey string, r journal.Result) error {
+func (j *recJournal) Finish(ctx context.Context, linkKey string, r escott.AttemptResult) error {
 	j.mu.Lock()
 	j.finished[linkKey] = append(j.finished[linkKey], r)
 	j.mu.Unlock()
-	return j.Memory.Finish(ctx, linkKey, r)
+	return j.MemoryJournal.Finish(ctx, linkKey, r)
 }
 
-func (j *recJournal) results(linkKey string) []journal.Result {
+func (j *recJournal) results(linkKey string) []escott.AttemptResult {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return append([]journal.Result(nil), j.finished[linkKey]...)
+	return append([]escott.AttemptResult(nil), j.finished[linkKey]...)
 }
 
 // Issue #11.4: in mode A a result with ResponseCd=OK and a real ProcessId is
@@ -77,11 +76,11 @@ func TestThreeDSModeAUnknownSecureCodeIsNotRejected(t *testing.T) {
 			assert.Equal(t, plain.Get("ProcessId"), out.res.Payment.Process.ID)
 			assert.True(t, out.res.AuthenticationUnconfirmed, "flagged for reconciliation")
 			for _, r := range j.results(form.LinkKey) {
-				assert.NotEqual(t, journal.Rejected, r.Outcome, "the journal never says rejected")
+				assert.NotEqual(t, escott.OutcomeRejected, r.Outcome, "the journal never says rejected")
 			}
 			rs := j.results(form.LinkKey)
 			require.Len(t, rs, 1)
-			assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+			assert.Equal(t, escott.OutcomeSucceeded, rs[0].Outcome)
 			assert.Equal(t, plain.Get("ProcessId"), rs[0].ProcessID)
 			srv.ReleasePostURL()
 			srv.WaitPostURL()
@@ -113,7 +112,7 @@ func TestThreeDSModeAOKWithoutProcessIDStaysOpen(t *testing.T) {
 	require.Len(t, sh.posts(), 1)
 	rs := j.results(form.LinkKey)
 	require.Len(t, rs, 1)
-	assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+	assert.Equal(t, escott.OutcomeSucceeded, rs[0].Outcome)
 }
 
 // failingShop is a merchant whose PostUrl callback fails the first n times.
@@ -218,7 +217,7 @@ func postURLCallbackFailureKeepsTheOrder(t *testing.T, store escott.ThreeDSStore
 		sh.mu.Unlock()
 		rs := j.results(form.LinkKey)
 		require.Len(t, rs, 1)
-		assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+		assert.Equal(t, escott.OutcomeSucceeded, rs[0].Outcome)
 	})
 	t.Run("browser return", func(t *testing.T) {
 		j := newRecJournal()
@@ -245,7 +244,7 @@ func postURLCallbackFailureKeepsTheOrder(t *testing.T, store escott.ThreeDSStore
 		require.NotNil(t, out.res.Payment)
 		rs := j.results(form.LinkKey)
 		require.Len(t, rs, 1)
-		assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+		assert.Equal(t, escott.OutcomeSucceeded, rs[0].Outcome)
 	})
 }
 

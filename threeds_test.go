@@ -29,7 +29,7 @@ func testCipher(t testing.TB) *envelope.Cipher {
 	return ci
 }
 
-func startB(t *testing.T, srv *escotttest.Server, c *escott.Client, sh *shop, number string) (*escott.ThreeDSForm, escott.CardToken) {
+func startB(t *testing.T, srv *escotttest.Server, c *escott.Client, sh *merchantSite, number string) (*escott.ThreeDSForm, escott.CardToken) {
 	t.Helper()
 	tok := srv.MustToken(number)
 	form, err := c.ThreeDS.Start(context.Background(), &escott.StartParams{
@@ -394,7 +394,7 @@ func TestThreeDSStartValidation(t *testing.T) {
 	assert.Equal(t, 0, srv.RequestCount(""))
 }
 
-func startA(t *testing.T, srv *escotttest.Server, c *escott.Client, sh *shop, number string) *escott.ThreeDSForm {
+func startA(t *testing.T, srv *escotttest.Server, c *escott.Client, sh *merchantSite, number string) *escott.ThreeDSForm {
 	t.Helper()
 	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.StartParams{
 		Amount: decimal.NewFromInt(3200), Source: srv.MustToken(number), BillingFullName: "HANAKO SATO",

@@ -2,9 +2,11 @@ package escotttest
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 )
 
@@ -55,7 +57,7 @@ const (
 // converts to half-width before sending), K27 BirthDay (MMDD), K28 TelNo (4
 // digits).
 func assistFormat(r *req, c *codeList) {
-	if v := r.get("SecCd"); v != "" && (len(v) < 3 || len(v) > 4 || !isDigits(v)) {
+	if v := r.get("SecCd"); v != "" && (len(v) < 3 || len(v) > 4 || !ascii.IsDigits(v)) {
 		c.add("K24")
 	}
 	if v := r.get("KanaSei"); v != "" && !halfWidthKana(v) {
@@ -67,7 +69,7 @@ func assistFormat(r *req, c *codeList) {
 	if v := r.get("BirthDay"); v != "" && !validMMDD(v) {
 		c.add("K27")
 	}
-	if v := r.get("TelNo"); v != "" && (len(v) != 4 || !isDigits(v)) {
+	if v := r.get("TelNo"); v != "" && (len(v) != 4 || !ascii.IsDigits(v)) {
 		c.add("K28")
 	}
 }
@@ -106,7 +108,7 @@ func halfWidthKana(s string) bool {
 }
 
 func validMMDD(s string) bool {
-	if len(s) != 4 || !isDigits(s) {
+	if len(s) != 4 || !ascii.IsDigits(s) {
 		return false
 	}
 	mm, _ := strconv.Atoi(s[:2])
@@ -137,15 +139,7 @@ func (c card) brand() escott.Brand { return escott.BrandOf(c.number) }
 
 func (c card) masked() string {
 	n := len(c.number)
-	return c.number[:6] + repeat('*', n-10) + c.number[n-4:]
-}
-
-func repeat(b byte, n int) string {
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = b
-	}
-	return string(out)
+	return c.number[:6] + strings.Repeat("*", n-10) + c.number[n-4:]
 }
 
 // companyCodes are the fake's CompanyCd values (the real ones are not public).
@@ -375,10 +369,10 @@ func processKeys(r *req, c *codeList) (id, pass string, ok bool) {
 		return "", "", false
 	}
 	id, pass = r.get("ProcessId"), r.get("ProcessPass")
-	if !isAlnum(id) || len(id) > 32 {
+	if !ascii.IsAlnum(id) || len(id) > 32 {
 		c.add("K10")
 	}
-	if !isAlnum(pass) || len(pass) > 32 {
+	if !ascii.IsAlnum(pass) || len(pass) > 32 {
 		c.add("K11")
 	}
 	return id, pass, len(*c) == 0
@@ -537,7 +531,7 @@ func parseAmount(s string, c *codeList, present bool) (int64, bool) {
 		c.add("K01")
 		return 0, false
 	}
-	if !isDigits(s) || len(s) > 7 {
+	if !ascii.IsDigits(s) || len(s) > 7 {
 		c.add("K23")
 		return 0, false
 	}
@@ -568,5 +562,5 @@ func parseSalesDate(r *req, c *codeList, required bool) (string, bool) {
 }
 
 func validPayType(pt string) bool {
-	return len(pt) == 2 && isDigits(pt) && pt != "00"
+	return len(pt) == 2 && ascii.IsDigits(pt) && pt != "00"
 }

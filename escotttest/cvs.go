@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/jtext"
 )
@@ -376,7 +377,7 @@ func cvsAmount(r *req, c *codeList) int64 {
 		return 0
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if !isDigits(s) || err != nil || n < 1 || n > cvsMaxAmount {
+	if !ascii.IsDigits(s) || err != nil || n < 1 || n > cvsMaxAmount {
 		c.add("K23")
 		return 0
 	}
@@ -391,7 +392,7 @@ func checkPayLimit(r *req, c *codeList) time.Time {
 	}
 	t, err := jst.ParseTime(s)
 	max := jst.Today(r.now).AddDate(0, 0, 60).Add(23*time.Hour + 59*time.Minute)
-	if len(s) != 12 || !isDigits(s) || err != nil || !t.Add(time.Minute).After(r.now) || t.After(max) {
+	if len(s) != 12 || !ascii.IsDigits(s) || err != nil || !t.Add(time.Minute).After(r.now) || t.After(max) {
 		c.add("K50")
 		return time.Time{}
 	}

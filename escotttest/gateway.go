@@ -494,7 +494,7 @@ func (g *Gateway) checkCommon(r *req, ops map[string]opFunc) []string {
 	if !r.has("MerchantId") || !r.has("MerchantPass") || !r.has("TransactionDate") || !r.has("OperateId") {
 		c.add("K01")
 	}
-	if r.has("MerchantId") && (!isDigits(r.get("MerchantId")) || r.get("MerchantId") != g.cfg.MerchantID) {
+	if r.has("MerchantId") && (!ascii.IsDigits(r.get("MerchantId")) || r.get("MerchantId") != g.cfg.MerchantID) {
 		c.add("K02")
 	}
 	if r.has("MerchantPass") && r.get("MerchantPass") != g.cfg.MerchantPass {
@@ -506,17 +506,17 @@ func (g *Gateway) checkCommon(r *req, ops map[string]opFunc) []string {
 	if _, ok := ops[r.op]; r.has("OperateId") && !ok {
 		c.add("K06")
 	}
-	if v := r.get("MerchantFree1"); v != "" && (!isAlnum(strings.ReplaceAll(v, "-", "a")) || len(v) > 32) { // '-' too: CS-Cart sends "<tenant>-<order id>"
+	if v := r.get("MerchantFree1"); v != "" && (!ascii.IsAlnum(strings.ReplaceAll(v, "-", "a")) || len(v) > 32) { // '-' too: CS-Cart sends "<tenant>-<order id>"
 		c.add("K07")
 	}
-	if v := r.get("MerchantFree2"); len(v) > 32 || !isPrintableASCII(v) {
+	if v := r.get("MerchantFree2"); len(v) > 32 || !ascii.IsPrintable(v) {
 		c.add("K08")
 	}
 	if v := r.get("MerchantFree3"); len([]rune(v)) > 32 || strings.ContainsAny(v, "\x00\r\n\t") {
 		c.add("K09")
 	}
 	if t := r.get("TenantId"); t != "" {
-		if len(t) != 4 || !isDigits(t) {
+		if len(t) != 4 || !ascii.IsDigits(t) {
 			c.add("K04")
 		} else if !slices.Contains(g.cfg.TenantIDs, t) {
 			c.add("K13")
@@ -668,9 +668,3 @@ func randomAlnum(n int) string {
 	}
 	return string(b)
 }
-
-func isDigits(s string) bool { return ascii.IsDigits(s) }
-
-func isAlnum(s string) bool { return ascii.IsAlnum(s) }
-
-func isPrintableASCII(s string) bool { return ascii.IsPrintable(s) }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/envelope"
 	"github.com/escott-go/escott/internal/jst"
 )
@@ -314,7 +315,7 @@ func (g *Gateway) checkThreeDSLocked(r *req) (card, []string) {
 	}
 	proc := r.get("ProcNo")
 	switch {
-	case len(proc) != 7 || !isDigits(proc):
+	case len(proc) != 7 || !ascii.IsDigits(proc):
 		c.add("K86")
 	case g.replayLocked(r):
 		// Only an exact replay: SPS's own modules send 0000000 on every
@@ -334,10 +335,10 @@ func (g *Gateway) checkThreeDSLocked(r *req) (card, []string) {
 		}
 	}
 	if memberOp {
-		if id := r.get("KaiinId"); !isAlnum(id) || len(id) > 20 {
+		if id := r.get("KaiinId"); !ascii.IsAlnum(id) || len(id) > 20 {
 			c.add("K45")
 		}
-		if p := r.get("KaiinPass"); !isAlnum(p) || len(p) > 20 {
+		if p := r.get("KaiinPass"); !ascii.IsAlnum(p) || len(p) > 20 {
 			c.add("K46")
 		}
 		if !r.has("Token") {

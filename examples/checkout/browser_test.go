@@ -13,6 +13,7 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	policy "github.com/escott-go/escott/shop"
 )
 
 func TestCardPaymentByToken(t *testing.T) {
@@ -120,7 +121,7 @@ func TestStoredCardPayment(t *testing.T) {
 	h.open("/checkout")
 	assert.Equal(t, "Mastercard •••• 4444", h.text("#stored-card"))
 	choices := h.options("#stored-paytype")
-	assert.Contains(t, choices, escott.Installments(3).Label())
+	assert.Contains(t, choices, policy.PayTypeLabel(escott.Installments(3)))
 	h.do(chromedp.SetValue(chromedp.CSS("#stored-paytype"), "03"))
 	h.click("#pay-stored", "#thanks")
 	assert.Equal(t, "Mastercard •••• 4444", h.text("#order-card"))
@@ -139,16 +140,16 @@ func TestInstallmentChoicesFollowTheCardNumber(t *testing.T) {
 	h := newHarness(t)
 	h.addToCart("tote")
 	h.open("/checkout")
-	require.Equal(t, []string{escott.LumpSum.Label()}, h.options("#paytype"), "nothing typed yet: lump sum only")
+	require.Equal(t, []string{policy.PayTypeLabel(escott.LumpSum)}, h.options("#paytype"), "nothing typed yet: lump sum only")
 
 	labels := func(number string) []string {
 		var out []string
 		for _, pt := range escott.PayTypeChoices(number, escott.WithInstallments) {
-			out = append(out, pt.Label())
+			out = append(out, policy.PayTypeLabel(pt))
 		}
 		return out
 	}
-	two := escott.Installments(2).Label()
+	two := policy.PayTypeLabel(escott.Installments(2))
 
 	h.typeCard(escotttest.CardVisa)
 	visa := h.options("#paytype")
@@ -160,10 +161,10 @@ func TestInstallmentChoicesFollowTheCardNumber(t *testing.T) {
 	amex := h.options("#paytype")
 	assert.Equal(t, labels(escotttest.CardAmex), amex)
 	assert.NotContains(t, amex, two, "American Express has no two installments")
-	assert.Contains(t, amex, escott.Installments(3).Label())
+	assert.Contains(t, amex, policy.PayTypeLabel(escott.Installments(3)))
 
 	h.typeCard(escotttest.CardDiners)
-	assert.Equal(t, []string{escott.LumpSum.Label(), escott.Revolving.Label()}, h.options("#paytype"))
+	assert.Equal(t, []string{policy.PayTypeLabel(escott.LumpSum), policy.PayTypeLabel(escott.Revolving)}, h.options("#paytype"))
 
 	// Pay with VISA in three installments.
 	h.typeCard(escotttest.CardVisa)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
+	policy "github.com/escott-go/escott/shop"
 )
 
 // cardView is a stored card as the member pages show it: brand, last four,
@@ -171,7 +172,7 @@ func (s *shop) renderAdminMember(w http.ResponseWriter, r *http.Request, failed 
 	}
 	now := time.Now()
 	last := s.store.lastAuthOnlySale(c.Name)
-	can, from := escott.CanDelete(last, now)
+	can, from := policy.CanDelete(last, now)
 	body := map[string]any{
 		"Name": c.Name, "Path": url.PathEscape(c.Name), "LastAuth": last,
 		"CanDelete": can, "DeletableFrom": from, "Failed": failed, "Deleted": r.URL.Query().Get("deleted"),
@@ -192,7 +193,7 @@ func (s *shop) deleteMember(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, http.StatusNotFound, "会員", "この会員の登録カードはありません。")
 		return
 	}
-	if can, from := escott.CanDelete(s.store.lastAuthOnlySale(c.Name), time.Now()); !can {
+	if can, from := policy.CanDelete(s.store.lastAuthOnlySale(c.Name), time.Now()); !can {
 		s.message(w, r, http.StatusConflict, "会員 "+c.Name,
 			"直近90日以内に与信による売上があるため削除できません。"+from.In(jstZone).Format("2006-01-02")+" から削除できます。")
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/escott-go/escott"
+	policy "github.com/escott-go/escott/shop"
 )
 
 //go:embed templates/*.html
@@ -37,8 +38,8 @@ const sessionCookie = "shop_session"
 type settings struct {
 	Mode         escott.Mode               // 処理区分
 	Installments escott.InstallmentSetting // 支払回数
-	Registration escott.RegistrationPolicy // クレジットカードの登録
-	CVSFee       escott.FeePolicy          // オンライン収納代行の手数料
+	Registration policy.RegistrationPolicy // クレジットカードの登録
+	CVSFee       policy.FeePolicy          // オンライン収納代行の手数料
 	PayLimitDays int                       // 支払期限日数
 	ThreeDS      threeDSMode               // 3-Dセキュアの方式 (A or B): always on
 }
@@ -47,8 +48,8 @@ func defaultSettings() settings {
 	return settings{
 		Mode:         escott.AuthOnly,
 		Installments: escott.WithInstallments,
-		Registration: escott.MemberChooses,
-		CVSFee:       escott.FixedFee(decimal.NewFromInt(220)),
+		Registration: policy.MemberChooses,
+		CVSFee:       policy.FixedFee(decimal.NewFromInt(220)),
 		PayLimitDays: escott.DefaultPayLimitDays,
 		ThreeDS:      threeDSModeB,
 	}
@@ -167,6 +168,7 @@ var templateFuncs = template.FuncMap{
 	"tdslabel": threeDSLabel,
 	"paylimit": payLimitText,
 	"path":     url.PathEscape,
+	"paytype":  policy.PayTypeLabel[escott.PayType],
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -354,7 +356,7 @@ func (s *shop) payTypes(w http.ResponseWriter, r *http.Request) {
 		Choices []choice `json:"choices"`
 	}{Brand: string(escott.BrandOf(prefix)), Choices: []choice{}}
 	for _, pt := range escott.PayTypeChoices(prefix, s.set.Installments) {
-		out.Choices = append(out.Choices, choice{string(pt), pt.Label()})
+		out.Choices = append(out.Choices, choice{string(pt), policy.PayTypeLabel(pt)})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)

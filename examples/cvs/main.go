@@ -21,10 +21,11 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/shop"
 )
 
-// shop is the host's order store.
-type shop struct {
+// orderStore is the host's order store.
+type orderStore struct {
 	mu     sync.Mutex
 	orders map[string]string // link key → status
 }
@@ -37,7 +38,7 @@ func main() {
 
 func run() error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s := &shop{orders: map[string]string{}}
+	s := &orderStore{orders: map[string]string{}}
 
 	// 1. The notification receiver, at the URL you register with SPS.
 	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
@@ -73,7 +74,7 @@ func run() error {
 
 	// 3. The order: fee by policy, then 2Add.
 	goods := decimal.NewFromInt(4980)
-	policy := escott.FixedFee(decimal.NewFromInt(330)).WithLimit(decimal.NewFromInt(200000))
+	policy := shop.FixedFee(decimal.NewFromInt(330)).WithLimit(decimal.NewFromInt(200000))
 	fee, err := policy.Fee(goods)
 	if err != nil {
 		return fmt.Errorf("online collection not offered: %w", err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/shop"
 )
 
 func main() {
@@ -34,7 +35,7 @@ func run(ctx context.Context) error {
 	client := srv.Client(escott.WithClock(srv.Now)) // follow the fake's clock
 
 	// First purchase: the shopper ticks "register this card".
-	policy := escott.MemberChooses
+	policy := shop.MemberChooses
 	if !policy.ShouldRegister(true) {
 		return errors.New("policy refused registration")
 	}
@@ -89,11 +90,11 @@ func run(ctx context.Context) error {
 	// The shopper asks the shop to remove the card. The 980-yen payment was
 	// authorisation-only, so the 90-day rule applies.
 	lastAuthOnly := srv.Now() // the shop's own record of the member's last 与信 sale
-	if ok, from := escott.CanDelete(lastAuthOnly, srv.Now()); !ok {
+	if ok, from := shop.CanDelete(lastAuthOnly, srv.Now()); !ok {
 		fmt.Println("an authorisation-only sale is recent: deletion is safe from", from.Format("2006-01-02"))
 	}
 	srv.Advance(91 * 24 * time.Hour) // the fake's clock, for the demo only
-	if ok, _ := escott.CanDelete(lastAuthOnly, srv.Now()); !ok {
+	if ok, _ := shop.CanDelete(lastAuthOnly, srv.Now()); !ok {
 		return errors.New("still too early to delete")
 	}
 	if err := client.Member.Delete(ctx, m); err != nil {

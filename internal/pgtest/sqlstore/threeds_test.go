@@ -425,5 +425,7 @@ func TestNewStoresRefuseBadTableNames(t *testing.T) {
 		assert.Error(t, err, "%q", bad)
 		_, err = sqlstore.NewDedupeStore(context.Background(), nil, sqlstore.WithTable(bad))
 		assert.Error(t, err, "%q", bad)
+		_, err = sqlstore.NewJournal(context.Background(), nil, sqlstore.WithTable(bad))
+		assert.Error(t, err, "%q", bad)
 	}
 }
