@@ -64,20 +64,21 @@ func (t CardToken) LogValue() slog.Value { return slog.StringValue(t.String()) }
 // MarshalText redacts the token in encoders.
 func (t CardToken) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
-// Mode chooses between authorisation only and authorisation with sales
-// recording. The zero value is AuthCapture, the Welcart module's default.
-type Mode int
+// Capture chooses when a card payment's sale is recorded: at once with the
+// authorisation (CaptureNow, 1Gathering, the zero value and the Welcart
+// module's default) or later with CardService.Capture (CaptureLater, 1Auth).
+type Capture int
 
 const (
-	// AuthCapture authorises and records the sale in one step (1Gathering,
+	// CaptureNow authorises and records the sale in one step (1Gathering,
 	// 与信売上計上).
-	AuthCapture Mode = iota
-	// AuthOnly only authorises (1Auth, 与信・仮売上); Capture records the sale later.
-	AuthOnly
+	CaptureNow Capture = iota
+	// CaptureLater only authorises (1Auth, 与信・仮売上); Capture records the sale later.
+	CaptureLater
 )
 
-func (m Mode) op() string {
-	if m == AuthOnly {
+func (m Capture) op() string {
+	if m == CaptureLater {
 		return OpAuth
 	}
 	return OpGathering
@@ -91,8 +92,9 @@ type PaymentParams struct {
 	Source CardSource
 	// PayType is the payment division; empty means LumpSum.
 	PayType PayType
-	// Mode is AuthCapture (default) or AuthOnly.
-	Mode Mode
+	// Capture is CaptureNow (the zero value: authorise and record the sale)
+	// or CaptureLater (authorise only; CardService.Capture records the sale).
+	Capture Capture
 	// LinkKey is MerchantFree1, the key that finds this order in the
 	// merchant console. Empty: a fresh random 12-digit key. Use a new one for
 	// each payment attempt.
@@ -231,7 +233,7 @@ type cardRequest struct {
 	PANCard3D                  string `url:"PANCard3D,omitempty"`
 }
 
-// Pay takes a payment: 1Gathering (default) or 1Auth with AuthOnly. A
+// Pay takes a payment: 1Gathering (default) or 1Auth with CaptureLater. A
 // *Error means the gateway refused and no money moved; an
 // *OutcomeUnknownError means the payment may have been taken: it is never
 // re-sent, reconcile it by its link key.
@@ -239,7 +241,7 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 	if p == nil {
 		p = &PaymentParams{}
 	}
-	op := p.Mode.op()
+	op := p.Capture.op()
 	v := &validator{op: op}
 	pt := checkPayment(v, p)
 	req := &cardRequest{Amount: amountString(p.Amount), PayType: string(pt)}
@@ -269,7 +271,7 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 // returns the effective PayType. RegisterAndPay uses it to refuse a bad
 // payment before the registration is sent.
 func checkPayment(v *validator, p *PaymentParams) PayType {
-	pt := v.division(p.Amount, p.PayType, p.Mode)
+	pt := v.division(p.Amount, p.PayType, p.Capture)
 	v.free(p.MerchantFree2, p.MerchantFree3)
 	if p.ThreeDS != nil {
 		v.threeDS(p.ThreeDS)
@@ -279,14 +281,14 @@ func checkPayment(v *validator, p *PaymentParams) PayType {
 
 // division checks the amount, the payment division (empty means LumpSum,
 // which it returns) and the processing mode of a payment.
-func (v *validator) division(amount decimal.Decimal, pt PayType, mode Mode) PayType {
+func (v *validator) division(amount decimal.Decimal, pt PayType, mode Capture) PayType {
 	v.amount("Amount", amount, MaxAmount)
 	if pt == "" {
 		pt = LumpSum
 	}
 	v.check(pt.valid(), "PayType", "must be 01, an installment count 02–99, 80 (bonus) or 88 (revolving)")
-	if mode != AuthCapture && mode != AuthOnly {
-		v.add("Mode", "must be AuthCapture or AuthOnly")
+	if mode != CaptureNow && mode != CaptureLater {
+		v.add("Capture", "must be CaptureNow or CaptureLater")
 	}
 	return pt
 }
@@ -331,7 +333,7 @@ type CaptureParams struct {
 	SalesDate time.Time
 }
 
-// Capture records the sale of an authorisation made with AuthOnly (1Capture,
+// Capture records the sale of an authorisation made with CaptureLater (1Capture,
 // 売上計上).
 func (s *CardService) Capture(ctx context.Context, proc Process, p *CaptureParams) (*Payment, error) {
 	if p == nil {
@@ -378,8 +380,8 @@ func (s *CardService) Inquire(ctx context.Context, proc Process) (*Payment, erro
 	return pay, err
 }
 
-// ReauthParams describe a re-authorisation.
-type ReauthParams struct {
+// ReauthorizeParams describe a re-authorisation.
+type ReauthorizeParams struct {
 	// Amount of the new authorisation, whole yen.
 	Amount decimal.Decimal
 	// SalesDate is sent with every 1ReAuth (the gateway answers K39 without
@@ -392,12 +394,12 @@ type ReauthParams struct {
 // Reauthorize makes a new authorisation from an existing process (1ReAuth),
 // e.g. after a cancel. The result carries a new Process that replaces the old
 // one for all later operations. The new payment keeps the mode of the
-// original: a re-authorised AuthOnly payment is authorised only and is
-// captured later with Capture; a re-authorised AuthCapture payment is
+// original: a re-authorised CaptureLater payment is authorised only and is
+// captured later with Capture; a re-authorised CaptureNow payment is
 // captured again at once.
-func (s *CardService) Reauthorize(ctx context.Context, proc Process, p *ReauthParams) (*Payment, error) {
+func (s *CardService) Reauthorize(ctx context.Context, proc Process, p *ReauthorizeParams) (*Payment, error) {
 	if p == nil {
-		p = &ReauthParams{}
+		p = &ReauthorizeParams{}
 	}
 	sales := s.c.salesDate(p.SalesDate)
 	pay, err := s.followUp(ctx, OpReAuth, proc, func(v *validator, r *cardRequest) {
@@ -789,10 +791,10 @@ type InstallmentSetting int
 const (
 	// LumpSumOnly offers lump sum only (the default).
 	LumpSumOnly InstallmentSetting = iota
-	// WithInstallments adds installments and revolving.
-	WithInstallments
-	// WithBonus adds installments, revolving and bonus lump sum.
-	WithBonus
+	// InstallmentsAndRevolving adds installments and revolving.
+	InstallmentsAndRevolving
+	// InstallmentsRevolvingAndBonus adds installments, revolving and bonus lump sum.
+	InstallmentsRevolvingAndBonus
 )
 
 // Brand is a card brand as recognised from the first digits of the number.
@@ -885,7 +887,7 @@ func PayTypeChoices(prefix string, setting InstallmentSetting) []PayType {
 	if rule.revolving {
 		out = append(out, Revolving)
 	}
-	if setting == WithBonus && rule.bonus {
+	if setting == InstallmentsRevolvingAndBonus && rule.bonus {
 		out = append(out, Bonus)
 	}
 	return out

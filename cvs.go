@@ -115,7 +115,7 @@ type CVSPayment struct {
 	// with. After Change it is a new number: tell the shopper.
 	PaymentNumber string
 	// PaymentNumberChanged is set by Change when the gateway issued a number
-	// different from ChangeParams.PreviousPaymentNumber (or any number, when
+	// different from CVSChangeParams.PreviousPaymentNumber (or any number, when
 	// that was not given). Always false for Register.
 	PaymentNumberChanged bool
 	// FreeArea is the encrypted payment number for the payment-page URL,
@@ -298,8 +298,8 @@ func (s *CVSService) Register(ctx context.Context, p *CVSParams) (*CVSPayment, e
 	return pay, nil
 }
 
-// ChangeParams describe a change of an unpaid online-collection payment.
-type ChangeParams struct {
+// CVSChangeParams describe a change of an unpaid online-collection payment.
+type CVSChangeParams struct {
 	// Amount is the new amount, whole yen 1 to 299,999.
 	Amount decimal.Decimal
 	// PayLimit (YYYYMMDDhhmm JST) or PayLimitDays as in CVSParams.
@@ -315,9 +315,9 @@ type ChangeParams struct {
 // working, so store the result's Process.ID unchanged but PaymentNumber,
 // FreeArea and TransactionID anew, and send the shopper the new MailURL. K14
 // means the payment was already made.
-func (s *CVSService) Change(ctx context.Context, proc Process, p *ChangeParams) (*CVSPayment, error) {
+func (s *CVSService) Change(ctx context.Context, proc Process, p *CVSChangeParams) (*CVSPayment, error) {
 	if p == nil {
-		p = &ChangeParams{}
+		p = &CVSChangeParams{}
 	}
 	v := &validator{op: OpCVSChange}
 	v.process(proc)
@@ -431,7 +431,7 @@ func (s *CVSService) Inquire(ctx context.Context, proc Process) (*CVSInquiry, er
 func (s *CVSService) Status(ctx context.Context, proc Process, cancelled bool) (CVSStatus, *CVSInquiry, error) {
 	inq, err := s.Inquire(ctx, proc)
 	var gerr *Error
-	if cancelled && errors.As(err, &gerr) && gerr.Has("K12") {
+	if cancelled && errors.As(err, &gerr) && errors.Is(gerr, ErrUnknownProcess) {
 		return CVSCancelled, nil, nil
 	}
 	if err != nil {

@@ -58,7 +58,7 @@ func TestCVSRegisterChangeInquireCancel(t *testing.T) {
 	assert.True(t, inq.Amount.Equal(yen(3240)))
 	assert.True(t, inq.PaidAt.IsZero())
 
-	chg, err := c.CVS.Change(ctx, pay.Process, &escott.ChangeParams{Amount: yen(2000), PayLimitDays: 3,
+	chg, err := c.CVS.Change(ctx, pay.Process, &escott.CVSChangeParams{Amount: yen(2000), PayLimitDays: 3,
 		PreviousPaymentNumber: pay.PaymentNumber})
 	require.NoError(t, err)
 	assert.Equal(t, escott.OpCVSChange, chg.OperateID)
@@ -67,7 +67,7 @@ func TestCVSRegisterChangeInquireCancel(t *testing.T) {
 	assert.NotEqual(t, pay.FreeArea, chg.FreeArea)
 	assert.Equal(t, pay.Process.ID, chg.Process.ID)
 	info, _ = srv.CVSPayment(pay.Process.ID)
-	assert.Equal(t, int64(2000), info.Amount)
+	assert.Equal(t, escott.Yen(2000).String(), info.Amount.String())
 	assert.Equal(t, chg.PaymentNumber, info.PaymentNumber)
 	assert.Equal(t, chg.TransactionID, info.TransactionID)
 
@@ -128,7 +128,7 @@ func TestCVSPaidCannotChangeOrCancel(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, escott.CVSPaid, st)
 
-	_, err = c.CVS.Change(ctx, pay.Process, &escott.ChangeParams{Amount: yen(100)})
+	_, err = c.CVS.Change(ctx, pay.Process, &escott.CVSChangeParams{Amount: yen(100)})
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("K14"))
@@ -242,13 +242,13 @@ func TestCVSFollowUpValidation(t *testing.T) {
 	srv, c := newTest(t)
 	ctx := context.Background()
 	bad := escott.Process{ID: "", Pass: "x"}
-	_, err := c.CVS.Change(ctx, bad, &escott.ChangeParams{Amount: yen(1)})
+	_, err := c.CVS.Change(ctx, bad, &escott.CVSChangeParams{Amount: yen(1)})
 	require.ErrorIs(t, err, escott.ErrValidation)
 	_, err = c.CVS.Cancel(ctx, bad)
 	require.ErrorIs(t, err, escott.ErrValidation)
 	_, err = c.CVS.Inquire(ctx, bad)
 	require.ErrorIs(t, err, escott.ErrValidation)
-	_, err = c.CVS.Change(ctx, escott.Process{ID: "1", Pass: "x"}, &escott.ChangeParams{Amount: yen(300000)})
+	_, err = c.CVS.Change(ctx, escott.Process{ID: "1", Pass: "x"}, &escott.CVSChangeParams{Amount: yen(300000)})
 	require.ErrorIs(t, err, escott.ErrValidation)
 	assert.Equal(t, 0, srv.RequestCount(""))
 }
@@ -278,7 +278,7 @@ func TestCVSAllFieldsEncode(t *testing.T) {
 	assert.Equal(t, "ORDER123", f.Get("MerchantFree1"))
 }
 
-func itoa(i int) string { return decimal.NewFromInt(int64(i)).String() }
+func itoa(i int) string { return escott.Yen(int64(i)).String() }
 
 // postCVS sends a raw OCNV005 request to the fake and returns ResponseCd.
 func postCVS(t *testing.T, srv *escotttest.Server, fields map[string]string) string {

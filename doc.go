@@ -52,7 +52,7 @@
 //
 //   - [Client.Card] ([CardService]): [CardService.Pay] takes a payment by card
 //     token or stored member, as 1Gathering (authorise and record the sale,
-//     the default) or 1Auth ([AuthOnly], authorise only); follow-ups are
+//     the default) or 1Auth ([CaptureLater], authorise only); follow-ups are
 //     [CardService.Capture], [CardService.ChangeAmount], [CardService.Cancel],
 //     [CardService.Reauthorize] and the read-only [CardService.Inquire];
 //     [CardService.Check] checks a card without an amount. [PayTypeChoices]
@@ -71,7 +71,7 @@
 //   - [Client.Token] ([TokenService]): the script tag that loads the
 //     gateway's tokenisation script on the checkout page
 //     ([TokenService.ScriptTag]), so that the card number never reaches the
-//     shop, and the token status inquiry [TokenService.Search].
+//     shop, and the token status inquiry [TokenService.Inquire].
 //   - [Client.ThreeDS] ([ThreeDSService]): EMV 3-D Secure, below.
 //
 // Every operation that moves money returns a [Process] (ProcessId,
@@ -234,7 +234,7 @@
 // payment by stored member), [CardService.Capture],
 // [CardService.ChangeAmount], [CardService.Cancel], [CardService.Inquire],
 // [CardService.Reauthorize] and [CardService.Check]; [OutcomeUnknownError];
-// [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Search];
+// [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Inquire];
 // [MemberService.Register], [MemberService.RegisterAndPay],
 // [MemberService.ChangeCard] and [MemberService.Delete];
 // [CVSService.Register] and [FeePolicy]; [NewNotificationHandler]; and

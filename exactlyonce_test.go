@@ -258,7 +258,7 @@ func TestHTTP2AlwaysResettingFrontEnd(t *testing.T) {
 	assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
 
 	// A read-only call may be retried, by the SDK's bounded policy only.
-	_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+	_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 	assert.ErrorIs(t, err, escott.ErrTransport)
 	assert.Equal(t, 3, srv.RequestCount(escott.OpTokenSearch), "three attempts, as the retry policy says")
 }
@@ -338,7 +338,7 @@ func TestRedirectIsNeverFollowed(t *testing.T) {
 				assert.Nil(t, followAll.CheckRedirect, "the host's client is not modified")
 
 				// A read-only call: a transport error, never a result.
-				_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+				_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 				assert.ErrorIs(t, err, escott.ErrTransport)
 				assert.Zero(t, evilHits.Load())
 			})
@@ -433,7 +433,7 @@ func TestAnswerMustEchoWhatWasSent(t *testing.T) {
 			assert.ErrorIs(t, err, escott.ErrOutcomeUnknown)
 			assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
 
-			_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+			_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 			assert.ErrorIs(t, err, escott.ErrTransport)
 			assert.NotErrorIs(t, err, escott.ErrOutcomeUnknown)
 			assert.Equal(t, 3, srv.RequestCount(escott.OpTokenSearch))

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
@@ -37,7 +35,7 @@ func ExampleCardService_Pay() {
 	token := srv.MustToken(escotttest.CardVisa)
 
 	pay, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(1980),
+		Amount: escott.Yen(1980),
 		Source: token,
 	})
 	if err != nil {
@@ -51,7 +49,7 @@ func ExampleCardService_Pay_declined() {
 	srv, client := startExample()
 	defer srv.Close()
 	_, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(1980),
+		Amount: escott.Yen(1980),
 		Source: srv.MustToken(escotttest.CardDeclined),
 	})
 	var gerr *escott.Error
@@ -69,9 +67,9 @@ func ExampleCardService_Capture() {
 	defer srv.Close()
 	ctx := context.Background()
 	auth, err := client.Card.Pay(ctx, &escott.PaymentParams{
-		Amount: decimal.NewFromInt(5000),
-		Source: srv.MustToken(escotttest.CardMastercard),
-		Mode:   escott.AuthOnly, // 与信のみ: capture when the goods ship
+		Amount:  escott.Yen(5000),
+		Source:  srv.MustToken(escotttest.CardMastercard),
+		Capture: escott.CaptureLater, // 与信のみ: capture when the goods ship
 	})
 	if err != nil {
 		panic(err)
@@ -88,11 +86,11 @@ func ExampleCardService_ChangeAmount() {
 	srv, client := startExample()
 	defer srv.Close()
 	ctx := context.Background()
-	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(5000), Source: srv.MustToken(escotttest.CardJCB)})
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(5000), Source: srv.MustToken(escotttest.CardJCB)})
 	if err != nil {
 		panic(err)
 	}
-	if _, err := client.Card.ChangeAmount(ctx, pay.Process, decimal.NewFromInt(4200)); err != nil {
+	if _, err := client.Card.ChangeAmount(ctx, pay.Process, escott.Yen(4200)); err != nil {
 		panic(err)
 	}
 	info, _ := srv.Process(pay.Process.ID)
@@ -104,7 +102,7 @@ func ExampleCardService_Cancel() {
 	srv, client := startExample()
 	defer srv.Close()
 	ctx := context.Background()
-	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(800), Source: srv.MustToken(escotttest.CardAmex)})
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(800), Source: srv.MustToken(escotttest.CardAmex)})
 	if err != nil {
 		panic(err)
 	}
@@ -120,7 +118,7 @@ func ExampleCardService_Inquire() {
 	srv, client := startExample()
 	defer srv.Close()
 	ctx := context.Background()
-	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(1234), Source: srv.MustToken(escotttest.CardDiners)})
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(1234), Source: srv.MustToken(escotttest.CardDiners)})
 	if err != nil {
 		panic(err)
 	}
@@ -136,16 +134,16 @@ func ExampleCardService_Reauthorize() {
 	srv, client := startExample()
 	defer srv.Close()
 	ctx := context.Background()
-	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(3000), Source: srv.MustToken(escotttest.CardVisa)})
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(3000), Source: srv.MustToken(escotttest.CardVisa)})
 	if err != nil {
 		panic(err)
 	}
 	if _, err := client.Card.Cancel(ctx, pay.Process); err != nil {
 		panic(err)
 	}
-	// The new payment keeps the original's mode: this one was AuthCapture, so
+	// The new payment keeps the original's mode: this one was CaptureNow, so
 	// it is captured again (SalesDate defaults to today in JST).
-	re, err := client.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: decimal.NewFromInt(2700)})
+	re, err := client.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: escott.Yen(2700)})
 	if err != nil {
 		panic(err)
 	}
@@ -166,7 +164,7 @@ func ExampleCardService_Check() {
 }
 
 func ExamplePayTypeChoices() {
-	for _, pt := range escott.PayTypeChoices("3782", escott.WithBonus) {
+	for _, pt := range escott.PayTypeChoices("3782", escott.InstallmentsRevolvingAndBonus) {
 		fmt.Print(pt.Label(), " ")
 	}
 	fmt.Println()
@@ -188,10 +186,10 @@ func ExampleTokenService_ScriptTag() {
 	// Output: <script type="text/javascript" src="https://www.test.e-scott.jp/euser/stn/CdGetJavaScript.do?k_TokenNinsyoCode=ABCDEF123" callBackFunc="onToken" class="spsvToken"></script>
 }
 
-func ExampleTokenService_Search() {
+func ExampleTokenService_Inquire() {
 	srv, client := startExample()
 	defer srv.Close()
-	st, err := client.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+	st, err := client.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 	if err != nil {
 		panic(err)
 	}
@@ -205,7 +203,7 @@ func ExampleOutcomeUnknownError() {
 	// The gateway processes the payment, then the connection drops.
 	srv.InjectFault(escott.OpGathering, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
 	_, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(1000), Source: srv.MustToken(escotttest.CardVisa), LinkKey: "ORDER20261126001",
+		Amount: escott.Yen(1000), Source: srv.MustToken(escotttest.CardVisa), LinkKey: "ORDER20261126001",
 	})
 	var unknown *escott.OutcomeUnknownError
 	if errors.As(err, &unknown) {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
@@ -38,7 +36,7 @@ func ExampleCVSService_Register() {
 
 	ctx := context.Background()
 	pay, err := client.CVS.Register(ctx, &escott.CVSParams{
-		Amount:       decimal.NewFromInt(3240),
+		Amount:       escott.Yen(3240),
 		Name:         "山田 太郎",
 		NameKana:     "ﾔﾏﾀﾞ ﾀﾛｳ",
 		Phone:        "03-1234-5678",
@@ -66,12 +64,12 @@ func ExampleCVSService_Register() {
 
 func ExampleFeePolicy() {
 	policy := escott.BandedFee(
-		escott.FeeBand{UpTo: decimal.NewFromInt(9999), Fee: decimal.NewFromInt(220)},
-		escott.FeeBand{UpTo: decimal.NewFromInt(29999), Fee: decimal.NewFromInt(330)},
-		escott.FeeBand{Fee: decimal.NewFromInt(440)},
-	).WithLimit(decimal.NewFromInt(100000))
+		escott.FeeBand{UpTo: escott.Yen(9999), Fee: escott.Yen(220)},
+		escott.FeeBand{UpTo: escott.Yen(29999), Fee: escott.Yen(330)},
+		escott.FeeBand{Fee: escott.Yen(440)},
+	).WithLimit(escott.Yen(100000))
 	for _, goods := range []int64{5000, 20000, 150000} {
-		fee, err := policy.Fee(decimal.NewFromInt(goods))
+		fee, err := policy.Fee(escott.Yen(goods))
 		fmt.Println(goods, fee, err)
 	}
 	// Output:

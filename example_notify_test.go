@@ -27,7 +27,7 @@ func ExampleNewNotificationHandler() {
 	// mux.Handle("/escott/notify/", h) — the URL registered with SPS (https, ending in /).
 
 	// The gateway delivers a payment, then the same one again.
-	note := escotttest.NotificationParams{LinkKey: "ORDER42", ProcessID: "1", ProcessPass: "p", TransactionID: "T1", RecvNum: "R1", Amount: 3240, CvsCd: "LSN"}
+	note := escotttest.NotificationParams{LinkKey: "ORDER42", ProcessID: "1", ProcessPass: "p", TransactionID: "T1", RecvNum: "R1", Amount: escott.Yen(3240), CvsCd: "LSN"}
 	for range 2 {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, escotttest.NewNotificationRequest(note))

@@ -106,12 +106,12 @@ func TestLoad(t *testing.T) {
 					cvsOK.Add(1)
 					continue
 				}
-				if _, err := c.Token.Search(ctx, o.token); err != nil {
+				if _, err := c.Token.Inquire(ctx, o.token); err != nil {
 					fail(err)
 					continue
 				}
 				searches.Add(1)
-				pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(int64(1000 + o.kind)), Source: o.token, Mode: escott.AuthOnly})
+				pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(int64(1000 + o.kind)), Source: o.token, Capture: escott.CaptureLater})
 				if errors.Is(err, escott.ErrDeclined) {
 					declined.Add(1)
 					continue

@@ -706,7 +706,7 @@ func (h *NotificationHandler) confirmPayment(ctx context.Context, p *PaymentRece
 	var gerr *Error
 	var verr *ValidationError
 	switch {
-	case errors.As(err, &verr), errors.As(err, &gerr) && gerr.Has("K12"):
+	case errors.As(err, &verr), errors.As(err, &gerr) && errors.Is(gerr, ErrUnknownProcess):
 		h.log.WarnContext(ctx, "escott: notification for an unknown payment", "link_key", p.LinkKey, "err", err)
 		return http.StatusUnprocessableEntity
 	case err != nil:

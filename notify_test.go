@@ -84,7 +84,7 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 	h, rec := newHandler(t, notifyConfig())
 	paid := time.Date(2024, 5, 1, 10, 11, 12, 0, time.UTC)
 	p := escotttest.NotificationParams{ProcessID: "1111", ProcessPass: "SECRETPASS123", TransactionID: "777",
-		RecvNum: "R1", LinkKey: "ORDER1", Amount: 54000, CvsCd: "LSN", PaidAt: paid, StampFlag: true,
+		RecvNum: "R1", LinkKey: "ORDER1", Amount: escott.Yen(54000), CvsCd: "LSN", PaidAt: paid, StampFlag: true,
 		KessaiNumber: "12345", MerchantFree2: "f2"}
 	code, body := serve(h, escotttest.NewNotificationRequest(p))
 	assert.Equal(t, http.StatusOK, code)
@@ -605,7 +605,7 @@ func TestNotifyConfirmation(t *testing.T) {
 
 	require.NoError(t, srv.Pay(pay.Process.ID, "SEV")) // no NotifyURL: nothing sent
 	wrong := p
-	wrong.Amount = 1
+	wrong.Amount = escott.Yen(1)
 	code, _ = serve(h, escotttest.NewNotificationRequest(wrong))
 	assert.Equal(t, http.StatusUnprocessableEntity, code)
 	unknown := p

@@ -60,17 +60,10 @@ func (m Member) Validate() error {
 
 // NewMember generates a member from crypto/rand: KaiinId of 13 random digits
 // and KaiinPass of 12 random digits, the shapes production clients use.
-// Register it with MemberService.Register (or RegisterAndPay).
-func NewMember() (Member, error) {
-	id, err := randomDigits(13)
-	if err != nil {
-		return Member{}, err
-	}
-	pass, err := randomDigits(12)
-	if err != nil {
-		return Member{}, err
-	}
-	return Member{ID: id, Pass: Secret(pass)}, nil
+// Register it with MemberService.Register (or RegisterAndPay). Like
+// NewLinkKey it cannot fail.
+func NewMember() Member {
+	return Member{ID: randomDigits(13), Pass: Secret(randomDigits(12))}
 }
 
 // MemberService manages stored-card members (クイック決済, OCRP005). Get it
@@ -277,7 +270,7 @@ func (s *MemberService) Get(ctx context.Context, m Member) (*MemberCard, error) 
 // GetMasked reads the member's card with the number masked by the gateway
 // (4MemRefM): enough to show "VISA ending 1111" and to choose the payment
 // divisions. A K71 answer means the member is unknown to the gateway (see
-// IsMemberMismatch).
+// ErrMemberMismatch).
 func (s *MemberService) GetMasked(ctx context.Context, m Member) (*MemberCard, error) {
 	return s.ref(ctx, OpMemberRefMasked, &m, nil)
 }
@@ -382,7 +375,7 @@ func (s *MemberService) Delete(ctx context.Context, m Member) error {
 	switch {
 	case err == nil:
 		invalidated = true
-	case errors.As(err, &gerr) && len(gerr.Codes) == 1 && gerr.Has("K75"):
+	case errors.As(err, &gerr) && len(gerr.Codes) == 1 && errors.Is(gerr, ErrMemberNotValid):
 		// Already invalid (or deleted): 4MemDel decides.
 		s.c.log.DebugContext(ctx, "escott: member already invalid, deleting", "member", m)
 	default:
@@ -471,7 +464,7 @@ func (s *MemberService) updateAndPay(ctx context.Context, op string, m Member, t
 	s.c.log.DebugContext(ctx, "escott: member card stored, paying", "op", op, "link_key", pp.LinkKey, "member", m)
 	pay, err := s.c.Card.Pay(ctx, &pp)
 	if err != nil {
-		return nil, &MemberPaymentError{MemberID: m.ID, Step: pp.Mode.op(), MemberUpdated: true, Err: err}
+		return nil, &MemberPaymentError{MemberID: m.ID, Step: pp.Capture.op(), MemberUpdated: true, Err: err}
 	}
 	return pay, nil
 }
@@ -499,23 +492,12 @@ func (e *MemberPaymentError) Error() string {
 // Unwrap returns the step's error.
 func (e *MemberPaymentError) Unwrap() error { return e.Err }
 
-// IsMemberMismatch reports whether err says the gateway does not know the
-// member the host has stored (K71: KaiinId/KaiinPass mismatch). It happens
-// when a test-environment member is used in production, after test members
-// expire (about two months), or when the member was deleted. The host should
-// drop its local quick-payment registration and let the shopper register the
-// card again.
-func IsMemberMismatch(err error) bool {
-	var gerr *Error
-	return errors.As(err, &gerr) && gerr.Has("K71")
-}
-
 // MemberDeleteWait is how long after the last authorisation-only sale a
 // member must be kept (the Welcart manual: no 与信 sale in the last 90 days).
 const MemberDeleteWait = 90
 
 // CanDelete applies the Welcart manual's rule for deleting a member: no
-// authorisation-only (AuthOnly, 与信) sale in the last 90 days. Pass the JST
+// authorisation-only (CaptureLater, 与信) sale in the last 90 days. Pass the JST
 // date of the member's last such sale (zero if none). It reports whether now
 // is safe and from when it is: midnight JST of the 91st day after that date,
 // so that the whole 90 days after the sale have passed.

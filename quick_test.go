@@ -3,6 +3,7 @@ package escott_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,8 +24,7 @@ import (
 
 func newMember(t *testing.T) escott.Member {
 	t.Helper()
-	m, err := escott.NewMember()
-	require.NoError(t, err)
+	m := escott.NewMember()
 	return m
 }
 
@@ -90,7 +90,7 @@ func TestMemberLifecycle(t *testing.T) {
 	assert.NotEmpty(t, res.CompanyCode)
 	assert.Equal(t, "[REDACTED]", tok.String())
 	assert.Equal(t, string(tok), lastRequest(t, srv, escott.OpMemberAdd).Get("Token"))
-	_, err = c.Token.Search(ctx, tok)
+	_, err = c.Token.Inquire(ctx, tok)
 	require.ErrorIs(t, err, escott.ErrToken, "4MemAdd consumed the token")
 
 	masked, err := c.Member.GetMasked(ctx, m)
@@ -155,7 +155,7 @@ func TestRegisterAndPayOneCheckout(t *testing.T) {
 	srv, c := newTest(t)
 	m := newMember(t)
 	pay, err := c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardJCB), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(3200), LinkKey: "ORDER0001",
+		Amount: escott.Yen(3200), LinkKey: "ORDER0001",
 	})
 	require.NoError(t, err)
 	assert.Equal(t, escott.OpGathering, pay.OperateID)
@@ -181,7 +181,7 @@ func TestRegisterAndPayOneCheckout(t *testing.T) {
 
 func TestRegisterAndPayFailures(t *testing.T) {
 	ctx := context.Background()
-	amount := decimal.NewFromInt(1000)
+	amount := escott.Yen(1000)
 
 	t.Run("payment declined after registration", func(t *testing.T) {
 		srv, c := newTest(t)
@@ -248,14 +248,14 @@ func TestPayByStoredCardAndChangeCard(t *testing.T) {
 	srv, c := newTest(t)
 	m := registered(t, srv, c, escotttest.CardVisa)
 
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(500), Source: m})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(500), Source: m})
 	require.NoError(t, err)
 	info, _ := srv.Process(pay.Process.ID)
 	assert.Equal(t, escott.BrandVisa, info.Brand)
 	assert.Equal(t, m.ID, info.MemberID)
 
 	pay, err = c.Member.ChangeCardAndPay(ctx, m, srv.MustToken(escotttest.CardMastercard), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(700), Mode: escott.AuthOnly, PayType: escott.Installments(3),
+		Amount: escott.Yen(700), Capture: escott.CaptureLater, PayType: escott.Installments(3),
 	})
 	require.NoError(t, err)
 	assert.Equal(t, escott.OpAuth, pay.OperateID)
@@ -268,7 +268,7 @@ func TestPayByStoredCardAndChangeCard(t *testing.T) {
 	assert.Empty(t, reqs[len(reqs)-1].Fields.Get("Token"))
 
 	// A failed card change leaves the old card and pays nothing.
-	_, err = c.Member.ChangeCardAndPay(ctx, m, "unknowntoken", &escott.PaymentParams{Amount: decimal.NewFromInt(700)})
+	_, err = c.Member.ChangeCardAndPay(ctx, m, "unknowntoken", &escott.PaymentParams{Amount: escott.Yen(700)})
 	var mpe *escott.MemberPaymentError
 	require.ErrorAs(t, err, &mpe)
 	assert.Equal(t, escott.OpMemberChange, mpe.Step)
@@ -281,7 +281,7 @@ func TestMemberPaymentFollowUps(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
 	m := registered(t, srv, c, escotttest.CardVisa)
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(900), Source: m, Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(900), Source: m, Capture: escott.CaptureLater})
 	require.NoError(t, err)
 	require.NotNil(t, pay.Process.Member)
 
@@ -309,8 +309,8 @@ func TestMemberPaymentFollowUps(t *testing.T) {
 
 	// A payment made by token, followed up with a member by mistake: K81,
 	// retried once without the member fields.
-	tokPay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(400),
-		Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+	tokPay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(400),
+		Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 	require.NoError(t, err)
 	wrong := tokPay.Process
 	wrong.Member = &m
@@ -334,7 +334,7 @@ func TestDeleteMember(t *testing.T) {
 		require.ErrorAs(t, err, &de)
 		assert.Equal(t, escott.OpMemberInvalidate, de.Step)
 		assert.False(t, de.Invalidated)
-		assert.True(t, escott.IsMemberMismatch(err))
+		assert.True(t, errors.Is(err, escott.ErrMemberMismatch))
 		assert.Zero(t, srv.RequestCount(escott.OpMemberDelete))
 	})
 	t.Run("delete fails then is repeated", func(t *testing.T) {
@@ -422,7 +422,7 @@ func requireCode(t *testing.T, err error, code string, class error) {
 func TestMemberErrorCodes(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	amount := decimal.NewFromInt(100)
+	amount := escott.Yen(100)
 
 	// K69: the ID is in use, also once the member is deleted.
 	m := registered(t, srv, c, escotttest.CardVisa)
@@ -435,14 +435,14 @@ func TestMemberErrorCodes(t *testing.T) {
 	// K71: unknown member or wrong password; a mismatch for the host.
 	_, err = c.Member.GetMasked(ctx, newMember(t))
 	requireCode(t, err, "K71", escott.ErrMember)
-	assert.True(t, escott.IsMemberMismatch(err))
-	assert.False(t, escott.IsMemberMismatch(fmt.Errorf("wrapped: %w", escott.ErrMember)))
+	assert.True(t, errors.Is(err, escott.ErrMemberMismatch))
+	assert.False(t, isMemberMismatch(fmt.Errorf("wrapped: %w", escott.ErrMember)))
 
 	// K73: revalidating a valid member.
 	m2 := registered(t, srv, c, escotttest.CardVisa)
 	_, err = c.Member.Revalidate(ctx, m2)
 	requireCode(t, err, "K73", escott.ErrMember)
-	assert.False(t, escott.IsMemberMismatch(err))
+	assert.False(t, errors.Is(err, escott.ErrMemberMismatch))
 
 	// K75: paying with or changing an invalid member.
 	_, err = c.Member.Invalidate(ctx, m2)
@@ -520,7 +520,7 @@ func TestMemberExpiresInTestEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	srv.Advance(time.Hour)
 	_, err = c.Member.GetMasked(ctx, m)
-	require.True(t, escott.IsMemberMismatch(err))
+	require.True(t, errors.Is(err, escott.ErrMemberMismatch))
 	_, ok := srv.Member(m.ID)
 	assert.False(t, ok)
 	// Expired test members are purged: the ID can be registered again.
@@ -577,9 +577,9 @@ func TestMemberHelpers(t *testing.T) {
 		require.NoError(t, err)
 		v, err := c.Member.GetMasked(context.Background(), visa)
 		require.NoError(t, err)
-		assert.NotContains(t, a.PayTypeChoices(escott.WithBonus), escott.Revolving)
-		assert.Contains(t, v.PayTypeChoices(escott.WithBonus), escott.Revolving)
-		assert.Equal(t, escott.PayTypeChoices("378282", escott.WithInstallments), a.PayTypeChoices(escott.WithInstallments))
+		assert.NotContains(t, a.PayTypeChoices(escott.InstallmentsRevolvingAndBonus), escott.Revolving)
+		assert.Contains(t, v.PayTypeChoices(escott.InstallmentsRevolvingAndBonus), escott.Revolving)
+		assert.Equal(t, escott.PayTypeChoices("378282", escott.InstallmentsAndRevolving), a.PayTypeChoices(escott.InstallmentsAndRevolving))
 		assert.Equal(t, []escott.PayType{escott.LumpSum}, v.PayTypeChoices(escott.LumpSumOnly))
 	})
 }
@@ -592,7 +592,7 @@ func TestMemberRedaction(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, c := newTest(t, escott.WithLogger(log))
-	amount := decimal.NewFromInt(1200)
+	amount := escott.Yen(1200)
 
 	m := newMember(t)
 	var outputs []any
@@ -602,7 +602,7 @@ func TestMemberRedaction(t *testing.T) {
 			outputs = append(outputs, err)
 		}
 	}
-	record(c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardVisa), &escott.PaymentParams{Amount: amount, Mode: escott.AuthOnly}))
+	record(c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardVisa), &escott.PaymentParams{Amount: amount, Capture: escott.CaptureLater}))
 	pay := outputs[0].(*escott.Payment)
 	record(c.Card.Capture(ctx, pay.Process, nil))
 	record(c.Member.Get(ctx, m))
@@ -643,3 +643,5 @@ func TestMemberRedaction(t *testing.T) {
 		assert.NotContains(t, out.String(), secret)
 	}
 }
+
+func isMemberMismatch(err error) bool { return errors.Is(err, escott.ErrMemberMismatch) }

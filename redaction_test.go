@@ -92,11 +92,11 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	sink.print(srv.Config())
 	tok := srv.MustToken(escotttest.CardVisa)
 	secrets["Token"] = string(tok)
-	st, err := c.Token.Search(ctx, tok)
+	st, err := c.Token.Inquire(ctx, tok)
 	require.NoError(t, err)
 	sink.print(st, tok)
 
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(100), Source: tok, Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(100), Source: tok, Capture: escott.CaptureLater})
 	require.NoError(t, err)
 	secrets["ProcessPass"] = pay.Process.Pass.Reveal()
 	sink.print(pay, pay.Process, pay.Raw, &pay)
@@ -107,7 +107,7 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process) },
 		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process) }, // K14
 		func() (*escott.Payment, error) {
-			return c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: yen(80)})
+			return c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(80)})
 		},
 		func() (*escott.Payment, error) {
 			return c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1), Source: tok})
@@ -144,8 +144,7 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	secrets["bad MerchantPass"] = "bad pass!"
 
 	// Stored-card members.
-	m2, err := escott.NewMember()
-	require.NoError(t, err)
+	m2 := escott.NewMember()
 	secrets["KaiinPass (generated)"] = m2.Pass.Reveal()
 	reg, err := c.Member.Register(ctx, m2, srv.MustToken(escotttest.CardJCB))
 	require.NoError(t, err)

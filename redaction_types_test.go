@@ -38,7 +38,7 @@ func TestNoTypeLeaksThroughFmt(t *testing.T) {
 		escott.NotifyConfig{MerchantPass: merchant},
 		escott.PaymentReceived{Process: proc, Raw: raw}, escott.OtherEvent{Raw: raw},
 		escott.MemberCard{Raw: raw}, escott.MemberResult{Raw: raw},
-		escott.StartParams{Source: escott.CardToken(token)}, escott.MemberStartParams{Member: m, Token: token},
+		escott.ThreeDSStartParams{Source: escott.CardToken(token)}, escott.ThreeDSMemberParams{Member: m, Token: token},
 		escott.ThreeDSForm{EncryptValue: ev}, escott.ThreeDSResult{Raw: raw},
 		escott.ThreeDSAttempt{Source: m, Member: &m}, escott.TokenStatus{Raw: raw},
 		&escott.Error{Raw: raw}, &escott.OutcomeUnknownError{LinkKey: "L", Err: fmt.Errorf("x")},

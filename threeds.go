@@ -127,7 +127,7 @@ type ThreeDSAttempt struct {
 	Source    CardSource      // CardToken or Member (redacted when printed)
 	Member    *Member         // the member registered or changed (4MemAdd/4MemChg)
 	PayType   PayType
-	Mode      Mode
+	Capture   Capture
 	OrderRef  string // the host's order reference, never sent
 	// MerchantFree2 and MerchantFree3 as sent; the return must echo them.
 	MerchantFree2, MerchantFree3 string
@@ -221,8 +221,17 @@ func (s *MemoryThreeDSStore) Complete(_ context.Context, linkKey string, res *Th
 }
 
 // WithThreeDSStore replaces the in-memory store of pending 3-D Secure
-// attempts, e.g. with one shared by every instance of the shop.
-func WithThreeDSStore(s ThreeDSStore) Option { return func(c *Client) { c.tdsStore = s } }
+// attempts, e.g. with one shared by every instance of the shop. A nil store
+// is a configuration error.
+func WithThreeDSStore(s ThreeDSStore) Option {
+	return func(o *options) error {
+		if s == nil {
+			return errors.New("WithThreeDSStore: nil store")
+		}
+		o.tdsStore = s
+		return nil
+	}
+}
 
 // ThreeDSService runs EMV 3-D Secure authentication through OTDS010. Get it
 // from Client.ThreeDS.
@@ -241,8 +250,8 @@ func newThreeDSStore(c *Client) ThreeDSStore {
 	return st
 }
 
-// StartParams describes a 3-D Secure authentication to start.
-type StartParams struct {
+// ThreeDSStartParams describes a 3-D Secure authentication to start.
+type ThreeDSStartParams struct {
 	// Amount in whole yen, 1 to 9,999,999.
 	Amount decimal.Decimal
 	// Source is a CardToken (with BillingFullName and BillingEmail) or a Member.
@@ -263,7 +272,7 @@ type StartParams struct {
 	// PayType and Mode are used by the authorisation: by Authorize in mode B,
 	// by the gateway itself in mode A.
 	PayType PayType
-	Mode    Mode
+	Capture Capture
 	// LinkKey (MerchantFree1): empty means a fresh random key. One per attempt.
 	LinkKey string
 	// OrderRef is the host's order reference, kept with the attempt only.
@@ -272,9 +281,9 @@ type StartParams struct {
 	MerchantFree2, MerchantFree3 string
 }
 
-// MemberStartParams describes a stored-card registration (4MemAdd) or card
+// ThreeDSMemberParams describes a stored-card registration (4MemAdd) or card
 // change (4MemChg) authenticated with 3-D Secure.
-type MemberStartParams struct {
+type ThreeDSMemberParams struct {
 	Member          Member
 	Token           CardToken
 	BillingFullName string
@@ -333,31 +342,31 @@ func (f *ThreeDSForm) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // pending attempt and returns the form that sends the shopper to OTDS010.
 // Nothing is sent to the gateway by Start itself. After the return, call
 // HandleReturn and then Authorize.
-func (s *ThreeDSService) Start(ctx context.Context, p *StartParams) (*ThreeDSForm, error) {
+func (s *ThreeDSService) Start(ctx context.Context, p *ThreeDSStartParams) (*ThreeDSForm, error) {
 	return s.start(ctx, OpThreeDS, p)
 }
 
 // StartAuthorize begins a mode A authentication with authorisation in one
-// request (OperateId 1Gathering, or 1Auth with AuthOnly). The gateway
+// request (OperateId 1Gathering, or 1Auth with CaptureLater). The gateway
 // authorises after authenticating; HandleReturn (browser) or PostURLHandler
 // (server-to-server copy, when PostURL is set) yields the payment.
-func (s *ThreeDSService) StartAuthorize(ctx context.Context, p *StartParams) (*ThreeDSForm, error) {
+func (s *ThreeDSService) StartAuthorize(ctx context.Context, p *ThreeDSStartParams) (*ThreeDSForm, error) {
 	if p == nil {
-		p = &StartParams{}
+		p = &ThreeDSStartParams{}
 	}
-	return s.start(ctx, p.Mode.op(), p)
+	return s.start(ctx, p.Capture.op(), p)
 }
 
-func (s *ThreeDSService) start(ctx context.Context, op string, p *StartParams) (*ThreeDSForm, error) {
+func (s *ThreeDSService) start(ctx context.Context, op string, p *ThreeDSStartParams) (*ThreeDSForm, error) {
 	if p == nil {
-		p = &StartParams{}
+		p = &ThreeDSStartParams{}
 	}
 	c := s.c
 	if c.cipher == nil {
 		return nil, ErrNoAESKey
 	}
 	v := &validator{op: op}
-	pt := v.division(p.Amount, p.PayType, p.Mode)
+	pt := v.division(p.Amount, p.PayType, p.Capture)
 	f := url.Values{}
 	var token, kid, kpass string
 	member := v.source(p.Source, &token, &kid, &kpass)
@@ -387,7 +396,7 @@ func (s *ThreeDSService) start(ctx context.Context, op string, p *StartParams) (
 	}
 	f.Set("Amount", amountString(p.Amount))
 	a := &ThreeDSAttempt{
-		LinkKey: linkKey, OperateID: op, Amount: p.Amount, Source: p.Source, Member: member, PayType: pt, Mode: p.Mode,
+		LinkKey: linkKey, OperateID: op, Amount: p.Amount, Source: p.Source, Member: member, PayType: pt, Capture: p.Capture,
 		OrderRef: p.OrderRef, MerchantFree2: p.MerchantFree2, MerchantFree3: p.MerchantFree3,
 		RedirectURL: p.RedirectURL, PostURL: p.PostURL,
 	}
@@ -398,9 +407,9 @@ func (s *ThreeDSService) start(ctx context.Context, op string, p *StartParams) (
 // (4MemChg, with Change) under 3-D Secure. The gateway performs the member
 // operation itself; after HandleReturn, ConfirmMember reads the stored card
 // back (4MemRefM).
-func (s *ThreeDSService) StartMember(ctx context.Context, p *MemberStartParams) (*ThreeDSForm, error) {
+func (s *ThreeDSService) StartMember(ctx context.Context, p *ThreeDSMemberParams) (*ThreeDSForm, error) {
 	if p == nil {
-		p = &MemberStartParams{}
+		p = &ThreeDSMemberParams{}
 	}
 	op := tdsOpMemAdd
 	if p.Change {
@@ -437,10 +446,7 @@ func (s *ThreeDSService) StartMember(ctx context.Context, p *MemberStartParams) 
 // encrypts.
 func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Values) (*ThreeDSForm, error) {
 	c := s.c
-	proc, err := randomDigits(7)
-	if err != nil {
-		return nil, err
-	}
+	proc := randomDigits(7)
 	now := c.now()
 	a.ProcNo, a.Created = proc, now
 	f.Set("MerchantPass", c.cfg.MerchantPass)
@@ -815,7 +821,7 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 	}
 	got, err := s.c.Card.Inquire(ctx, proc)
 	var gerr *Error
-	if errors.As(err, &gerr) && gerr.Has("K12") {
+	if errors.As(err, &gerr) && errors.Is(gerr, ErrUnknownProcess) {
 		return nil, &ReturnError{LinkKey: a.LinkKey, Reason: "the gateway does not know the process (forged result)"}
 	}
 	if err != nil {
@@ -894,14 +900,14 @@ func (s *ThreeDSService) PostURLHandler(fn func(context.Context, *ThreeDSResult)
 }
 
 // Authorize sends the authorisation of a mode B result: 1Gathering (or 1Auth
-// with AuthOnly, as given to Start) with the same token or member, the same
+// with CaptureLater, as given to Start) with the same token or member, the same
 // link key and all the 3-D Secure fields. It refuses, without sending
 // anything, a result whose authentication did not succeed, a mode A or member
 // result, a duplicate, and a result already authorised.
 func (s *ThreeDSService) Authorize(ctx context.Context, res *ThreeDSResult) (*Payment, error) {
 	op := OpGathering
 	if res != nil {
-		op = res.Attempt.Mode.op()
+		op = res.Attempt.Capture.op()
 	}
 	v := &validator{op: op}
 	switch {
@@ -924,7 +930,7 @@ func (s *ThreeDSService) Authorize(ctx context.Context, res *ThreeDSResult) (*Pa
 	a := res.Attempt
 	data := res.ThreeDS
 	return s.c.Card.Pay(ctx, &PaymentParams{
-		Amount: a.Amount, Source: a.Source, PayType: a.PayType, Mode: a.Mode, LinkKey: a.LinkKey,
+		Amount: a.Amount, Source: a.Source, PayType: a.PayType, Capture: a.Capture, LinkKey: a.LinkKey,
 		OrderRef: a.OrderRef, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, ThreeDS: &data,
 	})
 }
@@ -1023,11 +1029,11 @@ func (r ThreeDSResult) LogValue() slog.Value { return slog.StringValue(r.String(
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
-func (v StartParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+func (v ThreeDSStartParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
-func (v MemberStartParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+func (v ThreeDSMemberParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.

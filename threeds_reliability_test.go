@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -173,8 +172,8 @@ func (s *failingShop) postCopy(t *testing.T, fields url.Values) int {
 
 func startAFor(t *testing.T, srv *escotttest.Server, c *escott.Client, base string) *escott.ThreeDSForm {
 	t.Helper()
-	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.StartParams{
-		Amount: decimal.NewFromInt(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.ThreeDSStartParams{
+		Amount: escott.Yen(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
 		BillingEmail: "hanako@example.jp", RedirectURL: base + "/return", PostURL: base + "/post",
 	})
 	require.NoError(t, err)
@@ -263,8 +262,8 @@ func TestThreeDSRefusedStartLeavesNoPhantom(t *testing.T) {
 	require.NotNil(t, out.res.Payment)
 
 	// The shopper's browser submits the checkout again with the same key.
-	_, err := c.ThreeDS.StartAuthorize(ctx, &escott.StartParams{
-		Amount: decimal.NewFromInt(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+	_, err := c.ThreeDS.StartAuthorize(ctx, &escott.ThreeDSStartParams{
+		Amount: escott.Yen(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
 		BillingEmail: "hanako@example.jp", RedirectURL: sh.URL + "/return", LinkKey: form.LinkKey,
 	})
 	var inflight *escott.InFlightError

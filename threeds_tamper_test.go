@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -40,8 +39,8 @@ func tamperFlows(t *testing.T) []tamperFlow {
 	} {
 		srv, c := newTest(t)
 		srv.HoldPostURL()
-		p := &escott.StartParams{
-			Amount: decimal.NewFromInt(2500), Source: srv.MustToken(tc.card), BillingFullName: "TARO YAMADA",
+		p := &escott.ThreeDSStartParams{
+			Amount: escott.Yen(2500), Source: srv.MustToken(tc.card), BillingFullName: "TARO YAMADA",
 			BillingEmail: "taro@example.jp", RedirectURL: "https://shop.example.jp/return",
 			MerchantFree2: "order-42", MerchantFree3: "ご注文",
 		}

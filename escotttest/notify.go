@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"github.com/shopspring/decimal"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,9 +27,9 @@ type NotificationParams struct {
 	LinkKey                  string // MerchantFree1
 	MerchantFree2            string
 	MerchantFree3            string
-	Amount                   int64  // default 1000
-	CvsCd                    string // default "SEV"
-	TenantCd                 string // default "0001"
+	Amount                   decimal.Decimal // whole yen; default escott.Yen(1000)
+	CvsCd                    string          // default "SEV"
+	TenantCd                 string          // default "0001"
 	KessaiNumber             string
 	PaidAt                   time.Time // NyukinDate; default time.Now()
 	Condition                string    // default "000"
@@ -58,8 +58,8 @@ func NewNotification(p NotificationParams) url.Values {
 	def(&p.TenantCd, escott.DefaultTenantID)
 	def(&p.Condition, "000")
 	def(&p.ResponseCd, "OK")
-	if p.Amount == 0 {
-		p.Amount = 1000
+	if p.Amount.IsZero() {
+		p.Amount = escott.Yen(1000)
 	}
 	if p.PaidAt.IsZero() {
 		p.PaidAt = time.Now()
@@ -80,7 +80,7 @@ func NewNotification(p NotificationParams) url.Values {
 	v.Set("ProcessPass", p.ProcessPass)
 	v.Set("ResponseCd", p.ResponseCd)
 	v.Set("Condition", p.Condition)
-	v.Set("Amount", strconv.FormatInt(p.Amount, 10))
+	v.Set("Amount", p.Amount.String())
 	v.Set("RecvNum", p.RecvNum)
 	v.Set("CvsCd", p.CvsCd)
 	v.Set("TenantCd", p.TenantCd)

@@ -184,22 +184,22 @@ var _ escott.ThreeDSStore = (*ThreeDSStore)(nil)
 // into these plain structs with the secrets revealed, and rebuilt on reading.
 
 type tdsAttempt struct {
-	LinkKey       string      `json:"link_key"`
-	ProcNo        string      `json:"proc_no"`
-	OperateID     string      `json:"operate_id"`
-	Amount        *storedDec  `json:"amount"`
-	SourceKind    string      `json:"source_kind,omitempty"` // token, member, member_ptr or "" for none
-	Token         string      `json:"token,omitempty"`
-	SourceMember  *tdsMember  `json:"source_member,omitempty"`
-	Member        *tdsMember  `json:"member,omitempty"`
-	PayType       string      `json:"pay_type"`
-	Mode          escott.Mode `json:"mode"`
-	OrderRef      string      `json:"order_ref"`
-	MerchantFree2 string      `json:"merchant_free2"`
-	MerchantFree3 string      `json:"merchant_free3"`
-	RedirectURL   string      `json:"redirect_url"`
-	PostURL       string      `json:"post_url"`
-	Created       string      `json:"created"`
+	LinkKey       string         `json:"link_key"`
+	ProcNo        string         `json:"proc_no"`
+	OperateID     string         `json:"operate_id"`
+	Amount        *storedDec     `json:"amount"`
+	SourceKind    string         `json:"source_kind,omitempty"` // token, member, member_ptr or "" for none
+	Token         string         `json:"token,omitempty"`
+	SourceMember  *tdsMember     `json:"source_member,omitempty"`
+	Member        *tdsMember     `json:"member,omitempty"`
+	PayType       string         `json:"pay_type"`
+	Capture       escott.Capture `json:"mode"`
+	OrderRef      string         `json:"order_ref"`
+	MerchantFree2 string         `json:"merchant_free2"`
+	MerchantFree3 string         `json:"merchant_free3"`
+	RedirectURL   string         `json:"redirect_url"`
+	PostURL       string         `json:"post_url"`
+	Created       string         `json:"created"`
 }
 
 type tdsMember struct {
@@ -326,7 +326,7 @@ func decodeMember(m *tdsMember) *escott.Member {
 func toAttempt(a *escott.ThreeDSAttempt) (tdsAttempt, error) {
 	r := tdsAttempt{
 		LinkKey: a.LinkKey, ProcNo: a.ProcNo, OperateID: a.OperateID, Amount: encodeDec(a.Amount),
-		Member: encodeMember(a.Member), PayType: string(a.PayType), Mode: a.Mode, OrderRef: a.OrderRef,
+		Member: encodeMember(a.Member), PayType: string(a.PayType), Capture: a.Capture, OrderRef: a.OrderRef,
 		MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, RedirectURL: a.RedirectURL,
 		PostURL: a.PostURL, Created: encodeTime(a.Created),
 	}
@@ -355,7 +355,7 @@ func fromAttempt(r *tdsAttempt) (*escott.ThreeDSAttempt, error) {
 	}
 	a := &escott.ThreeDSAttempt{
 		LinkKey: r.LinkKey, ProcNo: r.ProcNo, OperateID: r.OperateID, Amount: amount,
-		Member: decodeMember(r.Member), PayType: escott.PayType(r.PayType), Mode: r.Mode, OrderRef: r.OrderRef,
+		Member: decodeMember(r.Member), PayType: escott.PayType(r.PayType), Capture: r.Capture, OrderRef: r.OrderRef,
 		MerchantFree2: r.MerchantFree2, MerchantFree3: r.MerchantFree3, RedirectURL: r.RedirectURL,
 		PostURL: r.PostURL, Created: created,
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 )
 
@@ -100,7 +98,7 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 			s.message(w, r, http.StatusBadRequest, "受注 "+id, "新しい金額を円単位の数字で入力してください。")
 			return
 		}
-		if _, err = s.client.Card.ChangeAmount(ctx, o.Process, decimal.NewFromInt(amount)); err == nil {
+		if _, err = s.client.Card.ChangeAmount(ctx, o.Process, escott.Yen(amount)); err == nil {
 			detail = fmt.Sprintf("%s → %s", yen(o.Amount), yen(amount))
 			apply = func(o *order) { o.Amount = amount }
 		}
@@ -180,8 +178,8 @@ func (s *shop) changeCVS(ctx context.Context, r *http.Request, o order) (*escott
 	}
 	// The SDK checks the amount (1 to 299,999 yen) and the days (1 to 60)
 	// before anything is sent: a *escott.ValidationError for the log.
-	return s.client.CVS.Change(ctx, o.Process, &escott.ChangeParams{
-		Amount: decimal.NewFromInt(amount), PayLimitDays: days, PreviousPaymentNumber: o.PaymentNumber,
+	return s.client.CVS.Change(ctx, o.Process, &escott.CVSChangeParams{
+		Amount: escott.Yen(amount), PayLimitDays: days, PreviousPaymentNumber: o.PaymentNumber,
 	})
 }
 

@@ -38,7 +38,7 @@ func TestCardPaymentByToken(t *testing.T) {
 	p, ok := h.gw.Process(o.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, "authorized", p.State)
-	assert.Equal(t, int64(2480+1200), p.Amount)
+	assert.Equal(t, escott.Yen(2480+1200).String(), p.Amount.String())
 	assert.Equal(t, escott.BrandVisa, p.Brand)
 	assert.Equal(t, 1, h.gw.RequestCount(escott.OpAuth))
 	requireThreeDS(t, h, o, p)
@@ -77,7 +77,7 @@ func TestThreeDSChallenge(t *testing.T) {
 	p, ok := h.gw.Process(o.Process.ID)
 	require.True(t, ok)
 	assert.True(t, p.ThreeDS, "authorised with the 3-D Secure fields")
-	assert.Equal(t, int64(3300), p.Amount)
+	assert.Equal(t, escott.Yen(3300).String(), p.Amount.String())
 	h.requireNeverReceived(escotttest.CardThreeDSChallenge)
 }
 
@@ -101,7 +101,7 @@ func TestRegisterAndPay(t *testing.T) {
 	p, ok := h.gw.Process(o.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, c.Member.ID, p.MemberID, "paid by the member, not the token")
-	assert.Equal(t, int64(1200), p.Amount)
+	assert.Equal(t, escott.Yen(1200).String(), p.Amount.String())
 	requireThreeDS(t, h, o, p)
 
 	// The next checkout offers the stored card.
@@ -130,7 +130,7 @@ func TestStoredCardPayment(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, m.ID, p.MemberID)
 	assert.Equal(t, "03", p.PayType)
-	assert.Equal(t, int64(2*980), p.Amount)
+	assert.Equal(t, escott.Yen(2*980).String(), p.Amount.String())
 	requireThreeDS(t, h, o, p)
 	assert.GreaterOrEqual(t, h.gw.RequestCount(escott.OpMemberRefMasked), 1, "brand and last four come from 4MemRefM")
 }
@@ -143,7 +143,7 @@ func TestInstallmentChoicesFollowTheCardNumber(t *testing.T) {
 
 	labels := func(number string) []string {
 		var out []string
-		for _, pt := range escott.PayTypeChoices(number, escott.WithInstallments) {
+		for _, pt := range escott.PayTypeChoices(number, escott.InstallmentsAndRevolving) {
 			out = append(out, pt.Label())
 		}
 		return out
@@ -199,7 +199,7 @@ func TestOnlineCollectionPaidByNotification(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "paid", info.State)
 	assert.Equal(t, o.LinkKey, info.LinkKey)
-	assert.Equal(t, 2480+fee, info.Amount)
+	assert.Equal(t, escott.Yen(2480+fee).String(), info.Amount.String())
 	for _, r := range h.gw.Requests() {
 		if r.OperateID == escott.OpCVSRegister {
 			assert.Equal(t, "Ｔシャツ", r.Fields.Get("ShouhinName"), "the Japanese display name only")
@@ -238,7 +238,7 @@ func TestAdminCaptureChangeCancel(t *testing.T) {
 	h.do(chromedp.Click(chromedp.CSS("#change")), chromedp.WaitVisible(chromedp.CSS("#history tbody tr:nth-child(3)")))
 	assert.Equal(t, yen(3000), h.text("#admin-amount"))
 	p, _ = h.gw.Process(o.Process.ID)
-	assert.Equal(t, int64(3000), p.Amount)
+	assert.Equal(t, escott.Yen(3000).String(), p.Amount.String())
 
 	// Cancelling asks first.
 	h.click("#cancel", "#confirm")
@@ -337,7 +337,7 @@ func TestAdminChangeOnlineCollection(t *testing.T) {
 	after := h.lastOrder()
 	info, ok := h.gw.CVSPayment(before.Process.ID)
 	require.True(t, ok)
-	assert.Equal(t, int64(3000), info.Amount)
+	assert.Equal(t, escott.Yen(3000).String(), info.Amount.String())
 	assert.Equal(t, "unpaid", info.State)
 	assert.NotEqual(t, before.PaymentNumber, info.PaymentNumber, "2Chg issues a new number")
 	assert.Equal(t, info.PaymentNumber, h.text("#new-number"))

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 )
 
@@ -23,7 +21,7 @@ func (s *shop) payByCVS(w http.ResponseWriter, r *http.Request) {
 		s.startFailed(w, r, err)
 		return
 	}
-	goods := decimal.NewFromInt(o.Amount)
+	goods := escott.Yen(o.Amount)
 	fee, err := s.set.CVSFee.Fee(goods)
 	if err != nil {
 		s.completeCVS(w, r, o.ID, nil, fmt.Errorf("fee for %s: %w", yen(o.Amount), err))

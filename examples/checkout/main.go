@@ -100,9 +100,9 @@ func parseSettings(mode, inst string) (settings, error) {
 	set := defaultSettings()
 	switch mode {
 	case "auth":
-		set.Mode = escott.AuthOnly
+		set.Capture = escott.CaptureLater
 	case "capture":
-		set.Mode = escott.AuthCapture
+		set.Capture = escott.CaptureNow
 	default:
 		return set, fmt.Errorf("-mode must be auth or capture, not %q", mode)
 	}
@@ -110,9 +110,9 @@ func parseSettings(mode, inst string) (settings, error) {
 	case "lump":
 		set.Installments = escott.LumpSumOnly
 	case "installments":
-		set.Installments = escott.WithInstallments
+		set.Installments = escott.InstallmentsAndRevolving
 	case "bonus":
-		set.Installments = escott.WithBonus
+		set.Installments = escott.InstallmentsRevolvingAndBonus
 	default:
 		return set, fmt.Errorf("-installments must be lump, installments or bonus, not %q", inst)
 	}

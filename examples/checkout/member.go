@@ -51,7 +51,7 @@ func (s *shop) readCard(r *http.Request, m escott.Member) (*cardView, string) {
 	defer cancel()
 	card, err := s.client.Member.GetMasked(ctx, m)
 	switch {
-	case escott.IsMemberMismatch(err):
+	case errors.Is(err, escott.ErrMemberMismatch):
 		return nil, "登録カードが見つかりません。"
 	case err != nil:
 		s.log.Warn("stored card", "member", m, "err", err)
@@ -113,15 +113,13 @@ func (s *shop) changeCard(w http.ResponseWriter, r *http.Request) {
 		_, err = s.client.Member.ChangeCard(ctx, *m, token)
 	} else {
 		op = escott.OpMemberAdd
-		var nm escott.Member
-		if nm, err = escott.NewMember(); err == nil {
-			m = &nm
-			_, err = s.client.Member.Register(ctx, nm, token)
-			if err == nil || isUnknown(err) {
-				// After an unknown outcome the member may exist: keep it,
-				// and let the next 4MemRefM (K71 or a card) tell.
-				s.store.setMember(c.Name, m)
-			}
+		nm := escott.NewMember()
+		m = &nm
+		_, err = s.client.Member.Register(ctx, nm, token)
+		if err == nil || isUnknown(err) {
+			// After an unknown outcome the member may exist: keep it,
+			// and let the next 4MemRefM (K71 or a card) tell.
+			s.store.setMember(c.Name, m)
 		}
 	}
 	if err != nil {

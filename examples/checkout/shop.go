@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 )
 
@@ -35,7 +33,7 @@ const sessionCookie = "shop_session"
 
 // settings are the merchant settings of the Welcart e-SCOTT Smart screen.
 type settings struct {
-	Mode         escott.Mode               // 処理区分
+	Capture      escott.Capture            // 処理区分
 	Installments escott.InstallmentSetting // 支払回数
 	Registration escott.RegistrationPolicy // クレジットカードの登録
 	CVSFee       escott.FeePolicy          // オンライン収納代行の手数料
@@ -45,10 +43,10 @@ type settings struct {
 
 func defaultSettings() settings {
 	return settings{
-		Mode:         escott.AuthOnly,
-		Installments: escott.WithInstallments,
+		Capture:      escott.CaptureLater,
+		Installments: escott.InstallmentsAndRevolving,
 		Registration: escott.MemberChooses,
-		CVSFee:       escott.FixedFee(decimal.NewFromInt(220)),
+		CVSFee:       escott.FixedFee(escott.Yen(220)),
 		PayLimitDays: escott.DefaultPayLimitDays,
 		ThreeDS:      threeDSModeB,
 	}

@@ -17,8 +17,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
@@ -72,8 +70,8 @@ func run() error {
 	client := gw.Client(escott.WithLogger(logger))
 
 	// 3. The order: fee by policy, then 2Add.
-	goods := decimal.NewFromInt(4980)
-	policy := escott.FixedFee(decimal.NewFromInt(330)).WithLimit(decimal.NewFromInt(200000))
+	goods := escott.Yen(4980)
+	policy := escott.FixedFee(escott.Yen(330)).WithLimit(escott.Yen(200000))
 	fee, err := policy.Fee(goods)
 	if err != nil {
 		return fmt.Errorf("online collection not offered: %w", err)

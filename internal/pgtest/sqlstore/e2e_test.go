@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -89,8 +88,8 @@ func TestThreeDSAcrossInstances(t *testing.T) {
 	alone := newInstance(t, srv) // its own in-memory store
 
 	tok := srv.MustToken(escotttest.CardThreeDSFrictionless)
-	form, err := a.c.ThreeDS.Start(ctx, &escott.StartParams{
-		Amount: decimal.NewFromInt(2500), Source: tok, BillingFullName: "TARO YAMADA",
+	form, err := a.c.ThreeDS.Start(ctx, &escott.ThreeDSStartParams{
+		Amount: escott.Yen(2500), Source: tok, BillingFullName: "TARO YAMADA",
 		BillingEmail: "taro@example.jp", RedirectURL: b.url, OrderRef: "order-77",
 	})
 	require.NoError(t, err)

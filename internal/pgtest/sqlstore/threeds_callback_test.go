@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -50,8 +49,8 @@ func TestSQLThreeDSPostURLCallbackFailureKeepsTheOrder(t *testing.T) {
 
 	start := func() (*escott.ThreeDSForm, *escotttest.ThreeDSReturn) {
 		srv.HoldPostURL()
-		form, err := c.ThreeDS.StartAuthorize(ctx, &escott.StartParams{
-			Amount: decimal.NewFromInt(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+		form, err := c.ThreeDS.StartAuthorize(ctx, &escott.ThreeDSStartParams{
+			Amount: escott.Yen(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
 			BillingEmail: "hanako@example.jp", RedirectURL: other.url, PostURL: post.URL,
 		})
 		require.NoError(t, err)
