@@ -84,6 +84,39 @@ func (m Capture) op() string {
 	return OpGathering
 }
 
+// SecurityCodeResult is the issuer's check of the card's security code
+// (McSecCd). The empty value means the gateway answered none.
+type SecurityCodeResult string
+
+// The SecurityCodeResult values.
+const (
+	SecurityCodeMatch        SecurityCodeResult = "0" // the code matches
+	SecurityCodeMismatch     SecurityCodeResult = "1" // the code does not match
+	SecurityCodeInProgress   SecurityCodeResult = "5" // the check is in progress
+	SecurityCodeNotSent      SecurityCodeResult = "8" // no code was sent
+	SecurityCodeNotCheckable SecurityCodeResult = "9" // the issuer cannot check codes
+)
+
+// String returns the value's meaning, e.g. "match"; "none" for the empty
+// value and "unknown (x)" for a value not listed.
+func (r SecurityCodeResult) String() string {
+	switch r {
+	case "":
+		return "none"
+	case SecurityCodeMatch:
+		return "match"
+	case SecurityCodeMismatch:
+		return "mismatch"
+	case SecurityCodeInProgress:
+		return "in progress"
+	case SecurityCodeNotSent:
+		return "not sent"
+	case SecurityCodeNotCheckable:
+		return "not checkable"
+	}
+	return "unknown (" + string(r) + ")"
+}
+
 // PaymentParams describes a new card payment.
 type PaymentParams struct {
 	// Amount in whole yen, 1 to 9,999,999.
@@ -104,9 +137,6 @@ type PaymentParams struct {
 	OrderRef string
 	// MerchantFree2 (half-width) and MerchantFree3 are echoed by the gateway.
 	MerchantFree2, MerchantFree3 string
-	// ThreeDS carries the result of a 3-D Secure authentication (mode B) to
-	// the authorisation. Nil for a payment without 3-D Secure.
-	ThreeDS *ThreeDSData
 	// AuthAssist are the authentication-assist values (認証アシスト) the
 	// shopper entered, for merchants whose contract checks them. Nil: none.
 	AuthAssist *AuthAssist
@@ -156,15 +186,15 @@ const redactedMark = "[REDACTED]"
 // ThreeDSData are the 3-D Secure result fields sent with the authorisation
 // that follows an authentication (PROTOCOL.md §7.2 step 4).
 type ThreeDSData struct {
-	SecureResultCode       string
-	EncodeXId3D            string
-	MessageVersionNo3D     string
-	TransactionStatus3D    string
-	CAVVAlgorithm3D        string
-	ECI3D                  string
-	CAVV3D                 string
-	DSTransactionID        string
-	ThreeDSServerTransacID string
+	SecureResultCode           string
+	EncodeXID3D                string
+	MessageVersionNo3D         string
+	TransactionStatus3D        string
+	CAVVAlgorithm3D            string
+	ECI3D                      string
+	CAVV3D                     string
+	DSTransactionID            string
+	ThreeDSServerTransactionID string
 	// TransactionID3D and PANCard3D are forwarded when the result carried
 	// them (3-D Secure 1.0 era fields, docs/protocol.md §7.4).
 	TransactionID3D string
@@ -192,10 +222,10 @@ type Payment struct {
 	// gateway holds.
 	Amount             decimal.Decimal
 	PayType            PayType
-	CompanyCode        string    // CompanyCd: the card company
-	ApprovalNumber     string    // ApproveNo
-	SecurityCodeResult string    // McSecCd: 0 match, 1 mismatch, 5 in progress, 8 not set, 9 not checkable
-	SalesDate          time.Time // JST date of the sales record, when the gateway gave one
+	CompanyCode        string             // CompanyCd: the card company
+	ApprovalNumber     string             // ApproveNo
+	SecurityCodeResult SecurityCodeResult // the issuer's check of the security code, when it answered one
+	SalesDate          time.Time          // JST date of the sales record, when the gateway gave one
 	MerchantFree1      string
 	MerchantFree2      string
 	MerchantFree3      string
@@ -221,7 +251,7 @@ type cardRequest struct {
 	TelNo       string `url:"TelNo,omitempty"`
 
 	SecureResultCode           string `url:"SecureResultCode,omitempty"`
-	EncodeXId3D                string `url:"EncodeXId3D,omitempty"`
+	EncodeXID3D                string `url:"EncodeXId3D,omitempty"`
 	MessageVersionNo3D         string `url:"MessageVersionNo3D,omitempty"`
 	TransactionStatus3D        string `url:"TransactionStatus3D,omitempty"`
 	CAVVAlgorithm3D            string `url:"CAVVAlgorithm3D,omitempty"`
@@ -237,17 +267,29 @@ type cardRequest struct {
 // *Error means the gateway refused and no money moved; an
 // *OutcomeUnknownError means the payment may have been taken: it is never
 // re-sent, reconcile it by its link key.
+//
+// A payment authenticated with 3-D Secure is authorised with
+// ThreeDSService.Authorize, not with Pay.
 func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, error) {
+	return s.pay(ctx, p, nil)
+}
+
+// pay is Pay with the 3-D Secure fields of a mode B result (Authorize), or
+// nil.
+func (s *CardService) pay(ctx context.Context, p *PaymentParams, tds *ThreeDSData) (*Payment, error) {
 	if p == nil {
 		p = &PaymentParams{}
 	}
 	op := p.Capture.op()
 	v := &validator{op: op}
 	pt := checkPayment(v, p)
+	if tds != nil {
+		v.threeDS(tds)
+	}
 	req := &cardRequest{Amount: amountString(p.Amount), PayType: string(pt)}
 	member := v.source(p.Source, &req.Token, &req.KaiinID, &req.KaiinPass)
-	if p.ThreeDS != nil {
-		req.setThreeDS(p.ThreeDS)
+	if tds != nil {
+		req.setThreeDS(tds)
 	}
 	req.setAssist(v, p.AuthAssist, p.SecurityCode, member != nil)
 	linkKey := s.c.linkKey(v, p.LinkKey)
@@ -273,9 +315,6 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 func checkPayment(v *validator, p *PaymentParams) PayType {
 	pt := v.division(p.Amount, p.PayType, p.Capture)
 	v.free(p.MerchantFree2, p.MerchantFree3)
-	if p.ThreeDS != nil {
-		v.threeDS(p.ThreeDS)
-	}
 	return pt
 }
 
@@ -326,52 +365,97 @@ func (s *CardService) Check(ctx context.Context, p *CheckParams) (*Payment, erro
 	return paymentFrom(OpCheck, resp, linkKey, member), nil
 }
 
-// CaptureParams are the options of Capture.
+// CaptureParams are the options of Capture; nil means all defaults.
 type CaptureParams struct {
 	// SalesDate is the date of the sales record; zero means today in JST. It
 	// may not be in the future.
 	SalesDate time.Time
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
 }
 
-// Capture records the sale of an authorisation made with CaptureLater (1Capture,
-// 売上計上).
+// Capture records the sale of an authorisation made with CaptureLater
+// (1Capture, 売上計上). p may be nil.
 func (s *CardService) Capture(ctx context.Context, proc Process, p *CaptureParams) (*Payment, error) {
 	if p == nil {
 		p = &CaptureParams{}
 	}
 	sales := s.c.salesDate(p.SalesDate)
-	pay, err := s.followUp(ctx, OpCapture, proc, func(v *validator, r *cardRequest) {
-		r.SalesDate = sales
-	})
+	pay, err := s.followUp(ctx, OpCapture, proc, refs{p.LinkKey, p.OrderRef, p.MerchantFree2, p.MerchantFree3},
+		func(v *validator, r *cardRequest) { r.SalesDate = sales })
 	if pay != nil && pay.SalesDate.IsZero() {
 		pay.SalesDate = parseDate(sales) // the answer has none: the date the sale was recorded for
 	}
 	return pay, err
 }
 
+// ChangeAmountParams describe a change of amount.
+type ChangeAmountParams struct {
+	// Amount is the new amount, whole yen 1 to 9,999,999; it must differ
+	// from the current one.
+	Amount decimal.Decimal
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
+}
+
 // ChangeAmount changes the amount of an authorisation or a sale (1Change,
-// 利用額変更). The new amount must differ from the current one.
-func (s *CardService) ChangeAmount(ctx context.Context, proc Process, amount decimal.Decimal) (*Payment, error) {
-	pay, err := s.followUp(ctx, OpChange, proc, func(v *validator, r *cardRequest) {
-		v.amount("Amount", amount, MaxAmount)
-		r.Amount = amountString(amount)
-	})
+// 利用額変更). The new amount must differ from the current one. p is required
+// (nil is a *ValidationError: there is no default amount).
+func (s *CardService) ChangeAmount(ctx context.Context, proc Process, p *ChangeAmountParams) (*Payment, error) {
+	if p == nil {
+		p = &ChangeAmountParams{}
+	}
+	pay, err := s.followUp(ctx, OpChange, proc, refs{p.LinkKey, p.OrderRef, p.MerchantFree2, p.MerchantFree3},
+		func(v *validator, r *cardRequest) {
+			v.amount("Amount", p.Amount, MaxAmount)
+			r.Amount = amountString(p.Amount)
+		})
 	if pay != nil {
-		pay.Amount = amount
+		pay.Amount = p.Amount
 	}
 	return pay, err
 }
 
+// CancelParams are the options of Cancel; nil means all defaults.
+type CancelParams struct {
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
+}
+
 // Cancel cancels an authorisation or a sale (1Delete, 取消): a void before the
-// monthly close, a refund after it.
-func (s *CardService) Cancel(ctx context.Context, proc Process) (*Payment, error) {
-	return s.followUp(ctx, OpDelete, proc, nil)
+// monthly close, a refund after it. p may be nil.
+func (s *CardService) Cancel(ctx context.Context, proc Process, p *CancelParams) (*Payment, error) {
+	if p == nil {
+		p = &CancelParams{}
+	}
+	return s.followUp(ctx, OpDelete, proc, refs{p.LinkKey, p.OrderRef, p.MerchantFree2, p.MerchantFree3}, nil)
+}
+
+// InquireParams are the options of Inquire; nil means all defaults.
+type InquireParams struct {
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
 }
 
 // Inquire reads a transaction (1Search, 取引参照): its amount and sales date.
-// It is read-only and retried on transport failures.
-func (s *CardService) Inquire(ctx context.Context, proc Process) (*Payment, error) {
-	pay, err := s.followUp(ctx, OpSearch, proc, nil)
+// It is read-only and retried on transport failures. p may be nil.
+func (s *CardService) Inquire(ctx context.Context, proc Process, p *InquireParams) (*Payment, error) {
+	if p == nil {
+		p = &InquireParams{}
+	}
+	pay, err := s.followUp(ctx, OpSearch, proc, refs{linkKey: p.LinkKey}, nil)
 	if pay != nil {
 		if a, err := decimal.NewFromString(pay.Raw.Get("Amount")); err == nil {
 			pay.Amount = a
@@ -386,41 +470,54 @@ type ReauthorizeParams struct {
 	Amount decimal.Decimal
 	// SalesDate is sent with every 1ReAuth (the gateway answers K39 without
 	// it); zero means today in JST. It may not be in the future. It does not
-	// choose the mode: the new payment keeps the original's (docs/protocol.md
-	// §4).
+	// choose the capture: the new payment keeps the original's
+	// (docs/protocol.md §4).
 	SalesDate time.Time
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
 }
 
 // Reauthorize makes a new authorisation from an existing process (1ReAuth),
 // e.g. after a cancel. The result carries a new Process that replaces the old
-// one for all later operations. The new payment keeps the mode of the
+// one for all later operations. The new payment keeps the capture of the
 // original: a re-authorised CaptureLater payment is authorised only and is
 // captured later with Capture; a re-authorised CaptureNow payment is
-// captured again at once.
+// captured again at once. p is required (it carries the amount).
 func (s *CardService) Reauthorize(ctx context.Context, proc Process, p *ReauthorizeParams) (*Payment, error) {
 	if p == nil {
 		p = &ReauthorizeParams{}
 	}
 	sales := s.c.salesDate(p.SalesDate)
-	pay, err := s.followUp(ctx, OpReAuth, proc, func(v *validator, r *cardRequest) {
-		v.amount("Amount", p.Amount, MaxAmount)
-		v.check(sales <= jst.Date(s.c.now()), "SalesDate", "must not be after today (JST)")
-		r.Amount = amountString(p.Amount)
-		r.SalesDate = sales
-	})
+	pay, err := s.followUp(ctx, OpReAuth, proc, refs{p.LinkKey, p.OrderRef, p.MerchantFree2, p.MerchantFree3},
+		func(v *validator, r *cardRequest) {
+			v.amount("Amount", p.Amount, MaxAmount)
+			v.check(sales <= jst.Date(s.c.now()), "SalesDate", "must not be after today (JST)")
+			r.Amount = amountString(p.Amount)
+			r.SalesDate = sales
+		})
 	if pay != nil {
 		pay.Amount = p.Amount
 	}
 	return pay, err
 }
 
+// refs are the host's references a follow-up may carry.
+type refs struct {
+	linkKey, orderRef, free2, free3 string
+}
+
 // followUp runs an operation on an existing process, with the member fields
 // when the process was made for a member. On K81 (the original had no
 // member) it retries once without them: the gateway rejected the request, so
 // no money moved (PROTOCOL.md §4).
-func (s *CardService) followUp(ctx context.Context, op string, proc Process, fill func(*validator, *cardRequest)) (*Payment, error) {
+func (s *CardService) followUp(ctx context.Context, op string, proc Process, ref refs, fill func(*validator, *cardRequest)) (*Payment, error) {
 	v := &validator{op: op}
 	v.process(proc)
+	v.free(ref.free2, ref.free3)
 	build := func(withMember bool) *cardRequest {
 		r := &cardRequest{ProcessID: proc.ID, ProcessPass: proc.Pass.Reveal()}
 		if withMember && proc.Member != nil {
@@ -436,11 +533,15 @@ func (s *CardService) followUp(ctx context.Context, op string, proc Process, fil
 	if proc.Member != nil {
 		v.member(*proc.Member)
 	}
-	linkKey := s.c.linkKey(v, proc.LinkKey)
+	if ref.linkKey == "" {
+		ref.linkKey = proc.LinkKey
+	}
+	linkKey := s.c.linkKey(v, ref.linkKey)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	k := call{path: pathCard, op: op, linkKey: linkKey, amount: req.Amount, procID: proc.ID, body: req}
+	k := call{path: pathCard, op: op, linkKey: linkKey, free2: ref.free2, free3: ref.free3, orderRef: ref.orderRef,
+		amount: req.Amount, procID: proc.ID, body: req}
 	if op == OpSearch {
 		k.read = true
 	} else {
@@ -474,7 +575,7 @@ func paymentFrom(op string, r *wire.Response, linkKey string, m *Member) *Paymen
 		TransactionID:      r.Get("TransactionId"),
 		CompanyCode:        r.Get("CompanyCd"),
 		ApprovalNumber:     r.Get("ApproveNo"),
-		SecurityCodeResult: r.Get("McSecCd"),
+		SecurityCodeResult: SecurityCodeResult(r.Get("McSecCd")),
 		MerchantFree1:      r.Get("MerchantFree1"),
 		MerchantFree2:      r.Get("MerchantFree2"),
 		MerchantFree3:      r.Get("MerchantFree3"),
@@ -537,14 +638,14 @@ func validLinkKey(s string) bool {
 
 func (r *cardRequest) setThreeDS(d *ThreeDSData) {
 	r.SecureResultCode = d.SecureResultCode
-	r.EncodeXId3D = d.EncodeXId3D
+	r.EncodeXID3D = d.EncodeXID3D
 	r.MessageVersionNo3D = d.MessageVersionNo3D
 	r.TransactionStatus3D = d.TransactionStatus3D
 	r.CAVVAlgorithm3D = d.CAVVAlgorithm3D
 	r.ECI3D = d.ECI3D
 	r.CAVV3D = d.CAVV3D
 	r.DSTransactionID = d.DSTransactionID
-	r.ThreeDSServerTransactionID = d.ThreeDSServerTransacID
+	r.ThreeDSServerTransactionID = d.ThreeDSServerTransactionID
 	r.TransactionID3D = d.TransactionID3D
 	r.PANCard3D = d.PANCard3D
 }

@@ -71,7 +71,7 @@ func TestReauthorizedAuthCaptureIsCaptured(t *testing.T) {
 	srv, c := newTestWith(t, cfg, clock)
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	re, err := c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(800)})
 	require.NoError(t, err)
@@ -106,7 +106,7 @@ func TestLinkKeyWithHyphen(t *testing.T) {
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(500), Source: srv.MustToken(escotttest.CardVisa), LinkKey: "0001-000123"})
 	require.NoError(t, err)
 	assert.Equal(t, "0001-000123", pay.MerchantFree1)
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	for _, bad := range []string{"0001_000123", "0001 1", "ａ", "123456789012345678901234567890123"} {
 		_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(500), Source: srv.MustToken(escotttest.CardVisa), LinkKey: bad})
@@ -140,7 +140,7 @@ func TestTwoSeriesMastercardPaysInInstallmentsAndIsReportedAsMastercard(t *testi
 	assert.Equal(t, escott.BrandMastercard, info.Brand)
 
 	m := escott.NewMember()
-	_, err = c.Member.Register(ctx, m, srv.MustToken(escotttest.CardMastercard2Series))
+	_, err = c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardMastercard2Series)})
 	require.NoError(t, err)
 	card, err := c.Member.GetMasked(ctx, m)
 	require.NoError(t, err)
@@ -248,13 +248,13 @@ func TestSecurityCodeWithMemberPayment(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
 	m := escott.NewMember()
-	_, err := c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa)) // security code 123
+	_, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)}) // security code 123
 	require.NoError(t, err)
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: m, SecurityCode: "123"})
 	require.NoError(t, err)
 	reqs := srv.Requests()
 	assert.Equal(t, "123", reqs[len(reqs)-1].Fields.Get("SecCd"))
-	assert.Equal(t, "0", pay.SecurityCodeResult)
+	assert.Equal(t, escott.SecurityCodeMatch, pay.SecurityCodeResult)
 
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: m, SecurityCode: "999"})
 	var gerr *escott.Error
@@ -276,16 +276,14 @@ func TestChangeCardAndPass(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
 	m := escott.NewMember()
-	_, err := c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	_, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
 
-	_, err = c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "bad-pass")
+	_, err = c.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardJCB), NewPass: "bad-pass"})
 	assert.ErrorIs(t, err, escott.ErrValidation)
 	assert.Contains(t, err.Error(), "NewKaiinPass")
-	_, err = c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "")
-	assert.ErrorIs(t, err, escott.ErrValidation)
 
-	res, err := c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "NEWPASS12345")
+	res, err := c.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardJCB), NewPass: "NEWPASS12345"})
 	require.NoError(t, err)
 	assert.Equal(t, "JC", res.CompanyCode)
 	_, err = c.Member.GetMasked(ctx, m)

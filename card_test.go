@@ -39,7 +39,7 @@ func TestPayCaptureChangeInquireCancel(t *testing.T) {
 	assert.Equal(t, "注文42", pay.MerchantFree3)
 	assert.Equal(t, "VI", pay.CompanyCode)
 	assert.Len(t, pay.ApprovalNumber, 7)
-	assert.Equal(t, "0", pay.SecurityCodeResult)
+	assert.Equal(t, escott.SecurityCodeMatch, pay.SecurityCodeResult)
 	assert.NotEmpty(t, pay.TransactionID)
 	assert.Equal(t, "JST", pay.TransactionDate.Location().String())
 	info, ok := srv.Process(pay.Process.ID)
@@ -55,14 +55,14 @@ func TestPayCaptureChangeInquireCancel(t *testing.T) {
 	assert.Equal(t, "captured", info.State)
 	assert.NotEmpty(t, info.SalesDate)
 
-	_, err = c.Card.ChangeAmount(ctx, pay.Process, yen(1200))
+	_, err = c.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: yen(1200)})
 	require.NoError(t, err)
-	got, err := c.Card.Inquire(ctx, pay.Process)
+	got, err := c.Card.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.True(t, got.Amount.Equal(yen(1200)), got.Amount.String())
 	assert.False(t, got.SalesDate.IsZero())
 
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	info, _ = srv.Process(pay.Process.ID)
 	assert.Equal(t, "cancelled", info.State)
@@ -152,7 +152,7 @@ func TestCheckAndReauthorize(t *testing.T) {
 
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(3000), Source: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	re, err := c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(2500), SalesDate: time.Now()})
 	require.NoError(t, err)
@@ -163,7 +163,7 @@ func TestCheckAndReauthorize(t *testing.T) {
 	assert.Equal(t, "captured", info.State)
 	assert.Equal(t, escott.Yen(2500).String(), info.Amount.String())
 	// The new process is the one to manage from now on.
-	_, err = c.Card.Cancel(ctx, re.Process)
+	_, err = c.Card.Cancel(ctx, re.Process, nil)
 	require.NoError(t, err)
 
 	re2, err := c.Card.Reauthorize(ctx, re.Process, &escott.ReauthorizeParams{Amount: yen(100)})
@@ -184,12 +184,12 @@ func TestGatewayStateAndFormatCodes(t *testing.T) {
 		require.ErrorAs(t, err, &gerr)
 		return gerr.Codes[0].Value
 	}
-	_, err = c.Card.ChangeAmount(ctx, pay.Process, yen(1000))
+	_, err = c.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: yen(1000)})
 	assert.Equal(t, "K23", codeOf(err), "same amount")
 	_, err = c.Card.Capture(ctx, pay.Process, &escott.CaptureParams{SalesDate: time.Now().Add(48 * time.Hour)})
 	assert.Equal(t, "K39", codeOf(err), "future sales date")
 	assert.ErrorIs(t, err, escott.ErrInvalidRequest)
-	_, err = c.Card.Inquire(ctx, escott.Process{ID: "999999", Pass: "nope", LinkKey: pay.Process.LinkKey})
+	_, err = c.Card.Inquire(ctx, escott.Process{ID: "999999", Pass: "nope", LinkKey: pay.Process.LinkKey}, nil)
 	assert.Equal(t, "K12", codeOf(err))
 	assert.ErrorIs(t, err, escott.ErrState)
 
@@ -275,11 +275,14 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: escott.Member{ID: "a-b", Pass: "x"}})
 			return err
 		}, "KaiinId"},
-		"no process":     {func() error { _, err := c.Card.Capture(ctx, escott.Process{}, nil); return err }, "ProcessId"},
-		"change to zero": {func() error { _, err := c.Card.ChangeAmount(ctx, proc, yen(0)); return err }, "Amount"},
-		"reauth nil":     {func() error { _, err := c.Card.Reauthorize(ctx, proc, nil); return err }, "Amount"},
-		"check nil":      {func() error { _, err := c.Card.Check(ctx, nil); return err }, "Token"},
-		"search bad":     {func() error { _, err := c.Token.Inquire(ctx, ""); return err }, "Token"},
+		"no process": {func() error { _, err := c.Card.Capture(ctx, escott.Process{}, nil); return err }, "ProcessId"},
+		"change to zero": {func() error {
+			_, err := c.Card.ChangeAmount(ctx, proc, &escott.ChangeAmountParams{Amount: yen(0)})
+			return err
+		}, "Amount"},
+		"reauth nil": {func() error { _, err := c.Card.Reauthorize(ctx, proc, nil); return err }, "Amount"},
+		"check nil":  {func() error { _, err := c.Card.Check(ctx, nil); return err }, "Token"},
+		"search bad": {func() error { _, err := c.Token.Inquire(ctx, ""); return err }, "Token"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -339,13 +342,16 @@ func TestNoResendAfterConnectionClosedPostProcessing(t *testing.T) {
 			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater, LinkKey: "LK2"})
 			return err
 		}},
-		{escott.OpChange, func() error { _, err := c.Card.ChangeAmount(ctx, auth.Process, yen(900)); return err }},
+		{escott.OpChange, func() error {
+			_, err := c.Card.ChangeAmount(ctx, auth.Process, &escott.ChangeAmountParams{Amount: yen(900)})
+			return err
+		}},
 		{escott.OpCapture, func() error { _, err := c.Card.Capture(ctx, auth.Process, nil); return err }},
 		{escott.OpReAuth, func() error {
 			_, err := c.Card.Reauthorize(ctx, auth.Process, &escott.ReauthorizeParams{Amount: yen(800)})
 			return err
 		}},
-		{escott.OpDelete, func() error { _, err := c.Card.Cancel(ctx, auth.Process); return err }},
+		{escott.OpDelete, func() error { _, err := c.Card.Cancel(ctx, auth.Process, nil); return err }},
 	}
 	for _, tc := range ops {
 		t.Run(tc.op, func(t *testing.T) {
@@ -403,12 +409,12 @@ func TestReadOnlyRetry(t *testing.T) {
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1), Source: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
 	srv.InjectFault(escott.OpSearch, escotttest.Fault{Kind: escotttest.FaultHTTP500, Times: 2})
-	_, err = c.Card.Inquire(ctx, pay.Process)
+	_, err = c.Card.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 3, srv.RequestCount(escott.OpSearch))
 
 	srv.InjectFault(escott.OpSearch, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing, Times: 5})
-	_, err = c.Card.Inquire(ctx, pay.Process)
+	_, err = c.Card.Inquire(ctx, pay.Process, nil)
 	assert.ErrorIs(t, err, escott.ErrTransport)
 	assert.NotErrorIs(t, err, escott.ErrOutcomeUnknown)
 	assert.Equal(t, 6, srv.RequestCount(escott.OpSearch), "bounded: three attempts")

@@ -90,7 +90,7 @@ func ExampleCardService_ChangeAmount() {
 	if err != nil {
 		panic(err)
 	}
-	if _, err := client.Card.ChangeAmount(ctx, pay.Process, escott.Yen(4200)); err != nil {
+	if _, err := client.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: escott.Yen(4200)}); err != nil {
 		panic(err)
 	}
 	info, _ := srv.Process(pay.Process.ID)
@@ -106,10 +106,10 @@ func ExampleCardService_Cancel() {
 	if err != nil {
 		panic(err)
 	}
-	if _, err := client.Card.Cancel(ctx, pay.Process); err != nil {
+	if _, err := client.Card.Cancel(ctx, pay.Process, nil); err != nil {
 		panic(err)
 	}
-	_, err = client.Card.Cancel(ctx, pay.Process)
+	_, err = client.Card.Cancel(ctx, pay.Process, nil)
 	fmt.Println(errors.Is(err, escott.ErrState))
 	// Output: true
 }
@@ -122,7 +122,7 @@ func ExampleCardService_Inquire() {
 	if err != nil {
 		panic(err)
 	}
-	got, err := client.Card.Inquire(ctx, pay.Process)
+	got, err := client.Card.Inquire(ctx, pay.Process, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -138,7 +138,7 @@ func ExampleCardService_Reauthorize() {
 	if err != nil {
 		panic(err)
 	}
-	if _, err := client.Card.Cancel(ctx, pay.Process); err != nil {
+	if _, err := client.Card.Cancel(ctx, pay.Process, nil); err != nil {
 		panic(err)
 	}
 	// The new payment keeps the original's mode: this one was CaptureNow, so
@@ -160,7 +160,7 @@ func ExampleCardService_Check() {
 		panic(err)
 	}
 	fmt.Println(res.OperateID, res.SecurityCodeResult)
-	// Output: 1Check 0
+	// Output: 1Check match
 }
 
 func ExamplePayTypeChoices() {

@@ -51,11 +51,11 @@ func ExampleCVSService_Register() {
 	if err := srv.Pay(pay.Process.ID, "SEV"); err != nil {
 		panic(err)
 	}
-	st, _, err := client.CVS.Status(ctx, pay.Process, false)
+	inq, err := client.CVS.Inquire(ctx, pay.Process, nil)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(st)
+	fmt.Println(inq.Status)
 	// Output:
 	// ヤマダ　タロウ Ｔシャツ　その他
 	// paid: 3240 yen at セブン-イレブン (stamp false)

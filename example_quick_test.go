@@ -19,7 +19,7 @@ func ExampleMemberService_Register() {
 
 	m := escott.NewMember()                     // 13-digit ID, 12-digit password from crypto/rand
 	token := srv.MustToken(escotttest.CardVisa) // from the token script in the shopper's browser
-	if _, err := client.Member.Register(ctx, m, token); err != nil {
+	if _, err := client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: token}); err != nil {
 		panic(err)
 	}
 	card, err := client.Member.GetMasked(ctx, m)
@@ -64,7 +64,7 @@ func ExampleCardService_Pay_member() {
 	client := srv.Client()
 	ctx := context.Background()
 	m := escott.NewMember()
-	if _, err := client.Member.Register(ctx, m, srv.MustToken(escotttest.CardMastercard)); err != nil {
+	if _, err := client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardMastercard)}); err != nil {
 		panic(err)
 	}
 
@@ -95,11 +95,11 @@ func ExampleMemberService_ChangeCard() {
 	client := srv.Client()
 	ctx := context.Background()
 	m := escott.NewMember()
-	if _, err := client.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa)); err != nil {
+	if _, err := client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)}); err != nil {
 		panic(err)
 	}
 
-	if _, err := client.Member.ChangeCard(ctx, m, srv.MustToken(escotttest.CardAmex)); err != nil {
+	if _, err := client.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardAmex)}); err != nil {
 		panic(err)
 	}
 	card, err := client.Member.GetMasked(ctx, m)
@@ -121,7 +121,7 @@ func ExampleMemberService_Delete() {
 	client := srv.Client()
 	ctx := context.Background()
 	m := escott.NewMember()
-	if _, err := client.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa)); err != nil {
+	if _, err := client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)}); err != nil {
 		panic(err)
 	}
 
@@ -130,7 +130,7 @@ func ExampleMemberService_Delete() {
 		fmt.Println("not yet")
 		return
 	}
-	err := client.Member.Delete(ctx, m) // 4MemInval, then 4MemDel
+	err := client.Member.Delete(ctx, m, nil) // 4MemInval, then 4MemDel
 	var de *escott.DeleteMemberError
 	if errors.As(err, &de) {
 		fmt.Println("failed at", de.Step)
@@ -138,7 +138,7 @@ func ExampleMemberService_Delete() {
 	}
 	info, _ := srv.Member(m.ID)
 	fmt.Println(info.Status)
-	_, err = client.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	_, err = client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	fmt.Println(errors.Is(err, escott.ErrMember)) // a deleted ID cannot be reused (K69)
 	// Output:
 	// deleted

@@ -32,7 +32,7 @@ func moneyOps() []moneyOp {
 	}
 	member := func(t *testing.T, srv *escotttest.Server, c *escott.Client) escott.Member {
 		m := escott.NewMember()
-		_, err := c.Member.Register(context.Background(), m, srv.MustToken(escotttest.CardVisa))
+		_, err := c.Member.Register(context.Background(), m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 		require.NoError(t, err)
 		return m
 	}
@@ -62,11 +62,14 @@ func moneyOps() []moneyOp {
 		}},
 		{escott.OpChange, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := authorised(t, srv, c)
-			return func(ctx context.Context) error { _, err := c.Card.ChangeAmount(ctx, p, yen(900)); return err }
+			return func(ctx context.Context) error {
+				_, err := c.Card.ChangeAmount(ctx, p, &escott.ChangeAmountParams{Amount: yen(900)})
+				return err
+			}
 		}},
 		{escott.OpDelete, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := authorised(t, srv, c)
-			return func(ctx context.Context) error { _, err := c.Card.Cancel(ctx, p); return err }
+			return func(ctx context.Context) error { _, err := c.Card.Cancel(ctx, p, nil); return err }
 		}},
 		{escott.OpReAuth, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := authorised(t, srv, c)
@@ -78,12 +81,18 @@ func moneyOps() []moneyOp {
 		{escott.OpMemberAdd, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			m := escott.NewMember()
 			tok := srv.MustToken(escotttest.CardVisa)
-			return func(ctx context.Context) error { _, err := c.Member.Register(ctx, m, tok); return err }
+			return func(ctx context.Context) error {
+				_, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: tok})
+				return err
+			}
 		}},
 		{escott.OpMemberChange, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			m := member(t, srv, c)
 			tok := srv.MustToken(escotttest.CardJCB)
-			return func(ctx context.Context) error { _, err := c.Member.ChangeCard(ctx, m, tok); return err }
+			return func(ctx context.Context) error {
+				_, err := c.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: tok})
+				return err
+			}
 		}},
 		{escott.OpCVSRegister, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			return func(ctx context.Context) error { _, err := c.CVS.Register(ctx, cvsParams()); return err }
@@ -97,7 +106,7 @@ func moneyOps() []moneyOp {
 		}},
 		{escott.OpCVSCancel, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := cvs(t, c)
-			return func(ctx context.Context) error { _, err := c.CVS.Cancel(ctx, p); return err }
+			return func(ctx context.Context) error { _, err := c.CVS.Cancel(ctx, p, nil); return err }
 		}},
 	}
 }

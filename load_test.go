@@ -99,7 +99,7 @@ func TestLoad(t *testing.T) {
 						fail(err)
 						continue
 					}
-					if _, err := c.CVS.Inquire(ctx, p.Process); err != nil {
+					if _, err := c.CVS.Inquire(ctx, p.Process, nil); err != nil {
 						fail(err)
 						continue
 					}
@@ -122,9 +122,12 @@ func TestLoad(t *testing.T) {
 				}
 				steps := []func() error{
 					func() error { _, err := c.Card.Capture(ctx, pay.Process, nil); return err },
-					func() error { _, err := c.Card.ChangeAmount(ctx, pay.Process, yen(900)); return err },
-					func() error { _, err := c.Card.Inquire(ctx, pay.Process); return err },
-					func() error { _, err := c.Card.Cancel(ctx, pay.Process); return err },
+					func() error {
+						_, err := c.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: yen(900)})
+						return err
+					},
+					func() error { _, err := c.Card.Inquire(ctx, pay.Process, nil); return err },
+					func() error { _, err := c.Card.Cancel(ctx, pay.Process, nil); return err },
 				}
 				good := true
 				for _, s := range steps {

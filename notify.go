@@ -144,7 +144,7 @@ type PaymentReceived struct {
 	RecvNum string
 	// Agency is where the shopper paid; Agency.NameJA() for display.
 	Agency        CollectingAgency
-	TenantCd      string
+	TenantID      string
 	PaymentNumber string // KessaiNumber, when sent
 	// PaidAt is NyukinDate in JST; PaidAtRaw as received.
 	PaidAt    time.Time
@@ -163,12 +163,12 @@ type PaymentReceived struct {
 // 000 or ResponseCd other than OK. No other value is documented; SPS's own
 // module mails the operator.
 type OtherEvent struct {
-	Condition, ResponseCd string
-	LinkKey               string
-	TransactionID         string
-	Process               Process
-	RecvNum               string
-	Raw                   Fields // without ProcessPass
+	Condition, ResponseCode string
+	LinkKey                 string
+	TransactionID           string
+	Process                 Process
+	RecvNum                 string
+	Raw                     Fields // without ProcessPass
 }
 
 // Notification is a parsed, verified notification: exactly one of Payment
@@ -184,7 +184,7 @@ func (n *Notification) key() string {
 		return dedupeKey("pay", n.Payment.TransactionID, n.Payment.RecvNum)
 	}
 	o := n.Other
-	return dedupeKey("other", o.TransactionID, o.RecvNum, o.Condition, o.ResponseCd)
+	return dedupeKey("other", o.TransactionID, o.RecvNum, o.Condition, o.ResponseCode)
 }
 
 // maxPlainDedupeKey is the longest key stored as is; longer ones are hashed,
@@ -493,7 +493,7 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 			Amount:        amount,
 			RecvNum:       f["RecvNum"],
 			Agency:        CollectingAgency(f["CvsCd"]),
-			TenantCd:      f["TenantCd"],
+			TenantID:      f["TenantCd"],
 			PaymentNumber: f["KessaiNumber"],
 			PaidAt:        paid,
 			PaidAtRaw:     f["NyukinDate"],
@@ -503,7 +503,7 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 		}}, !hasHash, nil
 	}
 	return &Notification{Other: &OtherEvent{
-		Condition: cond, ResponseCd: rc, LinkKey: f["MerchantFree1"], TransactionID: f["TransactionId"],
+		Condition: cond, ResponseCode: rc, LinkKey: f["MerchantFree1"], TransactionID: f["TransactionId"],
 		Process: proc, RecvNum: f["RecvNum"], Raw: raw,
 	}}, !hasHash, nil
 }
@@ -683,7 +683,7 @@ func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, lin
 	} else {
 		if len(onOther) == 0 {
 			h.log.WarnContext(ctx, "escott: notification that is not a payment, no subscriber",
-				"link_key", linkKey, "condition", n.Other.Condition, "response_cd", n.Other.ResponseCd)
+				"link_key", linkKey, "condition", n.Other.Condition, "response_cd", n.Other.ResponseCode)
 		}
 		for _, fn := range onOther {
 			if err := fn(ctx, *n.Other); err != nil {
@@ -702,7 +702,7 @@ func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, lin
 
 // confirmPayment checks the payment with 2Ref.
 func (h *NotificationHandler) confirmPayment(ctx context.Context, p *PaymentReceived) int {
-	inq, err := h.confirm.CVS.Inquire(ctx, p.Process)
+	inq, err := h.confirm.CVS.Inquire(ctx, p.Process, nil)
 	var gerr *Error
 	var verr *ValidationError
 	switch {

@@ -48,9 +48,9 @@ func TestNotifyDedupeKeyInjective(t *testing.T) {
 	assert.Equal(t, 2, rec.count())
 
 	// Other events: Condition and ResponseCd are part of the key too.
-	c1 := escotttest.NotificationParams{TransactionID: "T2", RecvNum: "R", Condition: "001|W99", ResponseCd: "W01",
+	c1 := escotttest.NotificationParams{TransactionID: "T2", RecvNum: "R", Condition: "001|W99", ResponseCode: "W01",
 		ProcessPass: "P"}
-	c2 := escotttest.NotificationParams{TransactionID: "T2", RecvNum: "R", Condition: "001", ResponseCd: "W99|W01",
+	c2 := escotttest.NotificationParams{TransactionID: "T2", RecvNum: "R", Condition: "001", ResponseCode: "W99|W01",
 		ProcessPass: "P"}
 	code, _ = serve(h, escotttest.NewNotificationRequest(c1))
 	require.Equal(t, http.StatusOK, code)

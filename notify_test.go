@@ -374,9 +374,9 @@ func TestNotifyOtherEvent(t *testing.T) {
 	assert.Equal(t, 0, rec.count())
 	require.Len(t, rec.others, 1)
 	assert.Equal(t, "001", rec.others[0].Condition)
-	assert.Equal(t, "OK", rec.others[0].ResponseCd)
+	assert.Equal(t, "OK", rec.others[0].ResponseCode)
 	assert.Equal(t, "K1", rec.others[0].LinkKey)
-	code, _ = serve(h, escotttest.NewNotificationRequest(escotttest.NotificationParams{ResponseCd: "W99"}))
+	code, _ = serve(h, escotttest.NewNotificationRequest(escotttest.NotificationParams{ResponseCode: "W99"}))
 	assert.Equal(t, 200, code)
 	assert.Len(t, rec.others, 2)
 	assert.Equal(t, 0, rec.count())
@@ -506,9 +506,9 @@ func TestCVSEndToEnd(t *testing.T) {
 	assert.NotEmpty(t, sent[0].Fields.Get("HashCd"))
 	assert.Equal(t, pay.TransactionID, sent[0].Fields.Get("TransactionId"))
 
-	st, inq, err := c.CVS.Status(ctx, pay.Process, false)
+	inq, err := c.CVS.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
-	assert.Equal(t, escott.CVSPaid, st)
+	assert.Equal(t, escott.CVSPaid, inq.Status)
 	assert.Equal(t, escott.AgencyLawson, inq.Agency)
 	assert.Equal(t, sent[0].Fields.Get("NyukinDate"), inq.PaidAtRaw)
 }
@@ -629,7 +629,7 @@ func FuzzParseNotification(f *testing.F) {
 	for _, p := range []escotttest.NotificationParams{
 		{ProcessPass: "PASS", RecvNum: "1"},
 		{OmitHash: true, ProcessPass: "P", RecvNum: "2", Condition: "001"},
-		{ResponseCd: "W99", ProcessPass: "P", RecvNum: "3", CvsCd: "ZZZ"},
+		{ResponseCode: "W99", ProcessPass: "P", RecvNum: "3", CvsCd: "ZZZ"},
 	} {
 		f.Add(escotttest.NewNotification(p).Encode())
 	}

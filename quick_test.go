@@ -32,7 +32,7 @@ func newMember(t *testing.T) escott.Member {
 func registered(t *testing.T, srv *escotttest.Server, c *escott.Client, card string) escott.Member {
 	t.Helper()
 	m := newMember(t)
-	_, err := c.Member.Register(context.Background(), m, srv.MustToken(card))
+	_, err := c.Member.Register(context.Background(), m, &escott.MemberRegisterParams{Token: srv.MustToken(card)})
 	require.NoError(t, err)
 	return m
 }
@@ -83,7 +83,7 @@ func TestMemberLifecycle(t *testing.T) {
 	assert.Equal(t, escott.MemberStatusUnknown, byToken.Status)
 
 	// 4MemRefToken did not consume the token: 4MemAdd can use it.
-	res, err := c.Member.Register(ctx, m, tok)
+	res, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: tok})
 	require.NoError(t, err)
 	assert.Equal(t, escott.OpMemberAdd, res.OperateID)
 	assert.Equal(t, m.ID, res.MemberID)
@@ -117,26 +117,26 @@ func TestMemberLifecycle(t *testing.T) {
 	assert.Equal(t, m.ID, chk.Process.Member.ID)
 	assert.Equal(t, m.ID, lastRequest(t, srv, escott.OpCheck).Get("KaiinId"))
 
-	_, err = c.Member.ChangeCard(ctx, m, srv.MustToken(escotttest.CardAmex))
+	_, err = c.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardAmex)})
 	require.NoError(t, err)
 	info, ok := srv.Member(m.ID)
 	require.True(t, ok)
 	assert.Equal(t, escott.BrandAmex, info.Brand)
 	assert.Equal(t, "378282*****0005", info.MaskedNumber)
 
-	_, err = c.Member.Invalidate(ctx, m)
+	_, err = c.Member.Invalidate(ctx, m, nil)
 	require.NoError(t, err)
 	got, err := c.Member.GetMasked(ctx, m)
 	require.NoError(t, err)
 	assert.Equal(t, escott.MemberInvalid, got.Status)
 	assert.True(t, got.Gone())
 
-	_, err = c.Member.Revalidate(ctx, m)
+	_, err = c.Member.Revalidate(ctx, m, nil)
 	require.NoError(t, err)
 	info, _ = srv.Member(m.ID)
 	assert.Equal(t, escott.MemberValid, info.Status)
 
-	require.NoError(t, c.Member.Delete(ctx, m))
+	require.NoError(t, c.Member.Delete(ctx, m, nil))
 	info, _ = srv.Member(m.ID)
 	assert.Equal(t, escott.MemberDeleted, info.Status)
 	got, err = c.Member.GetMasked(ctx, m)
@@ -189,7 +189,7 @@ func TestRegisterAndPayFailures(t *testing.T) {
 		_, err := c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardDeclined), &escott.PaymentParams{Amount: amount})
 		var mpe *escott.MemberPaymentError
 		require.ErrorAs(t, err, &mpe)
-		assert.Equal(t, escott.OpGathering, mpe.Step)
+		assert.Equal(t, escott.StepPay, mpe.Step)
 		assert.True(t, mpe.MemberUpdated)
 		assert.ErrorIs(t, err, escott.ErrDeclined)
 		assert.Contains(t, err.Error(), "the member exists")
@@ -202,7 +202,7 @@ func TestRegisterAndPayFailures(t *testing.T) {
 		_, err := c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardVisa), &escott.PaymentParams{Amount: amount})
 		var mpe *escott.MemberPaymentError
 		require.ErrorAs(t, err, &mpe)
-		assert.Equal(t, escott.OpMemberAdd, mpe.Step)
+		assert.Equal(t, escott.StepRegister, mpe.Step)
 		assert.False(t, mpe.MemberUpdated)
 		assert.ErrorIs(t, err, escott.ErrMember)
 		assert.Contains(t, err.Error(), "nothing was paid")
@@ -233,7 +233,7 @@ func TestRegisterAndPayFailures(t *testing.T) {
 		require.ErrorIs(t, err, escott.ErrOutcomeUnknown)
 		var mpe *escott.MemberPaymentError
 		require.ErrorAs(t, err, &mpe)
-		assert.Equal(t, escott.OpMemberAdd, mpe.Step)
+		assert.Equal(t, escott.StepRegister, mpe.Step)
 		assert.Equal(t, 1, srv.RequestCount(escott.OpMemberAdd), "never re-sent")
 		assert.Zero(t, srv.RequestCount(escott.OpGathering))
 		pending, err := c.Journal().Pending(ctx, time.Now().Add(time.Hour))
@@ -271,7 +271,7 @@ func TestPayByStoredCardAndChangeCard(t *testing.T) {
 	_, err = c.Member.ChangeCardAndPay(ctx, m, "unknowntoken", &escott.PaymentParams{Amount: escott.Yen(700)})
 	var mpe *escott.MemberPaymentError
 	require.ErrorAs(t, err, &mpe)
-	assert.Equal(t, escott.OpMemberChange, mpe.Step)
+	assert.Equal(t, escott.StepChangeCard, mpe.Step)
 	assert.ErrorIs(t, err, escott.ErrToken)
 	info2, _ := srv.Member(m.ID)
 	assert.Equal(t, escott.BrandMastercard, info2.Brand)
@@ -295,13 +295,13 @@ func TestMemberPaymentFollowUps(t *testing.T) {
 	// The member is missing from the stored process: the gateway answers K80.
 	noMember := pay.Process
 	noMember.Member = nil
-	_, err = c.Card.Inquire(ctx, noMember)
+	_, err = c.Card.Inquire(ctx, noMember, nil)
 	require.ErrorIs(t, err, escott.ErrInvalidRequest)
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("K80"))
 
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.Equal(t, m.ID, lastRequest(t, srv, escott.OpDelete).Get("KaiinId"))
 	info, _ := srv.Process(pay.Process.ID)
@@ -329,10 +329,10 @@ func TestDeleteMember(t *testing.T) {
 		srv, c := newTest(t)
 		m := registered(t, srv, c, escotttest.CardVisa)
 		wrong := escott.Member{ID: m.ID, Pass: "000000000000"}
-		err := c.Member.Delete(ctx, wrong)
+		err := c.Member.Delete(ctx, wrong, nil)
 		var de *escott.DeleteMemberError
 		require.ErrorAs(t, err, &de)
-		assert.Equal(t, escott.OpMemberInvalidate, de.Step)
+		assert.Equal(t, escott.StepInvalidate, de.Step)
 		assert.False(t, de.Invalidated)
 		assert.True(t, errors.Is(err, escott.ErrMemberMismatch))
 		assert.Zero(t, srv.RequestCount(escott.OpMemberDelete))
@@ -341,10 +341,10 @@ func TestDeleteMember(t *testing.T) {
 		srv, c := newTest(t)
 		m := registered(t, srv, c, escotttest.CardVisa)
 		srv.InjectFault(escott.OpMemberDelete, escotttest.Fault{Kind: escotttest.FaultMaintenance})
-		err := c.Member.Delete(ctx, m)
+		err := c.Member.Delete(ctx, m, nil)
 		var de *escott.DeleteMemberError
 		require.ErrorAs(t, err, &de)
-		assert.Equal(t, escott.OpMemberDelete, de.Step)
+		assert.Equal(t, escott.StepDelete, de.Step)
 		assert.True(t, de.Invalidated)
 		assert.ErrorIs(t, err, escott.ErrTemporary)
 		assert.Contains(t, err.Error(), "now invalid")
@@ -352,7 +352,7 @@ func TestDeleteMember(t *testing.T) {
 		assert.Equal(t, escott.MemberInvalid, info.Status)
 
 		// The member is invalid now: 4MemInval answers K75 and Delete goes on.
-		require.NoError(t, c.Member.Delete(ctx, m))
+		require.NoError(t, c.Member.Delete(ctx, m, nil))
 		info, _ = srv.Member(m.ID)
 		assert.Equal(t, escott.MemberDeleted, info.Status)
 		assert.Equal(t, 2, srv.RequestCount(escott.OpMemberInvalidate))
@@ -361,11 +361,11 @@ func TestDeleteMember(t *testing.T) {
 	t.Run("already deleted", func(t *testing.T) {
 		srv, c := newTest(t)
 		m := registered(t, srv, c, escotttest.CardVisa)
-		require.NoError(t, c.Member.Delete(ctx, m))
-		err := c.Member.Delete(ctx, m)
+		require.NoError(t, c.Member.Delete(ctx, m, nil))
+		err := c.Member.Delete(ctx, m, nil)
 		var de *escott.DeleteMemberError
 		require.ErrorAs(t, err, &de)
-		assert.Equal(t, escott.OpMemberDelete, de.Step)
+		assert.Equal(t, escott.StepDelete, de.Step)
 		assert.False(t, de.Invalidated)
 		var gerr *escott.Error
 		require.ErrorAs(t, err, &gerr)
@@ -375,7 +375,7 @@ func TestDeleteMember(t *testing.T) {
 		srv, c := newTest(t, escott.WithRetryPolicy(escott.RetryPolicy{MaxAttempts: 3}))
 		m := registered(t, srv, c, escotttest.CardVisa)
 		srv.InjectFault(escott.OpMemberInvalidate, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
-		err := c.Member.Delete(ctx, m)
+		err := c.Member.Delete(ctx, m, nil)
 		require.ErrorIs(t, err, escott.ErrOutcomeUnknown, "processed: never reported as not processed")
 		assert.Equal(t, 1, srv.RequestCount(escott.OpMemberInvalidate))
 	})
@@ -426,10 +426,10 @@ func TestMemberErrorCodes(t *testing.T) {
 
 	// K69: the ID is in use, also once the member is deleted.
 	m := registered(t, srv, c, escotttest.CardVisa)
-	_, err := c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	_, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	requireCode(t, err, "K69", escott.ErrMember)
-	require.NoError(t, c.Member.Delete(ctx, m))
-	_, err = c.Member.Register(ctx, escott.Member{ID: m.ID, Pass: "other"}, srv.MustToken(escotttest.CardVisa))
+	require.NoError(t, c.Member.Delete(ctx, m, nil))
+	_, err = c.Member.Register(ctx, escott.Member{ID: m.ID, Pass: "other"}, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	requireCode(t, err, "K69", escott.ErrMember)
 
 	// K71: unknown member or wrong password; a mismatch for the host.
@@ -440,18 +440,18 @@ func TestMemberErrorCodes(t *testing.T) {
 
 	// K73: revalidating a valid member.
 	m2 := registered(t, srv, c, escotttest.CardVisa)
-	_, err = c.Member.Revalidate(ctx, m2)
+	_, err = c.Member.Revalidate(ctx, m2, nil)
 	requireCode(t, err, "K73", escott.ErrMember)
 	assert.False(t, errors.Is(err, escott.ErrMemberMismatch))
 
 	// K75: paying with or changing an invalid member.
-	_, err = c.Member.Invalidate(ctx, m2)
+	_, err = c.Member.Invalidate(ctx, m2, nil)
 	require.NoError(t, err)
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: amount, Source: m2})
 	requireCode(t, err, "K75", escott.ErrMember)
-	_, err = c.Member.ChangeCard(ctx, m2, srv.MustToken(escotttest.CardVisa))
+	_, err = c.Member.ChangeCard(ctx, m2, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardVisa)})
 	requireCode(t, err, "K75", escott.ErrMember)
-	_, err = c.Member.Invalidate(ctx, m2)
+	_, err = c.Member.Invalidate(ctx, m2, nil)
 	requireCode(t, err, "K75", escott.ErrMember)
 
 	// K74: locked after MaxFailedLogins wrong passwords, even with the right one.
@@ -469,7 +469,7 @@ func TestMemberErrorCodes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, escott.MemberLocked, got.Status)
 	assert.False(t, got.Gone())
-	_, err = c.Member.Revalidate(ctx, m3) // the merchant unlocks
+	_, err = c.Member.Revalidate(ctx, m3, nil) // the merchant unlocks
 	require.NoError(t, err)
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: amount, Source: m3})
 	require.NoError(t, err)
@@ -482,7 +482,7 @@ func TestMemberErrorCodes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, escott.MemberCardInvalid, got.Status)
 	assert.False(t, got.Status.CanPay())
-	_, err = c.Member.ChangeCard(ctx, m3, srv.MustToken(escotttest.CardJCB))
+	_, err = c.Member.ChangeCard(ctx, m3, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardJCB)})
 	require.NoError(t, err)
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: amount, Source: m3})
 	require.NoError(t, err)
@@ -503,7 +503,7 @@ func TestMemberErrorCodes(t *testing.T) {
 	_, err = c.Member.GetMasked(ctx, escott.Member{ID: strings.Repeat("1", 21), Pass: "abc"})
 	require.ErrorIs(t, err, escott.ErrValidation)
 	assert.Contains(t, err.Error(), "KaiinId")
-	_, err = c.Member.Register(ctx, escott.Member{ID: "abc", Pass: "a-b"}, srv.MustToken(escotttest.CardVisa))
+	_, err = c.Member.Register(ctx, escott.Member{ID: "abc", Pass: "a-b"}, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	require.ErrorIs(t, err, escott.ErrValidation)
 	assert.Contains(t, err.Error(), "KaiinPass")
 	assert.Equal(t, before, srv.RequestCount(""))
@@ -524,7 +524,7 @@ func TestMemberExpiresInTestEnvironment(t *testing.T) {
 	_, ok := srv.Member(m.ID)
 	assert.False(t, ok)
 	// Expired test members are purged: the ID can be registered again.
-	_, err = c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	_, err = c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
 }
 
@@ -608,10 +608,10 @@ func TestMemberRedaction(t *testing.T) {
 	record(c.Member.Get(ctx, m))
 	record(c.Member.GetMasked(ctx, m))
 	record(c.Member.ChangeCardAndPay(ctx, m, srv.MustToken(escotttest.CardDeclined), &escott.PaymentParams{Amount: amount}))
-	record(c.Member.Revalidate(ctx, m))
+	record(c.Member.Revalidate(ctx, m, nil))
 	record(c.Card.Pay(ctx, &escott.PaymentParams{Amount: amount, Source: escott.Member{ID: m.ID, Pass: "wrongpass1"}}))
-	record(nil, c.Member.Delete(ctx, escott.Member{ID: m.ID, Pass: "wrongpass2"}))
-	record(nil, c.Member.Delete(ctx, m))
+	record(nil, c.Member.Delete(ctx, escott.Member{ID: m.ID, Pass: "wrongpass2"}, nil))
+	record(nil, c.Member.Delete(ctx, m, nil))
 	record(c.Member.GetMasked(ctx, m))
 	m2 := newMember(t)
 	srv.InjectFault(escott.OpMemberAdd, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})

@@ -101,11 +101,13 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	secrets["ProcessPass"] = pay.Process.Pass.Reveal()
 	sink.print(pay, pay.Process, pay.Raw, &pay)
 	for _, f := range []func() (*escott.Payment, error){
-		func() (*escott.Payment, error) { return c.Card.Inquire(ctx, pay.Process) },
-		func() (*escott.Payment, error) { return c.Card.ChangeAmount(ctx, pay.Process, yen(90)) },
+		func() (*escott.Payment, error) { return c.Card.Inquire(ctx, pay.Process, nil) },
+		func() (*escott.Payment, error) {
+			return c.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: yen(90)})
+		},
 		func() (*escott.Payment, error) { return c.Card.Capture(ctx, pay.Process, nil) },
-		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process) },
-		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process) }, // K14
+		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process, nil) },
+		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process, nil) }, // K14
 		func() (*escott.Payment, error) {
 			return c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(80)})
 		},
@@ -121,7 +123,7 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 		},
 		func() (*escott.Payment, error) {
 			srv.InjectFault(escott.OpSearch, escotttest.Fault{Kind: escotttest.FaultMalformed, Times: 3})
-			return c.Card.Inquire(ctx, pay.Process)
+			return c.Card.Inquire(ctx, pay.Process, nil)
 		},
 		func() (*escott.Payment, error) {
 			return c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(0), Source: tok})
@@ -146,14 +148,14 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	// Stored-card members.
 	m2 := escott.NewMember()
 	secrets["KaiinPass (generated)"] = m2.Pass.Reveal()
-	reg, err := c.Member.Register(ctx, m2, srv.MustToken(escotttest.CardJCB))
+	reg, err := c.Member.Register(ctx, m2, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardJCB)})
 	require.NoError(t, err)
 	card, err := c.Member.Get(ctx, m2)
 	require.NoError(t, err)
 	memberPay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(300), Source: m2})
 	require.NoError(t, err)
 	_, wrongPass := c.Member.GetMasked(ctx, escott.Member{ID: m2.ID, Pass: "wrongpass123"})
-	delErr := c.Member.Delete(ctx, escott.Member{ID: m2.ID, Pass: "wrongpass123"})
+	delErr := c.Member.Delete(ctx, escott.Member{ID: m2.ID, Pass: "wrongpass123"}, nil)
 	sink.print(reg, card, memberPay, wrongPass, delErr)
 	secrets["card number"] = escotttest.CardJCB
 
@@ -161,7 +163,7 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	cvs, err := c.CVS.Register(ctx, cvsParams())
 	require.NoError(t, err)
 	secrets["ProcessPass (CVS)"] = cvs.Process.Pass.Reveal()
-	inq, err := c.CVS.Inquire(ctx, cvs.Process)
+	inq, err := c.CVS.Inquire(ctx, cvs.Process, nil)
 	require.NoError(t, err)
 	sink.print(cvs, inq)
 	h, err := escott.NewNotificationHandler(escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,

@@ -131,6 +131,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 	mux := http.NewServeMux()
 	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
 		res, err := c.ThreeDS.HandleReturn(r)
+		res = resultOf(res, err)
 		s.mu.Lock()
 		s.returns = append(s.returns, outcome{res, err})
 		s.mu.Unlock()
@@ -140,7 +141,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 		}
 		_, _ = io.WriteString(w, "thanks")
 	})
-	mux.Handle("/post", c.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
+	mux.Handle("/post", c.ThreeDS.PostURLHandler(bothOutcomes(func(_ context.Context, res *escott.ThreeDSResult) error {
 		if s.failures.Add(-1) >= 0 {
 			return errors.New("database unavailable")
 		}
@@ -148,7 +149,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 		s.recorded = append(s.recorded, res)
 		s.mu.Unlock()
 		return nil
-	}))
+	})))
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
@@ -272,7 +273,7 @@ func TestThreeDSRefusedStartLeavesNoPhantom(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pending, "no phantom attempt in the journal")
 
-	_, err = c.Card.Cancel(ctx, out.res.Payment.Process)
+	_, err = c.Card.Cancel(ctx, out.res.Payment.Process, nil)
 	require.NoError(t, err, "the real payment can be cancelled")
 	srv.ReleasePostURL()
 	srv.WaitPostURL()

@@ -342,7 +342,7 @@ func TestThreeDSFieldsMismatch(t *testing.T) {
 		{"K35", func(d *escott.ThreeDSData) { d.CAVV3D = strings.Replace(d.CAVV3D, "+", " ", 1) }},
 		{"K36", func(d *escott.ThreeDSData) { d.ECI3D = "07" }},
 		{"K30", func(d *escott.ThreeDSData) { d.MessageVersionNo3D = "2.1.0" }},
-		{"K32", func(d *escott.ThreeDSData) { d.EncodeXId3D = "AAAA" }},
+		{"K32", func(d *escott.ThreeDSData) { d.EncodeXID3D = "AAAA" }},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			srv, c := newTest(t)
@@ -531,8 +531,8 @@ func TestThreeDSMemberRegistration(t *testing.T) {
 	assert.Equal(t, escott.MemberValid, info.Status)
 	got, err := c.ThreeDS.ConfirmMember(context.Background(), out.res)
 	require.NoError(t, err)
-	assert.Equal(t, m.ID, got.Member.ID)
-	assert.True(t, strings.HasSuffix(got.MaskedCardNo, escotttest.CardThreeDSChallenge[12:]))
+	assert.Equal(t, m.ID, got.MemberID)
+	assert.True(t, strings.HasSuffix(got.MaskedNumber, escotttest.CardThreeDSChallenge[12:]))
 	assert.Equal(t, 1, srv.RequestCount("4MemRefM"))
 }
 

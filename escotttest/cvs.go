@@ -411,8 +411,8 @@ type CVSInfo struct {
 	ProcessID     string
 	State         string          // "unpaid", "paid" or "deleted"
 	Amount        decimal.Decimal // whole yen
-	PayLimit      string
-	PaymentNumber string // KessaiNumber
+	PayLimit      time.Time       // in JST
+	PaymentNumber string          // KessaiNumber
 	FreeArea      string
 	TransactionID string // of the latest 2Add or 2Chg
 	LinkKey       string
@@ -429,7 +429,7 @@ func (g *Gateway) CVSPayment(processID string) (CVSInfo, bool) {
 	if !ok {
 		return CVSInfo{}, false
 	}
-	return CVSInfo{ProcessID: p.id, State: p.state.String(), Amount: escott.Yen(p.amount), PayLimit: p.payLimitRaw,
+	return CVSInfo{ProcessID: p.id, State: p.state.String(), Amount: escott.Yen(p.amount), PayLimit: p.payLimit,
 		PaymentNumber: p.kessai, FreeArea: p.freeArea, TransactionID: p.txID, LinkKey: p.linkKey,
 		CvsCd: p.cvsCd, RecvNum: p.recvNum, PaidAt: p.paidAt}, true
 }
@@ -487,7 +487,7 @@ func (g *Gateway) notificationLocked(p *cvsPay) url.Values {
 		MerchantID: g.cfg.MerchantID, MerchantPass: g.cfg.MerchantPass,
 		ProcessID: p.id, ProcessPass: p.pass, TransactionID: p.txID, RecvNum: p.recvNum,
 		LinkKey: p.linkKey, MerchantFree2: p.free2, MerchantFree3: p.free3,
-		Amount: escott.Yen(p.amount), CvsCd: p.cvsCd, TenantCd: p.tenant, KessaiNumber: p.kessai,
+		Amount: escott.Yen(p.amount), CvsCd: p.cvsCd, TenantID: p.tenant, KessaiNumber: p.kessai,
 		PaidAt: p.paidAt, StampFlag: stampFlag(p.amount) == "1", OmitHash: g.cfg.Notify.OmitHash,
 	})
 }

@@ -29,11 +29,11 @@ type NotificationParams struct {
 	MerchantFree3            string
 	Amount                   decimal.Decimal // whole yen; default escott.Yen(1000)
 	CvsCd                    string          // default "SEV"
-	TenantCd                 string          // default "0001"
+	TenantID                 string          // default "0001"
 	KessaiNumber             string
 	PaidAt                   time.Time // NyukinDate; default time.Now()
 	Condition                string    // default "000"
-	ResponseCd               string    // default "OK"
+	ResponseCode             string    // default "OK"
 	StampFlag                bool
 	OmitHash                 bool // leave HashCd out
 }
@@ -55,9 +55,9 @@ func NewNotification(p NotificationParams) url.Values {
 	def(&p.RecvNum, randomDigits(14))
 	def(&p.LinkKey, randomDigits(12))
 	def(&p.CvsCd, string(escott.AgencySevenEleven))
-	def(&p.TenantCd, escott.DefaultTenantID)
+	def(&p.TenantID, escott.DefaultTenantID)
 	def(&p.Condition, "000")
-	def(&p.ResponseCd, "OK")
+	def(&p.ResponseCode, "OK")
 	if p.Amount.IsZero() {
 		p.Amount = escott.Yen(1000)
 	}
@@ -78,12 +78,12 @@ func NewNotification(p NotificationParams) url.Values {
 	}
 	v.Set("ProcessId", p.ProcessID)
 	v.Set("ProcessPass", p.ProcessPass)
-	v.Set("ResponseCd", p.ResponseCd)
+	v.Set("ResponseCd", p.ResponseCode)
 	v.Set("Condition", p.Condition)
 	v.Set("Amount", p.Amount.String())
 	v.Set("RecvNum", p.RecvNum)
 	v.Set("CvsCd", p.CvsCd)
-	v.Set("TenantCd", p.TenantCd)
+	v.Set("TenantCd", p.TenantID)
 	if p.KessaiNumber != "" {
 		v.Set("KessaiNumber", p.KessaiNumber)
 	}

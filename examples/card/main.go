@@ -56,18 +56,18 @@ func run() error {
 	}
 	fmt.Println("3. captured (sales recorded today, JST)")
 
-	if _, err := client.Card.ChangeAmount(ctx, auth.Process, escott.Yen(9800)); err != nil {
+	if _, err := client.Card.ChangeAmount(ctx, auth.Process, &escott.ChangeAmountParams{Amount: escott.Yen(9800)}); err != nil {
 		return err
 	}
 	fmt.Println("4. amount changed to 9800 yen")
 
-	got, err := client.Card.Inquire(ctx, auth.Process)
+	got, err := client.Card.Inquire(ctx, auth.Process, nil)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("5. inquiry: amount %s, sales date %s\n", got.Amount, got.SalesDate.Format("2006-01-02"))
 
-	if _, err := client.Card.Cancel(ctx, auth.Process); err != nil {
+	if _, err := client.Card.Cancel(ctx, auth.Process, nil); err != nil {
 		return err
 	}
 	fmt.Println("6. cancelled")

@@ -368,7 +368,7 @@ func (h *harness) typeCard(number string) {
 func (h *harness) storeCard(name, number string) escott.Member {
 	h.t.Helper()
 	m := escott.NewMember()
-	_, err := h.demo.client.Member.Register(h.ctx, m, h.gw.MustToken(number))
+	_, err := h.demo.client.Member.Register(h.ctx, m, &escott.MemberRegisterParams{Token: h.gw.MustToken(number)})
 	require.NoError(h.t, err)
 	h.demo.Shop.store.setMember(name, &m)
 	return m

@@ -214,9 +214,9 @@ func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *htt
 	op, err := escott.OpMemberAdd, error(nil)
 	if change {
 		op = escott.OpMemberChange
-		_, err = s.client.Member.ChangeCard(ctx, *m, token)
+		_, err = s.client.Member.ChangeCard(ctx, *m, &escott.MemberChangeCardParams{Token: token})
 	} else {
-		_, err = s.client.Member.Register(ctx, *m, token)
+		_, err = s.client.Member.Register(ctx, *m, &escott.MemberRegisterParams{Token: token})
 	}
 	if err == nil || !change && isUnknown(err) {
 		// After an unknown outcome the member may exist: keep it, and let

@@ -141,7 +141,7 @@ func (s *shop) paymentReceived(_ context.Context, p escott.PaymentReceived) erro
 // otherEvent records notifications that are not payments for the operator.
 func (s *shop) otherEvent(_ context.Context, e escott.OtherEvent) error {
 	s.store.logError(errorEntry{At: time.Now(), LinkKey: e.LinkKey, Op: opNotification,
-		Detail: fmt.Sprintf("入金以外の通知: Condition %s, ResponseCd %s", e.Condition, e.ResponseCd)})
+		Detail: fmt.Sprintf("入金以外の通知: Condition %s, ResponseCd %s", e.Condition, e.ResponseCode)})
 	return nil
 }
 

@@ -92,7 +92,7 @@ func run() error {
 	s.orders[pay.Process.LinkKey] = "unpaid"
 	s.mu.Unlock()
 	fmt.Printf("registered: order %s, payment number %s, pay by %s, %s yen\n",
-		pay.Process.LinkKey, pay.PaymentNumber, pay.PayLimit, pay.Amount)
+		pay.Process.LinkKey, pay.PaymentNumber, pay.PayLimit.Format("2006-01-02 15:04"), pay.Amount)
 	fmt.Printf("redirect the shopper to %s\nput in the order mail: %s\n", pay.RedirectURL, pay.MailURL)
 
 	// 4. The shopper pays at Lawson on the payment page.
@@ -117,10 +117,10 @@ func run() error {
 	s.mu.Lock()
 	fmt.Println("order status:", s.orders[pay.Process.LinkKey])
 	s.mu.Unlock()
-	st, inq, err := client.CVS.Status(ctx, pay.Process, false)
+	inq, err := client.CVS.Inquire(ctx, pay.Process, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("2Ref: %s at %s, NyukinDate %s\n", st, inq.Agency.Name(), inq.PaidAtRaw)
+	fmt.Printf("2Ref: %s at %s, NyukinDate %s\n", inq.Status, inq.Agency.Name(), inq.PaidAtRaw)
 	return nil
 }

@@ -91,7 +91,7 @@ func run(ctx context.Context) error {
 	if ok, _ := escott.CanDelete(lastAuthOnly, srv.Now()); !ok {
 		return errors.New("still too early to delete")
 	}
-	if err := client.Member.Delete(ctx, m); err != nil {
+	if err := client.Member.Delete(ctx, m, nil); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	info, _ := srv.Member(m.ID)

@@ -42,7 +42,7 @@ func main() {
 	if _, err := client.Card.Capture(ctx, pay.Process, nil); err != nil {
 		log.Fatal(err)
 	}
-	got, err := client.Card.Inquire(ctx, pay.Process)
+	got, err := client.Card.Inquire(ctx, pay.Process, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -59,6 +59,9 @@ func main() {
 	mux.Handle("/3ds/post", client.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
 		log.Printf("PostUrl copy completed %s first", res.LinkKey)
 		return nil
+	}, func(_ context.Context, fail *escott.AuthenticationError) error {
+		log.Printf("PostUrl copy: %s failed: %v", fail.LinkKey, fail)
+		return nil
 	}))
 	shop := httptest.NewServer(mux)
 	defer shop.Close()

@@ -35,7 +35,7 @@ func TestSQLThreeDSPostURLCallbackFailureKeepsTheOrder(t *testing.T) {
 	var failures atomic.Int32
 	var mu sync.Mutex
 	var recorded []*escott.ThreeDSResult
-	post := httptest.NewServer(c.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
+	post := httptest.NewServer(c.ThreeDS.PostURLHandler(bothOutcomes(func(_ context.Context, res *escott.ThreeDSResult) error {
 		if failures.Add(-1) >= 0 {
 			return errors.New("database unavailable")
 		}
@@ -43,7 +43,7 @@ func TestSQLThreeDSPostURLCallbackFailureKeepsTheOrder(t *testing.T) {
 		recorded = append(recorded, res)
 		mu.Unlock()
 		return nil
-	}))
+	})))
 	t.Cleanup(post.Close)
 	other := newInstance(t, srv, escott.WithThreeDSStore(store)) // the browser lands here
 
@@ -88,4 +88,11 @@ func TestSQLThreeDSPostURLCallbackFailureKeepsTheOrder(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotNil(t, done)
 	})
+}
+
+// bothOutcomes hands the PostUrl callback every first arrival, a payment or a
+// failed outcome (its Result), as one function.
+func bothOutcomes(fn func(context.Context, *escott.ThreeDSResult) error) (
+	func(context.Context, *escott.ThreeDSResult) error, func(context.Context, *escott.AuthenticationError) error) {
+	return fn, func(ctx context.Context, e *escott.AuthenticationError) error { return fn(ctx, e.Result) }
 }
