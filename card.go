@@ -38,10 +38,6 @@ const MaxAmount = 9_999_999
 // afterwards. Get it from Client.Card.
 type CardService struct{ c *Client }
 
-// CardSource is what pays: a CardToken from the token script, or a stored
-// Member. Only this package implements it.
-type CardSource interface{ cardSource() }
-
 // CardToken is a one-time card token made in the shopper's browser by the
 // token script. A token is valid for 30 minutes and for one payment, member
 // registration or card check. It formats as [REDACTED].
@@ -61,8 +57,9 @@ func (t CardToken) Format(f fmt.State, verb rune) { Secret(t).Format(f, verb) }
 // LogValue implements slog.LogValuer.
 func (t CardToken) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
-// MarshalText redacts the token in encoders.
-func (t CardToken) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+// MarshalJSON fails with ErrSecretInJSON for a non-empty token, as
+// Secret.MarshalJSON does: a token is a secret for its 30 minutes of life.
+func (t CardToken) MarshalJSON() ([]byte, error) { return Secret(t).MarshalJSON() }
 
 // Capture chooses when a card payment's sale is recorded: at once with the
 // authorisation (CaptureNow, 1Gathering, the zero value and the Welcart
@@ -178,8 +175,14 @@ func (a AuthAssist) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.Str
 // LogValue implements slog.LogValuer.
 func (a AuthAssist) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
-// MarshalJSON redacts the values in encoders.
-func (a AuthAssist) MarshalJSON() ([]byte, error) { return marshalJSON(a.String()) }
+// MarshalJSON fails with ErrSecretInJSON unless every value is empty: the
+// assist values are the shopper's personal data, never written to JSON.
+func (a AuthAssist) MarshalJSON() ([]byte, error) {
+	if a == (AuthAssist{}) {
+		return []byte("{}"), nil
+	}
+	return nil, ErrSecretInJSON
+}
 
 const redactedMark = "[REDACTED]"
 
@@ -199,37 +202,6 @@ type ThreeDSData struct {
 	// them (3-D Secure 1.0 era fields, docs/protocol.md §7.4).
 	TransactionID3D string
 	PANCard3D       string
-}
-
-// Process identifies a gateway transaction for follow-up operations. Store all
-// of it with the order: ProcessPass is needed for capture, change, cancel and
-// inquiry (use Pass.Reveal() to store it), and Member when the payment was
-// made for a stored-card member.
-type Process struct {
-	ID      string  // ProcessId
-	Pass    Secret  // ProcessPass
-	LinkKey string  // MerchantFree1 of the order, reused by follow-ups
-	Member  *Member // the member the payment was made for, if any
-}
-
-// Payment is the result of a card operation.
-type Payment struct {
-	OperateID       string
-	Process         Process
-	TransactionID   string
-	TransactionDate time.Time // JST date of the transaction
-	// Amount is the amount the operation sent or, for Inquire, the amount the
-	// gateway holds.
-	Amount             decimal.Decimal
-	PayType            PayType
-	CompanyCode        string             // CompanyCd: the card company
-	ApprovalNumber     string             // ApproveNo
-	SecurityCodeResult SecurityCodeResult // the issuer's check of the security code, when it answered one
-	SalesDate          time.Time          // JST date of the sales record, when the gateway gave one
-	MerchantFree1      string
-	MerchantFree2      string
-	MerchantFree3      string
-	Raw                Fields
 }
 
 // cardRequest is the wire form of every OAUT002 operation; empty fields are
@@ -1010,14 +982,6 @@ var _ io.Writer = io.Discard
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
 func (v PaymentParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
-
-// Format implements fmt.Formatter: every verb prints the exported fields
-// with secrets redacted, even where fmt would not call their own methods.
-func (v Process) Format(f fmt.State, _ rune) { redact.Write(f, v) }
-
-// Format implements fmt.Formatter: every verb prints the exported fields
-// with secrets redacted, even where fmt would not call their own methods.
-func (v Payment) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.

@@ -295,29 +295,6 @@ func (e *ValidationError) Error() string {
 // Is matches ErrValidation.
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
-// validator collects field problems.
-type validator struct {
-	op     string
-	fields []FieldError
-}
-
-func (v *validator) add(field, problem string) {
-	v.fields = append(v.fields, FieldError{field, problem})
-}
-
-func (v *validator) check(ok bool, field, problem string) {
-	if !ok {
-		v.add(field, problem)
-	}
-}
-
-func (v *validator) err() error {
-	if len(v.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{OperateID: v.op, Fields: v.fields}
-}
-
 func sortStrings(s []string) { sort.Strings(s) }
 
 func marshalJSON(v any) ([]byte, error) { return json.Marshal(v) }

@@ -108,7 +108,9 @@ func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String(
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // MarshalJSON writes the config with its secrets redacted, so that dumping
-// settings to JSON cannot leak them.
+// settings to JSON cannot leak them. Unlike a Secret, a Config is settings,
+// not data to round-trip: it is read from the environment or a secret store,
+// never from its own JSON.
 func (c Config) MarshalJSON() ([]byte, error) {
 	return marshalJSON(map[string]string{
 		"MerchantID": c.MerchantID, "TenantID": c.TenantID, "Environment": c.Environment.String(), "BaseURL": c.BaseURL,
@@ -123,8 +125,6 @@ func redactedIfSet(s string) string {
 	}
 	return redacted
 }
-
-const redacted = "[REDACTED]"
 
 // ConfigError lists every problem found in a Config.
 type ConfigError struct {
@@ -893,96 +893,6 @@ func sanitizeURLError(err error) error {
 		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
 	}
 	return err
-}
-
-// Secret is a string that formats as [REDACTED] with every fmt verb, in
-// slog, and in JSON. Reveal returns the value, for storing it.
-type Secret string
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String returns [REDACTED] (or "" when empty).
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString returns the redacted form.
-func (s Secret) GoString() string { return `escott.Secret("` + s.String() + `")` }
-
-// Format implements fmt.Formatter, redacting every verb.
-func (s Secret) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, s.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, s.String())
-}
-
-// LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalText redacts the secret in encoders (JSON, XML, slog's JSON handler).
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// secretFields are the raw answer fields that must never be printed.
-var secretFields = map[string]bool{
-	"ProcessPass": true, "KaiinPass": true, "MerchantPass": true, "Token": true, "EncryptValue": true,
-	"CardNo": true, "SecCd": true, "CardExp": true, "NewKaiinPass": true,
-}
-
-// Fields holds the raw fields of a gateway answer. Formatting it with fmt or
-// slog redacts the secret ones (ProcessPass, KaiinPass, CardNo …); Get
-// returns any value as received.
-type Fields map[string]string
-
-// Get returns the raw value of key.
-func (f Fields) Get(key string) string { return f[key] }
-
-// String formats the fields with secrets redacted, keys sorted.
-func (f Fields) String() string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
-	var b strings.Builder
-	b.WriteString("map[")
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(k)
-		b.WriteByte(':')
-		if secretFields[k] && f[k] != "" {
-			b.WriteString(redacted)
-		} else {
-			b.WriteString(f[k])
-		}
-	}
-	b.WriteByte(']')
-	return b.String()
-}
-
-// Format implements fmt.Formatter so that every verb is redacted.
-func (f Fields) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, f.String()) }
-
-// LogValue implements slog.LogValuer.
-func (f Fields) LogValue() slog.Value { return slog.StringValue(f.String()) }
-
-// MarshalJSON redacts secrets in JSON output too.
-func (f Fields) MarshalJSON() ([]byte, error) {
-	m := make(map[string]string, len(f))
-	for k, v := range f {
-		if secretFields[k] && v != "" {
-			v = redacted
-		}
-		m[k] = v
-	}
-	return marshalJSON(m)
 }
 
 func isDigits(s string) bool { return ascii.IsDigits(s) }

@@ -3,6 +3,7 @@ package escott_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 
 	"github.com/escott-go/escott"
@@ -12,14 +13,17 @@ import (
 // Register an online-collection payment, receive the payment-received
 // notification, and check the payment with an inquiry.
 func ExampleCVSService_Register() {
-	// The host's notification receiver (registered with SPS in production).
-	cfg := escott.NotifyConfig{
-		MerchantID:         escotttest.DefaultMerchantID,
-		MerchantPass:       escotttest.DefaultMerchantPass,
-		Environment:        escott.Test,
-		DisableSourceCheck: true, // the fake posts from loopback
-	}
-	h, err := escott.NewNotificationHandler(cfg)
+	// The host's notification receiver (registered with SPS in production);
+	// its handler is mounted once the client exists.
+	mux := http.NewServeMux()
+	receiver := httptest.NewServer(mux)
+	defer receiver.Close()
+
+	srv := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/"})
+	defer srv.Close()
+	client := srv.Client()
+
+	h, err := client.NotificationHandler(escott.WithoutSourceCheck()) // the fake posts from loopback
 	if err != nil {
 		panic(err)
 	}
@@ -27,12 +31,7 @@ func ExampleCVSService_Register() {
 		fmt.Printf("paid: %s yen at %s (stamp %v)\n", p.Amount, p.Agency.NameJA(), p.StampFlag)
 		return nil // mark the order found by p.LinkKey paid here
 	})
-	receiver := httptest.NewServer(h)
-	defer receiver.Close()
-
-	srv := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/"})
-	defer srv.Close()
-	client := srv.Client()
+	mux.Handle("/", h)
 
 	ctx := context.Background()
 	pay, err := client.CVS.Register(ctx, &escott.CVSParams{

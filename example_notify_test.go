@@ -9,12 +9,15 @@ import (
 	"github.com/escott-go/escott/escotttest"
 )
 
-func ExampleNewNotificationHandler() {
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
-		MerchantID:   escotttest.DefaultMerchantID,
-		MerchantPass: escotttest.DefaultMerchantPass, // of the environment: HashCd is checked with it
-		Environment:  escott.Test,                    // selects the gateway's source addresses
-	})
+func ExampleClient_NotificationHandler() {
+	srv := escotttest.NewServer(escotttest.Config{})
+	defer srv.Close()
+	client := srv.Client()
+
+	// The client's Config gives the merchant ID, the password HashCd is
+	// checked with, and the environment that selects the gateway's source
+	// addresses.
+	h, err := client.NotificationHandler()
 	if err != nil {
 		panic(err)
 	}

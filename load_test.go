@@ -173,7 +173,7 @@ func TestLoad(t *testing.T) {
 // 64 senders: each payment reaches the subscriber exactly once.
 func TestNotificationStorm(t *testing.T) {
 	const payments, copies, senders = 400, 5, 64
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
+	h, err := newNotifyHandler(notifyCfg{
 		MerchantID: escotttest.DefaultMerchantID, MerchantPass: escotttest.DefaultMerchantPass,
 		Environment: escott.Test, AllowedSources: []string{"127.0.0.1"},
 	})

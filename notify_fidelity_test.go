@@ -212,9 +212,9 @@ func TestNotifyDisplayFieldNotText(t *testing.T) {
 // TestNotifySourcesNotMutable: changing the exported reference lists does not
 // open the handler to other addresses.
 func TestNotifySourcesNotMutable(t *testing.T) {
-	saved := escott.TestNotifySources[0]
-	escott.TestNotifySources[0] = "203.0.113.9"
-	t.Cleanup(func() { escott.TestNotifySources[0] = saved })
+	saved := escott.NotifySources(escott.Test)[0]
+	escott.NotifySources(escott.Test)[0] = "203.0.113.9"
+	t.Cleanup(func() { escott.NotifySources(escott.Test)[0] = saved })
 	h, rec := newHandler(t, notifyConfig())
 	r := escotttest.NewNotificationRequest(escotttest.NotificationParams{})
 	r.RemoteAddr = "203.0.113.9:443"

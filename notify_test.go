@@ -24,8 +24,8 @@ import (
 	"github.com/escott-go/escott/escotttest"
 )
 
-func notifyConfig() escott.NotifyConfig {
-	return escott.NotifyConfig{
+func notifyConfig() notifyCfg {
+	return notifyCfg{
 		MerchantID:   escotttest.DefaultMerchantID,
 		MerchantPass: escotttest.DefaultMerchantPass,
 		Environment:  escott.Test,
@@ -64,9 +64,9 @@ func (r *recorder) count() int {
 	return len(r.payments)
 }
 
-func newHandler(t testing.TB, cfg escott.NotifyConfig, opts ...escott.NotifyOption) (*escott.NotificationHandler, *recorder) {
+func newHandler(t testing.TB, cfg notifyCfg, opts ...escott.NotifyOption) (*escott.NotificationHandler, *recorder) {
 	t.Helper()
-	h, err := escott.NewNotificationHandler(cfg, opts...)
+	h, err := newNotifyHandler(cfg, opts...)
 	require.NoError(t, err)
 	rec := &recorder{}
 	h.OnPaymentReceived(rec.pay)
@@ -142,7 +142,7 @@ func TestNotifySubscriberErrorThenRedelivery(t *testing.T) {
 }
 
 func TestNotifyNoPaymentSubscriberIsRedelivered(t *testing.T) {
-	h, err := escott.NewNotificationHandler(notifyConfig())
+	h, err := newNotifyHandler(notifyConfig())
 	require.NoError(t, err)
 	code, body := serve(h, escotttest.NewNotificationRequest(escotttest.NotificationParams{}))
 	assert.Equal(t, http.StatusInternalServerError, code)
@@ -162,7 +162,7 @@ func TestNotifyRejections(t *testing.T) {
 	}
 	cases := []struct {
 		name   string
-		cfg    func(*escott.NotifyConfig)
+		cfg    func(*notifyCfg)
 		req    func() *http.Request
 		status int
 	}{
@@ -171,7 +171,7 @@ func TestNotifyRejections(t *testing.T) {
 		{"ProcessPass changed breaks the hash", nil, func() *http.Request {
 			return withField("ProcessPass", "other")
 		}, 403},
-		{"missing HashCd when required", func(c *escott.NotifyConfig) { c.RequireHash = true },
+		{"missing HashCd when required", nil,
 			func() *http.Request { return withField("HashCd", "") }, 403},
 		{"disallowed address", nil, func() *http.Request {
 			r := escotttest.NotificationRequest(valid())
@@ -180,13 +180,13 @@ func TestNotifyRejections(t *testing.T) {
 		}, 403},
 		{"production address on the test handler", nil, func() *http.Request {
 			r := escotttest.NotificationRequest(valid())
-			r.RemoteAddr = escott.ProductionNotifySources[0] + ":5555"
+			r.RemoteAddr = escott.NotifySources(escott.Production)[0] + ":5555"
 			return r
 		}, 403},
 		{"X-Forwarded-For without trusted proxies", nil, func() *http.Request {
 			r := escotttest.NotificationRequest(valid())
 			r.RemoteAddr = "10.0.0.5:5555"
-			r.Header.Set("X-Forwarded-For", escott.TestNotifySources[0])
+			r.Header.Set("X-Forwarded-For", escott.NotifySources(escott.Test)[0])
 			return r
 		}, 403},
 		{"GET", nil, func() *http.Request {
@@ -277,15 +277,15 @@ func TestNotifyTrustedProxy(t *testing.T) {
 		peer, xff string
 		status    int
 	}{
-		{"10.1.2.3:80", escott.TestNotifySources[1], 200},
-		{"10.1.2.3:80", escott.TestNotifySources[1] + ", 10.9.9.9", 200},
+		{"10.1.2.3:80", escott.NotifySources(escott.Test)[1], 200},
+		{"10.1.2.3:80", escott.NotifySources(escott.Test)[1] + ", 10.9.9.9", 200},
 		// A forged left-most entry does not help: the right-most untrusted hop counts.
-		{"10.1.2.3:80", escott.TestNotifySources[1] + ", 198.51.100.1", 403},
+		{"10.1.2.3:80", escott.NotifySources(escott.Test)[1] + ", 198.51.100.1", 403},
 		{"10.1.2.3:80", "", 403},
 		{"10.1.2.3:80", "not-an-ip", 403},
 		// A peer that is not a trusted proxy cannot set the header.
-		{"198.51.100.1:80", escott.TestNotifySources[1], 403},
-		{escott.TestNotifySources[2] + ":80", "198.51.100.1", 200},
+		{"198.51.100.1:80", escott.NotifySources(escott.Test)[1], 403},
+		{escott.NotifySources(escott.Test)[2] + ":80", "198.51.100.1", 200},
 	}
 	for _, tc := range cases {
 		code, _ := serve(h, req(tc.peer, tc.xff))
@@ -298,7 +298,7 @@ func TestNotifySourceConfig(t *testing.T) {
 	cfg := notifyConfig()
 	cfg.Environment = escott.Production
 	h, rec := newHandler(t, cfg)
-	for _, ip := range escott.ProductionNotifySources {
+	for _, ip := range escott.NotifySources(escott.Production) {
 		r := escotttest.NewNotificationRequest(escotttest.NotificationParams{})
 		r.RemoteAddr = ip + ":443"
 		code, _ := serve(h, r)
@@ -314,14 +314,17 @@ func TestNotifySourceConfig(t *testing.T) {
 	assert.Equal(t, 200, code)
 	assert.Equal(t, 1, rec.count())
 
-	_, err := escott.NewNotificationHandler(escott.NotifyConfig{AllowedSources: []string{"nope"}, TrustedProxies: []string{"1.2.3.4/99"}})
+	c, err := notifyConfig().client()
+	require.NoError(t, err)
+	_, err = c.NotificationHandler(escott.WithNotifySources("nope"), escott.WithTrustedProxies("1.2.3.4/99"),
+		escott.WithDedupeStore(nil), escott.WithNotifyLogger(nil), escott.WithMaxBody(-1), nil)
 	var cerr *escott.ConfigError
 	require.ErrorAs(t, err, &cerr)
-	assert.Len(t, cerr.Problems, 5)
+	assert.Len(t, cerr.Problems, 6, "%q", cerr.Problems)
 }
 
 func TestNotifyConcurrentRedeliveries(t *testing.T) {
-	h, err := escott.NewNotificationHandler(notifyConfig())
+	h, err := newNotifyHandler(notifyConfig())
 	require.NoError(t, err)
 	var calls atomic.Int32
 	entered := make(chan struct{})
@@ -350,7 +353,7 @@ func TestNotifyConcurrentRedeliveries(t *testing.T) {
 }
 
 func TestNotifyPanicReleasesClaim(t *testing.T) {
-	h, err := escott.NewNotificationHandler(notifyConfig())
+	h, err := newNotifyHandler(notifyConfig())
 	require.NoError(t, err)
 	var calls atomic.Int32
 	h.OnPaymentReceived(func(ctx context.Context, p escott.PaymentReceived) error {
@@ -383,12 +386,12 @@ func TestNotifyOtherEvent(t *testing.T) {
 }
 
 func TestParseNotification(t *testing.T) {
-	n, err := escott.ParseNotification(escotttest.NewNotificationRequest(escotttest.NotificationParams{RecvNum: "X1"}), notifyConfig())
+	n, err := parseNotification(escotttest.NewNotificationRequest(escotttest.NotificationParams{RecvNum: "X1"}), notifyConfig())
 	require.NoError(t, err)
 	require.NotNil(t, n.Payment)
 	assert.Nil(t, n.Other)
 	assert.Equal(t, "X1", n.Payment.RecvNum)
-	_, err = escott.ParseNotification(httptest.NewRequest(http.MethodGet, "/", nil), notifyConfig())
+	_, err = parseNotification(httptest.NewRequest(http.MethodGet, "/", nil), notifyConfig())
 	var ne *escott.NotificationError
 	require.ErrorAs(t, err, &ne)
 	assert.Equal(t, http.StatusMethodNotAllowed, ne.Status)
@@ -419,7 +422,7 @@ func notifyServer(t *testing.T, opts ...escott.NotifyOption) (*httptest.Server, 
 	t.Helper()
 	cfg := notifyConfig()
 	cfg.AllowedSources = []string{"127.0.0.1", "::1"}
-	h, err := escott.NewNotificationHandler(cfg, opts...)
+	h, err := newNotifyHandler(cfg, opts...)
 	require.NoError(t, err)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
@@ -591,7 +594,11 @@ func TestFakeStopsRedeliveriesOnClose(t *testing.T) {
 func TestNotifyConfirmation(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	h, rec := newHandler(t, notifyConfig(), escott.WithConfirmation(c))
+	h, err := c.NotificationHandler(escott.WithConfirmation())
+	require.NoError(t, err)
+	rec := &recorder{}
+	h.OnPaymentReceived(rec.pay)
+	h.OnOtherEvent(rec.other)
 	pay, err := c.CVS.Register(ctx, cvsParams())
 	require.NoError(t, err)
 	info, _ := srv.CVSPayment(pay.Process.ID)
@@ -646,7 +653,7 @@ func FuzzParseNotification(f *testing.F) {
 	cfg.DisableSourceCheck = true
 	f.Fuzz(func(t *testing.T, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-		n, err := escott.ParseNotification(r, cfg)
+		n, err := parseNotification(r, cfg)
 		if err != nil {
 			var ne *escott.NotificationError
 			if !errors.As(err, &ne) || ne.Status < 400 || ne.Status > 499 {

@@ -166,7 +166,7 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	inq, err := c.CVS.Inquire(ctx, cvs.Process, nil)
 	require.NoError(t, err)
 	sink.print(cvs, inq)
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,
+	h, err := newNotifyHandler(notifyCfg{MerchantID: escotttest.DefaultMerchantID,
 		MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test, DisableSourceCheck: true},
 		escott.WithNotifyLogger(sink.logger()))
 	require.NoError(t, err)
@@ -179,7 +179,7 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, escotttest.NotificationRequest(n))
-		parsed, perr := escott.ParseNotification(escotttest.NotificationRequest(n), escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,
+		parsed, perr := parseNotification(escotttest.NotificationRequest(n), notifyCfg{MerchantID: escotttest.DefaultMerchantID,
 			MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test, DisableSourceCheck: true})
 		sink.print(parsed, perr)
 	}

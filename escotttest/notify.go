@@ -107,7 +107,7 @@ func NotificationHash(processPass, recvNum, merchantPass string) string {
 
 // NewNotificationRequest returns an *http.Request carrying NewNotification(p)
 // as the gateway sends it, from the first test-environment source address
-// (escott.TestNotifySources), for calling a handler's ServeHTTP directly.
+// (escott.NotifySources(escott.Test)), for calling a handler's ServeHTTP directly.
 func NewNotificationRequest(p NotificationParams) *http.Request {
 	return NotificationRequest(NewNotification(p))
 }
@@ -117,6 +117,6 @@ func NewNotificationRequest(p NotificationParams) *http.Request {
 func NotificationRequest(fields url.Values) *http.Request {
 	r := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/escott/notify/", strings.NewReader(fields.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.RemoteAddr = escott.TestNotifySources[0] + ":40000"
+	r.RemoteAddr = escott.NotifySources(escott.Test)[0] + ":40000"
 	return r
 }

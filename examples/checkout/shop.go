@@ -63,9 +63,9 @@ type shop struct {
 	mux    *http.ServeMux
 }
 
-// newShop builds the shop around a client and the notification settings of
-// the same merchant.
-func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, admin adminCredentials, log *slog.Logger) (*shop, error) {
+// newShop builds the shop around a client and the settings of its
+// notification receiver.
+func newShop(client *escott.Client, nopts []escott.NotifyOption, set settings, admin adminCredentials, log *slog.Logger) (*shop, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -84,7 +84,7 @@ func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, admi
 		}
 		s.pages[name] = t
 	}
-	notify, err := escott.NewNotificationHandler(ncfg, escott.WithNotifyLogger(log))
+	notify, err := client.NotificationHandler(append(nopts, escott.WithNotifyLogger(log))...)
 	if err != nil {
 		return nil, err
 	}

@@ -37,14 +37,21 @@ func run() error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := &shop{orders: map[string]string{}}
 
-	// 1. The notification receiver, at the URL you register with SPS.
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
-		MerchantID:   escotttest.DefaultMerchantID,
-		MerchantPass: escotttest.DefaultMerchantPass,
-		Environment:  escott.Test,
-		// The fake posts from loopback; never set this in production.
-		DisableSourceCheck: true,
-	}, escott.WithNotifyLogger(logger))
+	// 1. The receiver's URL (registered with SPS in production) and the
+	// fake gateway posting notifications to it.
+	mux := http.NewServeMux()
+	receiver := httptest.NewServer(mux)
+	defer receiver.Close()
+	gw := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/escott/notify/"})
+	defer gw.Close()
+	client := gw.Client(escott.WithLogger(logger))
+
+	// 2. The notification receiver, built from the client: its Config gives
+	// the merchant ID, the password HashCd is checked with and the
+	// environment's source addresses.
+	h, err := client.NotificationHandler(
+		escott.WithoutSourceCheck(), // the fake posts from loopback; never in production
+		escott.WithNotifyLogger(logger))
 	if err != nil {
 		return err
 	}
@@ -59,15 +66,7 @@ func run() error {
 			p.LinkKey, p.Amount, p.Agency.NameJA(), p.PaidAt.Format("2006-01-02 15:04"), p.RecvNum)
 		return nil
 	})
-	mux := http.NewServeMux()
 	mux.Handle("POST /escott/notify/", h)
-	receiver := httptest.NewServer(mux)
-	defer receiver.Close()
-
-	// 2. The fake gateway, posting notifications to the receiver.
-	gw := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/escott/notify/"})
-	defer gw.Close()
-	client := gw.Client(escott.WithLogger(logger))
 
 	// 3. The order: fee by policy, then 2Add.
 	goods := escott.Yen(4980)

@@ -24,8 +24,10 @@ func TestDedupeKeysThroughHandler(t *testing.T) {
 	ctx := context.Background()
 	st, err := sqlstore.NewDedupeStore(ctx, db, sqlstore.WithTable(testTable(t, db, "escott_ddk")))
 	require.NoError(t, err)
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,
-		MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test}, escott.WithDedupeStore(st))
+	client, err := escott.NewClient(escott.Config{MerchantID: escotttest.DefaultMerchantID,
+		MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test})
+	require.NoError(t, err)
+	h, err := client.NotificationHandler(escott.WithDedupeStore(st))
 	require.NoError(t, err)
 	var mu sync.Mutex
 	var pays, others []string

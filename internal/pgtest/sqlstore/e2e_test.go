@@ -135,10 +135,10 @@ func TestNotificationsAcrossInstances(t *testing.T) {
 	for _, db := range []*sql.DB{db1, db2} {
 		st, err := sqlstore.NewDedupeStore(ctx, db, sqlstore.WithTable(table))
 		require.NoError(t, err)
-		h, err := escott.NewNotificationHandler(escott.NotifyConfig{
-			MerchantID: escotttest.DefaultMerchantID, MerchantPass: escotttest.DefaultMerchantPass,
-			Environment: escott.Test,
-		}, escott.WithDedupeStore(st))
+		client, err := escott.NewClient(escott.Config{MerchantID: escotttest.DefaultMerchantID,
+			MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test})
+		require.NoError(t, err)
+		h, err := client.NotificationHandler(escott.WithDedupeStore(st))
 		require.NoError(t, err)
 		h.OnPaymentReceived(func(context.Context, escott.PaymentReceived) error {
 			calls.Add(1)
