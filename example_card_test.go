@@ -27,6 +27,7 @@ func ExampleNewClient() {
 	// escott: invalid config: MerchantID must be half-width digits; MerchantPass is required
 }
 
+// Charge a card token at checkout.
 func ExampleCardService_Pay() {
 	srv, client := startExample()
 	defer srv.Close()
@@ -34,15 +35,21 @@ func ExampleCardService_Pay() {
 	// shopper's browser; the fake mints one for a test card.
 	token := srv.MustToken(escotttest.CardVisa)
 
-	pay, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
-		Amount: escott.Yen(1980),
-		Source: token,
+	// Detach the charge from the shopper's request, and bound it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{
+		Amount:   escott.Yen(1980),
+		Source:   token,
+		LinkKey:  "ORDER1001", // one per order: it finds the payment if the answer is lost
+		OrderRef: "1001",
 	})
 	if err != nil {
-		panic(err)
+		panic(err) // see ExampleError for what to do with each error
 	}
-	fmt.Println(pay.OperateID, pay.Amount, pay.CompanyCode, len(pay.Process.LinkKey))
-	// Output: 1Gathering 1980 VI 12
+	// Store pay.Process with the order: ID, Pass.Reveal() and LinkKey.
+	fmt.Println(pay.Amount, pay.Process.LinkKey, pay.Process.ID != "")
+	// Output: 1980 ORDER1001 true
 }
 
 func ExampleCardService_Pay_declined() {
