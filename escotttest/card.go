@@ -191,7 +191,8 @@ type process struct {
 }
 
 // processRetention is how long the gateway keeps transactions (about seven
-// months); older ones answer K12.
+// months); older ones answer K12. The fake also forgets the oldest beyond
+// Limits.Processes, with the same answer.
 const processRetention = 210 * 24 * time.Hour
 
 // ProcessInfo describes a transaction held by the fake gateway.
@@ -210,7 +211,7 @@ type ProcessInfo struct {
 func (g *Gateway) Process(id string) (ProcessInfo, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	p, ok := g.procs[id]
+	p, ok := g.procs.get(id, g.nowLocked())
 	if !ok {
 		return ProcessInfo{}, false
 	}
@@ -345,7 +346,7 @@ func (g *Gateway) newProcess(cd card, member string, amount int64, pt string, st
 	if st == stateCaptured {
 		p.salesDate = jst.Date(now)
 	}
-	g.procs[p.id] = p
+	g.procs.put(p.id, p, now.Add(processRetention), now)
 	return p
 }
 
@@ -394,8 +395,8 @@ func (g *Gateway) lookupProcess(r *req, c *codeList) *process {
 	if !ok {
 		return nil
 	}
-	p, ok := g.procs[id]
-	if !ok || p.pass != pass || r.now.Sub(p.created) > processRetention {
+	p, ok := g.procs.get(id, r.now) // forgotten after processRetention or beyond Limits.Processes
+	if !ok || p.pass != pass {
 		c.add("K12")
 		return nil
 	}

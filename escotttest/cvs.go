@@ -95,8 +95,8 @@ type cvsPay struct {
 
 // cvsState holds online-collection payments and the notification sender.
 type cvsState struct {
-	byID   map[string]*cvsPay
-	byArea map[string]string // FreeArea → ProcessId
+	byID   *expiring[*cvsPay] // until processRetention or Limits.CVSPayments
+	byArea map[string]string  // FreeArea → ProcessId, of the registrations in byID
 	sent   []SentNotification
 
 	ctx    context.Context // cancelled by Close: stops redeliveries
@@ -123,9 +123,14 @@ type redelivery struct {
 	interval  time.Duration
 }
 
-func (s *cvsState) init() {
-	s.byID = make(map[string]*cvsPay)
+func (s *cvsState) init(maxPayments int) {
+	s.byID = newExpiring[*cvsPay](maxPayments)
 	s.byArea = make(map[string]string)
+	s.byID.onDrop = func(id string, p *cvsPay) {
+		if s.byArea[p.freeArea] == id {
+			delete(s.byArea, p.freeArea)
+		}
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 }
 
@@ -224,8 +229,8 @@ func (g *Gateway) cvsAdd(r *req) (answer, []string) {
 	if p.tenant == "" {
 		p.tenant = escott.DefaultTenantID
 	}
-	g.cvs.byID[p.id] = p
 	g.cvsIssue(p)
+	g.cvs.byID.put(p.id, p, r.now.Add(processRetention), r.now)
 	a := answer{}
 	g.cvsDescribe(&a, p, r)
 	return a, nil
@@ -289,7 +294,7 @@ func (g *Gateway) cvsLookup(r *req, c *codeList) *cvsPay {
 	if !ok {
 		return nil
 	}
-	p, ok := g.cvs.byID[id]
+	p, ok := g.cvs.byID.get(id, r.now) // forgotten as card transactions are: K12
 	if !ok || p.pass != pass || p.state == cvsDeleted {
 		c.add("K12")
 		return nil
@@ -425,7 +430,7 @@ type CVSInfo struct {
 func (g *Gateway) CVSPayment(processID string) (CVSInfo, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	p, ok := g.cvs.byID[processID]
+	p, ok := g.cvs.byID.get(processID, g.nowLocked())
 	if !ok {
 		return CVSInfo{}, false
 	}
@@ -450,7 +455,7 @@ var (
 // NotifyURL nothing is sent.
 func (g *Gateway) Pay(processID, cvsCode string) error {
 	g.mu.Lock()
-	p, ok := g.cvs.byID[processID]
+	p, ok := g.cvs.byID.get(processID, g.nowLocked())
 	_, err := g.payLocked(p, ok, cvsCode)
 	var n url.Values
 	if err == nil {
@@ -492,7 +497,12 @@ func (g *Gateway) notificationLocked(p *cvsPay) url.Values {
 	})
 }
 
-// Notifications returns every delivery attempt so far, oldest first.
+// MaxKeptNotifications bounds the list Notifications returns: beyond it the
+// oldest tenth is dropped.
+const MaxKeptNotifications = 10_000
+
+// Notifications returns the delivery attempts so far, oldest first: all of
+// them, or the last MaxKeptNotifications.
 func (g *Gateway) Notifications() []SentNotification {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -636,6 +646,9 @@ func (g *Gateway) sendNotification(processID string, n url.Values, attempt int) 
 		rec.Err = err.Error()
 	}
 	g.mu.Lock()
+	if len(g.cvs.sent) >= MaxKeptNotifications {
+		g.cvs.sent = append(g.cvs.sent[:0], g.cvs.sent[MaxKeptNotifications/10:]...)
+	}
 	g.cvs.sent = append(g.cvs.sent, rec)
 	g.mu.Unlock()
 	return rec.Accepted
@@ -711,7 +724,7 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	g.mu.Lock()
 	id, ok := g.cvs.byArea[code]
-	p := g.cvs.byID[id]
+	p, _ := g.cvs.byID.get(id, g.nowLocked())
 	var notify url.Values
 	switch {
 	case rkbn != "1" && rkbn != "2":

@@ -12,6 +12,8 @@ type expiring[V any] struct {
 	m    map[string]expEntry[V]
 	q    []expKey // insertion order; stale keys are skipped
 	head int
+	// onDrop, when set, is told of each entry trim forgets (not of del).
+	onDrop func(k string, v V)
 }
 
 type expEntry[V any] struct {
@@ -63,6 +65,9 @@ func (e *expiring[V]) trim(now time.Time) {
 		}
 		if current {
 			delete(e.m, key.k)
+			if e.onDrop != nil {
+				e.onDrop(key.k, en.v)
+			}
 		}
 		e.q[e.head] = expKey{}
 		e.head++

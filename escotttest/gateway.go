@@ -48,6 +48,64 @@ type Config struct {
 	MemberLifetime time.Duration
 	// Notify controls delivery and redelivery of notifications (cvs.go).
 	Notify NotifySettings
+	// Limits bounds what the gateway remembers; the zero value takes the
+	// defaults.
+	Limits Limits
+}
+
+// Limits bounds the fake gateway's memory, so that a long-running
+// escott-sim stays flat however many requests it serves. A zero field takes
+// its default. What is forgotten is answered as the real gateway answers for
+// something it no longer holds:
+//
+//   - Processes: card transactions, oldest first. A follow-up of a forgotten
+//     transaction answers K12, as one older than the real gateway's
+//     retention (about seven months, also applied) does.
+//   - CVSPayments: online-collection registrations, oldest first; their
+//     follow-ups answer K12 and their payment page is gone.
+//   - Members: stored-card members. Over the cap a tenth of it is forgotten
+//     at once: deleted and invalid members first, oldest first, then the
+//     oldest others. A forgotten member answers K71 (unknown member) and
+//     its KaiinId can be registered again, as after the test environment's
+//     expiry (Config.MemberLifetime).
+//   - Tokens: a token lives 30 minutes (TokenLifetime); beyond the cap the
+//     oldest are forgotten early. A token the fake issued but no longer
+//     holds answers KI3 (expired); one it never issued answers KHZ.
+//   - Requests, RequestBytes: the request log (Gateway.Requests) keeps at
+//     most this many requests and bytes of request bodies, oldest dropped
+//     first. Gateway.RequestCount is not affected.
+type Limits struct {
+	Processes    int // default DefaultMaxProcesses
+	CVSPayments  int // default DefaultMaxCVSPayments
+	Members      int // default DefaultMaxMembers
+	Tokens       int // default DefaultMaxTokens
+	Requests     int // default MaxKeptRequests
+	RequestBytes int // default DefaultMaxRequestBytes
+}
+
+// Default Limits. At about 400 bytes a transaction, 650 an online-collection
+// registration, 250 a member and 270 a token, a gateway whose every limit is
+// full holds about 150 MB besides its 3-D Secure memory.
+const (
+	DefaultMaxProcesses    = 100_000
+	DefaultMaxCVSPayments  = 50_000
+	DefaultMaxMembers      = 50_000
+	DefaultMaxTokens       = 50_000
+	DefaultMaxRequestBytes = 32 << 20
+)
+
+func (l *Limits) setDefaults() {
+	for _, f := range []struct {
+		p *int
+		d int
+	}{
+		{&l.Processes, DefaultMaxProcesses}, {&l.CVSPayments, DefaultMaxCVSPayments}, {&l.Members, DefaultMaxMembers},
+		{&l.Tokens, DefaultMaxTokens}, {&l.Requests, MaxKeptRequests}, {&l.RequestBytes, DefaultMaxRequestBytes},
+	} {
+		if *f.p <= 0 {
+			*f.p = f.d
+		}
+	}
 }
 
 // Gateway is the fake gateway as an http.Handler. Use NewServer for a running
@@ -58,10 +116,12 @@ type Gateway struct {
 
 	mu       sync.Mutex
 	offset   time.Duration
-	tokens   map[string]*token
-	procs    map[string]*process
-	requests []Request
-	counts   map[string]int // requests per OperateId, never trimmed
+	tokens   *expiring[*token]   // by token, until TokenLifetime or Limits.Tokens
+	tokenKey []byte              // authenticates the tokens this gateway issued
+	procs    *expiring[*process] // by ProcessId, until processRetention or Limits.Processes
+	log      requestLog
+	counts   map[string]int  // requests per known OperateId (UnknownOperation for the rest), never trimmed
+	known    map[string]bool // the OperateIds the gateway serves
 	total    int
 	faults   map[string][]Fault
 	members  memberState
@@ -97,17 +157,25 @@ func New(cfg Config) *Gateway {
 	if cfg.MemberLifetime == 0 {
 		cfg.MemberLifetime = 60 * 24 * time.Hour
 	}
+	cfg.Limits.setDefaults()
 	g := &Gateway{
-		cfg:    cfg,
-		mux:    http.NewServeMux(),
-		tokens: make(map[string]*token),
-		procs:  make(map[string]*process),
-		counts: make(map[string]int),
-		faults: make(map[string][]Fault),
+		cfg:      cfg,
+		mux:      http.NewServeMux(),
+		tokens:   newExpiring[*token](cfg.Limits.Tokens),
+		tokenKey: make([]byte, 32),
+		procs:    newExpiring[*process](cfg.Limits.Processes),
+		counts:   make(map[string]int),
+		known:    make(map[string]bool),
+		faults:   make(map[string][]Fault),
 	}
-	g.members.init()
-	g.cvs.init()
+	_, _ = rand.Read(g.tokenKey) // never fails (crypto/rand)
+	g.log.maxCount, g.log.maxBytes = cfg.Limits.Requests, cfg.Limits.RequestBytes
+	g.members.init(cfg.Limits.Members)
+	g.cvs.init(cfg.Limits.CVSPayments)
 	g.tds.init()
+	for op := range tdsOps {
+		g.known[op] = true
+	}
 	g.route(pathCard, g.cardOps())
 	g.route(pathToken, map[string]opFunc{"1TokenSearch": g.tokenSearch})
 	g.route(pathMember, g.memberOps())
@@ -161,38 +229,95 @@ type Request struct {
 	At        time.Time
 }
 
-// MaxKeptRequests bounds the request log, so that a long-running simulator
-// does not grow without end; RequestCount counts every request regardless.
+// MaxKeptRequests is the default of Limits.Requests: how many requests the
+// request log keeps. RequestCount counts every request regardless.
 const MaxKeptRequests = 100_000
 
 // Requests returns the requests received so far, oldest first: all of them,
-// or the last MaxKeptRequests.
+// or the last ones within Limits.Requests and Limits.RequestBytes. Each call
+// decodes the kept requests anew; the caller owns the result.
 func (g *Gateway) Requests() []Request {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	return slices.Clone(g.requests)
+	kept := slices.Clone(g.log.entries[g.log.head:])
+	g.mu.Unlock()
+	out := make([]Request, len(kept))
+	for i, e := range kept {
+		out[i] = e.request()
+	}
+	return out
 }
 
+// UnknownOperation is the RequestCount key of the requests whose OperateId
+// the gateway does not serve (empty included): they are counted together, so
+// that garbage cannot grow the counts.
+const UnknownOperation = "(unknown)"
+
 // RequestCount returns how many requests with OperateId op were received
-// (all operations when op is "").
+// (all operations when op is ""). Requests with an OperateId the gateway
+// does not serve are counted together: for any such op, and for
+// UnknownOperation, it returns their number.
 func (g *Gateway) RequestCount(op string) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if op == "" {
 		return g.total
 	}
-	return g.counts[op]
+	return g.counts[g.countKey(op)]
 }
 
-// recordLocked logs a request.
-func (g *Gateway) recordLocked(r Request) {
-	g.total++
-	g.counts[r.OperateID]++
-	if len(g.requests) >= MaxKeptRequests {
-		// Drop the oldest tenth at once: amortised O(1) per request.
-		g.requests = append(g.requests[:0], g.requests[MaxKeptRequests/10:]...)
+func (g *Gateway) countKey(op string) string {
+	if g.known[op] {
+		return op
 	}
-	g.requests = append(g.requests, r)
+	return UnknownOperation
+}
+
+// requestLog keeps the last requests compactly: the form as one encoded
+// string, decoded only when Requests asks. Trimmed oldest first to at most
+// maxCount entries and maxBytes of forms.
+type requestLog struct {
+	entries  []loggedRequest
+	head     int // entries before head are dropped
+	bytes    int // form bytes of entries[head:]
+	maxCount int
+	maxBytes int
+}
+
+type loggedRequest struct {
+	path string // one of the gateway's path constants: shared, not copied
+	form string // url.Values.Encode form (or the body it parsed from)
+	at   time.Time
+}
+
+func (e loggedRequest) request() Request {
+	f, err := url.ParseQuery(e.form)
+	if err != nil {
+		f = url.Values{}
+	}
+	return Request{Path: e.path, OperateID: f.Get("OperateId"), Fields: f, At: e.at}
+}
+
+func (l *requestLog) add(e loggedRequest) {
+	l.entries = append(l.entries, e)
+	l.bytes += len(e.form)
+	for len(l.entries)-l.head > l.maxCount || l.bytes > l.maxBytes && len(l.entries)-l.head > 1 {
+		l.bytes -= len(l.entries[l.head].form)
+		l.entries[l.head] = loggedRequest{}
+		l.head++
+	}
+	// Compact once a tenth of the capacity is dead: amortised O(1).
+	if l.head > 0 && (l.head >= l.maxCount/10 || l.head > len(l.entries)/2) {
+		l.entries = append(l.entries[:0], l.entries[l.head:]...)
+		l.head = 0
+	}
+}
+
+// recordLocked logs a request. form is the request's encoded form (the
+// body when it parsed cleanly).
+func (g *Gateway) recordLocked(path, op, form string, at time.Time) {
+	g.total++
+	g.counts[g.countKey(op)]++
+	g.log.add(loggedRequest{path: path, form: form, at: at})
 }
 
 // FaultKind is a kind of injected failure.
@@ -271,6 +396,9 @@ func (r *req) has(k string) bool   { _, ok := r.f[k]; return ok && r.f.Get(k) !=
 
 // route serves a server-to-server endpoint with its operations.
 func (g *Gateway) route(path string, ops map[string]opFunc) {
+	for op := range ops {
+		g.known[op] = true
+	}
 	g.mux.HandleFunc(path, func(w http.ResponseWriter, hr *http.Request) {
 		if hr.Method != http.MethodPost {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -280,15 +408,16 @@ func (g *Gateway) route(path string, ops map[string]opFunc) {
 		if err != nil {
 			return
 		}
-		form, err := url.ParseQuery(string(body))
+		raw := string(body)
+		form, err := url.ParseQuery(raw)
 		if err != nil {
-			form = url.Values{}
+			form, raw = url.Values{}, ""
 		}
 		op := form.Get("OperateId")
 
 		g.mu.Lock()
 		now := g.nowLocked()
-		g.recordLocked(Request{Path: path, OperateID: op, Fields: form, At: now})
+		g.recordLocked(path, op, raw, now)
 		fault, faulty := g.takeFault(op)
 		g.mu.Unlock()
 

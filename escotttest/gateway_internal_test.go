@@ -14,7 +14,7 @@ func TestRequestLogIsBoundedButCountsAreNot(t *testing.T) {
 			op = "1Auth"
 		}
 		g.mu.Lock()
-		g.recordLocked(Request{OperateID: op})
+		g.recordLocked(pathCard, op, "OperateId="+op, g.nowLocked())
 		g.mu.Unlock()
 	}
 	kept := g.Requests()

@@ -35,12 +35,64 @@ func (m *member) reported() escott.MemberStatus {
 }
 
 // memberState holds stored-card members by KaiinId. Deleted members stay, so
-// that their KaiinId cannot be registered again (PROTOCOL.md §6).
+// that their KaiinId cannot be registered again (docs/protocol.md §6), until
+// they expire (Config.MemberLifetime) or the cap (Limits.Members) makes room.
 type memberState struct {
-	byID map[string]*member
+	byID  map[string]*member
+	order []*member // registration order; members no longer in byID are skipped
+	head  int
+	max   int
 }
 
-func (s *memberState) init() { s.byID = make(map[string]*member) }
+func (s *memberState) init(maxMembers int) {
+	s.byID = make(map[string]*member)
+	s.max = maxMembers
+}
+
+// add registers m, then forgets members: the expired ones, and over the cap
+// a tenth of it at once (so that the scan stays amortised O(1) per
+// registration), deleted and invalid members first, oldest first, then the
+// oldest others.
+func (s *memberState) add(m *member, now time.Time, lifetime time.Duration) {
+	s.byID[m.id] = m
+	s.order = append(s.order, m)
+	current := func(x *member) bool { return x != nil && s.byID[x.id] == x }
+	// Registration order is expiry order: drop from the front.
+	for s.head < len(s.order) {
+		x := s.order[s.head]
+		if current(x) && now.Sub(x.created) < lifetime {
+			break
+		}
+		if current(x) {
+			delete(s.byID, x.id)
+		}
+		s.order[s.head] = nil
+		s.head++
+	}
+	if len(s.byID) > s.max {
+		target := s.max - s.max/10
+		for i := s.head; i < len(s.order) && len(s.byID) > target; i++ {
+			if x := s.order[i]; current(x) && x != m && (x.status == escott.MemberDeleted || x.status == escott.MemberInvalid) {
+				delete(s.byID, x.id)
+			}
+		}
+		for s.head < len(s.order) && len(s.byID) > target {
+			x := s.order[s.head]
+			if x == m {
+				break
+			}
+			if current(x) {
+				delete(s.byID, x.id)
+			}
+			s.order[s.head] = nil
+			s.head++
+		}
+	}
+	if s.head > 1024 && s.head > len(s.order)/2 {
+		s.order = append(s.order[:0], s.order[s.head:]...)
+		s.head = 0
+	}
+}
 
 func (g *Gateway) memberOps() map[string]opFunc {
 	return map[string]opFunc{
@@ -193,7 +245,7 @@ func (g *Gateway) addMemberLocked(id, pass string, cd card, now time.Time) []str
 	if g.findMemberLocked(id, now) != nil {
 		return []string{"K69"}
 	}
-	g.members.byID[id] = &member{id: id, pass: pass, card: cd, status: escott.MemberValid, created: now, enable: now}
+	g.members.add(&member{id: id, pass: pass, card: cd, status: escott.MemberValid, created: now, enable: now}, now, g.cfg.MemberLifetime)
 	return nil
 }
 

@@ -278,7 +278,7 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 	g.mu.Lock()
 	now := g.nowLocked()
 	op := f.Get("OperateId")
-	g.recordLocked(Request{Path: pathThreeDS, OperateID: op, Fields: f, At: now})
+	g.recordLocked(pathThreeDS, op, f.Encode(), now)
 	info := &ThreeDSAttemptInfo{ProcNo: f.Get("ProcNo"), OperateID: op, LinkKey: f.Get("MerchantFree1"), PostURL: f.Get("PostUrl")}
 	g.tds.attempts = capped(g.tds.attempts, info)
 	r := &req{f: f, now: now, op: op}

@@ -1,7 +1,10 @@
 package escotttest
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,9 +46,30 @@ func (g *Gateway) MintToken(number, expYY, expMM, secCd string) (escott.CardToke
 	if err := validCard(cd, now); err != nil {
 		return "", err
 	}
-	t := randomAlnum(48)
-	g.tokens[t] = &token{card: cd, created: now}
+	t := g.newTokenLocked()
+	g.tokens.put(t, &token{card: cd, created: now}, now.Add(TokenLifetime), now)
 	return escott.CardToken(t), nil
+}
+
+// newTokenLocked makes a token of 48 letters and digits: 36 random, then 12
+// of a MAC under the gateway's key, so that the gateway recognises its own
+// tokens after it forgot them (see issuedToken).
+func (g *Gateway) newTokenLocked() string {
+	t := randomAlnum(tokenRandomLen)
+	return t + g.tokenMAC(t)
+}
+
+const tokenRandomLen = 36
+
+func (g *Gateway) tokenMAC(s string) string {
+	h := hmac.New(sha256.New, g.tokenKey)
+	h.Write([]byte(s))
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// issuedToken reports whether t is a token this gateway minted.
+func (g *Gateway) issuedToken(t string) bool {
+	return len(t) == tokenRandomLen+12 && hmac.Equal([]byte(t[tokenRandomLen:]), []byte(g.tokenMAC(t[:tokenRandomLen])))
 }
 
 // MustToken is MintToken for a test card with a future expiry and the
@@ -102,16 +126,18 @@ func (g *Gateway) lookupToken(t string, now time.Time, c *codeList) (*token, boo
 		c.add("KHX")
 		return nil, false
 	}
-	tk, ok := g.tokens[t]
+	tk, ok := g.tokens.get(t, now)
 	switch {
-	case !ok:
-		c.add("KHZ")
-	case tk.used:
+	case ok && tk.used:
 		c.add("KI2")
-	case now.Sub(tk.created) > TokenLifetime:
+	case ok:
+		return tk, true
+	case g.issuedToken(t):
+		// Expired (TokenLifetime), or forgotten early (Limits.Tokens):
+		// either way it is a token of ours that is no longer usable.
 		c.add("KI3")
 	default:
-		return tk, true
+		c.add("KHZ")
 	}
 	return nil, false
 }

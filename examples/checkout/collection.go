@@ -45,6 +45,14 @@ func (s *shop) payByCVS(w http.ResponseWriter, r *http.Request) {
 	if back := absURL(r, "/orders/"+o.ID); strings.HasPrefix(back, "https://") {
 		p.ReturnURL = back // the gateway accepts https only
 	}
+	if !kanaOnly(in.Kana) {
+		// The SDK would send the name instead of a reading that is not
+		// kana; a フリガナ field filled in romaji is the shopper's typo.
+		s.store.discardOrder(o.ID)
+		in.Invalid = map[string]bool{fieldKana: true}
+		s.renderCheckout(w, r, http.StatusUnprocessableEntity, in)
+		return
+	}
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
 	pay, err := s.client.CVS.Register(ctx, p)
@@ -146,3 +154,18 @@ func (s *shop) otherEvent(_ context.Context, e escott.OtherEvent) error {
 }
 
 func isUnknown(err error) bool { return errors.Is(err, escott.ErrOutcomeUnknown) }
+
+// kanaOnly reports whether s (the フリガナ field) holds only hiragana,
+// katakana (full- or half-width) and spaces. Empty is accepted: the SDK then
+// sends the name.
+func kanaOnly(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= 0x3041 && r <= 0x309F, r >= 0x30A0 && r <= 0x30FF, r >= 0xFF65 && r <= 0xFF9F,
+			r == ' ', r == 0x3000:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -17,6 +17,9 @@ func realEnv() map[string]string {
 		"ESCOTT_TOKEN_AUTH_CODE": "AUTHCODE1",
 		"ESCOTT_AES_KEY":         "0123456789abcdef",
 		"ESCOTT_AES_IV":          "fedcba9876543210",
+		// A real gateway needs the operator's sign-in too.
+		"ESCOTT_DEMO_ADMIN_USER":     "operator",
+		"ESCOTT_DEMO_ADMIN_PASSWORD": "correct-horse-battery",
 	}
 }
 
