@@ -322,7 +322,7 @@ type CVSChangeParams struct {
 // Change changes the amount and pay limit of an unpaid payment (2Chg). The
 // gateway issues a NEW payment number and FreeArea: the old ones stop
 // working, so store the result's Process.ID unchanged but PaymentNumber,
-// FreeArea and TransactionID anew, and send the shopper the new MailURL. K14
+// FreeArea and TransactionID anew, and send the shopper the new MailURL. ErrWrongState
 // means the payment was already made.
 func (s *CVSService) Change(ctx context.Context, proc Process, p *CVSChangeParams) (*CVSPayment, error) {
 	if p == nil {

@@ -405,8 +405,9 @@ const DefaultTimeout = 60 * time.Second
 // and returns a client.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	var problems []string
-	if err := cfg.validate(); err != nil {
-		problems = err.(*ConfigError).Problems
+	var cerr *ConfigError
+	if errors.As(cfg.validate(), &cerr) {
+		problems = cerr.Problems
 	}
 	o := options{
 		log:     slog.New(discardHandler{}),

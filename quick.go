@@ -297,8 +297,7 @@ func (s *MemberService) Get(ctx context.Context, m Member) (*MemberCard, error) 
 
 // GetMasked reads the member's card with the number masked by the gateway
 // (4MemRefM): enough to show "VISA ending 1111" and to choose the payment
-// divisions. A K71 answer means the member is unknown to the gateway (see
-// ErrMemberMismatch).
+// divisions. ErrMemberMismatch means the member is unknown to the gateway.
 func (s *MemberService) GetMasked(ctx context.Context, m Member) (*MemberCard, error) {
 	return s.ref(ctx, OpMemberRefMasked, &m, nil)
 }

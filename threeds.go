@@ -910,11 +910,13 @@ func (s *ThreeDSService) PostURLHandler(onPayment func(context.Context, *ThreeDS
 		}
 		if !res.Duplicate {
 			var ferr error
-			switch _, fail := failure(res, err); {
+			_, fail := failure(res, err)
+			var ae *AuthenticationError
+			switch {
 			case fail == nil && onPayment != nil:
 				ferr = onPayment(r.Context(), res)
-			case fail != nil && onFailure != nil:
-				ferr = onFailure(r.Context(), fail.(*AuthenticationError))
+			case errors.As(fail, &ae) && onFailure != nil:
+				ferr = onFailure(r.Context(), ae)
 			}
 			if ferr != nil {
 				// Not completed: the redelivered copy or the browser
