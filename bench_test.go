@@ -251,7 +251,7 @@ func serveForm(h http.Handler, form string) string {
 func notifications(n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = escotttest.NewNotification(escotttest.NotificationParams{RecvNum: strconv.Itoa(i),
+		out[i] = escotttest.NewNotification(escotttest.NotificationParams{ReceiptNumber: strconv.Itoa(i),
 			ProcessPass: "PASS", ProcessID: "1", TransactionID: "2", LinkKey: "L"}).Encode()
 	}
 	return out

@@ -152,15 +152,18 @@ type PaymentParams struct {
 // their format errors. They are the shopper's personal data: an AuthAssist
 // never prints its values.
 type AuthAssist struct {
-	// KanaSei and KanaMei are the cardholder's surname and given name in
+	// KanaSurname and KanaGivenName (KanaSei, KanaMei) are the cardholder's
+	// surname and given name in
 	// kana. Full-width katakana, hiragana or half-width katakana are
 	// accepted; they are sent as half-width katakana, as SPS's own module
 	// does, at most 20 characters each after conversion.
-	KanaSei, KanaMei string
-	// BirthDay is the cardholder's birthday as MMDD (month and day only).
-	BirthDay string
-	// TelNo is the last four digits of the cardholder's phone number.
-	TelNo string
+	KanaSurname, KanaGivenName string
+	// Birthday (BirthDay) is the cardholder's birthday as MMDD (month and
+	// day only).
+	Birthday string
+	// PhoneLast4 (TelNo) is the last four digits of the cardholder's phone
+	// number.
+	PhoneLast4 string
 }
 
 // String redacts the values.
@@ -746,15 +749,15 @@ func (r *cardRequest) setAssist(v *validator, a *AuthAssist, secCd Secret, byMem
 	if a == nil {
 		return
 	}
-	r.KanaSei = v.kana("KanaSei", a.KanaSei)
-	r.KanaMei = v.kana("KanaMei", a.KanaMei)
-	if a.BirthDay != "" {
-		v.check(validBirthDay(a.BirthDay), "BirthDay", "must be the birthday as MMDD")
-		r.BirthDay = a.BirthDay
+	r.KanaSei = v.kana("KanaSei", a.KanaSurname)
+	r.KanaMei = v.kana("KanaMei", a.KanaGivenName)
+	if a.Birthday != "" {
+		v.check(validBirthDay(a.Birthday), "BirthDay", "must be the birthday as MMDD")
+		r.BirthDay = a.Birthday
 	}
-	if a.TelNo != "" {
-		v.check(len(a.TelNo) == 4 && isDigits(a.TelNo), "TelNo", "must be the last 4 digits of the phone number")
-		r.TelNo = a.TelNo
+	if a.PhoneLast4 != "" {
+		v.check(len(a.PhoneLast4) == 4 && isDigits(a.PhoneLast4), "TelNo", "must be the last 4 digits of the phone number")
+		r.TelNo = a.PhoneLast4
 	}
 }
 

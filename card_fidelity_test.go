@@ -203,7 +203,7 @@ func TestTokenSearchUsedTokenAgainstFake(t *testing.T) {
 func TestAuthAssistPayAndCheck(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	right := &escott.AuthAssist{KanaSei: "やまだ", KanaMei: "ハナコ", BirthDay: "0615", TelNo: "5678"}
+	right := &escott.AuthAssist{KanaSurname: "やまだ", KanaGivenName: "ハナコ", Birthday: "0615", PhoneLast4: "5678"}
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardAuthAssist), AuthAssist: right})
 	require.NoError(t, err)
 	reqs := srv.Requests()
@@ -215,12 +215,12 @@ func TestAuthAssistPayAndCheck(t *testing.T) {
 	assert.NotEmpty(t, pay.Process.ID)
 
 	_, err = c.Card.Check(ctx, &escott.CheckParams{Source: srv.MustToken(escotttest.CardAuthAssist),
-		AuthAssist: &escott.AuthAssist{KanaSei: "ﾔﾏﾀﾞ", KanaMei: "ﾊﾅｺ"}})
+		AuthAssist: &escott.AuthAssist{KanaSurname: "ﾔﾏﾀﾞ", KanaGivenName: "ﾊﾅｺ"}})
 	require.NoError(t, err, "half-width katakana is sent as is")
 
 	wrong := *right
-	wrong.BirthDay = "0101"
-	wrong.KanaMei = "イチロウ"
+	wrong.Birthday = "0101"
+	wrong.KanaGivenName = "イチロウ"
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardAuthAssist), AuthAssist: &wrong})
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
@@ -228,10 +228,10 @@ func TestAuthAssistPayAndCheck(t *testing.T) {
 
 	before := srv.RequestCount("")
 	for field, a := range map[string]escott.AuthAssist{
-		"KanaSei":  {KanaSei: "Yamada"},
-		"KanaMei":  {KanaMei: "山田"},
-		"BirthDay": {BirthDay: "1301"},
-		"TelNo":    {TelNo: "12345"},
+		"KanaSei":  {KanaSurname: "Yamada"},
+		"KanaMei":  {KanaGivenName: "山田"},
+		"BirthDay": {Birthday: "1301"},
+		"TelNo":    {PhoneLast4: "12345"},
 	} {
 		_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardVisa), AuthAssist: &a})
 		var verr *escott.ValidationError
@@ -295,7 +295,7 @@ func TestChangeCardAndPass(t *testing.T) {
 
 // The assist values and the security code are personal data: never printed.
 func TestAuthAssistNeverPrinted(t *testing.T) {
-	a := &escott.AuthAssist{KanaSei: "ヤマダ", KanaMei: "ハナコ", BirthDay: "0615", TelNo: "5678"}
+	a := &escott.AuthAssist{KanaSurname: "ヤマダ", KanaGivenName: "ハナコ", Birthday: "0615", PhoneLast4: "5678"}
 	p := escott.PaymentParams{AuthAssist: a, SecurityCode: "987"}
 	var b strings.Builder
 	for _, v := range []any{a, *a, p, &p, struct{ P *escott.PaymentParams }{&p}} {

@@ -124,15 +124,16 @@ type CVSPayment struct {
 	// spaces trimmed. It changes with PaymentNumber.
 	FreeArea string
 	// RedirectURL is the payment page to send the shopper to right after the
-	// order (rkbn=1); MailURL reopens the payment slip later and belongs in
-	// the order mail (rkbn=2).
+	// order; MailURL reopens the payment slip later and belongs in the order
+	// mail.
 	RedirectURL string
 	MailURL     string
 	Amount      decimal.Decimal
 	PayLimit    time.Time // the pay limit sent, in JST
-	// Sent are the converted NameKanji, NameKana, TelNo and ShouhinName as
-	// sent (Register only), e.g. to show on the confirmation page.
-	NameKanji, NameKana, TelNo, ShouhinName     string
+	// Name, NameKana, Phone and ProductName are the converted name, kana,
+	// phone number and product name as sent (Register only), e.g. to show
+	// on the confirmation page.
+	Name, NameKana, Phone, ProductName          string
 	MerchantFree1, MerchantFree2, MerchantFree3 string
 	Raw                                         Fields
 }
@@ -297,7 +298,7 @@ func (s *CVSService) Register(ctx context.Context, p *CVSParams) (*CVSPayment, e
 	pay := s.paymentFrom(OpCVSRegister, resp, linkKey)
 	pay.Amount = p.Amount
 	pay.PayLimit, _ = parsePayLimit(req.PayLimit)
-	pay.NameKanji, pay.NameKana, pay.TelNo, pay.ShouhinName = req.NameKanji, req.NameKana, req.TelNo, req.ShouhinName
+	pay.Name, pay.NameKana, pay.Phone, pay.ProductName = req.NameKanji, req.NameKana, req.TelNo, req.ShouhinName
 	return pay, nil
 }
 
@@ -427,10 +428,9 @@ type CVSInquiry struct {
 	// Agency is where the shopper paid (CvsCd), empty before payment.
 	Agency   CollectingAgency
 	TenantID string
-	// PaidAt is NyukinDate in JST; zero before payment. PaidAtRaw is the
-	// field as received.
-	PaidAt    time.Time
-	PaidAtRaw string
+	// PaidAt is NyukinDate in JST; zero before payment (Raw keeps the field
+	// as received).
+	PaidAt time.Time
 	// StampFlag: a revenue stamp applies to the receipt (StampFlag=1).
 	StampFlag     bool
 	TransactionID string
@@ -482,7 +482,6 @@ func inquiryFrom(proc Process, r *wire.Response) *CVSInquiry {
 		Status:        CVSUnpaid,
 		Agency:        CollectingAgency(r.Get("CvsCd")),
 		TenantID:      r.Get("TenantCd"),
-		PaidAtRaw:     r.Get("NyukinDate"),
 		StampFlag:     r.Get("StampFlag") == "1",
 		TransactionID: r.Get("TransactionId"),
 		Raw:           Fields(r.Fields),
@@ -490,9 +489,9 @@ func inquiryFrom(proc Process, r *wire.Response) *CVSInquiry {
 	if a, err := decimal.NewFromString(r.Get("Amount")); err == nil {
 		inq.Amount = a
 	}
-	if inq.PaidAtRaw != "" {
+	if paid := r.Get("NyukinDate"); paid != "" {
 		inq.Status = CVSPaid
-		if t, err := jst.ParseTime(inq.PaidAtRaw); err == nil {
+		if t, err := jst.ParseTime(paid); err == nil {
 			inq.PaidAt = t
 		}
 	}

@@ -44,9 +44,9 @@ func TestCVSRegisterChangeInquireCancel(t *testing.T) {
 	assert.NotContains(t, pay.FreeArea, " ", "the fake pads FreeArea; the SDK trims it")
 	assert.Equal(t, srv.URL+"/JLPCT/JLPcon?code="+pay.FreeArea+"&rkbn=1", pay.RedirectURL)
 	assert.Equal(t, srv.URL+"/JLPCT/JLPcon?code="+pay.FreeArea+"&rkbn=2", pay.MailURL)
-	assert.Equal(t, "山田　太郎", pay.NameKanji)
+	assert.Equal(t, "山田　太郎", pay.Name)
 	assert.Equal(t, "ヤマダ　タロウ", pay.NameKana)
-	assert.Equal(t, "Ｔシャツ", pay.ShouhinName)
+	assert.Equal(t, "Ｔシャツ", pay.ProductName)
 	info, ok := srv.CVSPayment(pay.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, "unpaid", info.State)
@@ -184,7 +184,7 @@ func TestCVSTextConversionEndToEnd(t *testing.T) {
 			assert.Equal(t, tc.wantT, f.Get("TelNo"))
 			assert.Equal(t, tc.wantProduct, f.Get("ShouhinName"))
 			assert.LessOrEqual(t, len([]rune(f.Get("ShouhinName"))), 16)
-			assert.Equal(t, tc.wantProduct, pay.ShouhinName)
+			assert.Equal(t, tc.wantProduct, pay.ProductName)
 		})
 	}
 }

@@ -44,7 +44,7 @@ func ExampleCVSService_Register() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(pay.NameKana, pay.ShouhinName)
+	fmt.Println(pay.NameKana, pay.ProductName)
 
 	// The shopper pays at Seven-Eleven (on the fake: programmatically).
 	if err := srv.Pay(pay.Process.ID, "SEV"); err != nil {

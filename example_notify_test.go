@@ -33,7 +33,7 @@ func ExampleClient_NotificationHandler() {
 	// mux.Handle("/escott/notify/", h) — the URL registered with SPS (https, ending in /).
 
 	// The gateway delivers a payment, then the same one again.
-	note := escotttest.NotificationParams{LinkKey: "ORDER42", ProcessID: "1", ProcessPass: "p", TransactionID: "T1", RecvNum: "R1", Amount: escott.Yen(3240)}
+	note := escotttest.NotificationParams{LinkKey: "ORDER42", ProcessID: "1", ProcessPass: "p", TransactionID: "T1", ReceiptNumber: "R1", Amount: escott.Yen(3240)}
 	for range 2 {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, escotttest.NewNotificationRequest(note))

@@ -183,7 +183,7 @@ func TestNotificationStorm(t *testing.T) {
 	h.OnPaymentReceived(func(_ context.Context, p escott.PaymentReceived) error {
 		time.Sleep(time.Millisecond) // a subscriber that takes a moment widens the race window
 		mu.Lock()
-		seen[p.RecvNum]++
+		seen[p.ReceiptNumber]++
 		mu.Unlock()
 		return nil
 	})
@@ -194,7 +194,7 @@ func TestNotificationStorm(t *testing.T) {
 
 	deliveries := make(chan string, payments*copies)
 	for i := range payments {
-		body := escotttest.NewNotification(escotttest.NotificationParams{RecvNum: "R" + strconv.Itoa(i),
+		body := escotttest.NewNotification(escotttest.NotificationParams{ReceiptNumber: "R" + strconv.Itoa(i),
 			ProcessPass: "PASS", ProcessID: "1", TransactionID: "T" + strconv.Itoa(i), LinkKey: "L" + strconv.Itoa(i)}).Encode()
 		for range copies {
 			deliveries <- body

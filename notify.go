@@ -230,15 +230,14 @@ type PaymentReceived struct {
 	Process Process
 	// Amount paid; zero when the notification had none.
 	Amount decimal.Decimal
-	// RecvNum is the receipt number (受付番号) of the payment.
-	RecvNum string
+	// ReceiptNumber (RecvNum) is the receipt number (受付番号) of the payment.
+	ReceiptNumber string
 	// Agency is where the shopper paid; Agency.NameJA() for display.
 	Agency        CollectingAgency
 	TenantID      string
 	PaymentNumber string // KessaiNumber, when sent
-	// PaidAt is NyukinDate in JST; PaidAtRaw as received.
-	PaidAt    time.Time
-	PaidAtRaw string
+	// PaidAt is NyukinDate in JST (Raw keeps the field as received).
+	PaidAt time.Time
 	// StampFlag: a revenue stamp applies (StampFlag=1).
 	StampFlag bool
 	// HashVerified: HashCd was present and matched.
@@ -257,7 +256,7 @@ type OtherEvent struct {
 	LinkKey                 string
 	TransactionID           string
 	Process                 Process
-	RecvNum                 string
+	ReceiptNumber           string
 	Raw                     Fields // without ProcessPass
 }
 
@@ -271,10 +270,10 @@ type Notification struct {
 // key is the stable identity of a notification for dedupe.
 func (n *Notification) key() string {
 	if n.Payment != nil {
-		return dedupeKey("pay", n.Payment.TransactionID, n.Payment.RecvNum)
+		return dedupeKey("pay", n.Payment.TransactionID, n.Payment.ReceiptNumber)
 	}
 	o := n.Other
-	return dedupeKey("other", o.TransactionID, o.RecvNum, o.Condition, o.ResponseCode)
+	return dedupeKey("other", o.TransactionID, o.ReceiptNumber, o.Condition, o.ResponseCode)
 }
 
 // maxPlainDedupeKey is the longest key stored as is; longer ones are hashed,
@@ -604,12 +603,11 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 			TransactionID: f["TransactionId"],
 			Process:       proc,
 			Amount:        amount,
-			RecvNum:       f["RecvNum"],
+			ReceiptNumber: f["RecvNum"],
 			Agency:        CollectingAgency(f["CvsCd"]),
 			TenantID:      f["TenantCd"],
 			PaymentNumber: f["KessaiNumber"],
 			PaidAt:        paid,
-			PaidAtRaw:     f["NyukinDate"],
 			StampFlag:     f["StampFlag"] == "1",
 			HashVerified:  hasHash,
 			Raw:           raw,
@@ -617,7 +615,7 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 	}
 	return &Notification{Other: &OtherEvent{
 		Condition: cond, ResponseCode: rc, LinkKey: f["MerchantFree1"], TransactionID: f["TransactionId"],
-		Process: proc, RecvNum: f["RecvNum"], Raw: raw,
+		Process: proc, ReceiptNumber: f["RecvNum"], Raw: raw,
 	}}, !hasHash, nil
 }
 
@@ -740,9 +738,9 @@ func (h *NotificationHandler) handle(r *http.Request) int {
 	}
 	linkKey, recv := "", ""
 	if n.Payment != nil {
-		linkKey, recv = n.Payment.LinkKey, n.Payment.RecvNum
+		linkKey, recv = n.Payment.LinkKey, n.Payment.ReceiptNumber
 	} else {
-		linkKey, recv = n.Other.LinkKey, n.Other.RecvNum
+		linkKey, recv = n.Other.LinkKey, n.Other.ReceiptNumber
 	}
 	if hashMissing {
 		h.log.WarnContext(ctx, "escott: notification without HashCd accepted (WithAllowMissingHash is set)",

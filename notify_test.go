@@ -84,7 +84,7 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 	h, rec := newHandler(t, notifyConfig())
 	paid := time.Date(2024, 5, 1, 10, 11, 12, 0, time.UTC)
 	p := escotttest.NotificationParams{ProcessID: "1111", ProcessPass: "SECRETPASS123", TransactionID: "777",
-		RecvNum: "R1", LinkKey: "ORDER1", Amount: escott.Yen(54000), CvsCd: "LSN", PaidAt: paid, StampFlag: true,
+		ReceiptNumber: "R1", LinkKey: "ORDER1", Amount: escott.Yen(54000), CvsCd: "LSN", PaidAt: paid, StampFlag: true,
 		KessaiNumber: "12345", MerchantFree2: "f2"}
 	code, body := serve(h, escotttest.NewNotificationRequest(p))
 	assert.Equal(t, http.StatusOK, code)
@@ -97,12 +97,12 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 	assert.Equal(t, "SECRETPASS123", ev.Process.Pass.Reveal())
 	assert.Equal(t, "ORDER1", ev.Process.LinkKey)
 	assert.True(t, ev.Amount.Equal(yen(54000)))
-	assert.Equal(t, "R1", ev.RecvNum)
+	assert.Equal(t, "R1", ev.ReceiptNumber)
 	assert.Equal(t, escott.AgencyLawson, ev.Agency)
 	assert.Equal(t, "ローソン", ev.Agency.NameJA())
 	assert.True(t, ev.PaidAt.Equal(paid))
 	assert.Equal(t, "JST", ev.PaidAt.Location().String())
-	assert.Equal(t, "20240501191112", ev.PaidAtRaw)
+	assert.Equal(t, "20240501191112", ev.Raw.Get("NyukinDate"))
 	assert.True(t, ev.StampFlag)
 	assert.True(t, ev.HashVerified)
 	assert.Equal(t, "12345", ev.PaymentNumber)
@@ -118,7 +118,7 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 	assert.Equal(t, 1, rec.count())
 
 	// Another receipt of the same transaction is another payment event.
-	p.RecvNum = "R2"
+	p.ReceiptNumber = "R2"
 	code, _ = serve(h, escotttest.NewNotificationRequest(p))
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, 2, rec.count())
@@ -127,7 +127,7 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 func TestNotifySubscriberErrorThenRedelivery(t *testing.T) {
 	h, rec := newHandler(t, notifyConfig())
 	rec.fail.Store(1)
-	p := escotttest.NotificationParams{RecvNum: "R9"}
+	p := escotttest.NotificationParams{ReceiptNumber: "R9"}
 	fields := escotttest.NewNotification(p)
 	code, body := serve(h, escotttest.NotificationRequest(fields))
 	assert.Equal(t, http.StatusInternalServerError, code)
@@ -386,11 +386,11 @@ func TestNotifyOtherEvent(t *testing.T) {
 }
 
 func TestParseNotification(t *testing.T) {
-	n, err := parseNotification(escotttest.NewNotificationRequest(escotttest.NotificationParams{RecvNum: "X1"}), notifyConfig())
+	n, err := parseNotification(escotttest.NewNotificationRequest(escotttest.NotificationParams{ReceiptNumber: "X1"}), notifyConfig())
 	require.NoError(t, err)
 	require.NotNil(t, n.Payment)
 	assert.Nil(t, n.Other)
-	assert.Equal(t, "X1", n.Payment.RecvNum)
+	assert.Equal(t, "X1", n.Payment.ReceiptNumber)
 	_, err = parseNotification(httptest.NewRequest(http.MethodGet, "/", nil), notifyConfig())
 	var ne *escott.NotificationError
 	require.ErrorAs(t, err, &ne)
@@ -513,7 +513,7 @@ func TestCVSEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, escott.CVSPaid, inq.Status)
 	assert.Equal(t, escott.AgencyLawson, inq.Agency)
-	assert.Equal(t, sent[0].Fields.Get("NyukinDate"), inq.PaidAtRaw)
+	assert.Equal(t, sent[0].Fields.Get("NyukinDate"), inq.Raw.Get("NyukinDate"))
 }
 
 func TestFakeRedeliversUntilAccepted(t *testing.T) {
@@ -603,7 +603,7 @@ func TestNotifyConfirmation(t *testing.T) {
 	require.NoError(t, err)
 	info, _ := srv.CVSPayment(pay.Process.ID)
 	p := escotttest.NotificationParams{ProcessID: pay.Process.ID, ProcessPass: pay.Process.Pass.Reveal(),
-		TransactionID: pay.TransactionID, RecvNum: "R1", LinkKey: pay.Process.LinkKey, Amount: info.Amount}
+		TransactionID: pay.TransactionID, ReceiptNumber: "R1", LinkKey: pay.Process.LinkKey, Amount: info.Amount}
 
 	// Not paid yet at the gateway: a forged notification with real process data.
 	code, _ := serve(h, escotttest.NewNotificationRequest(p))
@@ -634,16 +634,16 @@ func TestNotifyConfirmation(t *testing.T) {
 
 func FuzzParseNotification(f *testing.F) {
 	for _, p := range []escotttest.NotificationParams{
-		{ProcessPass: "PASS", RecvNum: "1"},
-		{OmitHash: true, ProcessPass: "P", RecvNum: "2", Condition: "001"},
-		{ResponseCode: "W99", ProcessPass: "P", RecvNum: "3", CvsCd: "ZZZ"},
+		{ProcessPass: "PASS", ReceiptNumber: "1"},
+		{OmitHash: true, ProcessPass: "P", ReceiptNumber: "2", Condition: "001"},
+		{ResponseCode: "W99", ProcessPass: "P", ReceiptNumber: "3", CvsCd: "ZZZ"},
 	} {
 		f.Add(escotttest.NewNotification(p).Encode())
 	}
 	f.Add("MerchantId=1234567&TransactionId=1&RecvNum=1&NyukinDate=20240101&MerchantFree1=a")
 	f.Add("a=%zz&&=")
 	// Lenient forms (docs/protocol.md §2): trailing '&', empty pairs, white space, a stray '%', a repeated field.
-	lenient := escotttest.NewNotification(escotttest.NotificationParams{ProcessPass: "P", RecvNum: "4"}).Encode()
+	lenient := escotttest.NewNotification(escotttest.NotificationParams{ProcessPass: "P", ReceiptNumber: "4"}).Encode()
 	f.Add(lenient + "&")
 	f.Add("&&" + strings.ReplaceAll(lenient, "&", "&&") + "&&")
 	f.Add(strings.Replace(lenient, "ResponseCd=OK", "ResponseCd=+OK+", 1) + "&MerchantFree2=100%")
@@ -665,7 +665,7 @@ func FuzzParseNotification(f *testing.F) {
 			t.Fatal("exactly one of Payment and Other must be set")
 		}
 		if p := n.Payment; p != nil {
-			if p.TransactionID == "" || p.RecvNum == "" || p.LinkKey == "" || p.PaidAt.IsZero() {
+			if p.TransactionID == "" || p.ReceiptNumber == "" || p.LinkKey == "" || p.PaidAt.IsZero() {
 				t.Fatalf("required fields missing in %+v", p)
 			}
 			if p.Raw.Get("ProcessPass") != "" {

@@ -173,7 +173,7 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	h.OnPaymentReceived(func(_ context.Context, p escott.PaymentReceived) error { sink.print(p); return nil })
 	for _, pass := range []string{cvs.Process.Pass.Reveal(), "forgedpass"} { // a valid one, then a forged HashCd
 		n := escotttest.NewNotification(escotttest.NotificationParams{ProcessID: cvs.Process.ID, ProcessPass: pass,
-			TransactionID: cvs.TransactionID, LinkKey: cvs.Process.LinkKey, RecvNum: "R1"})
+			TransactionID: cvs.TransactionID, LinkKey: cvs.Process.LinkKey, ReceiptNumber: "R1"})
 		if pass == "forgedpass" {
 			n.Set("ProcessPass", cvs.Process.Pass.Reveal())
 		}

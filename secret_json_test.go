@@ -20,7 +20,7 @@ func TestSecretsRefuseJSON(t *testing.T) {
 	proc := escott.Process{ID: "P1", Pass: "PROCPASS1", LinkKey: "L1", Member: &m}
 	for _, v := range []any{proc, &proc, m, escott.Secret("x"), escott.CardToken("tok"),
 		escott.ThreeDSAttempt{Source: escott.CardToken("tok")}, escott.PaymentParams{Source: m},
-		escott.AuthAssist{TelNo: "1234"}} {
+		escott.AuthAssist{PhoneLast4: "1234"}} {
 		_, err := json.Marshal(v)
 		require.ErrorIs(t, err, escott.ErrSecretInJSON, "%T", v)
 	}

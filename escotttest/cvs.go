@@ -422,7 +422,7 @@ type CVSInfo struct {
 	TransactionID string // of the latest 2Add or 2Chg
 	LinkKey       string
 	CvsCd         string
-	RecvNum       string
+	ReceiptNumber string
 	PaidAt        time.Time
 }
 
@@ -436,7 +436,7 @@ func (g *Gateway) CVSPayment(processID string) (CVSInfo, bool) {
 	}
 	return CVSInfo{ProcessID: p.id, State: p.state.String(), Amount: escott.Yen(p.amount), PayLimit: p.payLimit,
 		PaymentNumber: p.kessai, FreeArea: p.freeArea, TransactionID: p.txID, LinkKey: p.linkKey,
-		CvsCd: p.cvsCd, RecvNum: p.recvNum, PaidAt: p.paidAt}, true
+		CvsCd: p.cvsCd, ReceiptNumber: p.recvNum, PaidAt: p.paidAt}, true
 }
 
 // Errors of Pay.
@@ -490,7 +490,7 @@ func (g *Gateway) payLocked(p *cvsPay, ok bool, cvsCode string) (*cvsPay, error)
 func (g *Gateway) notificationLocked(p *cvsPay) url.Values {
 	return NewNotification(NotificationParams{
 		MerchantID: g.cfg.MerchantID, MerchantPass: g.cfg.MerchantPass,
-		ProcessID: p.id, ProcessPass: p.pass, TransactionID: p.txID, RecvNum: p.recvNum,
+		ProcessID: p.id, ProcessPass: p.pass, TransactionID: p.txID, ReceiptNumber: p.recvNum,
 		LinkKey: p.linkKey, MerchantFree2: p.free2, MerchantFree3: p.free3,
 		Amount: escott.Yen(p.amount), CvsCd: p.cvsCd, TenantID: p.tenant, KessaiNumber: p.kessai,
 		PaidAt: p.paidAt, StampFlag: stampFlag(p.amount) == "1", OmitHash: g.cfg.Notify.OmitHash,

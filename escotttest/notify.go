@@ -23,7 +23,7 @@ type NotificationParams struct {
 	MerchantID, MerchantPass string // default DefaultMerchantID/DefaultMerchantPass
 	ProcessID, ProcessPass   string
 	TransactionID            string
-	RecvNum                  string
+	ReceiptNumber            string
 	LinkKey                  string // MerchantFree1
 	MerchantFree2            string
 	MerchantFree3            string
@@ -52,7 +52,7 @@ func NewNotification(p NotificationParams) url.Values {
 	def(&p.ProcessID, randomDigits(16))
 	def(&p.ProcessPass, randomAlnum(16))
 	def(&p.TransactionID, randomDigits(18))
-	def(&p.RecvNum, randomDigits(14))
+	def(&p.ReceiptNumber, randomDigits(14))
 	def(&p.LinkKey, randomDigits(12))
 	def(&p.CvsCd, string(escott.AgencySevenEleven))
 	def(&p.TenantID, escott.DefaultTenantID)
@@ -81,7 +81,7 @@ func NewNotification(p NotificationParams) url.Values {
 	v.Set("ResponseCd", p.ResponseCode)
 	v.Set("Condition", p.Condition)
 	v.Set("Amount", p.Amount.String())
-	v.Set("RecvNum", p.RecvNum)
+	v.Set("RecvNum", p.ReceiptNumber)
 	v.Set("CvsCd", p.CvsCd)
 	v.Set("TenantCd", p.TenantID)
 	if p.KessaiNumber != "" {
@@ -94,7 +94,7 @@ func NewNotification(p NotificationParams) url.Values {
 	}
 	v.Set("StampFlag", flag)
 	if !p.OmitHash {
-		v.Set("HashCd", NotificationHash(p.ProcessPass, p.RecvNum, p.MerchantPass))
+		v.Set("HashCd", NotificationHash(p.ProcessPass, p.ReceiptNumber, p.MerchantPass))
 	}
 	return v
 }

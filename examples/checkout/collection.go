@@ -130,7 +130,7 @@ func (s *shop) paymentReceived(_ context.Context, p escott.PaymentReceived) erro
 		o.Status, o.PaidAt, o.Agency = statusPaid, p.PaidAt, p.Agency
 		o.History = append(o.History, event{
 			At: time.Now(), Op: opNotification, OK: true,
-			Detail: fmt.Sprintf("%s %s, %s", p.Agency.NameJA(), yen(p.Amount.IntPart()), p.RecvNum),
+			Detail: fmt.Sprintf("%s %s, %s", p.Agency.NameJA(), yen(p.Amount.IntPart()), p.ReceiptNumber),
 		})
 		return false
 	})

@@ -63,7 +63,7 @@ func run() error {
 		}
 		s.orders[p.LinkKey] = "paid"
 		fmt.Printf("notification: order %s paid %s yen at %s (%s), receipt %s\n",
-			p.LinkKey, p.Amount, p.Agency.NameJA(), p.PaidAt.Format("2006-01-02 15:04"), p.RecvNum)
+			p.LinkKey, p.Amount, p.Agency.NameJA(), p.PaidAt.Format("2006-01-02 15:04"), p.ReceiptNumber)
 		return nil
 	})
 	mux.Handle("POST /escott/notify/", h)
@@ -120,6 +120,6 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("2Ref: %s at %s, NyukinDate %s\n", inq.Status, inq.Agency.Name(), inq.PaidAtRaw)
+	fmt.Printf("2Ref: %s at %s, NyukinDate %s\n", inq.Status, inq.Agency.Name(), inq.Raw.Get("NyukinDate"))
 	return nil
 }

@@ -147,7 +147,7 @@ func TestNotificationsAcrossInstances(t *testing.T) {
 		})
 		handlers = append(handlers, h)
 	}
-	fields := escotttest.NewNotification(escotttest.NotificationParams{TransactionID: "900", RecvNum: "R9", LinkKey: "ORDER9"})
+	fields := escotttest.NewNotification(escotttest.NotificationParams{TransactionID: "900", ReceiptNumber: "R9", LinkKey: "ORDER9"})
 
 	var (
 		wg    sync.WaitGroup
