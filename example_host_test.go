@@ -26,11 +26,11 @@ func ExampleProcess() {
 	if err != nil {
 		panic(err)
 	}
-	type orderRow struct{ ProcessID, ProcessPass, LinkKey string } // ProcessPass is a secret at rest
+	type orderRow struct{ GatewayID, GatewayPass, LinkKey string } // GatewayPass is a secret at rest
 	row := orderRow{pay.Process.ID, pay.Process.Pass.Reveal(), pay.Process.LinkKey}
 
 	// Later, in the job that ships the goods.
-	proc := escott.Process{ID: row.ProcessID, Pass: escott.Secret(row.ProcessPass), LinkKey: row.LinkKey}
+	proc := escott.Process{ID: row.GatewayID, Pass: escott.Secret(row.GatewayPass), LinkKey: row.LinkKey}
 	if _, err := client.Card.Capture(ctx, proc, nil); err != nil {
 		panic(err)
 	}

@@ -17,9 +17,9 @@ func ExampleClient_NotificationHandler() {
 	defer srv.Close()
 	client := srv.Client()
 
-	// The client's Config gives the merchant ID, the password HashCd is
-	// checked with, and the environment that selects the gateway's source
-	// addresses.
+	// The client's Config gives the merchant ID, the password each
+	// notification's signature is checked with, and the environment that
+	// selects the gateway's source addresses.
 	h, err := client.NotificationHandler()
 	if err != nil {
 		panic(err)
@@ -33,7 +33,7 @@ func ExampleClient_NotificationHandler() {
 	// mux.Handle("/escott/notify/", h) — the URL registered with SPS (https, ending in /).
 
 	// The gateway delivers a payment, then the same one again.
-	note := escotttest.NotificationParams{LinkKey: "ORDER42", ProcessID: "1", ProcessPass: "p", TransactionID: "T1", ReceiptNumber: "R1", Amount: escott.Yen(3240)}
+	note := escotttest.NotificationParams{LinkKey: "ORDER42", TransactionID: "T1", ReceiptNumber: "R1", Amount: escott.Yen(3240)}
 	for range 2 {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, escotttest.NewNotificationRequest(note))
