@@ -36,10 +36,14 @@
 // duration and response codes, never a secret), [WithTimeout] (a bound on the
 // whole call, retries and journal included), [WithJournal],
 // [WithThreeDSStore], [WithRetryPolicy], [WithClock] and
-// [WithLinkKeyGenerator]. Config.BaseURL points the client at a fake gateway.
+// [WithLinkKeyGenerator]; an option that cannot apply (a nil journal, logger,
+// clock or HTTP client, a negative timeout) is reported by NewClient with the
+// Config's problems. Config.BaseURL points the client at a fake gateway.
 // A Config, and every result type, prints and logs with its secrets redacted;
 // values that must be stored, such as ProcessPass, are a [Secret] whose
-// Reveal method returns them.
+// Reveal method returns them, and json.Marshal refuses a value holding one
+// ([ErrSecretInJSON]) rather than lose it. Amounts are decimal.Decimal whole
+// yen: write them with [Yen].
 //
 // All gateway dates are dates in Japan (JST, UTC+9) whatever the host's time
 // zone: the client computes TransactionDate and SalesDate in JST, and results
@@ -52,16 +56,18 @@
 //
 //   - [Client.Card] ([CardService]): [CardService.Pay] takes a payment by card
 //     token or stored member, as 1Gathering (authorise and record the sale,
-//     the default) or 1Auth ([AuthOnly], authorise only); follow-ups are
-//     [CardService.Capture], [CardService.ChangeAmount], [CardService.Cancel],
-//     [CardService.Reauthorize] and the read-only [CardService.Inquire];
+//     the default, [CaptureNow]) or 1Auth ([CaptureLater], authorise only);
+//     follow-ups are [CardService.Capture], [CardService.ChangeAmount],
+//     [CardService.Cancel], [CardService.Reauthorize] and the read-only
+//     [CardService.Inquire], each as (ctx, process, *Params);
 //     [CardService.Check] checks a card without an amount. [PayTypeChoices]
 //     gives the payment divisions (installments, bonus, revolving) to offer
 //     for a card number and the merchant's contract.
 //   - [Client.Member] ([MemberService]): stored-card members. A [Member]
-//     (KaiinId and KaiinPass, from [NewMember]) is registered with a token and
-//     is then a card source for Pay. [MemberService.RegisterAndPay] does both
-//     in one checkout; shop.CanDelete applies the 90-day rule before
+//     (KaiinId and KaiinPass, from [NewMember]) is registered with a token
+//     ([MemberService.Register]) and is then a card source for Pay.
+//     [MemberService.RegisterAndPay] does both in one checkout; package shop's
+//     CanDelete applies the 90-day rule before
 //     [MemberService.Delete].
 //   - [Client.CVS] ([CVSService]): online collection. [CVSService.Register]
 //     (2Add) converts the shopper's name, kana, phone and product names to
@@ -71,12 +77,16 @@
 //   - [Client.Token] ([TokenService]): the script tag that loads the
 //     gateway's tokenisation script on the checkout page
 //     ([TokenService.ScriptTag]), so that the card number never reaches the
-//     shop, and the token status inquiry [TokenService.Search].
+//     shop, and the token status inquiry [TokenService.Inquire].
 //   - [Client.ThreeDS] ([ThreeDSService]): EMV 3-D Secure, below.
 //
 // Every operation that moves money returns a [Process] (ProcessId,
 // ProcessPass, the link key and the member, if any). Store all of it with the
-// order: follow-ups need it, and ProcessPass is a secret at rest.
+// order, field by field: follow-ups need it, and ProcessPass is a secret at
+// rest. A job rebuilds it with a struct literal (see the Process example).
+// Follow-ups share one shape, (ctx, process or member, *XxxParams) with nil
+// for the defaults, and each money-moving params struct can carry a LinkKey,
+// an OrderRef for the journal and MerchantFree2/3.
 //
 // # Link keys
 //
@@ -93,13 +103,17 @@
 //   - [*ValidationError] ([ErrValidation]): a parameter is invalid; nothing
 //     was sent. Fields names each gateway field. Fix the input.
 //   - [*Error]: the gateway answered and refused; no money moved for that
-//     request. It matches one sentinel per class of its codes:
+//     request. It matches one error per [Class] of its codes:
 //     [ErrDeclined] (ask the shopper for another card), [ErrPaymentOption]
 //     (the payment division is not allowed), [ErrTemporary] (system or
 //     issuer unavailable: let the shopper try again later), [ErrInvalidRequest]
 //     and [ErrMerchant] (a bug or a contract/console setting: alert the
 //     operator), [ErrState] (not allowed in the transaction's state),
-//     [ErrMember], [ErrToken], [ErrThreeDS] and [ErrAuthAssist].
+//     [ErrMember], [ErrToken], [ErrThreeDS] and [ErrAuthAssist]; and the
+//     conditions hosts branch on, generated from the code table:
+//     [ErrUnknownProcess], [ErrWrongState] (already captured, cancelled or
+//     paid), [ErrMemberMismatch], [ErrMemberLocked], [ErrMemberIDInUse],
+//     [ErrTokenUsed], [ErrTokenExpired] and the other member conditions.
 //     [Error.ShopperMessage] is safe to show the shopper in Japanese or
 //     English; each [Code] carries the operator's message in both languages.
 //   - [*OutcomeUnknownError] ([ErrOutcomeUnknown]): a money-moving request
@@ -114,12 +128,14 @@
 //     never made), after the retries allowed. Retry later.
 //   - [*InFlightError] (matches [ErrState]): a request for the same link key
 //     is still in flight, usually a double submit. Wait for the first.
-//   - [*AuthenticationError] (matches [ErrThreeDS]): 3-D Secure did not allow
-//     the payment; ask for another card. [*ReturnError]
+//   - [*AuthenticationError] (matches [ErrThreeDS], or the gateway's
+//     [*Error] it wraps): 3-D Secure did not allow the payment; ask for
+//     another card. Its Result is the accepted return. [*ReturnError]
 //     ([ErrReturnRefused]): a 3-D Secure return was refused (tampered,
 //     foreign, replayed); nothing was sent because of it.
 //   - [*MemberPaymentError] and [*DeleteMemberError] name the step of a
-//     two-step member operation that failed and wrap that step's error.
+//     two-step member operation that failed ([Step]) and wrap that step's
+//     error.
 //
 // # Contexts: a charge must not use the request's context
 //
@@ -168,12 +184,11 @@
 //
 // Online-collection payments are confirmed by a payment-received
 // notification (入金通知) that the gateway POSTs to a URL registered with SPS
-// out of band (https, ending in "/"). [NewNotificationHandler] returns an
-// http.Handler to mount there; subscribers receive typed events:
+// out of band (https, ending in "/"). [Client.NotificationHandler] returns an
+// http.Handler to mount there, checking with the client's credentials and
+// environment; subscribers receive typed events:
 //
-//	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
-//		MerchantID: id, MerchantPass: pass, Environment: escott.Production,
-//	})
+//	h, err := client.NotificationHandler() // options: WithDedupeStore, WithTrustedProxies …
 //	h.OnPaymentReceived(func(ctx context.Context, p escott.PaymentReceived) error {
 //		return orders.MarkPaid(ctx, p.LinkKey, p.Amount) // must be idempotent
 //	})
@@ -185,8 +200,9 @@
 // in constant time, and HashCd, an MD5 of ProcessPass, RecvNum and the
 // environment's MerchantPass, which is required by default. A notification
 // is deduplicated ([DedupeStore]); a subscriber error answers 500 so that the
-// gateway redelivers, so subscribers must be idempotent. [ParseNotification]
-// runs the same checks for hosts with their own router. No notification is
+// gateway redelivers, so subscribers must be idempotent.
+// [Client.NotificationParser] compiles the same checks once for hosts with
+// their own router. No notification is
 // sent when a pay limit passes: use [Expired].
 //
 // # 3-D Secure
@@ -197,7 +213,8 @@
 // show a challenge; the gateway then sends the browser back to the shop's
 // RedirectURL, where [ThreeDSService.HandleReturn] decrypts the result,
 // validates every field, and accepts it once, only for an attempt this client
-// started. In mode B (Start, what the Welcart module does) the shop then calls
+// started. It returns the result when the payment may go on, and (nil,
+// [*AuthenticationError]) when it may not. In mode B (Start, what the Welcart module does) the shop then calls
 // [ThreeDSService.Authorize], which sends the usual 1Gathering or 1Auth with
 // the 3-D Secure fields. The decision is made on the SecureResultCode alone:
 // 0, 2, 3 and 4 go on to the authorisation (the U01, U02 or U15 that comes
@@ -206,8 +223,9 @@
 // In mode A ([ThreeDSService.StartAuthorize]) the gateway authenticates and
 // authorises in one request; the result is a payment, confirmed with 1Search
 // before it is handed over, and an optional server-to-server copy arrives at
-// PostURL ([ThreeDSService.PostURLHandler]), so the outcome is known even if
-// the shopper never comes back. The first arrival completes the attempt, the
+// PostURL ([ThreeDSService.PostURLHandler], with one callback for payments
+// and one for failures), so the outcome is known even if the shopper never
+// comes back. The first arrival completes the attempt, the
 // other is marked Duplicate. Behind a load balancer, give every instance the
 // same ThreeDSStore (package sqlstore has one).
 //
@@ -223,22 +241,27 @@
 //	defer srv.Close()
 //	client, err := escott.NewClient(srv.Config())
 //	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{
-//		Amount: decimal.NewFromInt(1980),
+//		Amount: escott.Yen(1980),
 //		Source: srv.MustToken(escotttest.CardVisa),
 //	})
 //
 // # Examples
 //
 // The runnable examples run against escotttest and are shown with what they
-// illustrate: [NewClient]; [CardService.Pay] (a payment, a declined card, a
-// payment by stored member), [CardService.Capture],
+// illustrate. Five are a host's everyday code: charging a token at checkout
+// ([CardService.Pay]), capturing from a job after rebuilding a [Process]
+// from the database, branching on declined, already-captured and
+// unknown-outcome errors ([Error]), subscribing to notifications
+// ([Client.NotificationHandler]) and 3-D Secure mode B
+// ([ThreeDSService.Authorize]). The others: [NewClient]; [CardService.Pay]
+// (a declined card, a payment by stored member), [CardService.Capture],
 // [CardService.ChangeAmount], [CardService.Cancel], [CardService.Inquire],
 // [CardService.Reauthorize] and [CardService.Check]; [OutcomeUnknownError];
-// [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Search];
+// [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Inquire];
 // [MemberService.Register], [MemberService.RegisterAndPay],
 // [MemberService.ChangeCard] and [MemberService.Delete];
-// [CVSService.Register]; [NewNotificationHandler]; and
-// [ThreeDSService.Start]. Package escotttest has examples of a 3-D Secure
+// [CVSService.Register] (with package shop's FeePolicy); and [ThreeDSService.Start].
+// Package escotttest has examples of a 3-D Secure
 // test without a browser and of fault injection. Complete programs are in the
 // repository's examples directory: a demo shop (examples/checkout) and small
 // programs for cards, stored cards, online collection and 3-D Secure.

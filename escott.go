@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -110,7 +108,9 @@ func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String(
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // MarshalJSON writes the config with its secrets redacted, so that dumping
-// settings to JSON cannot leak them.
+// settings to JSON cannot leak them. Unlike a Secret, a Config is settings,
+// not data to round-trip: it is read from the environment or a secret store,
+// never from its own JSON.
 func (c Config) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]string{
 		"MerchantID": c.MerchantID, "TenantID": c.TenantID, "Environment": c.Environment.String(), "BaseURL": c.BaseURL,
@@ -125,8 +125,6 @@ func redactedIfSet(s string) string {
 	}
 	return redacted
 }
-
-const redacted = "[REDACTED]"
 
 // ConfigError lists every problem found in a Config.
 type ConfigError struct {
@@ -286,8 +284,23 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 3, BaseDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second}
 }
 
-// Option configures a Client.
-type Option func(*Client)
+// Option configures a Client. An Option that cannot apply (a nil logger,
+// journal, clock or HTTP client, a negative timeout, a nil Option) is
+// reported by NewClient in its *ConfigError, together with the Config's own
+// problems.
+type Option func(*options) error
+
+// options are what the Options set, before NewClient builds the client.
+type options struct {
+	hc       *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	newKey   func() (string, error)
+	journal  Journal
+	retry    RetryPolicy
+	timeout  time.Duration
+	tdsStore ThreeDSStore
+}
 
 // WithHTTPClient makes the client send requests with hc; set its Timeout
 // (the reference clients use 60 s). hc is never modified: NewClient takes a
@@ -295,35 +308,94 @@ type Option func(*Client)
 // shared) whose CheckRedirect follows no redirect, since a gateway call is
 // never redirected. Whatever hc's Transport, a money-moving request is sent
 // at most once: its body can be read only once and has no GetBody, so
-// net/http cannot replay it after an HTTP/2 stream reset or GOAWAY.
+// net/http cannot replay it after an HTTP/2 stream reset or GOAWAY. A nil hc
+// is a configuration error.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *Client) { c.hc = hc; c.userHTTP = true }
+	return func(o *options) error {
+		if hc == nil {
+			return errors.New("WithHTTPClient: nil *http.Client")
+		}
+		o.hc = hc
+		return nil
+	}
 }
 
 // WithLogger sets the logger. The client logs operation names, link keys,
-// durations and response codes at debug level, and never a secret.
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+// durations and response codes at debug level, and never a secret. A nil
+// logger is a configuration error (omit the option to log nothing).
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: nil *slog.Logger")
+		}
+		o.log = l
+		return nil
+	}
+}
 
 // WithClock replaces time.Now, e.g. for tests around the JST date boundary.
-func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+// A nil clock is a configuration error.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return errors.New("WithClock: nil clock")
+		}
+		o.now = now
+		return nil
+	}
+}
 
 // WithLinkKeyGenerator replaces the generator of link keys (MerchantFree1).
 // Keys must be unique per order, ASCII alphanumerics, at most 32 characters.
+// A nil generator is a configuration error.
 func WithLinkKeyGenerator(gen func() (string, error)) Option {
-	return func(c *Client) { c.newKey = gen }
+	return func(o *options) error {
+		if gen == nil {
+			return errors.New("WithLinkKeyGenerator: nil generator")
+		}
+		o.newKey = gen
+		return nil
+	}
 }
 
 // WithJournal sets where money-moving attempts are recorded before they are
-// sent. The default is an in-memory journal.
-func WithJournal(j Journal) Option { return func(c *Client) { c.journal = j } }
+// sent. The default is an in-memory journal. A nil journal is a
+// configuration error.
+func WithJournal(j Journal) Option {
+	return func(o *options) error {
+		if j == nil {
+			return errors.New("WithJournal: nil journal")
+		}
+		o.journal = j
+		return nil
+	}
+}
 
 // WithTimeout bounds every call, retries included, whatever the HTTP client.
 // A money-moving call that times out after its request left returns an
-// *OutcomeUnknownError: the gateway may still have processed it.
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+// *OutcomeUnknownError: the gateway may still have processed it. Zero means
+// no bound besides the HTTP client's; a negative d is a configuration error.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("WithTimeout: negative timeout %v", d)
+		}
+		o.timeout = d
+		return nil
+	}
+}
 
-// WithRetryPolicy replaces DefaultRetryPolicy.
-func WithRetryPolicy(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }
+// WithRetryPolicy replaces DefaultRetryPolicy. A MaxAttempts below 1 means
+// 1 (no retries); negative delays are a configuration error.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(o *options) error {
+		if p.BaseDelay < 0 || p.MaxDelay < 0 {
+			return errors.New("WithRetryPolicy: negative delay")
+		}
+		o.retry = p
+		return nil
+	}
+}
 
 // DefaultTimeout is the timeout of the default HTTP client, as the reference
 // clients use.
@@ -332,21 +404,43 @@ const DefaultTimeout = 60 * time.Second
 // NewClient validates cfg, reporting every problem at once as a *ConfigError,
 // and returns a client.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {
-	if err := cfg.validate(); err != nil {
-		return nil, err
+	var problems []string
+	var cerr *ConfigError
+	if errors.As(cfg.validate(), &cerr) {
+		problems = cerr.Problems
 	}
-	c := &Client{clientRef: &clientRef{&clientState{
-		cfg:     cfg,
+	o := options{
 		log:     slog.New(slog.DiscardHandler),
 		now:     time.Now,
-		newKey:  NewLinkKey,
+		newKey:  func() (string, error) { return NewLinkKey(), nil },
 		journal: NewMemoryJournal(),
 		retry:   DefaultRetryPolicy(),
-		sleep:   sleepCtx,
-	}}}
-	for _, o := range opts {
-		o(c)
 	}
+	for i, opt := range opts {
+		if opt == nil {
+			problems = append(problems, fmt.Sprintf("option %d is nil", i+1))
+			continue
+		}
+		if err := opt(&o); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ConfigError{Problems: problems}
+	}
+	c := &Client{clientRef: &clientRef{&clientState{
+		cfg:      cfg,
+		hc:       o.hc,
+		userHTTP: o.hc != nil,
+		log:      o.log,
+		now:      o.now,
+		newKey:   o.newKey,
+		journal:  o.journal,
+		retry:    o.retry,
+		timeout:  o.timeout,
+		tdsStore: o.tdsStore,
+		sleep:    sleepCtx,
+	}}}
 	if c.hc == nil {
 		// HTTP/1.1 only, as the production clients speak (docs/protocol.md
 		// §2): one broken connection then loses at most one call's answer,
@@ -409,15 +503,18 @@ func (c *Client) Origin() string { return c.origin }
 func (c *Client) Journal() Journal { return c.journal }
 
 // NewLinkKey returns a fresh random 12-digit link key from crypto/rand.
-func NewLinkKey() (string, error) { return randomDigits(12) }
+// It cannot fail: since Go 1.24 crypto/rand.Read never returns an error (a
+// system without a working random source crashes the program irrecoverably
+// instead), so a key is never made from anything but good randomness.
+func NewLinkKey() string { return randomDigits(12) }
 
-func randomDigits(n int) (string, error) {
+// randomDigits returns n random decimal digits. crypto/rand.Read does not
+// fail (Go ≥ 1.24 crashes the program instead), so neither does this.
+func randomDigits(n int) string {
 	out := make([]byte, 0, n)
 	var buf [32]byte
 	for len(out) < n {
-		if _, err := rand.Read(buf[:]); err != nil {
-			return "", fmt.Errorf("escott: random: %w", err)
-		}
+		_, _ = rand.Read(buf[:])
 		for _, b := range buf {
 			// 250 = 25×10: rejecting 250–255 keeps every digit equally likely.
 			if b < 250 && len(out) < n {
@@ -425,7 +522,7 @@ func randomDigits(n int) (string, error) {
 			}
 		}
 	}
-	return string(out), nil
+	return string(out)
 }
 
 // common holds the fields every request carries (PROTOCOL.md §3). It is
@@ -790,92 +887,6 @@ func sanitizeURLError(err error) error {
 		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
 	}
 	return err
-}
-
-// Secret is a string that formats as [REDACTED] with every fmt verb, in
-// slog, and in JSON. Reveal returns the value, for storing it.
-type Secret string
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String returns [REDACTED] (or "" when empty).
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString returns the redacted form.
-func (s Secret) GoString() string { return `escott.Secret("` + s.String() + `")` }
-
-// Format implements fmt.Formatter, redacting every verb.
-func (s Secret) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, s.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, s.String())
-}
-
-// LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalText redacts the secret in encoders (JSON, XML, slog's JSON handler).
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// secretFields are the raw answer fields that must never be printed.
-var secretFields = map[string]bool{
-	"ProcessPass": true, "KaiinPass": true, "MerchantPass": true, "Token": true, "EncryptValue": true,
-	"CardNo": true, "SecCd": true, "CardExp": true, "NewKaiinPass": true,
-}
-
-// Fields holds the raw fields of a gateway answer. Formatting it with fmt or
-// slog redacts the secret ones (ProcessPass, KaiinPass, CardNo …); Get
-// returns any value as received.
-type Fields map[string]string
-
-// Get returns the raw value of key.
-func (f Fields) Get(key string) string { return f[key] }
-
-// String formats the fields with secrets redacted, keys sorted.
-func (f Fields) String() string {
-	keys := slices.Sorted(maps.Keys(f))
-	var b strings.Builder
-	b.WriteString("map[")
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(k)
-		b.WriteByte(':')
-		if secretFields[k] && f[k] != "" {
-			b.WriteString(redacted)
-		} else {
-			b.WriteString(f[k])
-		}
-	}
-	b.WriteByte(']')
-	return b.String()
-}
-
-// Format implements fmt.Formatter so that every verb is redacted.
-func (f Fields) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, f.String()) }
-
-// LogValue implements slog.LogValuer.
-func (f Fields) LogValue() slog.Value { return slog.StringValue(f.String()) }
-
-// MarshalJSON redacts secrets in JSON output too.
-func (f Fields) MarshalJSON() ([]byte, error) {
-	m := make(map[string]string, len(f))
-	for k, v := range f {
-		if secretFields[k] && v != "" {
-			v = redacted
-		}
-		m[k] = v
-	}
-	return json.Marshal(m)
 }
 
 // Format implements fmt.Formatter: a Client, or a pointer to one, prints as

@@ -257,7 +257,7 @@ func TestHTTP2AlwaysResettingFrontEnd(t *testing.T) {
 	assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
 
 	// A read-only call may be retried, by the SDK's bounded policy only.
-	_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+	_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 	assert.ErrorIs(t, err, escott.ErrTransport)
 	assert.Equal(t, 3, srv.RequestCount(escott.OpTokenSearch), "three attempts, as the retry policy says")
 }
@@ -337,7 +337,7 @@ func TestRedirectIsNeverFollowed(t *testing.T) {
 				assert.Nil(t, followAll.CheckRedirect, "the host's client is not modified")
 
 				// A read-only call: a transport error, never a result.
-				_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+				_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 				assert.ErrorIs(t, err, escott.ErrTransport)
 				assert.Zero(t, evilHits.Load())
 			})
@@ -432,13 +432,13 @@ func TestAnswerMustEchoWhatWasSent(t *testing.T) {
 			assert.ErrorIs(t, err, escott.ErrOutcomeUnknown)
 			assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
 
-			_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+			_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 			assert.ErrorIs(t, err, escott.ErrTransport)
 			assert.NotErrorIs(t, err, escott.ErrOutcomeUnknown)
 			assert.Equal(t, 3, srv.RequestCount(escott.OpTokenSearch))
 
 			m := newMember(t)
-			_, err = c.Member.Invalidate(context.Background(), m)
+			_, err = c.Member.Invalidate(context.Background(), m, nil)
 			assert.ErrorIs(t, err, escott.ErrOutcomeUnknown, "a state change whose answer is not its own")
 		})
 	}
@@ -577,7 +577,7 @@ func TestProcessedStateChangesAreNotReportedSafe(t *testing.T) {
 	srv, c := newTest(t, fastRetry())
 	inval := func(t *testing.T) escott.Member {
 		m := registered(t, srv, c, escotttest.CardVisa)
-		_, err := c.Member.Invalidate(ctx, m)
+		_, err := c.Member.Invalidate(ctx, m, nil)
 		require.NoError(t, err)
 		return m
 	}
@@ -592,17 +592,17 @@ func TestProcessedStateChangesAreNotReportedSafe(t *testing.T) {
 		}, 0},
 		{escott.OpMemberInvalidate, func(t *testing.T) (func(*testing.T), error) {
 			m := registered(t, srv, c, escotttest.CardVisa)
-			_, err := c.Member.Invalidate(ctx, m)
+			_, err := c.Member.Invalidate(ctx, m, nil)
 			return memberIs(srv, m, escott.MemberInvalid), err
 		}, 0},
 		{escott.OpMemberRevalidate, func(t *testing.T) (func(*testing.T), error) {
 			m := inval(t)
-			_, err := c.Member.Revalidate(ctx, m)
+			_, err := c.Member.Revalidate(ctx, m, nil)
 			return memberIs(srv, m, escott.MemberValid), err
 		}, 0},
 		{escott.OpMemberDelete, func(t *testing.T) (func(*testing.T), error) {
 			m := inval(t)
-			err := c.Member.Delete(ctx, m)
+			err := c.Member.Delete(ctx, m, nil)
 			return memberIs(srv, m, escott.MemberDeleted), err
 		}, 0},
 	} {
@@ -622,10 +622,10 @@ func TestProcessedStateChangesAreNotReportedSafe(t *testing.T) {
 	t.Run("Delete with its invalidation lost", func(t *testing.T) {
 		m := registered(t, srv, c, escotttest.CardVisa)
 		srv.InjectFault(escott.OpMemberInvalidate, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
-		err := c.Member.Delete(ctx, m)
+		err := c.Member.Delete(ctx, m, nil)
 		var de *escott.DeleteMemberError
 		require.ErrorAs(t, err, &de)
-		assert.Equal(t, escott.OpMemberInvalidate, de.Step)
+		assert.Equal(t, escott.StepInvalidate, de.Step)
 		assert.ErrorIs(t, err, escott.ErrOutcomeUnknown)
 		assert.True(t, de.Invalidated, "the member may be invalid: never reported as still valid")
 		memberIs(srv, m, escott.MemberInvalid)(t)

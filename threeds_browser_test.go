@@ -92,6 +92,7 @@ func newShop(t *testing.T, c *escott.Client) *merchantSite {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
 		res, err := c.ThreeDS.HandleReturn(r)
+		res = resultOf(res, err)
 		s.mu.Lock()
 		s.returns = append(s.returns, outcome{res, err})
 		s.mu.Unlock()
@@ -101,12 +102,12 @@ func newShop(t *testing.T, c *escott.Client) *merchantSite {
 		}
 		_, _ = io.WriteString(w, "thanks")
 	})
-	mux.Handle("/post", c.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
+	mux.Handle("/post", c.ThreeDS.PostURLHandler(bothOutcomes(func(_ context.Context, res *escott.ThreeDSResult) error {
 		s.mu.Lock()
 		s.postHits = append(s.postHits, res)
 		s.mu.Unlock()
 		return nil
-	}))
+	})))
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s

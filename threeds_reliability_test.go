@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -131,6 +130,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 	mux := http.NewServeMux()
 	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
 		res, err := c.ThreeDS.HandleReturn(r)
+		res = resultOf(res, err)
 		s.mu.Lock()
 		s.returns = append(s.returns, outcome{res, err})
 		s.mu.Unlock()
@@ -140,7 +140,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 		}
 		_, _ = io.WriteString(w, "thanks")
 	})
-	mux.Handle("/post", c.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
+	mux.Handle("/post", c.ThreeDS.PostURLHandler(bothOutcomes(func(_ context.Context, res *escott.ThreeDSResult) error {
 		if s.failures.Add(-1) >= 0 {
 			return errors.New("database unavailable")
 		}
@@ -148,7 +148,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 		s.recorded = append(s.recorded, res)
 		s.mu.Unlock()
 		return nil
-	}))
+	})))
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
@@ -172,8 +172,8 @@ func (s *failingShop) postCopy(t *testing.T, fields url.Values) int {
 
 func startAFor(t *testing.T, srv *escotttest.Server, c *escott.Client, base string) *escott.ThreeDSForm {
 	t.Helper()
-	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.StartParams{
-		Amount: decimal.NewFromInt(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.ThreeDSStartParams{
+		Amount: escott.Yen(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
 		BillingEmail: "hanako@example.jp", RedirectURL: base + "/return", PostURL: base + "/post",
 	})
 	require.NoError(t, err)
@@ -262,8 +262,8 @@ func TestThreeDSRefusedStartLeavesNoPhantom(t *testing.T) {
 	require.NotNil(t, out.res.Payment)
 
 	// The shopper's browser submits the checkout again with the same key.
-	_, err := c.ThreeDS.StartAuthorize(ctx, &escott.StartParams{
-		Amount: decimal.NewFromInt(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+	_, err := c.ThreeDS.StartAuthorize(ctx, &escott.ThreeDSStartParams{
+		Amount: escott.Yen(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
 		BillingEmail: "hanako@example.jp", RedirectURL: sh.URL + "/return", LinkKey: form.LinkKey,
 	})
 	var inflight *escott.InFlightError
@@ -272,7 +272,7 @@ func TestThreeDSRefusedStartLeavesNoPhantom(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pending, "no phantom attempt in the journal")
 
-	_, err = c.Card.Cancel(ctx, out.res.Payment.Process)
+	_, err = c.Card.Cancel(ctx, out.res.Payment.Process, nil)
 	require.NoError(t, err, "the real payment can be cancelled")
 	srv.ReleasePostURL()
 	srv.WaitPostURL()

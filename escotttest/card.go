@@ -1,6 +1,7 @@
 package escotttest
 
 import (
+	"github.com/shopspring/decimal"
 	"strconv"
 	"strings"
 	"time"
@@ -191,8 +192,8 @@ const processRetention = 210 * 24 * time.Hour
 // ProcessInfo describes a transaction held by the fake gateway.
 type ProcessInfo struct {
 	ID        string
-	State     string // "authorized", "captured" or "cancelled"
-	Amount    int64
+	State     string          // "authorized", "captured" or "cancelled"
+	Amount    decimal.Decimal // whole yen
 	PayType   string
 	SalesDate string // YYYYMMDD, "" before capture
 	MemberID  string // KaiinId when paid by a member
@@ -208,7 +209,7 @@ func (g *Gateway) Process(id string) (ProcessInfo, bool) {
 	if !ok {
 		return ProcessInfo{}, false
 	}
-	return ProcessInfo{ID: p.id, State: p.state.String(), Amount: p.amount, PayType: p.payType,
+	return ProcessInfo{ID: p.id, State: p.state.String(), Amount: escott.Yen(p.amount), PayType: p.payType,
 		SalesDate: p.salesDate, MemberID: p.memberID, Brand: p.card.brand(), ThreeDS: p.threeDS}, true
 }
 
@@ -317,7 +318,7 @@ func (g *Gateway) payTypeCode(cd card, pt string) string {
 	}
 	// Not in the contract at all.
 	switch {
-	case setting == escott.LumpSumOnly && p == escott.Revolving, setting != escott.WithBonus && p == escott.Bonus:
+	case setting == escott.LumpSumOnly && p == escott.Revolving, setting != escott.InstallmentsRevolvingAndBonus && p == escott.Bonus:
 		return "C10"
 	case setting == escott.LumpSumOnly:
 		return "C12"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"html/template"
 	"io"
 	"net/http"
@@ -414,15 +415,15 @@ func validTel(s string) bool {
 // CVSInfo describes an online-collection registration held by the fake.
 type CVSInfo struct {
 	ProcessID     string
-	State         string // "unpaid", "paid" or "deleted"
-	Amount        int64
-	PayLimit      string
-	PaymentNumber string // KessaiNumber
+	State         string          // "unpaid", "paid" or "deleted"
+	Amount        decimal.Decimal // whole yen
+	PayLimit      time.Time       // in JST
+	PaymentNumber string          // KessaiNumber
 	FreeArea      string
 	TransactionID string // of the latest 2Add or 2Chg
 	LinkKey       string
 	CvsCd         string
-	RecvNum       string
+	ReceiptNumber string
 	PaidAt        time.Time
 }
 
@@ -434,9 +435,9 @@ func (g *Gateway) CVSPayment(processID string) (CVSInfo, bool) {
 	if !ok {
 		return CVSInfo{}, false
 	}
-	return CVSInfo{ProcessID: p.id, State: p.state.String(), Amount: p.amount, PayLimit: p.payLimitRaw,
+	return CVSInfo{ProcessID: p.id, State: p.state.String(), Amount: escott.Yen(p.amount), PayLimit: p.payLimit,
 		PaymentNumber: p.kessai, FreeArea: p.freeArea, TransactionID: p.txID, LinkKey: p.linkKey,
-		CvsCd: p.cvsCd, RecvNum: p.recvNum, PaidAt: p.paidAt}, true
+		CvsCd: p.cvsCd, ReceiptNumber: p.recvNum, PaidAt: p.paidAt}, true
 }
 
 // Errors of Pay.
@@ -490,9 +491,9 @@ func (g *Gateway) payLocked(p *cvsPay, ok bool, cvsCode string) (*cvsPay, error)
 func (g *Gateway) notificationLocked(p *cvsPay) url.Values {
 	return NewNotification(NotificationParams{
 		MerchantID: g.cfg.MerchantID, MerchantPass: g.cfg.MerchantPass,
-		ProcessID: p.id, ProcessPass: p.pass, TransactionID: p.txID, RecvNum: p.recvNum,
+		ProcessID: p.id, ProcessPass: p.pass, TransactionID: p.txID, ReceiptNumber: p.recvNum,
 		LinkKey: p.linkKey, MerchantFree2: p.free2, MerchantFree3: p.free3,
-		Amount: p.amount, CvsCd: p.cvsCd, TenantCd: p.tenant, KessaiNumber: p.kessai,
+		Amount: escott.Yen(p.amount), CvsCd: p.cvsCd, TenantID: p.tenant, KessaiNumber: p.kessai,
 		PaidAt: p.paidAt, StampFlag: stampFlag(p.amount) == "1", OmitHash: g.cfg.Notify.OmitHash,
 	})
 }

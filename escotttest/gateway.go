@@ -39,7 +39,7 @@ type Config struct {
 	AESKey, AESIV string   // 3-D Secure envelope; default DefaultAESKey/DefaultAESIV
 	NotifyURL     string   // where payment-received notifications are POSTed
 	// Installments is the merchant's contract for payment divisions; the
-	// default allows everything (escott.WithBonus).
+	// default allows everything (escott.InstallmentsRevolvingAndBonus).
 	Installments *escott.InstallmentSetting
 	// Now replaces time.Now as the gateway's clock (see also Advance).
 	Now func() time.Time
@@ -148,7 +148,7 @@ func New(cfg Config) *Gateway {
 		cfg.AESKey, cfg.AESIV = DefaultAESKey, DefaultAESIV
 	}
 	if cfg.Installments == nil {
-		s := escott.WithBonus
+		s := escott.InstallmentsRevolvingAndBonus
 		cfg.Installments = &s
 	}
 	if cfg.Now == nil {

@@ -130,7 +130,7 @@ type ThreeDSAttemptInfo struct {
 	LinkKey          string // MerchantFree1
 	Challenge        bool   // a challenge page was shown
 	Completed        bool   // the result was sent back
-	ResponseCd       string // of the result
+	ResponseCode     string // of the result
 	SecureResultCode string // of the result
 	ProcessID        string // mode A: the authorisation made
 	PostURL          string
@@ -405,7 +405,7 @@ func (g *Gateway) finishLocked(r *req, info *ThreeDSAttemptInfo, src *string, co
 	if mf, p := r.get("MerchantFree1"), r.get("ProcNo"); p != "" && !slices.Contains(codes, "K89") {
 		g.tds.completed.put(mf+"\x00"+p, struct{}{}, r.now.Add(ThreeDSMemory), r.now)
 	}
-	info.Completed, info.ResponseCd, info.SecureResultCode = true, rc, out.Get("SecureResultCode")
+	info.Completed, info.ResponseCode, info.SecureResultCode = true, rc, out.Get("SecureResultCode")
 	return out
 }
 

@@ -29,7 +29,7 @@ func ExampleFeePolicy() {
 // The checkout offers the payment divisions the card allows, labelled for
 // the shopper.
 func ExamplePayTypeLabel() {
-	for _, pt := range escott.PayTypeChoices("4111", escott.WithInstallments) {
+	for _, pt := range escott.PayTypeChoices("4111", escott.InstallmentsAndRevolving) {
 		fmt.Print(shop.PayTypeLabel(pt), " ")
 	}
 	fmt.Println()

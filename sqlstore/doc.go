@@ -11,7 +11,7 @@
 //	tds, err := sqlstore.NewThreeDSStore(ctx, db)          // table escott_threeds
 //	dedupe, err := sqlstore.NewDedupeStore(ctx, db)        // table escott_dedupe
 //	client, err := escott.NewClient(cfg, escott.WithJournal(jr), escott.WithThreeDSStore(tds))
-//	notify, err := escott.NewNotificationHandler(ncfg, escott.WithDedupeStore(dedupe))
+//	notify, err := client.NotificationHandler(escott.WithDedupeStore(dedupe))
 //
 // The stores were written for and tested against PostgreSQL. They use only
 // portable SQL plus INSERT ... ON CONFLICT, so SQLite works too with

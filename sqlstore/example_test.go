@@ -42,7 +42,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	notify, err := escott.NewNotificationHandler(escott.NotifyConfig{ /* ... */ }, escott.WithDedupeStore(dedupe))
+	notify, err := client.NotificationHandler(escott.WithDedupeStore(dedupe))
 	if err != nil {
 		log.Fatal(err)
 	}

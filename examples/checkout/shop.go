@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	policy "github.com/escott-go/escott/shop"
 )
@@ -36,7 +34,7 @@ const sessionCookie = "shop_session"
 
 // settings are the merchant settings of the Welcart e-SCOTT Smart screen.
 type settings struct {
-	Mode         escott.Mode               // 処理区分
+	Capture      escott.Capture            // 処理区分
 	Installments escott.InstallmentSetting // 支払回数
 	Registration policy.RegistrationPolicy // クレジットカードの登録
 	CVSFee       policy.FeePolicy          // オンライン収納代行の手数料
@@ -46,10 +44,10 @@ type settings struct {
 
 func defaultSettings() settings {
 	return settings{
-		Mode:         escott.AuthOnly,
-		Installments: escott.WithInstallments,
+		Capture:      escott.CaptureLater,
+		Installments: escott.InstallmentsAndRevolving,
 		Registration: policy.MemberChooses,
-		CVSFee:       policy.FixedFee(decimal.NewFromInt(220)),
+		CVSFee:       policy.FixedFee(escott.Yen(220)),
 		PayLimitDays: escott.DefaultPayLimitDays,
 		ThreeDS:      threeDSModeB,
 	}
@@ -66,9 +64,9 @@ type shop struct {
 	mux    *http.ServeMux
 }
 
-// newShop builds the shop around a client and the notification settings of
-// the same merchant.
-func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, admin adminCredentials, log *slog.Logger) (*shop, error) {
+// newShop builds the shop around a client and the settings of its
+// notification receiver.
+func newShop(client *escott.Client, nopts []escott.NotifyOption, set settings, admin adminCredentials, log *slog.Logger) (*shop, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -87,7 +85,7 @@ func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, admi
 		}
 		s.pages[name] = t
 	}
-	notify, err := escott.NewNotificationHandler(ncfg, escott.WithNotifyLogger(log))
+	notify, err := client.NotificationHandler(append(nopts, escott.WithNotifyLogger(log))...)
 	if err != nil {
 		return nil, err
 	}

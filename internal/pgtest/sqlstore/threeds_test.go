@@ -152,7 +152,7 @@ func requireSame(t *testing.T, want, got any) {
 
 func testAttempt(key string) *escott.ThreeDSAttempt {
 	return &escott.ThreeDSAttempt{
-		LinkKey: key, ProcNo: "1234567", OperateID: escott.OpThreeDS, Amount: decimal.NewFromInt(2500),
+		LinkKey: key, ProcNo: "1234567", OperateID: escott.OpThreeDS, Amount: escott.Yen(2500),
 		Source: escott.CardToken("tok-" + key), PayType: escott.LumpSum, OrderRef: "order-" + key,
 		RedirectURL: "https://shop.example/return", Created: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
 	}
