@@ -973,4 +973,3 @@ func (v ThreeDSMemberParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
 func (v ThreeDSForm) Format(f fmt.State, _ rune) { redact.Write(f, v) }
-
