@@ -251,7 +251,7 @@ func serveForm(h http.Handler, form string) string {
 func notifications(n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = escotttest.NewNotification(escotttest.NotificationParams{RecvNum: strconv.Itoa(i),
+		out[i] = escotttest.NewNotification(escotttest.NotificationParams{ReceiptNumber: strconv.Itoa(i),
 			ProcessPass: "PASS", ProcessID: "1", TransactionID: "2", LinkKey: "L"}).Encode()
 	}
 	return out
@@ -261,8 +261,8 @@ func notifications(n int) []string {
 // (merchant, HashCd, source), dedupe and dispatch to a subscriber, called
 // directly and over loopback HTTP with 64 concurrent senders.
 func BenchmarkNotification(b *testing.B) {
-	newHandler := func(b *testing.B, cfg escott.NotifyConfig) (*escott.NotificationHandler, *atomic.Int64) {
-		h, err := escott.NewNotificationHandler(cfg)
+	newHandler := func(b *testing.B, cfg notifyCfg) (*escott.NotificationHandler, *atomic.Int64) {
+		h, err := newNotifyHandler(cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -270,7 +270,7 @@ func BenchmarkNotification(b *testing.B) {
 		h.OnPaymentReceived(func(context.Context, escott.PaymentReceived) error { n.Add(1); return nil })
 		return h, &n
 	}
-	cfg := escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID, MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test}
+	cfg := notifyCfg{MerchantID: escotttest.DefaultMerchantID, MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test}
 	b.Run("direct", func(b *testing.B) {
 		h, n := newHandler(b, cfg)
 		bodies := notifications(b.N)
@@ -279,7 +279,7 @@ func BenchmarkNotification(b *testing.B) {
 		for i := range b.N {
 			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(bodies[i]))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			r.RemoteAddr = escott.TestNotifySources[0] + ":443"
+			r.RemoteAddr = escott.NotifySources(escott.Test)[0] + ":443"
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != http.StatusOK {

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/escott-go/escott/internal/redact"
 	"io"
 	"log/slog"
 	"strconv"
 	"time"
+
+	"github.com/escott-go/escott/internal/redact"
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/unicode/norm"
@@ -38,10 +39,6 @@ const MaxAmount = 9_999_999
 // afterwards. Get it from Client.Card.
 type CardService struct{ c *Client }
 
-// CardSource is what pays: a CardToken from the token script, or a stored
-// Member. Only this package implements it.
-type CardSource interface{ cardSource() }
-
 // CardToken is a one-time card token made in the shopper's browser by the
 // token script. A token is valid for 30 minutes and for one payment, member
 // registration or card check. It formats as [REDACTED].
@@ -61,26 +58,61 @@ func (t CardToken) Format(f fmt.State, verb rune) { Secret(t).Format(f, verb) }
 // LogValue implements slog.LogValuer.
 func (t CardToken) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
-// MarshalText redacts the token in encoders.
-func (t CardToken) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+// MarshalJSON fails with ErrSecretInJSON for a non-empty token, as
+// Secret.MarshalJSON does: a token is a secret for its 30 minutes of life.
+func (t CardToken) MarshalJSON() ([]byte, error) { return Secret(t).MarshalJSON() }
 
-// Mode chooses between authorisation only and authorisation with sales
-// recording. The zero value is AuthCapture, the Welcart module's default.
-type Mode int
+// Capture chooses when a card payment's sale is recorded: at once with the
+// authorisation (CaptureNow, 1Gathering, the zero value and the Welcart
+// module's default) or later with CardService.Capture (CaptureLater, 1Auth).
+type Capture int
 
 const (
-	// AuthCapture authorises and records the sale in one step (1Gathering,
+	// CaptureNow authorises and records the sale in one step (1Gathering,
 	// 与信売上計上).
-	AuthCapture Mode = iota
-	// AuthOnly only authorises (1Auth, 与信・仮売上); Capture records the sale later.
-	AuthOnly
+	CaptureNow Capture = iota
+	// CaptureLater only authorises (1Auth, 与信・仮売上); Capture records the sale later.
+	CaptureLater
 )
 
-func (m Mode) op() string {
-	if m == AuthOnly {
+func (m Capture) op() string {
+	if m == CaptureLater {
 		return OpAuth
 	}
 	return OpGathering
+}
+
+// SecurityCodeResult is the issuer's check of the card's security code
+// (McSecCd). The empty value means the gateway answered none.
+type SecurityCodeResult string
+
+// The SecurityCodeResult values.
+const (
+	SecurityCodeMatch        SecurityCodeResult = "0" // the code matches
+	SecurityCodeMismatch     SecurityCodeResult = "1" // the code does not match
+	SecurityCodeInProgress   SecurityCodeResult = "5" // the check is in progress
+	SecurityCodeNotSent      SecurityCodeResult = "8" // no code was sent
+	SecurityCodeNotCheckable SecurityCodeResult = "9" // the issuer cannot check codes
+)
+
+// String returns the value's meaning, e.g. "match"; "none" for the empty
+// value and "unknown (x)" for a value not listed.
+func (r SecurityCodeResult) String() string {
+	switch r {
+	case "":
+		return "none"
+	case SecurityCodeMatch:
+		return "match"
+	case SecurityCodeMismatch:
+		return "mismatch"
+	case SecurityCodeInProgress:
+		return "in progress"
+	case SecurityCodeNotSent:
+		return "not sent"
+	case SecurityCodeNotCheckable:
+		return "not checkable"
+	}
+	return "unknown (" + string(r) + ")"
 }
 
 // PaymentParams describes a new card payment.
@@ -91,8 +123,9 @@ type PaymentParams struct {
 	Source CardSource
 	// PayType is the payment division; empty means LumpSum.
 	PayType PayType
-	// Mode is AuthCapture (default) or AuthOnly.
-	Mode Mode
+	// Capture is CaptureNow (the zero value: authorise and record the sale)
+	// or CaptureLater (authorise only; CardService.Capture records the sale).
+	Capture Capture
 	// LinkKey is MerchantFree1, the key that finds this order in the
 	// merchant console. Empty: a fresh random 12-digit key. Use a new one for
 	// each payment attempt.
@@ -102,9 +135,6 @@ type PaymentParams struct {
 	OrderRef string
 	// MerchantFree2 (half-width) and MerchantFree3 are echoed by the gateway.
 	MerchantFree2, MerchantFree3 string
-	// ThreeDS carries the result of a 3-D Secure authentication (mode B) to
-	// the authorisation. Nil for a payment without 3-D Secure.
-	ThreeDS *ThreeDSData
 	// AuthAssist are the authentication-assist values (認証アシスト) the
 	// shopper entered, for merchants whose contract checks them. Nil: none.
 	AuthAssist *AuthAssist
@@ -123,15 +153,18 @@ type PaymentParams struct {
 // their format errors. They are the shopper's personal data: an AuthAssist
 // never prints its values.
 type AuthAssist struct {
-	// KanaSei and KanaMei are the cardholder's surname and given name in
+	// KanaSurname and KanaGivenName (KanaSei, KanaMei) are the cardholder's
+	// surname and given name in
 	// kana. Full-width katakana, hiragana or half-width katakana are
 	// accepted; they are sent as half-width katakana, as SPS's own module
 	// does, at most 20 characters each after conversion.
-	KanaSei, KanaMei string
-	// BirthDay is the cardholder's birthday as MMDD (month and day only).
-	BirthDay string
-	// TelNo is the last four digits of the cardholder's phone number.
-	TelNo string
+	KanaSurname, KanaGivenName string
+	// Birthday (BirthDay) is the cardholder's birthday as MMDD (month and
+	// day only).
+	Birthday string
+	// PhoneLast4 (TelNo) is the last four digits of the cardholder's phone
+	// number.
+	PhoneLast4 string
 }
 
 // String redacts the values.
@@ -146,58 +179,33 @@ func (a AuthAssist) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.Str
 // LogValue implements slog.LogValuer.
 func (a AuthAssist) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
-// MarshalJSON redacts the values in encoders.
-func (a AuthAssist) MarshalJSON() ([]byte, error) { return marshalJSON(a.String()) }
+// MarshalJSON fails with ErrSecretInJSON unless every value is empty: the
+// assist values are the shopper's personal data, never written to JSON.
+func (a AuthAssist) MarshalJSON() ([]byte, error) {
+	if a == (AuthAssist{}) {
+		return []byte("{}"), nil
+	}
+	return nil, ErrSecretInJSON
+}
 
 const redactedMark = "[REDACTED]"
 
 // ThreeDSData are the 3-D Secure result fields sent with the authorisation
 // that follows an authentication (PROTOCOL.md §7.2 step 4).
 type ThreeDSData struct {
-	SecureResultCode       string
-	EncodeXId3D            string
-	MessageVersionNo3D     string
-	TransactionStatus3D    string
-	CAVVAlgorithm3D        string
-	ECI3D                  string
-	CAVV3D                 string
-	DSTransactionID        string
-	ThreeDSServerTransacID string
+	SecureResultCode           string
+	EncodeXID3D                string
+	MessageVersionNo3D         string
+	TransactionStatus3D        string
+	CAVVAlgorithm3D            string
+	ECI3D                      string
+	CAVV3D                     string
+	DSTransactionID            string
+	ThreeDSServerTransactionID string
 	// TransactionID3D and PANCard3D are forwarded when the result carried
 	// them (3-D Secure 1.0 era fields, docs/protocol.md §7.4).
 	TransactionID3D string
 	PANCard3D       string
-}
-
-// Process identifies a gateway transaction for follow-up operations. Store all
-// of it with the order: ProcessPass is needed for capture, change, cancel and
-// inquiry (use Pass.Reveal() to store it), and Member when the payment was
-// made for a stored-card member.
-type Process struct {
-	ID      string  // ProcessId
-	Pass    Secret  // ProcessPass
-	LinkKey string  // MerchantFree1 of the order, reused by follow-ups
-	Member  *Member // the member the payment was made for, if any
-}
-
-// Payment is the result of a card operation.
-type Payment struct {
-	OperateID       string
-	Process         Process
-	TransactionID   string
-	TransactionDate time.Time // JST date of the transaction
-	// Amount is the amount the operation sent or, for Inquire, the amount the
-	// gateway holds.
-	Amount             decimal.Decimal
-	PayType            PayType
-	CompanyCode        string    // CompanyCd: the card company
-	ApprovalNumber     string    // ApproveNo
-	SecurityCodeResult string    // McSecCd: 0 match, 1 mismatch, 5 in progress, 8 not set, 9 not checkable
-	SalesDate          time.Time // JST date of the sales record, when the gateway gave one
-	MerchantFree1      string
-	MerchantFree2      string
-	MerchantFree3      string
-	Raw                Fields
 }
 
 // cardRequest is the wire form of every OAUT002 operation; empty fields are
@@ -219,7 +227,7 @@ type cardRequest struct {
 	TelNo       string `url:"TelNo,omitempty"`
 
 	SecureResultCode           string `url:"SecureResultCode,omitempty"`
-	EncodeXId3D                string `url:"EncodeXId3D,omitempty"`
+	EncodeXID3D                string `url:"EncodeXId3D,omitempty"`
 	MessageVersionNo3D         string `url:"MessageVersionNo3D,omitempty"`
 	TransactionStatus3D        string `url:"TransactionStatus3D,omitempty"`
 	CAVVAlgorithm3D            string `url:"CAVVAlgorithm3D,omitempty"`
@@ -231,21 +239,33 @@ type cardRequest struct {
 	PANCard3D                  string `url:"PANCard3D,omitempty"`
 }
 
-// Pay takes a payment: 1Gathering (default) or 1Auth with AuthOnly. A
+// Pay takes a payment: 1Gathering (default) or 1Auth with CaptureLater. A
 // *Error means the gateway refused and no money moved; an
 // *OutcomeUnknownError means the payment may have been taken: it is never
 // re-sent, reconcile it by its link key.
+//
+// A payment authenticated with 3-D Secure is authorised with
+// ThreeDSService.Authorize, not with Pay.
 func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, error) {
+	return s.pay(ctx, p, nil)
+}
+
+// pay is Pay with the 3-D Secure fields of a mode B result (Authorize), or
+// nil.
+func (s *CardService) pay(ctx context.Context, p *PaymentParams, tds *ThreeDSData) (*Payment, error) {
 	if p == nil {
 		p = &PaymentParams{}
 	}
-	op := p.Mode.op()
+	op := p.Capture.op()
 	v := &validator{op: op}
 	pt := checkPayment(v, p)
+	if tds != nil {
+		v.threeDS(tds)
+	}
 	req := &cardRequest{Amount: amountString(p.Amount), PayType: string(pt)}
 	member := v.source(p.Source, &req.Token, &req.KaiinID, &req.KaiinPass)
-	if p.ThreeDS != nil {
-		req.setThreeDS(p.ThreeDS)
+	if tds != nil {
+		req.setThreeDS(tds)
 	}
 	req.setAssist(v, p.AuthAssist, p.SecurityCode, member != nil)
 	linkKey := s.c.linkKey(v, p.LinkKey)
@@ -269,24 +289,21 @@ func (s *CardService) Pay(ctx context.Context, p *PaymentParams) (*Payment, erro
 // returns the effective PayType. RegisterAndPay uses it to refuse a bad
 // payment before the registration is sent.
 func checkPayment(v *validator, p *PaymentParams) PayType {
-	pt := v.division(p.Amount, p.PayType, p.Mode)
+	pt := v.division(p.Amount, p.PayType, p.Capture)
 	v.free(p.MerchantFree2, p.MerchantFree3)
-	if p.ThreeDS != nil {
-		v.threeDS(p.ThreeDS)
-	}
 	return pt
 }
 
 // division checks the amount, the payment division (empty means LumpSum,
 // which it returns) and the processing mode of a payment.
-func (v *validator) division(amount decimal.Decimal, pt PayType, mode Mode) PayType {
+func (v *validator) division(amount decimal.Decimal, pt PayType, mode Capture) PayType {
 	v.amount("Amount", amount, MaxAmount)
 	if pt == "" {
 		pt = LumpSum
 	}
 	v.check(pt.valid(), "PayType", "must be 01, an installment count 02–99, 80 (bonus) or 88 (revolving)")
-	if mode != AuthCapture && mode != AuthOnly {
-		v.add("Mode", "must be AuthCapture or AuthOnly")
+	if mode != CaptureNow && mode != CaptureLater {
+		v.add("Capture", "must be CaptureNow or CaptureLater")
 	}
 	return pt
 }
@@ -324,52 +341,97 @@ func (s *CardService) Check(ctx context.Context, p *CheckParams) (*Payment, erro
 	return paymentFrom(OpCheck, resp, linkKey, member), nil
 }
 
-// CaptureParams are the options of Capture.
+// CaptureParams are the options of Capture; nil means all defaults.
 type CaptureParams struct {
 	// SalesDate is the date of the sales record; zero means today in JST. It
 	// may not be in the future.
 	SalesDate time.Time
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
 }
 
-// Capture records the sale of an authorisation made with AuthOnly (1Capture,
-// 売上計上).
+// Capture records the sale of an authorisation made with CaptureLater
+// (1Capture, 売上計上). p may be nil.
 func (s *CardService) Capture(ctx context.Context, proc Process, p *CaptureParams) (*Payment, error) {
 	if p == nil {
 		p = &CaptureParams{}
 	}
 	sales := s.c.salesDate(p.SalesDate)
-	pay, err := s.followUp(ctx, OpCapture, proc, func(v *validator, r *cardRequest) {
-		r.SalesDate = sales
-	})
+	pay, err := s.followUp(ctx, OpCapture, proc, refs{p.LinkKey, p.OrderRef, p.MerchantFree2, p.MerchantFree3},
+		func(v *validator, r *cardRequest) { r.SalesDate = sales })
 	if pay != nil && pay.SalesDate.IsZero() {
 		pay.SalesDate = parseDate(sales) // the answer has none: the date the sale was recorded for
 	}
 	return pay, err
 }
 
+// ChangeAmountParams describe a change of amount.
+type ChangeAmountParams struct {
+	// Amount is the new amount, whole yen 1 to 9,999,999; it must differ
+	// from the current one.
+	Amount decimal.Decimal
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
+}
+
 // ChangeAmount changes the amount of an authorisation or a sale (1Change,
-// 利用額変更). The new amount must differ from the current one.
-func (s *CardService) ChangeAmount(ctx context.Context, proc Process, amount decimal.Decimal) (*Payment, error) {
-	pay, err := s.followUp(ctx, OpChange, proc, func(v *validator, r *cardRequest) {
-		v.amount("Amount", amount, MaxAmount)
-		r.Amount = amountString(amount)
-	})
+// 利用額変更). The new amount must differ from the current one. p is required
+// (nil is a *ValidationError: there is no default amount).
+func (s *CardService) ChangeAmount(ctx context.Context, proc Process, p *ChangeAmountParams) (*Payment, error) {
+	if p == nil {
+		p = &ChangeAmountParams{}
+	}
+	pay, err := s.followUp(ctx, OpChange, proc, refs{p.LinkKey, p.OrderRef, p.MerchantFree2, p.MerchantFree3},
+		func(v *validator, r *cardRequest) {
+			v.amount("Amount", p.Amount, MaxAmount)
+			r.Amount = amountString(p.Amount)
+		})
 	if pay != nil {
-		pay.Amount = amount
+		pay.Amount = p.Amount
 	}
 	return pay, err
 }
 
+// CancelParams are the options of Cancel; nil means all defaults.
+type CancelParams struct {
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
+}
+
 // Cancel cancels an authorisation or a sale (1Delete, 取消): a void before the
-// monthly close, a refund after it.
-func (s *CardService) Cancel(ctx context.Context, proc Process) (*Payment, error) {
-	return s.followUp(ctx, OpDelete, proc, nil)
+// monthly close, a refund after it. p may be nil.
+func (s *CardService) Cancel(ctx context.Context, proc Process, p *CancelParams) (*Payment, error) {
+	if p == nil {
+		p = &CancelParams{}
+	}
+	return s.followUp(ctx, OpDelete, proc, refs{p.LinkKey, p.OrderRef, p.MerchantFree2, p.MerchantFree3}, nil)
+}
+
+// InquireParams are the options of Inquire; nil means all defaults.
+type InquireParams struct {
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
 }
 
 // Inquire reads a transaction (1Search, 取引参照): its amount and sales date.
-// It is read-only and retried on transport failures.
-func (s *CardService) Inquire(ctx context.Context, proc Process) (*Payment, error) {
-	pay, err := s.followUp(ctx, OpSearch, proc, nil)
+// It is read-only and retried on transport failures. p may be nil.
+func (s *CardService) Inquire(ctx context.Context, proc Process, p *InquireParams) (*Payment, error) {
+	if p == nil {
+		p = &InquireParams{}
+	}
+	pay, err := s.followUp(ctx, OpSearch, proc, refs{linkKey: p.LinkKey}, nil)
 	if pay != nil {
 		if a, err := decimal.NewFromString(pay.Raw.Get("Amount")); err == nil {
 			pay.Amount = a
@@ -378,47 +440,60 @@ func (s *CardService) Inquire(ctx context.Context, proc Process) (*Payment, erro
 	return pay, err
 }
 
-// ReauthParams describe a re-authorisation.
-type ReauthParams struct {
+// ReauthorizeParams describe a re-authorisation.
+type ReauthorizeParams struct {
 	// Amount of the new authorisation, whole yen.
 	Amount decimal.Decimal
 	// SalesDate is sent with every 1ReAuth (the gateway answers K39 without
 	// it); zero means today in JST. It may not be in the future. It does not
-	// choose the mode: the new payment keeps the original's (docs/protocol.md
-	// §4).
+	// choose the capture: the new payment keeps the original's
+	// (docs/protocol.md §4).
 	SalesDate time.Time
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
 }
 
 // Reauthorize makes a new authorisation from an existing process (1ReAuth),
 // e.g. after a cancel. The result carries a new Process that replaces the old
-// one for all later operations. The new payment keeps the mode of the
-// original: a re-authorised AuthOnly payment is authorised only and is
-// captured later with Capture; a re-authorised AuthCapture payment is
-// captured again at once.
-func (s *CardService) Reauthorize(ctx context.Context, proc Process, p *ReauthParams) (*Payment, error) {
+// one for all later operations. The new payment keeps the capture of the
+// original: a re-authorised CaptureLater payment is authorised only and is
+// captured later with Capture; a re-authorised CaptureNow payment is
+// captured again at once. p is required (it carries the amount).
+func (s *CardService) Reauthorize(ctx context.Context, proc Process, p *ReauthorizeParams) (*Payment, error) {
 	if p == nil {
-		p = &ReauthParams{}
+		p = &ReauthorizeParams{}
 	}
 	sales := s.c.salesDate(p.SalesDate)
-	pay, err := s.followUp(ctx, OpReAuth, proc, func(v *validator, r *cardRequest) {
-		v.amount("Amount", p.Amount, MaxAmount)
-		v.check(sales <= jst.Date(s.c.now()), "SalesDate", "must not be after today (JST)")
-		r.Amount = amountString(p.Amount)
-		r.SalesDate = sales
-	})
+	pay, err := s.followUp(ctx, OpReAuth, proc, refs{p.LinkKey, p.OrderRef, p.MerchantFree2, p.MerchantFree3},
+		func(v *validator, r *cardRequest) {
+			v.amount("Amount", p.Amount, MaxAmount)
+			v.check(sales <= jst.Date(s.c.now()), "SalesDate", "must not be after today (JST)")
+			r.Amount = amountString(p.Amount)
+			r.SalesDate = sales
+		})
 	if pay != nil {
 		pay.Amount = p.Amount
 	}
 	return pay, err
 }
 
+// refs are the host's references a follow-up may carry.
+type refs struct {
+	linkKey, orderRef, free2, free3 string
+}
+
 // followUp runs an operation on an existing process, with the member fields
 // when the process was made for a member. On K81 (the original had no
 // member) it retries once without them: the gateway rejected the request, so
 // no money moved (PROTOCOL.md §4).
-func (s *CardService) followUp(ctx context.Context, op string, proc Process, fill func(*validator, *cardRequest)) (*Payment, error) {
+func (s *CardService) followUp(ctx context.Context, op string, proc Process, ref refs, fill func(*validator, *cardRequest)) (*Payment, error) {
 	v := &validator{op: op}
 	v.process(proc)
+	v.free(ref.free2, ref.free3)
 	build := func(withMember bool) *cardRequest {
 		r := &cardRequest{ProcessID: proc.ID, ProcessPass: proc.Pass.Reveal()}
 		if withMember && proc.Member != nil {
@@ -434,11 +509,15 @@ func (s *CardService) followUp(ctx context.Context, op string, proc Process, fil
 	if proc.Member != nil {
 		v.member(*proc.Member)
 	}
-	linkKey := s.c.linkKey(v, proc.LinkKey)
+	if ref.linkKey == "" {
+		ref.linkKey = proc.LinkKey
+	}
+	linkKey := s.c.linkKey(v, ref.linkKey)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	k := call{path: pathCard, op: op, linkKey: linkKey, amount: req.Amount, procID: proc.ID, body: req}
+	k := call{path: pathCard, op: op, linkKey: linkKey, free2: ref.free2, free3: ref.free3, orderRef: ref.orderRef,
+		amount: req.Amount, procID: proc.ID, body: req}
 	if op == OpSearch {
 		k.read = true
 	} else {
@@ -472,7 +551,7 @@ func paymentFrom(op string, r *wire.Response, linkKey string, m *Member) *Paymen
 		TransactionID:      r.Get("TransactionId"),
 		CompanyCode:        r.Get("CompanyCd"),
 		ApprovalNumber:     r.Get("ApproveNo"),
-		SecurityCodeResult: r.Get("McSecCd"),
+		SecurityCodeResult: SecurityCodeResult(r.Get("McSecCd")),
 		MerchantFree1:      r.Get("MerchantFree1"),
 		MerchantFree2:      r.Get("MerchantFree2"),
 		MerchantFree3:      r.Get("MerchantFree3"),
@@ -535,14 +614,14 @@ func validLinkKey(s string) bool {
 
 func (r *cardRequest) setThreeDS(d *ThreeDSData) {
 	r.SecureResultCode = d.SecureResultCode
-	r.EncodeXId3D = d.EncodeXId3D
+	r.EncodeXID3D = d.EncodeXID3D
 	r.MessageVersionNo3D = d.MessageVersionNo3D
 	r.TransactionStatus3D = d.TransactionStatus3D
 	r.CAVVAlgorithm3D = d.CAVVAlgorithm3D
 	r.ECI3D = d.ECI3D
 	r.CAVV3D = d.CAVV3D
 	r.DSTransactionID = d.DSTransactionID
-	r.ThreeDSServerTransactionID = d.ThreeDSServerTransacID
+	r.ThreeDSServerTransactionID = d.ThreeDSServerTransactionID
 	r.TransactionID3D = d.TransactionID3D
 	r.PANCard3D = d.PANCard3D
 }
@@ -630,11 +709,11 @@ func (v *validator) member(m Member) {
 	v.check(validMemberValue(m.Pass.Reveal()), "KaiinPass", "must be 1–20 ASCII alphanumerics")
 }
 
-func validMemberValue(s string) bool { return isAlnum(s) && len(s) <= 20 }
+func validMemberValue(s string) bool { return ascii.IsAlnum(s) && len(s) <= 20 }
 
 func (v *validator) process(p Process) {
-	v.check(isAlnum(p.ID) && len(p.ID) <= 32, "ProcessId", "must be the ProcessId of an earlier payment")
-	v.check(isAlnum(p.Pass.Reveal()) && len(p.Pass) <= 32, "ProcessPass", "must be the ProcessPass of an earlier payment")
+	v.check(ascii.IsAlnum(p.ID) && len(p.ID) <= 32, "ProcessId", "must be the ProcessId of an earlier payment")
+	v.check(ascii.IsAlnum(p.Pass.Reveal()) && len(p.Pass) <= 32, "ProcessPass", "must be the ProcessPass of an earlier payment")
 }
 
 func (v *validator) free(f2, f3 string) {
@@ -665,21 +744,21 @@ func (r *cardRequest) setAssist(v *validator, a *AuthAssist, secCd Secret, byMem
 	if secCd != "" {
 		sc := secCd.Reveal()
 		v.check(byMember, "SecCd", "only with a stored card (Member): a token carries its own security code")
-		v.check(len(sc) >= 3 && len(sc) <= 4 && isDigits(sc), "SecCd", "must be 3 or 4 digits")
+		v.check(len(sc) >= 3 && len(sc) <= 4 && ascii.IsDigits(sc), "SecCd", "must be 3 or 4 digits")
 		r.SecCd = sc
 	}
 	if a == nil {
 		return
 	}
-	r.KanaSei = v.kana("KanaSei", a.KanaSei)
-	r.KanaMei = v.kana("KanaMei", a.KanaMei)
-	if a.BirthDay != "" {
-		v.check(validBirthDay(a.BirthDay), "BirthDay", "must be the birthday as MMDD")
-		r.BirthDay = a.BirthDay
+	r.KanaSei = v.kana("KanaSei", a.KanaSurname)
+	r.KanaMei = v.kana("KanaMei", a.KanaGivenName)
+	if a.Birthday != "" {
+		v.check(validBirthDay(a.Birthday), "BirthDay", "must be the birthday as MMDD")
+		r.BirthDay = a.Birthday
 	}
-	if a.TelNo != "" {
-		v.check(len(a.TelNo) == 4 && isDigits(a.TelNo), "TelNo", "must be the last 4 digits of the phone number")
-		r.TelNo = a.TelNo
+	if a.PhoneLast4 != "" {
+		v.check(len(a.PhoneLast4) == 4 && ascii.IsDigits(a.PhoneLast4), "TelNo", "must be the last 4 digits of the phone number")
+		r.TelNo = a.PhoneLast4
 	}
 }
 
@@ -717,7 +796,7 @@ func halfWidthKana(s string) string {
 // validBirthDay checks MMDD: a month and a day that exists in it (29
 // February included).
 func validBirthDay(s string) bool {
-	if len(s) != 4 || !isDigits(s) {
+	if len(s) != 4 || !ascii.IsDigits(s) {
 		return false
 	}
 	mm, _ := strconv.Atoi(s[:2])
@@ -766,22 +845,6 @@ func (p PayType) valid() bool {
 	return p != "00"
 }
 
-// Label returns the Japanese label a checkout page shows for the division.
-func (p PayType) Label() string {
-	switch p {
-	case LumpSum:
-		return "一括払い"
-	case Bonus:
-		return "ボーナス一括払い"
-	case Revolving:
-		return "リボルビング払い"
-	}
-	if n := p.Count(); n > 1 {
-		return strconv.Itoa(n) + "回払い"
-	}
-	return string(p)
-}
-
 // InstallmentSetting is the merchant's contract level for payment divisions.
 // The zero value is LumpSumOnly, the default.
 type InstallmentSetting int
@@ -789,10 +852,10 @@ type InstallmentSetting int
 const (
 	// LumpSumOnly offers lump sum only (the default).
 	LumpSumOnly InstallmentSetting = iota
-	// WithInstallments adds installments and revolving.
-	WithInstallments
-	// WithBonus adds installments, revolving and bonus lump sum.
-	WithBonus
+	// InstallmentsAndRevolving adds installments and revolving.
+	InstallmentsAndRevolving
+	// InstallmentsRevolvingAndBonus adds installments, revolving and bonus lump sum.
+	InstallmentsRevolvingAndBonus
 )
 
 // Brand is a card brand as recognised from the first digits of the number.
@@ -885,7 +948,7 @@ func PayTypeChoices(prefix string, setting InstallmentSetting) []PayType {
 	if rule.revolving {
 		out = append(out, Revolving)
 	}
-	if setting == WithBonus && rule.bonus {
+	if setting == InstallmentsRevolvingAndBonus && rule.bonus {
 		out = append(out, Bonus)
 	}
 	return out
@@ -907,14 +970,6 @@ var _ io.Writer = io.Discard
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
 func (v PaymentParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
-
-// Format implements fmt.Formatter: every verb prints the exported fields
-// with secrets redacted, even where fmt would not call their own methods.
-func (v Process) Format(f fmt.State, _ rune) { redact.Write(f, v) }
-
-// Format implements fmt.Formatter: every verb prints the exported fields
-// with secrets redacted, even where fmt would not call their own methods.
-func (v Payment) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.

@@ -3,6 +3,7 @@ package escott_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -32,9 +33,9 @@ func TestReauthorizeAlwaysSendsSalesDate(t *testing.T) {
 	ctx := context.Background()
 	_, cfg, clock := fixedClock(t)
 	srv, c := newTestWith(t, cfg, clock)
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 	require.NoError(t, err)
-	_, err = c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: yen(900)})
+	_, err = c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(900)})
 	require.NoError(t, err, "the gateway answers K39 to a 1ReAuth without SalesDate")
 	reqs := srv.Requests()
 	last := reqs[len(reqs)-1]
@@ -42,15 +43,15 @@ func TestReauthorizeAlwaysSendsSalesDate(t *testing.T) {
 	assert.Equal(t, "20261127", last.Fields.Get("SalesDate"))
 }
 
-// #12.1/#12.10: a re-authorised AuthOnly payment stays authorised, even with
+// #12.1/#12.10: a re-authorised CaptureLater payment stays authorised, even with
 // an explicit SalesDate, and can be captured.
 func TestReauthorizedAuthOnlyStaysAuthorisedAndCaptures(t *testing.T) {
 	ctx := context.Background()
 	at, cfg, clock := fixedClock(t)
 	srv, c := newTestWith(t, cfg, clock)
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 	require.NoError(t, err)
-	re, err := c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: yen(1200), SalesDate: at})
+	re, err := c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(1200), SalesDate: at})
 	require.NoError(t, err)
 	info, ok := srv.Process(re.Process.ID)
 	require.True(t, ok)
@@ -62,7 +63,7 @@ func TestReauthorizedAuthOnlyStaysAuthorisedAndCaptures(t *testing.T) {
 	assert.Equal(t, "captured", info.State)
 }
 
-// #12.1/#12.10: a re-authorised AuthCapture payment is captured again and
+// #12.1/#12.10: a re-authorised CaptureNow payment is captured again and
 // cannot be captured a second time.
 func TestReauthorizedAuthCaptureIsCaptured(t *testing.T) {
 	ctx := context.Background()
@@ -70,9 +71,9 @@ func TestReauthorizedAuthCaptureIsCaptured(t *testing.T) {
 	srv, c := newTestWith(t, cfg, clock)
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
-	re, err := c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: yen(800)})
+	re, err := c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(800)})
 	require.NoError(t, err)
 	info, _ := srv.Process(re.Process.ID)
 	assert.Equal(t, "captured", info.State)
@@ -88,10 +89,10 @@ func TestReauthorizeRefusesFutureSalesDate(t *testing.T) {
 	ctx := context.Background()
 	at, cfg, clock := fixedClock(t)
 	srv, c := newTestWith(t, cfg, clock)
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 	require.NoError(t, err)
 	before := srv.RequestCount("")
-	_, err = c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: yen(900), SalesDate: at.Add(24 * time.Hour)})
+	_, err = c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(900), SalesDate: at.Add(24 * time.Hour)})
 	var verr *escott.ValidationError
 	require.ErrorAs(t, err, &verr)
 	assert.Contains(t, err.Error(), "SalesDate")
@@ -105,7 +106,7 @@ func TestLinkKeyWithHyphen(t *testing.T) {
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(500), Source: srv.MustToken(escotttest.CardVisa), LinkKey: "0001-000123"})
 	require.NoError(t, err)
 	assert.Equal(t, "0001-000123", pay.MerchantFree1)
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	for _, bad := range []string{"0001_000123", "0001 1", "ａ", "123456789012345678901234567890123"} {
 		_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(500), Source: srv.MustToken(escotttest.CardVisa), LinkKey: bad})
@@ -125,8 +126,8 @@ func TestBrandOfTwoSeriesMastercard(t *testing.T) {
 	} {
 		assert.Equal(t, want, escott.BrandOf(prefix), prefix)
 	}
-	assert.Equal(t, escott.PayTypeChoices("555555", escott.WithBonus), escott.PayTypeChoices("222300", escott.WithBonus))
-	assert.True(t, escott.PayTypeAllowed("2720", escott.WithInstallments, escott.Installments(24)))
+	assert.Equal(t, escott.PayTypeChoices("555555", escott.InstallmentsRevolvingAndBonus), escott.PayTypeChoices("222300", escott.InstallmentsRevolvingAndBonus))
+	assert.True(t, escott.PayTypeAllowed("2720", escott.InstallmentsAndRevolving, escott.Installments(24)))
 }
 
 func TestTwoSeriesMastercardPaysInInstallmentsAndIsReportedAsMastercard(t *testing.T) {
@@ -138,14 +139,13 @@ func TestTwoSeriesMastercardPaysInInstallmentsAndIsReportedAsMastercard(t *testi
 	info, _ := srv.Process(pay.Process.ID)
 	assert.Equal(t, escott.BrandMastercard, info.Brand)
 
-	m, err := escott.NewMember()
-	require.NoError(t, err)
-	_, err = c.Member.Register(ctx, m, srv.MustToken(escotttest.CardMastercard2Series))
+	m := escott.NewMember()
+	_, err = c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardMastercard2Series)})
 	require.NoError(t, err)
 	card, err := c.Member.GetMasked(ctx, m)
 	require.NoError(t, err)
 	assert.Equal(t, escott.BrandMastercard, card.Brand)
-	assert.Equal(t, escott.PayTypeChoices("555555", escott.WithBonus), card.PayTypeChoices(escott.WithBonus))
+	assert.Equal(t, escott.PayTypeChoices("555555", escott.InstallmentsRevolvingAndBonus), card.PayTypeChoices(escott.InstallmentsRevolvingAndBonus))
 }
 
 // #12.6: 1TokenSearch reports the codes of ResponseCd and TokenResponseCd.
@@ -173,7 +173,7 @@ func TestTokenSearchReportsBothCodeFields(t *testing.T) {
 			conf.BaseURL = gw.URL
 			c, err := escott.NewClient(conf)
 			require.NoError(t, err)
-			_, err = c.Token.Search(context.Background(), escott.CardToken("tok123"))
+			_, err = c.Token.Inquire(context.Background(), escott.CardToken("tok123"))
 			var gerr *escott.Error
 			require.ErrorAs(t, err, &gerr)
 			var got []string
@@ -192,7 +192,7 @@ func TestTokenSearchUsedTokenAgainstFake(t *testing.T) {
 	tok := srv.MustToken(escotttest.CardVisa)
 	_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(100), Source: tok})
 	require.NoError(t, err)
-	_, err = c.Token.Search(ctx, tok)
+	_, err = c.Token.Inquire(ctx, tok)
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("KI2"))
@@ -203,7 +203,7 @@ func TestTokenSearchUsedTokenAgainstFake(t *testing.T) {
 func TestAuthAssistPayAndCheck(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	right := &escott.AuthAssist{KanaSei: "やまだ", KanaMei: "ハナコ", BirthDay: "0615", TelNo: "5678"}
+	right := &escott.AuthAssist{KanaSurname: "やまだ", KanaGivenName: "ハナコ", Birthday: "0615", PhoneLast4: "5678"}
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardAuthAssist), AuthAssist: right})
 	require.NoError(t, err)
 	reqs := srv.Requests()
@@ -215,12 +215,12 @@ func TestAuthAssistPayAndCheck(t *testing.T) {
 	assert.NotEmpty(t, pay.Process.ID)
 
 	_, err = c.Card.Check(ctx, &escott.CheckParams{Source: srv.MustToken(escotttest.CardAuthAssist),
-		AuthAssist: &escott.AuthAssist{KanaSei: "ﾔﾏﾀﾞ", KanaMei: "ﾊﾅｺ"}})
+		AuthAssist: &escott.AuthAssist{KanaSurname: "ﾔﾏﾀﾞ", KanaGivenName: "ﾊﾅｺ"}})
 	require.NoError(t, err, "half-width katakana is sent as is")
 
 	wrong := *right
-	wrong.BirthDay = "0101"
-	wrong.KanaMei = "イチロウ"
+	wrong.Birthday = "0101"
+	wrong.KanaGivenName = "イチロウ"
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardAuthAssist), AuthAssist: &wrong})
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
@@ -228,10 +228,10 @@ func TestAuthAssistPayAndCheck(t *testing.T) {
 
 	before := srv.RequestCount("")
 	for field, a := range map[string]escott.AuthAssist{
-		"KanaSei":  {KanaSei: "Yamada"},
-		"KanaMei":  {KanaMei: "山田"},
-		"BirthDay": {BirthDay: "1301"},
-		"TelNo":    {TelNo: "12345"},
+		"KanaSei":  {KanaSurname: "Yamada"},
+		"KanaMei":  {KanaGivenName: "山田"},
+		"BirthDay": {Birthday: "1301"},
+		"TelNo":    {PhoneLast4: "12345"},
 	} {
 		_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(2000), Source: srv.MustToken(escotttest.CardVisa), AuthAssist: &a})
 		var verr *escott.ValidationError
@@ -247,15 +247,14 @@ func TestAuthAssistPayAndCheck(t *testing.T) {
 func TestSecurityCodeWithMemberPayment(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	m, err := escott.NewMember()
-	require.NoError(t, err)
-	_, err = c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa)) // security code 123
+	m := escott.NewMember()
+	_, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)}) // security code 123
 	require.NoError(t, err)
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: m, SecurityCode: "123"})
 	require.NoError(t, err)
 	reqs := srv.Requests()
 	assert.Equal(t, "123", reqs[len(reqs)-1].Fields.Get("SecCd"))
-	assert.Equal(t, "0", pay.SecurityCodeResult)
+	assert.Equal(t, escott.SecurityCodeMatch, pay.SecurityCodeResult)
 
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: m, SecurityCode: "999"})
 	var gerr *escott.Error
@@ -276,22 +275,19 @@ func TestSecurityCodeWithMemberPayment(t *testing.T) {
 func TestChangeCardAndPass(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	m, err := escott.NewMember()
-	require.NoError(t, err)
-	_, err = c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	m := escott.NewMember()
+	_, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
 
-	_, err = c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "bad-pass")
+	_, err = c.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardJCB), NewPass: "bad-pass"})
 	assert.ErrorIs(t, err, escott.ErrValidation)
 	assert.Contains(t, err.Error(), "NewKaiinPass")
-	_, err = c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "")
-	assert.ErrorIs(t, err, escott.ErrValidation)
 
-	res, err := c.Member.ChangeCardAndPass(ctx, m, srv.MustToken(escotttest.CardJCB), "NEWPASS12345")
+	res, err := c.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardJCB), NewPass: "NEWPASS12345"})
 	require.NoError(t, err)
 	assert.Equal(t, "JC", res.CompanyCode)
 	_, err = c.Member.GetMasked(ctx, m)
-	assert.True(t, escott.IsMemberMismatch(err), "the old password no longer works")
+	assert.True(t, errors.Is(err, escott.ErrMemberMismatch), "the old password no longer works")
 	card, err := c.Member.GetMasked(ctx, escott.Member{ID: m.ID, Pass: "NEWPASS12345"})
 	require.NoError(t, err)
 	assert.Equal(t, escott.BrandJCB, card.Brand)
@@ -299,7 +295,7 @@ func TestChangeCardAndPass(t *testing.T) {
 
 // The assist values and the security code are personal data: never printed.
 func TestAuthAssistNeverPrinted(t *testing.T) {
-	a := &escott.AuthAssist{KanaSei: "ヤマダ", KanaMei: "ハナコ", BirthDay: "0615", TelNo: "5678"}
+	a := &escott.AuthAssist{KanaSurname: "ヤマダ", KanaGivenName: "ハナコ", Birthday: "0615", PhoneLast4: "5678"}
 	p := escott.PaymentParams{AuthAssist: a, SecurityCode: "987"}
 	var b strings.Builder
 	for _, v := range []any{a, *a, p, &p, struct{ P *escott.PaymentParams }{&p}} {

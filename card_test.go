@@ -18,7 +18,7 @@ import (
 	"github.com/escott-go/escott/escotttest"
 )
 
-func yen(n int64) decimal.Decimal { return decimal.NewFromInt(n) }
+func yen(n int64) decimal.Decimal { return escott.Yen(n) }
 
 func fastRetry() escott.Option {
 	return escott.WithRetryPolicy(escott.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond})
@@ -28,7 +28,7 @@ func TestPayCaptureChangeInquireCancel(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{
-		Amount: yen(1500), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly,
+		Amount: yen(1500), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater,
 		MerchantFree2: "order-42", MerchantFree3: "注文42",
 	})
 	require.NoError(t, err)
@@ -39,13 +39,13 @@ func TestPayCaptureChangeInquireCancel(t *testing.T) {
 	assert.Equal(t, "注文42", pay.MerchantFree3)
 	assert.Equal(t, "VI", pay.CompanyCode)
 	assert.Len(t, pay.ApprovalNumber, 7)
-	assert.Equal(t, "0", pay.SecurityCodeResult)
+	assert.Equal(t, escott.SecurityCodeMatch, pay.SecurityCodeResult)
 	assert.NotEmpty(t, pay.TransactionID)
 	assert.Equal(t, "JST", pay.TransactionDate.Location().String())
 	info, ok := srv.Process(pay.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, "authorized", info.State)
-	assert.Equal(t, int64(1500), info.Amount)
+	assert.Equal(t, escott.Yen(1500).String(), info.Amount.String())
 
 	capt, err := c.Card.Capture(ctx, pay.Process, nil)
 	require.NoError(t, err)
@@ -55,14 +55,14 @@ func TestPayCaptureChangeInquireCancel(t *testing.T) {
 	assert.Equal(t, "captured", info.State)
 	assert.NotEmpty(t, info.SalesDate)
 
-	_, err = c.Card.ChangeAmount(ctx, pay.Process, yen(1200))
+	_, err = c.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: yen(1200)})
 	require.NoError(t, err)
-	got, err := c.Card.Inquire(ctx, pay.Process)
+	got, err := c.Card.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.True(t, got.Amount.Equal(yen(1200)), got.Amount.String())
 	assert.False(t, got.SalesDate.IsZero())
 
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	info, _ = srv.Process(pay.Process.ID)
 	assert.Equal(t, "cancelled", info.State)
@@ -152,21 +152,21 @@ func TestCheckAndReauthorize(t *testing.T) {
 
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(3000), Source: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
-	re, err := c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: yen(2500), SalesDate: time.Now()})
+	re, err := c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(2500), SalesDate: time.Now()})
 	require.NoError(t, err)
 	assert.NotEqual(t, pay.Process.ID, re.Process.ID, "1ReAuth issues a new process")
 	assert.Equal(t, pay.Process.LinkKey, re.Process.LinkKey)
 	info, ok := srv.Process(re.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, "captured", info.State)
-	assert.Equal(t, int64(2500), info.Amount)
+	assert.Equal(t, escott.Yen(2500).String(), info.Amount.String())
 	// The new process is the one to manage from now on.
-	_, err = c.Card.Cancel(ctx, re.Process)
+	_, err = c.Card.Cancel(ctx, re.Process, nil)
 	require.NoError(t, err)
 
-	re2, err := c.Card.Reauthorize(ctx, re.Process, &escott.ReauthParams{Amount: yen(100)})
+	re2, err := c.Card.Reauthorize(ctx, re.Process, &escott.ReauthorizeParams{Amount: yen(100)})
 	require.NoError(t, err)
 	info, _ = srv.Process(re2.Process.ID)
 	assert.Equal(t, "captured", info.State, "a re-authorised 1Gathering payment keeps its mode")
@@ -175,7 +175,7 @@ func TestCheckAndReauthorize(t *testing.T) {
 func TestGatewayStateAndFormatCodes(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 	require.NoError(t, err)
 
 	codeOf := func(err error) string {
@@ -184,12 +184,12 @@ func TestGatewayStateAndFormatCodes(t *testing.T) {
 		require.ErrorAs(t, err, &gerr)
 		return gerr.Codes[0].Value
 	}
-	_, err = c.Card.ChangeAmount(ctx, pay.Process, yen(1000))
+	_, err = c.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: yen(1000)})
 	assert.Equal(t, "K23", codeOf(err), "same amount")
 	_, err = c.Card.Capture(ctx, pay.Process, &escott.CaptureParams{SalesDate: time.Now().Add(48 * time.Hour)})
 	assert.Equal(t, "K39", codeOf(err), "future sales date")
 	assert.ErrorIs(t, err, escott.ErrInvalidRequest)
-	_, err = c.Card.Inquire(ctx, escott.Process{ID: "999999", Pass: "nope", LinkKey: pay.Process.LinkKey})
+	_, err = c.Card.Inquire(ctx, escott.Process{ID: "999999", Pass: "nope", LinkKey: pay.Process.LinkKey}, nil)
 	assert.Equal(t, "K12", codeOf(err))
 	assert.ErrorIs(t, err, escott.ErrState)
 
@@ -275,11 +275,14 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(5), Source: escott.Member{ID: "a-b", Pass: "x"}})
 			return err
 		}, "KaiinId"},
-		"no process":     {func() error { _, err := c.Card.Capture(ctx, escott.Process{}, nil); return err }, "ProcessId"},
-		"change to zero": {func() error { _, err := c.Card.ChangeAmount(ctx, proc, yen(0)); return err }, "Amount"},
-		"reauth nil":     {func() error { _, err := c.Card.Reauthorize(ctx, proc, nil); return err }, "Amount"},
-		"check nil":      {func() error { _, err := c.Card.Check(ctx, nil); return err }, "Token"},
-		"search bad":     {func() error { _, err := c.Token.Search(ctx, ""); return err }, "Token"},
+		"no process": {func() error { _, err := c.Card.Capture(ctx, escott.Process{}, nil); return err }, "ProcessId"},
+		"change to zero": {func() error {
+			_, err := c.Card.ChangeAmount(ctx, proc, &escott.ChangeAmountParams{Amount: yen(0)})
+			return err
+		}, "Amount"},
+		"reauth nil": {func() error { _, err := c.Card.Reauthorize(ctx, proc, nil); return err }, "Amount"},
+		"check nil":  {func() error { _, err := c.Card.Check(ctx, nil); return err }, "Token"},
+		"search bad": {func() error { _, err := c.Token.Inquire(ctx, ""); return err }, "Token"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -324,7 +327,7 @@ func TestJSTDateWhateverTheHostZone(t *testing.T) {
 func TestNoResendAfterConnectionClosedPostProcessing(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t, fastRetry())
-	auth, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+	auth, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 	require.NoError(t, err)
 
 	ops := []struct {
@@ -336,16 +339,19 @@ func TestNoResendAfterConnectionClosedPostProcessing(t *testing.T) {
 			return err
 		}},
 		{escott.OpAuth, func() error {
-			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly, LinkKey: "LK2"})
+			_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater, LinkKey: "LK2"})
 			return err
 		}},
-		{escott.OpChange, func() error { _, err := c.Card.ChangeAmount(ctx, auth.Process, yen(900)); return err }},
+		{escott.OpChange, func() error {
+			_, err := c.Card.ChangeAmount(ctx, auth.Process, &escott.ChangeAmountParams{Amount: yen(900)})
+			return err
+		}},
 		{escott.OpCapture, func() error { _, err := c.Card.Capture(ctx, auth.Process, nil); return err }},
 		{escott.OpReAuth, func() error {
-			_, err := c.Card.Reauthorize(ctx, auth.Process, &escott.ReauthParams{Amount: yen(800)})
+			_, err := c.Card.Reauthorize(ctx, auth.Process, &escott.ReauthorizeParams{Amount: yen(800)})
 			return err
 		}},
-		{escott.OpDelete, func() error { _, err := c.Card.Cancel(ctx, auth.Process); return err }},
+		{escott.OpDelete, func() error { _, err := c.Card.Cancel(ctx, auth.Process, nil); return err }},
 	}
 	for _, tc := range ops {
 		t.Run(tc.op, func(t *testing.T) {
@@ -403,12 +409,12 @@ func TestReadOnlyRetry(t *testing.T) {
 	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1), Source: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
 	srv.InjectFault(escott.OpSearch, escotttest.Fault{Kind: escotttest.FaultHTTP500, Times: 2})
-	_, err = c.Card.Inquire(ctx, pay.Process)
+	_, err = c.Card.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 3, srv.RequestCount(escott.OpSearch))
 
 	srv.InjectFault(escott.OpSearch, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing, Times: 5})
-	_, err = c.Card.Inquire(ctx, pay.Process)
+	_, err = c.Card.Inquire(ctx, pay.Process, nil)
 	assert.ErrorIs(t, err, escott.ErrTransport)
 	assert.NotErrorIs(t, err, escott.ErrOutcomeUnknown)
 	assert.Equal(t, 6, srv.RequestCount(escott.OpSearch), "bounded: three attempts")
@@ -480,7 +486,7 @@ func TestDoubleSubmitGuard(t *testing.T) {
 func TestMemberMismatchRetry(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(700), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 	require.NoError(t, err)
 	// The host wrongly believes this payment was made for a member.
 	proc := pay.Process
@@ -528,20 +534,19 @@ func TestPayTypeChoices(t *testing.T) {
 	std := []escott.PayType{"01", "02", "03", "05", "06", "10", "12", "15", "18", "20", "24", "88"}
 	for _, prefix := range []string{"4", "41", "5", "55", "35", "3530"} {
 		assert.Equal(t, []escott.PayType{"01"}, escott.PayTypeChoices(prefix, escott.LumpSumOnly), prefix)
-		assert.Equal(t, std, escott.PayTypeChoices(prefix, escott.WithInstallments), prefix)
-		assert.Equal(t, append(std, "80"), escott.PayTypeChoices(prefix, escott.WithBonus), prefix)
+		assert.Equal(t, std, escott.PayTypeChoices(prefix, escott.InstallmentsAndRevolving), prefix)
+		assert.Equal(t, append(std, "80"), escott.PayTypeChoices(prefix, escott.InstallmentsRevolvingAndBonus), prefix)
 	}
-	assert.Equal(t, []escott.PayType{"01", "03", "05", "06", "10", "12", "15", "18", "20", "24"}, escott.PayTypeChoices("37", escott.WithInstallments))
-	assert.Equal(t, []escott.PayType{"01", "03", "05", "06", "10", "12", "15", "18", "20", "24", "80"}, escott.PayTypeChoices("3782", escott.WithBonus))
-	assert.Equal(t, []escott.PayType{"01", "88"}, escott.PayTypeChoices("36", escott.WithInstallments))
-	assert.Equal(t, []escott.PayType{"01", "88", "80"}, escott.PayTypeChoices("3666", escott.WithBonus))
+	assert.Equal(t, []escott.PayType{"01", "03", "05", "06", "10", "12", "15", "18", "20", "24"}, escott.PayTypeChoices("37", escott.InstallmentsAndRevolving))
+	assert.Equal(t, []escott.PayType{"01", "03", "05", "06", "10", "12", "15", "18", "20", "24", "80"}, escott.PayTypeChoices("3782", escott.InstallmentsRevolvingAndBonus))
+	assert.Equal(t, []escott.PayType{"01", "88"}, escott.PayTypeChoices("36", escott.InstallmentsAndRevolving))
+	assert.Equal(t, []escott.PayType{"01", "88", "80"}, escott.PayTypeChoices("3666", escott.InstallmentsRevolvingAndBonus))
 	for _, prefix := range []string{"", "3", "6011", "30", "1", "2220", "2721"} { // 2221–2720 is Mastercard (card_fidelity_test.go)
-		assert.Equal(t, []escott.PayType{"01"}, escott.PayTypeChoices(prefix, escott.WithBonus), prefix)
+		assert.Equal(t, []escott.PayType{"01"}, escott.PayTypeChoices(prefix, escott.InstallmentsRevolvingAndBonus), prefix)
 	}
 	assert.Equal(t, escott.BrandAmex, escott.BrandOf("378282******0005"))
-	assert.True(t, escott.PayTypeAllowed("4111", escott.WithBonus, escott.Bonus))
-	assert.False(t, escott.PayTypeAllowed("4111", escott.WithInstallments, escott.Bonus))
-	assert.Equal(t, "3回払い", escott.Installments(3).Label())
+	assert.True(t, escott.PayTypeAllowed("4111", escott.InstallmentsRevolvingAndBonus, escott.Bonus))
+	assert.False(t, escott.PayTypeAllowed("4111", escott.InstallmentsAndRevolving, escott.Bonus))
 	assert.Equal(t, 3, escott.Installments(3).Count())
 	assert.Equal(t, 1, escott.Revolving.Count())
 	assert.Equal(t, 0, escott.Installments(1).Count())
@@ -557,12 +562,12 @@ func TestToken(t *testing.T) {
 	assert.Error(t, err)
 
 	tok := srv.MustToken(escotttest.CardVisa)
-	st, err := c.Token.Search(ctx, tok)
+	st, err := c.Token.Inquire(ctx, tok)
 	require.NoError(t, err)
 	assert.Equal(t, "OK", st.TokenResponseCode)
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1), Source: tok})
 	require.NoError(t, err, "1TokenSearch does not consume the token")
-	_, err = c.Token.Search(ctx, tok)
+	_, err = c.Token.Inquire(ctx, tok)
 	assert.ErrorIs(t, err, escott.ErrToken)
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
@@ -590,8 +595,7 @@ func TestLinkKeysAreRandomDigits(t *testing.T) {
 	seen := map[string]bool{}
 	counts := [10]int{}
 	for range 2000 {
-		k, err := escott.NewLinkKey()
-		require.NoError(t, err)
+		k := escott.NewLinkKey()
 		require.Len(t, k, 12)
 		require.False(t, seen[k], "duplicate link key")
 		seen[k] = true

@@ -80,7 +80,7 @@ func TestCrashMidPaymentIsRecoverable(t *testing.T) {
 	assert.Equal(t, escott.OpGathering, a.Operation)
 	assert.Equal(t, "12800", a.Amount)
 	assert.Equal(t, "order-42", a.OrderRef)
-	assert.Equal(t, journal.InFlight, a.Outcome)
+	assert.Equal(t, escott.OutcomeInFlight, a.Outcome)
 
 	// The operator finds the payment under that link key (自由領域1). The
 	// fake's request log plays the console here.
@@ -90,6 +90,6 @@ func TestCrashMidPaymentIsRecoverable(t *testing.T) {
 	}
 	assert.True(t, found, "the gateway received the payment under the recovered link key")
 	// And the double-submit guard still holds for that order.
-	err = j.Begin(context.Background(), journal.Attempt{LinkKey: "CRASH0001", Operation: escott.OpGathering})
-	assert.ErrorIs(t, err, journal.ErrInFlight)
+	err = j.Begin(context.Background(), escott.Attempt{LinkKey: "CRASH0001", Operation: escott.OpGathering})
+	assert.ErrorIs(t, err, escott.ErrJournalInFlight)
 }

@@ -1,9 +1,11 @@
 package escott
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/redact"
 	"net/url"
 	"strconv"
@@ -53,11 +55,12 @@ type CVSService struct{ c *Client }
 // *ValidationError naming the gateway field when that is not possible.
 type CVSParams struct {
 	// Amount in whole yen, 1 to 299,999, including the fee the shop charges
-	// for this method (see FeePolicy): nothing fee-specific goes on the wire.
+	// for this method (see shop.FeePolicy): nothing fee-specific goes on the wire.
 	Amount decimal.Decimal
-	// PayLimit is the deadline as YYYYMMDDhhmm in JST. Empty: computed with
-	// PayLimitAfterDays from the client's clock and PayLimitDays.
-	PayLimit string
+	// PayLimit is the deadline, to the minute (it is sent in JST; seconds
+	// are dropped). Zero: computed with PayLimitAfterDays from the client's
+	// clock and PayLimitDays.
+	PayLimit time.Time
 	// PayLimitDays is the number of days to pay, 1 to 60; 0 means 7. Used
 	// only when PayLimit is empty.
 	PayLimitDays int
@@ -115,22 +118,23 @@ type CVSPayment struct {
 	// with. After Change it is a new number: tell the shopper.
 	PaymentNumber string
 	// PaymentNumberChanged is set by Change when the gateway issued a number
-	// different from ChangeParams.PreviousPaymentNumber (or any number, when
+	// different from CVSChangeParams.PreviousPaymentNumber (or any number, when
 	// that was not given). Always false for Register.
 	PaymentNumberChanged bool
 	// FreeArea is the encrypted payment number for the payment-page URL,
 	// spaces trimmed. It changes with PaymentNumber.
 	FreeArea string
 	// RedirectURL is the payment page to send the shopper to right after the
-	// order (rkbn=1); MailURL reopens the payment slip later and belongs in
-	// the order mail (rkbn=2).
+	// order; MailURL reopens the payment slip later and belongs in the order
+	// mail.
 	RedirectURL string
 	MailURL     string
 	Amount      decimal.Decimal
-	PayLimit    string // YYYYMMDDhhmm JST, as sent
-	// Sent are the converted NameKanji, NameKana, TelNo and ShouhinName as
-	// sent (Register only), e.g. to show on the confirmation page.
-	NameKanji, NameKana, TelNo, ShouhinName     string
+	PayLimit    time.Time // the pay limit sent, in JST
+	// Name, NameKana, Phone and ProductName are the converted name, kana,
+	// phone number and product name as sent (Register only), e.g. to show
+	// on the confirmation page.
+	Name, NameKana, Phone, ProductName          string
 	MerchantFree1, MerchantFree2, MerchantFree3 string
 	Raw                                         Fields
 }
@@ -293,42 +297,51 @@ func (s *CVSService) Register(ctx context.Context, p *CVSParams) (*CVSPayment, e
 		return nil, err
 	}
 	pay := s.paymentFrom(OpCVSRegister, resp, linkKey)
-	pay.Amount, pay.PayLimit = p.Amount, req.PayLimit
-	pay.NameKanji, pay.NameKana, pay.TelNo, pay.ShouhinName = req.NameKanji, req.NameKana, req.TelNo, req.ShouhinName
+	pay.Amount = p.Amount
+	pay.PayLimit, _ = parsePayLimit(req.PayLimit)
+	pay.Name, pay.NameKana, pay.Phone, pay.ProductName = req.NameKanji, req.NameKana, req.TelNo, req.ShouhinName
 	return pay, nil
 }
 
-// ChangeParams describe a change of an unpaid online-collection payment.
-type ChangeParams struct {
+// CVSChangeParams describe a change of an unpaid online-collection payment.
+type CVSChangeParams struct {
 	// Amount is the new amount, whole yen 1 to 299,999.
 	Amount decimal.Decimal
-	// PayLimit (YYYYMMDDhhmm JST) or PayLimitDays as in CVSParams.
-	PayLimit     string
+	// PayLimit or PayLimitDays as in CVSParams.
+	PayLimit     time.Time
 	PayLimitDays int
 	// PreviousPaymentNumber is the payment number the shopper has, to set
 	// CVSPayment.PaymentNumberChanged precisely. Optional.
 	PreviousPaymentNumber string
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
 }
 
 // Change changes the amount and pay limit of an unpaid payment (2Chg). The
 // gateway issues a NEW payment number and FreeArea: the old ones stop
 // working, so store the result's Process.ID unchanged but PaymentNumber,
-// FreeArea and TransactionID anew, and send the shopper the new MailURL. K14
+// FreeArea and TransactionID anew, and send the shopper the new MailURL. ErrWrongState
 // means the payment was already made.
-func (s *CVSService) Change(ctx context.Context, proc Process, p *ChangeParams) (*CVSPayment, error) {
+func (s *CVSService) Change(ctx context.Context, proc Process, p *CVSChangeParams) (*CVSPayment, error) {
 	if p == nil {
-		p = &ChangeParams{}
+		p = &CVSChangeParams{}
 	}
 	v := &validator{op: OpCVSChange}
 	v.process(proc)
 	v.amount("Amount", p.Amount, MaxCVSAmount)
 	req := &cvsRequest{ProcessID: proc.ID, ProcessPass: proc.Pass.Reveal(), Amount: amountString(p.Amount)}
 	req.PayLimit = s.c.payLimit(v, p.PayLimit, p.PayLimitDays)
-	linkKey := s.c.linkKey(v, proc.LinkKey)
+	v.free(p.MerchantFree2, p.MerchantFree3)
+	linkKey := s.c.linkKey(v, cmp.Or(p.LinkKey, proc.LinkKey))
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	resp, err := s.c.do(ctx, call{path: pathCVS, op: OpCVSChange, linkKey: linkKey, money: true,
+		free2: p.MerchantFree2, free3: p.MerchantFree3, orderRef: p.OrderRef,
 		amount: req.Amount, procID: proc.ID, body: req})
 	if err != nil {
 		return nil, err
@@ -337,21 +350,40 @@ func (s *CVSService) Change(ctx context.Context, proc Process, p *ChangeParams) 
 	if pay.Process.ID == "" {
 		pay.Process.ID, pay.Process.Pass = proc.ID, proc.Pass
 	}
-	pay.Amount, pay.PayLimit = p.Amount, req.PayLimit
+	pay.Amount = p.Amount
+	pay.PayLimit, _ = parsePayLimit(req.PayLimit)
 	pay.PaymentNumberChanged = pay.PaymentNumber != "" && pay.PaymentNumber != p.PreviousPaymentNumber
 	return pay, nil
 }
 
+// CVSCancelParams are the options of CVSService.Cancel; nil means all
+// defaults.
+type CVSCancelParams struct {
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// OrderRef is the host's order reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
+}
+
 // Cancel deletes an unpaid payment (2Del): the payment number stops working
-// and a later Inquire answers K12 (see Status). K14 means it was already paid.
-func (s *CVSService) Cancel(ctx context.Context, proc Process) (*CVSPayment, error) {
+// and a later Inquire answers ErrUnknownProcess (see
+// CVSInquireParams.Cancelled). ErrWrongState means it was already paid.
+// p may be nil.
+func (s *CVSService) Cancel(ctx context.Context, proc Process, p *CVSCancelParams) (*CVSPayment, error) {
+	if p == nil {
+		p = &CVSCancelParams{}
+	}
 	v := &validator{op: OpCVSCancel}
 	v.process(proc)
-	linkKey := s.c.linkKey(v, proc.LinkKey)
+	v.free(p.MerchantFree2, p.MerchantFree3)
+	linkKey := s.c.linkKey(v, cmp.Or(p.LinkKey, proc.LinkKey))
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	resp, err := s.c.do(ctx, call{path: pathCVS, op: OpCVSCancel, linkKey: linkKey, money: true, procID: proc.ID,
+		free2: p.MerchantFree2, free3: p.MerchantFree3, orderRef: p.OrderRef,
 		body: &cvsRequest{ProcessID: proc.ID, ProcessPass: proc.Pass.Reveal()}})
 	if err != nil {
 		return nil, err
@@ -370,7 +402,9 @@ const (
 	CVSUnpaid CVSStatus = iota + 1
 	// CVSPaid means the gateway recorded the payment (入金済み).
 	CVSPaid
-	// CVSCancelled means deleted with Cancel (2Del).
+	// CVSCancelled means deleted with Cancel (2Del): only reported by Inquire
+	// with CVSInquireParams.Cancelled, since the gateway answers a deleted
+	// payment as one it never had.
 	CVSCancelled
 )
 
@@ -394,28 +428,48 @@ type CVSInquiry struct {
 	Amount  decimal.Decimal
 	// Agency is where the shopper paid (CvsCd), empty before payment.
 	Agency   CollectingAgency
-	TenantCd string
-	// PaidAt is NyukinDate in JST; zero before payment. PaidAtRaw is the
-	// field as received.
-	PaidAt    time.Time
-	PaidAtRaw string
+	TenantID string
+	// PaidAt is NyukinDate in JST; zero before payment (Raw keeps the field
+	// as received).
+	PaidAt time.Time
 	// StampFlag: a revenue stamp applies to the receipt (StampFlag=1).
 	StampFlag     bool
 	TransactionID string
 	Raw           Fields
 }
 
+// CVSInquireParams are the options of CVSService.Inquire; nil means all
+// defaults.
+type CVSInquireParams struct {
+	// LinkKey is sent as MerchantFree1; empty means the process's link key.
+	LinkKey string
+	// Cancelled says that the host's records show a successful Cancel of
+	// this payment. The gateway answers a payment deleted with 2Del exactly
+	// as one it never had (ErrUnknownProcess), so only the host knows which:
+	// with Cancelled, that answer gives a CVSInquiry with Status CVSCancelled
+	// (and only Process set) and no error.
+	Cancelled bool
+}
+
 // Inquire reads a payment (2Ref). It is read-only and retried on transport
-// failures. A deleted or unknown payment is a *Error with K12 (see Status).
-func (s *CVSService) Inquire(ctx context.Context, proc Process) (*CVSInquiry, error) {
+// failures. A deleted or unknown payment is an *Error matching
+// ErrUnknownProcess, unless p.Cancelled is set (see CVSInquireParams). p may
+// be nil.
+func (s *CVSService) Inquire(ctx context.Context, proc Process, p *CVSInquireParams) (*CVSInquiry, error) {
+	if p == nil {
+		p = &CVSInquireParams{}
+	}
 	v := &validator{op: OpCVSInquire}
 	v.process(proc)
-	linkKey := s.c.linkKey(v, proc.LinkKey)
+	linkKey := s.c.linkKey(v, cmp.Or(p.LinkKey, proc.LinkKey))
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	resp, err := s.c.do(ctx, call{path: pathCVS, op: OpCVSInquire, linkKey: linkKey, read: true, procID: proc.ID,
 		body: &cvsRequest{ProcessID: proc.ID, ProcessPass: proc.Pass.Reveal()}})
+	if p.Cancelled && errors.Is(err, ErrUnknownProcess) {
+		return &CVSInquiry{Process: proc, Status: CVSCancelled}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -423,30 +477,12 @@ func (s *CVSService) Inquire(ctx context.Context, proc Process) (*CVSInquiry, er
 	return inquiryFrom(proc, resp), nil
 }
 
-// Status is Inquire with the cancelled state derived: the gateway answers
-// K12 for a payment deleted with 2Del, the same as for one it never had, so
-// only the host knows which. Pass cancelled=true when the host's records show
-// a successful Cancel; a K12 answer then gives CVSCancelled and no error.
-// The *CVSInquiry is nil in that case.
-func (s *CVSService) Status(ctx context.Context, proc Process, cancelled bool) (CVSStatus, *CVSInquiry, error) {
-	inq, err := s.Inquire(ctx, proc)
-	var gerr *Error
-	if cancelled && errors.As(err, &gerr) && gerr.Has("K12") {
-		return CVSCancelled, nil, nil
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	return inq.Status, inq, nil
-}
-
 func inquiryFrom(proc Process, r *wire.Response) *CVSInquiry {
 	inq := &CVSInquiry{
 		Process:       proc,
 		Status:        CVSUnpaid,
 		Agency:        CollectingAgency(r.Get("CvsCd")),
-		TenantCd:      r.Get("TenantCd"),
-		PaidAtRaw:     r.Get("NyukinDate"),
+		TenantID:      r.Get("TenantCd"),
 		StampFlag:     r.Get("StampFlag") == "1",
 		TransactionID: r.Get("TransactionId"),
 		Raw:           Fields(r.Fields),
@@ -454,9 +490,9 @@ func inquiryFrom(proc Process, r *wire.Response) *CVSInquiry {
 	if a, err := decimal.NewFromString(r.Get("Amount")); err == nil {
 		inq.Amount = a
 	}
-	if inq.PaidAtRaw != "" {
+	if paid := r.Get("NyukinDate"); paid != "" {
 		inq.Status = CVSPaid
-		if t, err := jst.ParseTime(inq.PaidAtRaw); err == nil {
+		if t, err := jst.ParseTime(paid); err == nil {
 			inq.PaidAt = t
 		}
 	}
@@ -485,18 +521,9 @@ func (s *CVSService) paymentFrom(op string, r *wire.Response, linkKey string) *C
 	return p
 }
 
-// Payment-page kinds (the rkbn parameter of JLPcon).
-const (
-	RkbnRedirect = 1 // right after the order
-	RkbnMail     = 2 // the link in the order mail
-)
-
-// PaymentURL returns the payment page (JLPcon) of a registration:
-// https://link.kessai.info/JLPCT/JLPcon in the test environment,
-// https://link.kessai.info/JLP/JLPcon in production, or the same paths under
-// Config.BaseURL when it is set (escotttest serves the page there), with
-// ?code=<FreeArea>&rkbn=<rkbn>. freeArea is trimmed of spaces.
-func (s *CVSService) PaymentURL(freeArea string, rkbn int) string {
+// paymentURL returns the payment page (JLPcon) of a registration with the
+// page kind rkbn (1 right after the order, 2 from the order mail).
+func (s *CVSService) paymentURL(freeArea string, rkbn string) string {
 	base := "https://link.kessai.info"
 	if s.c.cfg.BaseURL != "" {
 		base = strings.TrimSuffix(s.c.cfg.BaseURL, "/")
@@ -505,35 +532,39 @@ func (s *CVSService) PaymentURL(freeArea string, rkbn int) string {
 	if s.c.cfg.Environment == Production {
 		path = "/JLP/JLPcon"
 	}
-	q := url.Values{"code": {strings.TrimSpace(freeArea)}, "rkbn": {strconv.Itoa(rkbn)}}
+	q := url.Values{"code": {strings.TrimSpace(freeArea)}, "rkbn": {rkbn}}
 	return base + path + "?" + q.Encode()
 }
 
-// RedirectURL is PaymentURL with rkbn=1: redirect the shopper there right
-// after the order.
-func (s *CVSService) RedirectURL(freeArea string) string { return s.PaymentURL(freeArea, RkbnRedirect) }
+// RedirectURL returns the payment page (JLPcon) to redirect the shopper to
+// right after the order: https://link.kessai.info/JLPCT/JLPcon in the test
+// environment, https://link.kessai.info/JLP/JLPcon in production, or the
+// same paths under Config.BaseURL when it is set (escotttest serves the page
+// there). freeArea is CVSPayment.FreeArea (trimmed of spaces).
+func (s *CVSService) RedirectURL(freeArea string) string { return s.paymentURL(freeArea, "1") }
 
-// MailURL is PaymentURL with rkbn=2: put it in the order mail so the shopper
-// can reopen the payment slip.
-func (s *CVSService) MailURL(freeArea string) string { return s.PaymentURL(freeArea, RkbnMail) }
+// MailURL returns the payment page as RedirectURL does, in the form that
+// belongs in the order mail, so that the shopper can reopen the payment slip
+// later.
+func (s *CVSService) MailURL(freeArea string) string { return s.paymentURL(freeArea, "2") }
 
-// PayLimitAfterDays returns the pay limit N days after now: the JST date of
-// now plus days, at 23:59, as YYYYMMDDhhmm. days must be 1 to 60; 0 means 7.
-// The Welcart manual: "1 means until 23:59 of the next day".
-func PayLimitAfterDays(now time.Time, days int) (string, error) {
+// PayLimitAfterDays returns the pay limit days after now: 23:59 JST of the
+// JST date of now plus days. days must be 1 to 60; 0 means 7. The Welcart
+// manual: "1 means until 23:59 of the next day".
+func PayLimitAfterDays(now time.Time, days int) (time.Time, error) {
 	if days == 0 {
 		days = DefaultPayLimitDays
 	}
 	if days < 1 || days > MaxPayLimitDays {
-		return "", fmt.Errorf("escott: pay limit days must be 1 to %d, got %d", MaxPayLimitDays, days)
+		return time.Time{}, fmt.Errorf("escott: pay limit days must be 1 to %d, got %d", MaxPayLimitDays, days)
 	}
 	d := jst.Today(now).AddDate(0, 0, days)
-	return jst.Minute(d.Add(23*time.Hour + 59*time.Minute)), nil
+	return d.Add(23*time.Hour + 59*time.Minute), nil
 }
 
-// ParsePayLimit parses a PayLimit (YYYYMMDDhhmm, JST).
-func ParsePayLimit(payLimit string) (time.Time, error) {
-	if len(payLimit) != 12 || !isDigits(payLimit) {
+// parsePayLimit parses a PayLimit as the wire writes it (YYYYMMDDhhmm, JST).
+func parsePayLimit(payLimit string) (time.Time, error) {
+	if len(payLimit) != 12 || !ascii.IsDigits(payLimit) {
 		return time.Time{}, fmt.Errorf("escott: pay limit %q is not YYYYMMDDhhmm", payLimit)
 	}
 	t, err := jst.ParseTime(payLimit)
@@ -544,40 +575,38 @@ func ParsePayLimit(payLimit string) (time.Time, error) {
 }
 
 // Expired reports whether an unpaid registration with this pay limit has
-// expired at now (期限切れ): the limit minute has fully passed (a limit of
+// expired at now (期限切れ): the limit's minute has fully passed (a limit of
 // 23:59 runs to 23:59:59 JST). The gateway sends no notification for expiry;
-// hosts show such orders as expired. An unparsable limit is an error.
-func Expired(payLimit string, now time.Time) (bool, error) {
-	t, err := ParsePayLimit(payLimit)
-	if err != nil {
-		return false, err
+// hosts show such orders as expired. A zero payLimit never expires.
+func Expired(payLimit, now time.Time) bool {
+	if payLimit.IsZero() {
+		return false
 	}
-	return !now.Before(t.Add(time.Minute)), nil
+	return !now.Before(payLimit.Truncate(time.Minute).Add(time.Minute))
 }
 
-// payLimit validates a given pay limit or computes one from days.
-func (c *Client) payLimit(v *validator, given string, days int) string {
+// payLimit validates a given pay limit or computes one from days, and
+// returns it as the wire writes it (YYYYMMDDhhmm, JST; seconds dropped).
+func (c *Client) payLimit(v *validator, given time.Time, days int) string {
 	now := c.now()
-	if given == "" {
-		s, err := PayLimitAfterDays(now, days)
+	if given.IsZero() {
+		t, err := PayLimitAfterDays(now, days)
 		if err != nil {
 			v.add("PayLimit", "PayLimitDays must be 1 to 60 (0 means 7)")
+			return ""
 		}
-		return s
+		return jst.Minute(t)
 	}
-	t, err := ParsePayLimit(given)
+	s := jst.Minute(given)
+	t, _ := parsePayLimit(s)
+	max, _ := PayLimitAfterDays(now, MaxPayLimitDays)
 	switch {
-	case err != nil:
-		v.add("PayLimit", "must be YYYYMMDDhhmm in JST")
 	case !t.Add(time.Minute).After(now):
 		v.add("PayLimit", "is in the past")
-	default:
-		max, _ := PayLimitAfterDays(now, MaxPayLimitDays)
-		if given > max {
-			v.add("PayLimit", "must be at most 60 days ahead")
-		}
+	case s > jst.Minute(max):
+		v.add("PayLimit", "must be at most 60 days ahead")
 	}
-	return given
+	return s
 }
 
 // NormalizePhone makes a phone number half-width: full-width digits become
@@ -733,100 +762,6 @@ func (a CollectingAgency) NameJA() string {
 
 // String returns the code.
 func (a CollectingAgency) String() string { return string(a) }
-
-// ErrNotOffered is returned by FeePolicy.Fee for an amount above which online
-// collection is not offered.
-var ErrNotOffered = errors.New("escott: online collection is not offered for this amount")
-
-// FeeBand is one row of a banded fee: amounts up to and including UpTo pay
-// Fee. A zero UpTo in the last band means "and above".
-type FeeBand struct {
-	UpTo decimal.Decimal
-	Fee  decimal.Decimal
-}
-
-// FeePolicy is the fee a shop charges for online collection (the Welcart
-// module's 手数料 setting): a fixed fee, or a fee by amount bands, with an
-// optional upper amount above which the method is not offered (上限額). The
-// gateway knows nothing of it: add Fee to the order total and send that as
-// Amount (at most MaxCVSAmount).
-//
-// Which amount the policy is applied to — the goods total, or the total
-// including shipping — is the host's choice, as in Welcart, where it follows
-// the cash-on-delivery fee setting. Pass the same amount to Offered and Fee.
-// The zero value is a free method with no upper amount.
-type FeePolicy struct {
-	// Fixed is the fee when Bands is empty.
-	Fixed decimal.Decimal
-	// Bands, in ascending UpTo, replace Fixed when set. An amount above the
-	// last band (when its UpTo is not zero) is not offered.
-	Bands []FeeBand
-	// Limit, when positive, is the largest amount for which the method is
-	// offered.
-	Limit decimal.Decimal
-}
-
-// FixedFee returns a policy with one fee for every amount.
-func FixedFee(fee decimal.Decimal) FeePolicy { return FeePolicy{Fixed: fee} }
-
-// BandedFee returns a policy with a fee by amount bands.
-func BandedFee(bands ...FeeBand) FeePolicy { return FeePolicy{Bands: bands} }
-
-// WithLimit returns the policy with an upper amount above which the method
-// is not offered.
-func (p FeePolicy) WithLimit(limit decimal.Decimal) FeePolicy { p.Limit = limit; return p }
-
-// Validate checks the policy: fees and band limits whole, non-negative yen,
-// bands strictly ascending, an open band only last.
-func (p FeePolicy) Validate() error {
-	bad := func(d decimal.Decimal) bool { return d.Sign() < 0 || !d.IsInteger() }
-	if bad(p.Fixed) || bad(p.Limit) {
-		return errors.New("escott: fee policy: Fixed and Limit must be whole, non-negative yen")
-	}
-	for i, b := range p.Bands {
-		if bad(b.Fee) || bad(b.UpTo) {
-			return fmt.Errorf("escott: fee policy: band %d: amounts must be whole, non-negative yen", i+1)
-		}
-		if b.UpTo.IsZero() && i != len(p.Bands)-1 {
-			return fmt.Errorf("escott: fee policy: band %d: only the last band may be open (UpTo 0)", i+1)
-		}
-		if i > 0 && !b.UpTo.IsZero() && !b.UpTo.GreaterThan(p.Bands[i-1].UpTo) {
-			return fmt.Errorf("escott: fee policy: band %d: UpTo must be larger than the band before", i+1)
-		}
-	}
-	return nil
-}
-
-// Offered reports whether online collection may be offered for amount: a
-// valid policy, a positive amount, not above Limit, and covered by a band.
-func (p FeePolicy) Offered(amount decimal.Decimal) bool {
-	_, err := p.Fee(amount)
-	return err == nil
-}
-
-// Fee returns the fee for amount. It fails with ErrNotOffered when amount is
-// above Limit or above every band, and with another error for an invalid
-// policy or a non-positive or fractional amount.
-func (p FeePolicy) Fee(amount decimal.Decimal) (decimal.Decimal, error) {
-	if err := p.Validate(); err != nil {
-		return decimal.Zero, err
-	}
-	if amount.Sign() <= 0 || !amount.IsInteger() {
-		return decimal.Zero, fmt.Errorf("escott: fee: amount must be whole, positive yen, got %s", amount)
-	}
-	if p.Limit.Sign() > 0 && amount.GreaterThan(p.Limit) {
-		return decimal.Zero, ErrNotOffered
-	}
-	if len(p.Bands) == 0 {
-		return p.Fixed, nil
-	}
-	for _, b := range p.Bands {
-		if b.UpTo.IsZero() || amount.LessThanOrEqual(b.UpTo) {
-			return b.Fee, nil
-		}
-	}
-	return decimal.Zero, ErrNotOffered
-}
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.

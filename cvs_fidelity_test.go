@@ -225,7 +225,7 @@ func TestFake2AddAsProductionClientsSendIt(t *testing.T) {
 	assert.Equal(t, "202612092359", refLimit(a), "default pay limit: 7 days, JST date, until 23:59")
 	info, ok := srv.CVSPayment(a.Get("ProcessId"))
 	require.True(t, ok)
-	assert.Equal(t, "202612092359", info.PayLimit)
+	assert.Equal(t, "202612092359", info.PayLimit.Format("200601021504"))
 
 	for name, mutate := range map[string]func(url.Values){
 		"without ShouhinName":          func(v url.Values) { v.Del("ShouhinName") },

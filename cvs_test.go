@@ -44,21 +44,21 @@ func TestCVSRegisterChangeInquireCancel(t *testing.T) {
 	assert.NotContains(t, pay.FreeArea, " ", "the fake pads FreeArea; the SDK trims it")
 	assert.Equal(t, srv.URL+"/JLPCT/JLPcon?code="+pay.FreeArea+"&rkbn=1", pay.RedirectURL)
 	assert.Equal(t, srv.URL+"/JLPCT/JLPcon?code="+pay.FreeArea+"&rkbn=2", pay.MailURL)
-	assert.Equal(t, "山田　太郎", pay.NameKanji)
+	assert.Equal(t, "山田　太郎", pay.Name)
 	assert.Equal(t, "ヤマダ　タロウ", pay.NameKana)
-	assert.Equal(t, "Ｔシャツ", pay.ShouhinName)
+	assert.Equal(t, "Ｔシャツ", pay.ProductName)
 	info, ok := srv.CVSPayment(pay.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, "unpaid", info.State)
 	assert.Equal(t, pay.Process.LinkKey, info.LinkKey)
 
-	inq, err := c.CVS.Inquire(ctx, pay.Process)
+	inq, err := c.CVS.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.Equal(t, escott.CVSUnpaid, inq.Status)
 	assert.True(t, inq.Amount.Equal(yen(3240)))
 	assert.True(t, inq.PaidAt.IsZero())
 
-	chg, err := c.CVS.Change(ctx, pay.Process, &escott.ChangeParams{Amount: yen(2000), PayLimitDays: 3,
+	chg, err := c.CVS.Change(ctx, pay.Process, &escott.CVSChangeParams{Amount: yen(2000), PayLimitDays: 3,
 		PreviousPaymentNumber: pay.PaymentNumber})
 	require.NoError(t, err)
 	assert.Equal(t, escott.OpCVSChange, chg.OperateID)
@@ -67,7 +67,7 @@ func TestCVSRegisterChangeInquireCancel(t *testing.T) {
 	assert.NotEqual(t, pay.FreeArea, chg.FreeArea)
 	assert.Equal(t, pay.Process.ID, chg.Process.ID)
 	info, _ = srv.CVSPayment(pay.Process.ID)
-	assert.Equal(t, int64(2000), info.Amount)
+	assert.Equal(t, escott.Yen(2000).String(), info.Amount.String())
 	assert.Equal(t, chg.PaymentNumber, info.PaymentNumber)
 	assert.Equal(t, chg.TransactionID, info.TransactionID)
 
@@ -75,19 +75,19 @@ func TestCVSRegisterChangeInquireCancel(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, getStatus(t, pay.MailURL))
 	assert.Equal(t, http.StatusOK, getStatus(t, chg.MailURL))
 
-	_, err = c.CVS.Cancel(ctx, pay.Process)
+	_, err = c.CVS.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
-	_, err = c.CVS.Inquire(ctx, pay.Process)
+	_, err = c.CVS.Inquire(ctx, pay.Process, nil)
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("K12"))
-	st, inq, err := c.CVS.Status(ctx, pay.Process, true)
+	inq, err = c.CVS.Inquire(ctx, pay.Process, &escott.CVSInquireParams{Cancelled: true})
 	require.NoError(t, err)
-	assert.Equal(t, escott.CVSCancelled, st)
-	assert.Nil(t, inq)
-	_, _, err = c.CVS.Status(ctx, pay.Process, false)
+	assert.Equal(t, escott.CVSCancelled, inq.Status)
+	assert.Equal(t, pay.Process.ID, inq.Process.ID)
+	_, err = c.CVS.Inquire(ctx, pay.Process, nil)
 	require.ErrorIs(t, err, escott.ErrState)
-	_, err = c.CVS.Cancel(ctx, pay.Process)
+	_, err = c.CVS.Cancel(ctx, pay.Process, nil)
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("K12"))
 	assert.Equal(t, 1, srv.RequestCount("2Add"))
@@ -115,24 +115,24 @@ func TestCVSPaidCannotChangeOrCancel(t *testing.T) {
 	require.NoError(t, srv.Pay(pay.Process.ID, "FAM"))
 	require.ErrorIs(t, srv.Pay(pay.Process.ID, "FAM"), escotttest.ErrAlreadyPaid)
 
-	inq, err := c.CVS.Inquire(ctx, pay.Process)
+	inq, err := c.CVS.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.Equal(t, escott.CVSPaid, inq.Status)
 	assert.Equal(t, escott.AgencyFamilyMart, inq.Agency)
 	assert.Equal(t, "ファミリーマート", inq.Agency.NameJA())
 	assert.True(t, inq.StampFlag, "54,000 yen needs a revenue stamp")
-	assert.Equal(t, "0001", inq.TenantCd)
+	assert.Equal(t, "0001", inq.TenantID)
 	assert.Equal(t, "JST", inq.PaidAt.Location().String())
 	assert.WithinDuration(t, srv.Now(), inq.PaidAt, 2*time.Second)
-	st, _, err := c.CVS.Status(ctx, pay.Process, false)
+	inq, err = c.CVS.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
-	assert.Equal(t, escott.CVSPaid, st)
+	assert.Equal(t, escott.CVSPaid, inq.Status)
 
-	_, err = c.CVS.Change(ctx, pay.Process, &escott.ChangeParams{Amount: yen(100)})
+	_, err = c.CVS.Change(ctx, pay.Process, &escott.CVSChangeParams{Amount: yen(100)})
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("K14"))
-	_, err = c.CVS.Cancel(ctx, pay.Process)
+	_, err = c.CVS.Cancel(ctx, pay.Process, nil)
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("K14"))
 }
@@ -184,7 +184,7 @@ func TestCVSTextConversionEndToEnd(t *testing.T) {
 			assert.Equal(t, tc.wantT, f.Get("TelNo"))
 			assert.Equal(t, tc.wantProduct, f.Get("ShouhinName"))
 			assert.LessOrEqual(t, len([]rune(f.Get("ShouhinName"))), 16)
-			assert.Equal(t, tc.wantProduct, pay.ShouhinName)
+			assert.Equal(t, tc.wantProduct, pay.ProductName)
 		})
 	}
 }
@@ -207,9 +207,8 @@ func TestCVSValidation(t *testing.T) {
 		{"amount over limit", func(p *escott.CVSParams) { p.Amount = yen(300000) }, "Amount"},
 		{"amount fractional", func(p *escott.CVSParams) { p.Amount = decimal.RequireFromString("10.5") }, "Amount"},
 		{"pay limit days 61", func(p *escott.CVSParams) { p.PayLimitDays = 61 }, "PayLimit"},
-		{"pay limit in the past", func(p *escott.CVSParams) { p.PayLimit = "202001012359" }, "PayLimit"},
-		{"pay limit format", func(p *escott.CVSParams) { p.PayLimit = "2030-01-01" }, "PayLimit"},
-		{"pay limit far", func(p *escott.CVSParams) { p.PayLimit = "209901012359" }, "PayLimit"},
+		{"pay limit in the past", func(p *escott.CVSParams) { p.PayLimit = time.Date(2020, 1, 1, 23, 59, 0, 0, jstZone) }, "PayLimit"},
+		{"pay limit far", func(p *escott.CVSParams) { p.PayLimit = time.Date(2099, 1, 1, 23, 59, 0, 0, jstZone) }, "PayLimit"},
 		{"title", func(p *escott.CVSParams) { p.Title = strings.Repeat("あ", 21) }, "Title"},
 		{"comment", func(p *escott.CVSParams) { p.Comment = strings.Repeat("あ", 31) }, "Comment"},
 		{"free1", func(p *escott.CVSParams) { p.Free = []string{strings.Repeat("x", 17)} }, "Free1"},
@@ -242,13 +241,13 @@ func TestCVSFollowUpValidation(t *testing.T) {
 	srv, c := newTest(t)
 	ctx := context.Background()
 	bad := escott.Process{ID: "", Pass: "x"}
-	_, err := c.CVS.Change(ctx, bad, &escott.ChangeParams{Amount: yen(1)})
+	_, err := c.CVS.Change(ctx, bad, &escott.CVSChangeParams{Amount: yen(1)})
 	require.ErrorIs(t, err, escott.ErrValidation)
-	_, err = c.CVS.Cancel(ctx, bad)
+	_, err = c.CVS.Cancel(ctx, bad, nil)
 	require.ErrorIs(t, err, escott.ErrValidation)
-	_, err = c.CVS.Inquire(ctx, bad)
+	_, err = c.CVS.Inquire(ctx, bad, nil)
 	require.ErrorIs(t, err, escott.ErrValidation)
-	_, err = c.CVS.Change(ctx, escott.Process{ID: "1", Pass: "x"}, &escott.ChangeParams{Amount: yen(300000)})
+	_, err = c.CVS.Change(ctx, escott.Process{ID: "1", Pass: "x"}, &escott.CVSChangeParams{Amount: yen(300000)})
 	require.ErrorIs(t, err, escott.ErrValidation)
 	assert.Equal(t, 0, srv.RequestCount(""))
 }
@@ -278,7 +277,7 @@ func TestCVSAllFieldsEncode(t *testing.T) {
 	assert.Equal(t, "ORDER123", f.Get("MerchantFree1"))
 }
 
-func itoa(i int) string { return decimal.NewFromInt(int64(i)).String() }
+func itoa(i int) string { return escott.Yen(int64(i)).String() }
 
 // postCVS sends a raw OCNV005 request to the fake and returns ResponseCd.
 func postCVS(t *testing.T, srv *escotttest.Server, fields map[string]string) string {
@@ -364,8 +363,8 @@ func TestPaymentURL(t *testing.T) {
 	}
 	assert.Equal(t, "https://link.kessai.info/JLPCT/JLPcon?code=ABC&rkbn=1", mk(escott.Test, "").CVS.RedirectURL(" ABC  "))
 	assert.Equal(t, "https://link.kessai.info/JLP/JLPcon?code=ABC&rkbn=2", mk(escott.Production, "").CVS.MailURL("ABC"))
-	assert.Equal(t, "http://127.0.0.1:9/JLP/JLPcon?code=A%2BB&rkbn=1", mk(escott.Production, "http://127.0.0.1:9").CVS.PaymentURL("A+B", 1))
-	assert.Equal(t, "http://127.0.0.1:9/JLPCT/JLPcon?code=X&rkbn=2", mk(escott.Test, "http://127.0.0.1:9/").CVS.PaymentURL("X", 2))
+	assert.Equal(t, "http://127.0.0.1:9/JLP/JLPcon?code=A%2BB&rkbn=1", mk(escott.Production, "http://127.0.0.1:9").CVS.RedirectURL("A+B"))
+	assert.Equal(t, "http://127.0.0.1:9/JLPCT/JLPcon?code=X&rkbn=2", mk(escott.Test, "http://127.0.0.1:9/").CVS.MailURL("X"))
 }
 
 func TestPayLimitAtJSTDayBoundary(t *testing.T) {
@@ -385,7 +384,7 @@ func TestPayLimitAtJSTDayBoundary(t *testing.T) {
 	for _, tc := range cases {
 		got, err := escott.PayLimitAfterDays(tc.now, tc.days)
 		require.NoError(t, err)
-		assert.Equal(t, tc.want, got, "%v +%d", tc.now, tc.days)
+		assert.Equal(t, tc.want, got.In(jstZone).Format("200601021504"), "%v +%d", tc.now, tc.days)
 	}
 	for _, d := range []int{-1, 61} {
 		_, err := escott.PayLimitAfterDays(time.Now(), d)
@@ -400,14 +399,14 @@ func TestPayLimitAtJSTDayBoundary(t *testing.T) {
 	p.PayLimitDays = 1
 	pay, err := c.CVS.Register(context.Background(), p)
 	require.NoError(t, err)
-	assert.Equal(t, "202404022359", pay.PayLimit)
+	assert.Equal(t, "202404022359", pay.PayLimit.In(jstZone).Format("200601021504"))
 	assert.Equal(t, "202404022359", srv.Requests()[0].Fields.Get("PayLimit"))
 	assert.Equal(t, "20240401", srv.Requests()[0].Fields.Get("TransactionDate"))
 }
 
 func TestExpired(t *testing.T) {
 	la := time.FixedZone("PST", -8*3600)
-	limit := "202404012359"
+	limit := time.Date(2024, 4, 1, 23, 59, 0, 0, jstZone)
 	cases := []struct {
 		now  time.Time
 		want bool
@@ -417,65 +416,9 @@ func TestExpired(t *testing.T) {
 		{time.Date(2024, 3, 20, 0, 0, 0, 0, la), false},
 	}
 	for _, tc := range cases {
-		got, err := escott.Expired(limit, tc.now)
-		require.NoError(t, err)
-		assert.Equal(t, tc.want, got, tc.now)
+		assert.Equal(t, tc.want, escott.Expired(limit, tc.now), tc.now)
 	}
-	_, err := escott.Expired("2024-04-01", time.Now())
-	assert.Error(t, err)
-}
-
-func TestFeePolicy(t *testing.T) {
-	bands := escott.BandedFee(
-		escott.FeeBand{UpTo: yen(9999), Fee: yen(220)},
-		escott.FeeBand{UpTo: yen(29999), Fee: yen(330)},
-		escott.FeeBand{UpTo: yen(99999), Fee: yen(550)},
-	)
-	cases := []struct {
-		name    string
-		p       escott.FeePolicy
-		amount  int64
-		fee     int64
-		offered bool
-	}{
-		{"fixed", escott.FixedFee(yen(300)), 5000, 300, true},
-		{"fixed at any amount", escott.FixedFee(yen(300)), 299999, 300, true},
-		{"fixed with limit, at it", escott.FixedFee(yen(300)).WithLimit(yen(50000)), 50000, 300, true},
-		{"fixed with limit, above", escott.FixedFee(yen(300)).WithLimit(yen(50000)), 50001, 0, false},
-		{"zero value is free", escott.FeePolicy{}, 1, 0, true},
-		{"band 1 lower edge", bands, 1, 220, true},
-		{"band 1 upper edge", bands, 9999, 220, true},
-		{"band 2", bands, 10000, 330, true},
-		{"band 3 edge", bands, 99999, 550, true},
-		{"above every band", bands, 100000, 0, false},
-		{"open last band", escott.BandedFee(escott.FeeBand{UpTo: yen(1000), Fee: yen(100)},
-			escott.FeeBand{Fee: yen(200)}), 250000, 200, true},
-		{"bands with limit", bands.WithLimit(yen(20000)), 25000, 0, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.offered, tc.p.Offered(yen(tc.amount)))
-			fee, err := tc.p.Fee(yen(tc.amount))
-			if !tc.offered {
-				require.ErrorIs(t, err, escott.ErrNotOffered)
-				return
-			}
-			require.NoError(t, err)
-			assert.True(t, fee.Equal(yen(tc.fee)), "fee %s", fee)
-		})
-	}
-	_, err := escott.FixedFee(yen(300)).Fee(yen(0))
-	require.Error(t, err)
-	assert.False(t, errors.Is(err, escott.ErrNotOffered))
-	for _, bad := range []escott.FeePolicy{
-		escott.FixedFee(yen(-1)),
-		escott.FixedFee(decimal.RequireFromString("1.5")),
-		escott.BandedFee(escott.FeeBand{UpTo: yen(100), Fee: yen(1)}, escott.FeeBand{UpTo: yen(100), Fee: yen(2)}),
-		escott.BandedFee(escott.FeeBand{Fee: yen(1)}, escott.FeeBand{UpTo: yen(100), Fee: yen(2)}),
-	} {
-		require.Error(t, bad.Validate())
-		assert.False(t, bad.Offered(yen(10)))
-	}
+	assert.False(t, escott.Expired(time.Time{}, time.Now()), "no pay limit, no expiry")
 }
 
 func TestCollectingAgencies(t *testing.T) {
@@ -533,7 +476,7 @@ func TestCVSRedaction(t *testing.T) {
 	ctx := context.Background()
 	pay, err := c.CVS.Register(ctx, cvsParams())
 	require.NoError(t, err)
-	_, err = c.CVS.Inquire(ctx, pay.Process)
+	_, err = c.CVS.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	pass := pay.Process.Pass.Reveal()
 	require.NotEmpty(t, pass)

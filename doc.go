@@ -38,11 +38,15 @@
 // duration and response codes, never a secret), [WithTimeout] (a bound on the
 // whole call, retries and journal included), [WithJournal],
 // [WithThreeDSStore], [WithRetryPolicy], [WithClock] and
-// [WithLinkKeyGenerator]. Config.BaseURL points the client at a fake gateway.
+// [WithLinkKeyGenerator]; an option that cannot apply (a nil journal, logger,
+// clock or HTTP client, a negative timeout) is reported by NewClient with the
+// Config's problems. Config.BaseURL points the client at a fake gateway.
 // A Config, a Client (value or pointer, wherever it is nested), the
 // services and every result type print and log with their secrets redacted;
 // values that must be stored, such as ProcessPass, are a [Secret] whose
-// Reveal method returns them.
+// Reveal method returns them, and json.Marshal refuses a value holding one
+// ([ErrSecretInJSON]) rather than lose it. Amounts are decimal.Decimal whole
+// yen: write them with [Yen].
 //
 // All gateway dates are dates in Japan (JST, UTC+9) whatever the host's time
 // zone: the client computes TransactionDate and SalesDate in JST, and results
@@ -55,38 +59,44 @@
 //
 //   - [Client.Card] ([CardService]): [CardService.Pay] takes a payment by card
 //     token or stored member, as 1Gathering (authorise and record the sale,
-//     the default) or 1Auth ([AuthOnly], authorise only); follow-ups are
-//     [CardService.Capture], [CardService.ChangeAmount], [CardService.Cancel],
-//     [CardService.Reauthorize] (a new Process that keeps the original's
-//     mode; SalesDate is always sent) and the read-only
-//     [CardService.Inquire]; [CardService.Check] checks a card without an
-//     amount. Payments and checks can carry authentication-assist data
-//     ([AuthAssist]: kana name, birthday, phone digits) and, with a stored
-//     card, the security code again (PaymentParams.SecurityCode).
-//     [PayTypeChoices] gives the payment divisions (installments, bonus,
-//     revolving) to offer for a card number and the merchant's contract;
-//     2-series Mastercard numbers (2221–2720) are Mastercard.
+//     the default, [CaptureNow]) or 1Auth ([CaptureLater], authorise only);
+//     follow-ups are [CardService.Capture], [CardService.ChangeAmount],
+//     [CardService.Cancel], [CardService.Reauthorize] (a new Process that
+//     keeps the original's capture mode; SalesDate is always sent) and the
+//     read-only [CardService.Inquire], each as (ctx, process, *Params);
+//     [CardService.Check] checks a card without an amount. Payments and
+//     checks can carry authentication-assist data ([AuthAssist]: kana name,
+//     birthday, phone digits) and, with a stored card, the security code
+//     again (PaymentParams.SecurityCode). [PayTypeChoices] gives the payment
+//     divisions (installments, bonus, revolving) to offer for a card number
+//     and the merchant's contract; 2-series Mastercard numbers (2221–2720)
+//     are Mastercard.
 //   - [Client.Member] ([MemberService]): stored-card members. A [Member]
-//     (KaiinId and KaiinPass, from [NewMember]) is registered with a token and
-//     is then a card source for Pay. [MemberService.RegisterAndPay] does both
-//     in one checkout; [MemberService.ChangeCardAndPass] replaces the card and
-//     the member's password together; [CanDelete] applies the 90-day rule
-//     before [MemberService.Delete].
+//     (KaiinId and KaiinPass, from [NewMember]) is registered with a token
+//     ([MemberService.Register]) and is then a card source for Pay.
+//     [MemberService.RegisterAndPay] does both in one checkout;
+//     [MemberService.ChangeCard] replaces the card, and the member's password
+//     with it when MemberChangeCardParams.NewPass is set; package shop's
+//     CanDelete applies the 90-day rule before [MemberService.Delete].
 //   - [Client.CVS] ([CVSService]): online collection. [CVSService.Register]
 //     (2Add) converts the shopper's name, kana, phone and product names to
 //     what the gateway accepts and returns the payment number and the URLs of
 //     the payment page; the order stays unpaid until the payment-received
-//     notification arrives. [FeePolicy] computes the shop's fee.
+//     notification arrives. shop.FeePolicy computes the shop's fee.
 //   - [Client.Token] ([TokenService]): the script tag that loads the
 //     gateway's tokenisation script on the checkout page
 //     ([TokenService.ScriptTag]), so that the card number never reaches the
-//     shop, and the token status inquiry [TokenService.Search] (OK only when
+//     shop, and the token status inquiry [TokenService.Inquire] (OK only when
 //     both ResponseCd and TokenResponseCd are; it does not use the token).
 //   - [Client.ThreeDS] ([ThreeDSService]): EMV 3-D Secure, below.
 //
 // Every operation that moves money returns a [Process] (ProcessId,
 // ProcessPass, the link key and the member, if any). Store all of it with the
-// order: follow-ups need it, and ProcessPass is a secret at rest.
+// order, field by field: follow-ups need it, and ProcessPass is a secret at
+// rest. A job rebuilds it with a struct literal (see the Process example).
+// Follow-ups share one shape, (ctx, process or member, *XxxParams) with nil
+// for the defaults, and each money-moving params struct can carry a LinkKey,
+// an OrderRef for the journal and MerchantFree2/3.
 //
 // # Link keys
 //
@@ -104,7 +114,7 @@
 //   - [*ValidationError] ([ErrValidation]): a parameter is invalid; nothing
 //     was sent. Fields names each gateway field. Fix the input.
 //   - [*Error]: the gateway answered and refused; no money moved for that
-//     request. It matches one sentinel per class of its codes:
+//     request. It matches one error per [Class] of its codes:
 //     [ErrDeclined] (ask the shopper for another card), [ErrPaymentOption]
 //     (the payment division is not allowed), [ErrTemporary] (system or
 //     issuer unavailable: let the shopper try again later), [ErrInvalidRequest]
@@ -112,7 +122,11 @@
 //     operator), [ErrState] (not allowed in the transaction's state),
 //     [ErrMember], [ErrToken], [ErrThreeDS] and [ErrAuthAssist] (K41–K44:
 //     the authentication-assist data does not match; ask the shopper to
-//     check it).
+//     check it); and the conditions hosts branch on, generated from the code
+//     table: [ErrUnknownProcess], [ErrWrongState] (already captured,
+//     cancelled or paid), [ErrMemberMismatch], [ErrMemberLocked],
+//     [ErrMemberIDInUse], [ErrTokenUsed], [ErrTokenExpired] and the other
+//     member conditions.
 //     [Error.ShopperMessage] is safe to show the shopper in Japanese or
 //     English; each [Code] carries the operator's message in both languages.
 //   - [*OutcomeUnknownError] ([ErrOutcomeUnknown]): a request that moves
@@ -129,12 +143,14 @@
 //     never made), after the retries allowed. Retry later.
 //   - [*InFlightError] (matches [ErrState]): a request for the same link key
 //     is still in flight, usually a double submit. Wait for the first.
-//   - [*AuthenticationError] (matches [ErrThreeDS]): 3-D Secure did not allow
-//     the payment; ask for another card. [*ReturnError]
+//   - [*AuthenticationError] (matches [ErrThreeDS], or the gateway's
+//     [*Error] it wraps): 3-D Secure did not allow the payment; ask for
+//     another card. Its Result is the accepted return. [*ReturnError]
 //     ([ErrReturnRefused]): a 3-D Secure return was refused (tampered,
 //     foreign, replayed); nothing was sent because of it.
 //   - [*MemberPaymentError] and [*DeleteMemberError] name the step of a
-//     two-step member operation that failed and wrap that step's error.
+//     two-step member operation that failed ([Step]) and wrap that step's
+//     error.
 //
 // # Contexts: a charge must not use the request's context
 //
@@ -176,28 +192,27 @@
 // # The journal and recovery by link key
 //
 // Before each money-moving request the client writes the attempt to a
-// journal ([journal.Journal]) under its link key, and its outcome after: the
+// journal ([Journal]) under its link key, and its outcome after: the
 // Go counterpart of the Welcart module's 決済直前ログ. If the journal cannot
-// record, nothing is sent. The default is in memory; package journal also
-// has a file journal that survives a crash and an SQL journal shared by
-// several instances ([WithJournal]). To recover, list the attempts that need
+// record, nothing is sent. The default is in memory ([MemoryJournal]); package journal
+// has a file journal that survives a crash and package sqlstore an SQL
+// journal shared by several instances ([WithJournal]). To recover, list the attempts that need
 // attention with client.Journal().Pending, search each link key in the
 // merchant console (自由領域1), and record what you found with Resolve:
 //
 //	pending, err := client.Journal().Pending(ctx, time.Now().Add(-10*time.Minute))
 //	// for each: search a.LinkKey in the console, then
-//	err = client.Journal().Resolve(ctx, a.LinkKey, journal.Result{Outcome: journal.Succeeded, ProcessID: id})
+//	err = client.Journal().Resolve(ctx, a.LinkKey, escott.AttemptResult{Outcome: escott.OutcomeSucceeded, ProcessID: id})
 //
 // # Notifications
 //
 // Online-collection payments are confirmed by a payment-received
 // notification (入金通知) that the gateway POSTs to a URL registered with SPS
-// out of band (https, ending in "/"). [NewNotificationHandler] returns an
-// http.Handler to mount there; subscribers receive typed events:
+// out of band (https, ending in "/"). [Client.NotificationHandler] returns an
+// http.Handler to mount there, checking with the client's credentials and
+// environment; subscribers receive typed events:
 //
-//	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
-//		MerchantID: id, MerchantPass: pass, Environment: escott.Production,
-//	})
+//	h, err := client.NotificationHandler() // options: WithDedupeStore, WithTrustedProxies …
 //	h.OnPaymentReceived(func(ctx context.Context, p escott.PaymentReceived) error {
 //		return orders.MarkPaid(ctx, p.LinkKey, p.Amount) // must be idempotent
 //	})
@@ -210,13 +225,14 @@
 // environment's MerchantPass. HashCd is the only authentication of a
 // notification and is required by default in both environments; a
 // notification without it is refused and logged with the remedy.
-// NotifyConfig.AllowMissingHash accepts such notifications (each logged as
-// a warning) for a contract that SPS confirms does not send it; a HashCd
-// that is present is always verified. Bodies are parsed as leniently as
-// PHP's parse_str, strictly for the fields that decide the outcome. A
-// notification is deduplicated ([DedupeStore]); a subscriber error answers 500 so that the
-// gateway redelivers, so subscribers must be idempotent. [ParseNotification]
-// runs the same checks for hosts with their own router. No notification is
+// [WithAllowMissingHash] accepts such notifications (each logged as a
+// warning) for a contract that SPS confirms does not send it; a HashCd that
+// is present is always verified. Bodies are parsed as leniently as PHP's
+// parse_str, strictly for the fields that decide the outcome. A
+// notification is deduplicated ([DedupeStore]); a subscriber error answers
+// 500 so that the gateway redelivers, so subscribers must be idempotent.
+// [Client.NotificationParser] compiles the same checks once for hosts with
+// their own router. No notification is
 // sent when a pay limit passes: use [Expired].
 //
 // # 3-D Secure
@@ -227,26 +243,27 @@
 // show a challenge; the gateway then sends the browser back to the shop's
 // RedirectURL, where [ThreeDSService.HandleReturn] decrypts the result,
 // validates every field, and accepts it once, only for an attempt this client
-// started. In mode B (Start, what the Welcart module does) the shop then calls
-// [ThreeDSService.Authorize], which sends the usual 1Gathering or 1Auth with
-// the 3-D Secure fields. The decision is made on the SecureResultCode alone:
+// started. It returns the result when the payment may go on, and (nil,
+// [*AuthenticationError]) when it may not. In mode B (Start, what the Welcart
+// module does) the shop then calls [ThreeDSService.Authorize], which sends
+// the usual 1Gathering or 1Auth with the 3-D Secure fields. The decision is made on the SecureResultCode alone:
 // 0, 2, 3 and 4 go on to the authorisation ([ThreeDSResult.Err] is nil; the
 // U01, U02 or U15 that comes with 2, 3 or 4 is kept in
 // ThreeDSResult.Warnings — keep it with the order, the liability rules
-// differ); 1, 8, 9 and a missing code stop with an [*AuthenticationError].
+// differ); 1, 8, 9 and a missing code stop.
 //
 // In mode A ([ThreeDSService.StartAuthorize]) the gateway authenticates and
 // authorises in one request; the result is a payment, confirmed with 1Search
 // before it is handed over, whatever its SecureResultCode says: a missing,
 // unknown or failing code sets ThreeDSResult.AuthenticationUnconfirmed
 // (money moved; ship or cancel), never a refusal. An optional
-// server-to-server copy arrives at PostURL ([ThreeDSService.PostURLHandler]),
-// so the outcome is known even if the shopper never comes back; it completes
-// the attempt only after the host's callback returned nil (a failing
-// callback answers 500 and the gateway sends the copy again). The first
-// completion wins, the other arrival is marked Duplicate. Behind a load
-// balancer, give every instance the same ThreeDSStore (package sqlstore has
-// one).
+// server-to-server copy arrives at PostURL ([ThreeDSService.PostURLHandler],
+// with one callback for payments and one for failures), so the outcome is
+// known even if the shopper never comes back; it completes the attempt only
+// after the host's callback returned nil (a failing callback answers 500 and
+// the gateway sends the copy again). The first completion wins, the other
+// arrival is marked Duplicate. Behind a load balancer, give every instance
+// the same ThreeDSStore (package sqlstore has one).
 //
 // The result travels through the shopper's browser in an AES-CBC envelope
 // without a MAC, so HandleReturn cannot prove the gateway wrote it: it
@@ -268,22 +285,27 @@
 //	defer srv.Close()
 //	client, err := escott.NewClient(srv.Config())
 //	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{
-//		Amount: decimal.NewFromInt(1980),
+//		Amount: escott.Yen(1980),
 //		Source: srv.MustToken(escotttest.CardVisa),
 //	})
 //
 // # Examples
 //
 // The runnable examples run against escotttest and are shown with what they
-// illustrate: [NewClient]; [CardService.Pay] (a payment, a declined card, a
-// payment by stored member), [CardService.Capture],
+// illustrate. Five are a host's everyday code: charging a token at checkout
+// ([CardService.Pay]), capturing from a job after rebuilding a [Process]
+// from the database, branching on declined, already-captured and
+// unknown-outcome errors ([Error]), subscribing to notifications
+// ([Client.NotificationHandler]) and 3-D Secure mode B
+// ([ThreeDSService.Authorize]). The others: [NewClient]; [CardService.Pay]
+// (a declined card, a payment by stored member), [CardService.Capture],
 // [CardService.ChangeAmount], [CardService.Cancel], [CardService.Inquire],
 // [CardService.Reauthorize] and [CardService.Check]; [OutcomeUnknownError];
-// [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Search];
+// [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Inquire];
 // [MemberService.Register], [MemberService.RegisterAndPay],
 // [MemberService.ChangeCard] and [MemberService.Delete];
-// [CVSService.Register] and [FeePolicy]; [NewNotificationHandler]; and
-// [ThreeDSService.Start]. Package escotttest has examples of a 3-D Secure
+// [CVSService.Register] (with package shop's FeePolicy); and [ThreeDSService.Start].
+// Package escotttest has examples of a 3-D Secure
 // test without a browser and of fault injection. Complete programs are in the
 // repository's examples directory: a demo shop (examples/checkout) and small
 // programs for cards, stored cards, online collection and 3-D Secure.

@@ -1,33 +1,52 @@
 package escott
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/escott-go/escott/internal/codes"
 	"github.com/escott-go/escott/internal/wire"
 )
 
-// Class groups response codes by what the caller should do (PROTOCOL.md §10).
-type Class = codes.Class
+// Class groups response codes by what the caller should do (docs/protocol.md
+// §10). Every Code has a primary class and may have a secondary one; each
+// class has a sentinel error (ErrDeclined for ClassDeclined …) that an *Error
+// matches with errors.Is.
+type Class byte
 
-// The classes of response codes.
+// The classes of response codes. The values are the letters docs/protocol.md
+// §10 uses for them.
 const (
-	ClassDeclined       = codes.Declined       // ask the shopper for another card
-	ClassPaymentOption  = codes.PaymentOption  // installments/bonus/division not allowed
-	ClassInvalidRequest = codes.InvalidRequest // a bug in the request
-	ClassMerchant       = codes.Merchant       // merchant contract or console settings
-	ClassTemporary      = codes.Temporary      // system or transient: retry later
-	ClassState          = codes.State          // not allowed in the transaction's state
-	ClassAuthAssist     = codes.AuthAssist     // authentication-assist data mismatch
-	ClassMember         = codes.Member         // stored-card member
-	ClassThreeDS        = codes.ThreeDS        // 3-D Secure
-	ClassToken          = codes.Token          // card token
-	ClassCancelled      = codes.Cancelled      // the shopper cancelled on a hosted page
+	ClassDeclined       Class = 'D' // declined by the card company: ask the shopper for another card
+	ClassPaymentOption  Class = 'P' // installments, bonus or payment division not allowed
+	ClassInvalidRequest Class = 'I' // a bug in the request
+	ClassMerchant       Class = 'M' // merchant contract or console settings
+	ClassTemporary      Class = 'S' // system or transient: retry later
+	ClassState          Class = 'T' // not allowed in the transaction's state
+	ClassAuthAssist     Class = 'A' // authentication-assist data mismatch
+	ClassMember         Class = 'R' // stored-card member
+	ClassThreeDS        Class = '3' // 3-D Secure
+	ClassToken          Class = 'K' // card token
+	ClassCancelled      Class = 'C' // the shopper cancelled on a hosted page
 )
+
+// String returns the class's short English name, e.g. "declined", or
+// "unknown" for a value that is not one of the constants (such as the zero
+// Code.Also of a code without a secondary class).
+func (c Class) String() string { return codes.Class(c).String() }
+
+//go:generate go run ./internal/codes/generrors errors_gen.go
+
+// codeError is the type of the errors of errors_gen.go: an *Error matches one
+// when it contains any of its codes.
+type codeError struct {
+	msg   string
+	codes []string
+}
+
+func (e *codeError) Error() string { return e.msg }
 
 // classError is the sentinel type behind ErrDeclined and friends.
 type classError struct{ class Class }
@@ -38,17 +57,17 @@ func (e *classError) Error() string { return "escott: " + e.class.String() }
 // of any of its codes (a code may have two, e.g. U03 is 3-D Secure and
 // temporary).
 var (
-	ErrDeclined       error = &classError{codes.Declined}
-	ErrPaymentOption  error = &classError{codes.PaymentOption}
-	ErrInvalidRequest error = &classError{codes.InvalidRequest}
-	ErrMerchant       error = &classError{codes.Merchant}
-	ErrTemporary      error = &classError{codes.Temporary}
-	ErrState          error = &classError{codes.State}
-	ErrAuthAssist     error = &classError{codes.AuthAssist}
-	ErrMember         error = &classError{codes.Member}
-	ErrThreeDS        error = &classError{codes.ThreeDS}
-	ErrToken          error = &classError{codes.Token}
-	ErrCancelled      error = &classError{codes.Cancelled}
+	ErrDeclined       error = &classError{ClassDeclined}
+	ErrPaymentOption  error = &classError{ClassPaymentOption}
+	ErrInvalidRequest error = &classError{ClassInvalidRequest}
+	ErrMerchant       error = &classError{ClassMerchant}
+	ErrTemporary      error = &classError{ClassTemporary}
+	ErrState          error = &classError{ClassState}
+	ErrAuthAssist     error = &classError{ClassAuthAssist}
+	ErrMember         error = &classError{ClassMember}
+	ErrThreeDS        error = &classError{ClassThreeDS}
+	ErrToken          error = &classError{ClassToken}
+	ErrCancelled      error = &classError{ClassCancelled}
 )
 
 // ErrOutcomeUnknown matches every *OutcomeUnknownError.
@@ -64,7 +83,7 @@ var ErrTransport = errors.New("escott: transport failure")
 type Code struct {
 	Value     string // e.g. "G12"
 	Class     Class  // primary class
-	Also      Class  // secondary class, or 0
+	Also      Class  // secondary class, or 0 when the code has none
 	Message   string // English, for the operator
 	MessageJA string // Japanese, for the operator
 	group     codes.Group
@@ -75,18 +94,18 @@ type Code struct {
 // message; ok is false for them.
 func LookupCode(v string) (c Code, ok bool) {
 	if e, found := codes.Lookup(v); found {
-		return Code{Value: e.Code, Class: e.Class, Also: e.Also, Message: e.EN, MessageJA: e.JA, group: e.Group}, true
+		return Code{Value: e.Code, Class: Class(e.Class), Also: Class(e.Also), Message: e.EN, MessageJA: e.JA, group: e.Group}, true
 	}
 	c = Code{Value: v, Message: "unknown response code " + v, MessageJA: "不明な応答コード " + v}
 	switch {
 	case strings.HasPrefix(v, "G"):
-		c.Class, c.group = codes.Declined, codes.GroupCardUnusable
+		c.Class, c.group = ClassDeclined, codes.GroupCardUnusable
 	case strings.HasPrefix(v, "U"):
-		c.Class, c.group = codes.ThreeDS, codes.GroupThreeDS
+		c.Class, c.group = ClassThreeDS, codes.GroupThreeDS
 	case strings.HasPrefix(v, "C"), strings.HasPrefix(v, "W"):
-		c.Class = codes.Temporary
+		c.Class = ClassTemporary
 	default:
-		c.Class = codes.InvalidRequest
+		c.Class = ClassInvalidRequest
 	}
 	return c, false
 }
@@ -132,21 +151,30 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is matches the class sentinels (ErrDeclined, ErrTemporary, …).
+// Is matches the class errors (ErrDeclined, ErrTemporary, …) of every class
+// of its codes, and the condition errors (ErrUnknownProcess, ErrWrongState,
+// ErrMemberMismatch …) whose codes it contains.
 func (e *Error) Is(target error) bool {
-	ce, ok := target.(*classError)
-	if !ok {
-		return false
-	}
-	for _, c := range e.Codes {
-		if c.Is(ce.class) {
-			return true
+	switch t := target.(type) {
+	case *classError:
+		for _, c := range e.Codes {
+			if c.Is(t.class) {
+				return true
+			}
+		}
+	case *codeError:
+		for _, c := range e.Codes {
+			if slices.Contains(t.codes, c.Value) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// Has reports whether the answer contained code v, e.g. "K71".
+// Has reports whether the answer contained code v, e.g. "K71". It is for
+// operators' tools and logs; hosts branch with errors.Is on the class and
+// condition errors instead.
 func (e *Error) Has(v string) bool {
 	for _, c := range e.Codes {
 		if c.Value == v {
@@ -264,30 +292,3 @@ func (e *ValidationError) Error() string {
 
 // Is matches ErrValidation.
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
-
-// validator collects field problems.
-type validator struct {
-	op     string
-	fields []FieldError
-}
-
-func (v *validator) add(field, problem string) {
-	v.fields = append(v.fields, FieldError{field, problem})
-}
-
-func (v *validator) check(ok bool, field, problem string) {
-	if !ok {
-		v.add(field, problem)
-	}
-}
-
-func (v *validator) err() error {
-	if len(v.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{OperateID: v.op, Fields: v.fields}
-}
-
-func sortStrings(s []string) { sort.Strings(s) }
-
-func marshalJSON(v any) ([]byte, error) { return json.Marshal(v) }

@@ -3,6 +3,7 @@ package escott
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,6 @@ import (
 	"github.com/escott-go/escott/internal/envelope"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
-	"github.com/escott-go/escott/journal"
 )
 
 // Environment selects the gateway: the test environment or production.
@@ -108,9 +108,11 @@ func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String(
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // MarshalJSON writes the config with its secrets redacted, so that dumping
-// settings to JSON cannot leak them.
+// settings to JSON cannot leak them. Unlike a Secret, a Config is settings,
+// not data to round-trip: it is read from the environment or a secret store,
+// never from its own JSON.
 func (c Config) MarshalJSON() ([]byte, error) {
-	return marshalJSON(map[string]string{
+	return json.Marshal(map[string]string{
 		"MerchantID": c.MerchantID, "TenantID": c.TenantID, "Environment": c.Environment.String(), "BaseURL": c.BaseURL,
 		"MerchantPass": redactedIfSet(c.MerchantPass), "TokenAuthCode": redactedIfSet(c.TokenAuthCode),
 		"AESKey": redactedIfSet(c.AESKey), "AESIV": redactedIfSet(c.AESIV),
@@ -123,8 +125,6 @@ func redactedIfSet(s string) string {
 	}
 	return redacted
 }
-
-const redacted = "[REDACTED]"
 
 // ConfigError lists every problem found in a Config.
 type ConfigError struct {
@@ -140,24 +140,24 @@ func (c *Config) validate() error {
 	switch {
 	case c.MerchantID == "":
 		p = append(p, "MerchantID is required")
-	case !isDigits(c.MerchantID) || len(c.MerchantID) > 32:
+	case !ascii.IsDigits(c.MerchantID) || len(c.MerchantID) > 32:
 		p = append(p, "MerchantID must be half-width digits")
 	}
 	switch {
 	case c.MerchantPass == "":
 		p = append(p, "MerchantPass is required")
-	case !isAlnum(c.MerchantPass) || len(c.MerchantPass) > 32:
+	case !ascii.IsAlnum(c.MerchantPass) || len(c.MerchantPass) > 32:
 		p = append(p, "MerchantPass must be half-width alphanumerics (at most 32)")
 	}
 	if c.TenantID == "" {
 		c.TenantID = DefaultTenantID
-	} else if len(c.TenantID) != 4 || !isDigits(c.TenantID) {
+	} else if len(c.TenantID) != 4 || !ascii.IsDigits(c.TenantID) {
 		p = append(p, "TenantID must be 4 digits (0001 for a single shop)")
 	}
 	if c.Environment != Test && c.Environment != Production {
 		p = append(p, "Environment must be escott.Test or escott.Production")
 	}
-	if c.TokenAuthCode != "" && (!isAlnum(c.TokenAuthCode) || len(c.TokenAuthCode) > 32) {
+	if c.TokenAuthCode != "" && (!ascii.IsAlnum(c.TokenAuthCode) || len(c.TokenAuthCode) > 32) {
 		p = append(p, "TokenAuthCode must be alphanumerics, at most 32")
 	}
 	if (c.AESKey == "") != (c.AESIV == "") {
@@ -262,7 +262,7 @@ type clientState struct {
 	log      *slog.Logger
 	now      func() time.Time
 	newKey   func() (string, error)
-	journal  journal.Journal
+	journal  Journal
 	retry    RetryPolicy
 	timeout  time.Duration
 	sleep    func(context.Context, time.Duration) error
@@ -284,8 +284,23 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 3, BaseDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second}
 }
 
-// Option configures a Client.
-type Option func(*Client)
+// Option configures a Client. An Option that cannot apply (a nil logger,
+// journal, clock or HTTP client, a negative timeout, a nil Option) is
+// reported by NewClient in its *ConfigError, together with the Config's own
+// problems.
+type Option func(*options) error
+
+// options are what the Options set, before NewClient builds the client.
+type options struct {
+	hc       *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	newKey   func() (string, error)
+	journal  Journal
+	retry    RetryPolicy
+	timeout  time.Duration
+	tdsStore ThreeDSStore
+}
 
 // WithHTTPClient makes the client send requests with hc; set its Timeout
 // (the reference clients use 60 s). hc is never modified: NewClient takes a
@@ -293,35 +308,94 @@ type Option func(*Client)
 // shared) whose CheckRedirect follows no redirect, since a gateway call is
 // never redirected. Whatever hc's Transport, a money-moving request is sent
 // at most once: its body can be read only once and has no GetBody, so
-// net/http cannot replay it after an HTTP/2 stream reset or GOAWAY.
+// net/http cannot replay it after an HTTP/2 stream reset or GOAWAY. A nil hc
+// is a configuration error.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *Client) { c.hc = hc; c.userHTTP = true }
+	return func(o *options) error {
+		if hc == nil {
+			return errors.New("WithHTTPClient: nil *http.Client")
+		}
+		o.hc = hc
+		return nil
+	}
 }
 
 // WithLogger sets the logger. The client logs operation names, link keys,
-// durations and response codes at debug level, and never a secret.
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+// durations and response codes at debug level, and never a secret. A nil
+// logger is a configuration error (omit the option to log nothing).
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: nil *slog.Logger")
+		}
+		o.log = l
+		return nil
+	}
+}
 
 // WithClock replaces time.Now, e.g. for tests around the JST date boundary.
-func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+// A nil clock is a configuration error.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return errors.New("WithClock: nil clock")
+		}
+		o.now = now
+		return nil
+	}
+}
 
 // WithLinkKeyGenerator replaces the generator of link keys (MerchantFree1).
 // Keys must be unique per order, ASCII alphanumerics, at most 32 characters.
+// A nil generator is a configuration error.
 func WithLinkKeyGenerator(gen func() (string, error)) Option {
-	return func(c *Client) { c.newKey = gen }
+	return func(o *options) error {
+		if gen == nil {
+			return errors.New("WithLinkKeyGenerator: nil generator")
+		}
+		o.newKey = gen
+		return nil
+	}
 }
 
 // WithJournal sets where money-moving attempts are recorded before they are
-// sent. The default is an in-memory journal.
-func WithJournal(j journal.Journal) Option { return func(c *Client) { c.journal = j } }
+// sent. The default is an in-memory journal. A nil journal is a
+// configuration error.
+func WithJournal(j Journal) Option {
+	return func(o *options) error {
+		if j == nil {
+			return errors.New("WithJournal: nil journal")
+		}
+		o.journal = j
+		return nil
+	}
+}
 
 // WithTimeout bounds every call, retries included, whatever the HTTP client.
 // A money-moving call that times out after its request left returns an
-// *OutcomeUnknownError: the gateway may still have processed it.
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+// *OutcomeUnknownError: the gateway may still have processed it. Zero means
+// no bound besides the HTTP client's; a negative d is a configuration error.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("WithTimeout: negative timeout %v", d)
+		}
+		o.timeout = d
+		return nil
+	}
+}
 
-// WithRetryPolicy replaces DefaultRetryPolicy.
-func WithRetryPolicy(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }
+// WithRetryPolicy replaces DefaultRetryPolicy. A MaxAttempts below 1 means
+// 1 (no retries); negative delays are a configuration error.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(o *options) error {
+		if p.BaseDelay < 0 || p.MaxDelay < 0 {
+			return errors.New("WithRetryPolicy: negative delay")
+		}
+		o.retry = p
+		return nil
+	}
+}
 
 // DefaultTimeout is the timeout of the default HTTP client, as the reference
 // clients use.
@@ -330,21 +404,43 @@ const DefaultTimeout = 60 * time.Second
 // NewClient validates cfg, reporting every problem at once as a *ConfigError,
 // and returns a client.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {
-	if err := cfg.validate(); err != nil {
-		return nil, err
+	var problems []string
+	var cerr *ConfigError
+	if errors.As(cfg.validate(), &cerr) {
+		problems = cerr.Problems
+	}
+	o := options{
+		log:     slog.New(slog.DiscardHandler),
+		now:     time.Now,
+		newKey:  func() (string, error) { return NewLinkKey(), nil },
+		journal: NewMemoryJournal(),
+		retry:   DefaultRetryPolicy(),
+	}
+	for i, opt := range opts {
+		if opt == nil {
+			problems = append(problems, fmt.Sprintf("option %d is nil", i+1))
+			continue
+		}
+		if err := opt(&o); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ConfigError{Problems: problems}
 	}
 	c := &Client{clientRef: &clientRef{&clientState{
-		cfg:     cfg,
-		log:     slog.New(discardHandler{}),
-		now:     time.Now,
-		newKey:  NewLinkKey,
-		journal: journal.NewMemory(),
-		retry:   DefaultRetryPolicy(),
-		sleep:   sleepCtx,
+		cfg:      cfg,
+		hc:       o.hc,
+		userHTTP: o.hc != nil,
+		log:      o.log,
+		now:      o.now,
+		newKey:   o.newKey,
+		journal:  o.journal,
+		retry:    o.retry,
+		timeout:  o.timeout,
+		tdsStore: o.tdsStore,
+		sleep:    sleepCtx,
 	}}}
-	for _, o := range opts {
-		o(c)
-	}
 	if c.hc == nil {
 		// HTTP/1.1 only, as the production clients speak (docs/protocol.md
 		// §2): one broken connection then loses at most one call's answer,
@@ -404,25 +500,21 @@ func (c *Client) Origin() string { return c.origin }
 
 // Journal returns the journal in use, so that an operator tool can list
 // attempts that need recovery.
-func (c *Client) Journal() journal.Journal { return c.journal }
-
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }
+func (c *Client) Journal() Journal { return c.journal }
 
 // NewLinkKey returns a fresh random 12-digit link key from crypto/rand.
-func NewLinkKey() (string, error) { return randomDigits(12) }
+// It cannot fail: since Go 1.24 crypto/rand.Read never returns an error (a
+// system without a working random source crashes the program irrecoverably
+// instead), so a key is never made from anything but good randomness.
+func NewLinkKey() string { return randomDigits(12) }
 
-func randomDigits(n int) (string, error) {
+// randomDigits returns n random decimal digits. crypto/rand.Read does not
+// fail (Go ≥ 1.24 crashes the program instead), so neither does this.
+func randomDigits(n int) string {
 	out := make([]byte, 0, n)
 	var buf [32]byte
 	for len(out) < n {
-		if _, err := rand.Read(buf[:]); err != nil {
-			return "", fmt.Errorf("escott: random: %w", err)
-		}
+		_, _ = rand.Read(buf[:])
 		for _, b := range buf {
 			// 250 = 25×10: rejecting 250–255 keeps every digit equally likely.
 			if b < 250 && len(out) < n {
@@ -430,7 +522,7 @@ func randomDigits(n int) (string, error) {
 			}
 		}
 	}
-	return string(out), nil
+	return string(out)
 }
 
 // common holds the fields every request carries (PROTOCOL.md §3). It is
@@ -492,7 +584,7 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		return nil, fmt.Errorf("escott: %s: %w", k.op, err)
 	}
 	if k.money {
-		if err := c.begin(ctx, k, journal.Attempt{
+		if err := c.begin(ctx, k, Attempt{
 			LinkKey: k.linkKey, Operation: k.op, Amount: k.amount, ProcessID: k.procID, OrderRef: k.orderRef, Started: now,
 		}); err != nil {
 			return nil, err
@@ -500,17 +592,17 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 	}
 	resp, err := c.send(ctx, k, form)
 	if k.money {
-		r := journal.Result{At: c.now()}
+		r := AttemptResult{At: c.now()}
 		var ou *OutcomeUnknownError
 		switch {
 		case err == nil && resp.OK():
-			r.Outcome, r.ProcessID = journal.Succeeded, resp.Get("ProcessId")
+			r.Outcome, r.ProcessID = OutcomeSucceeded, resp.Get("ProcessId")
 		case err == nil:
-			r.Outcome, r.Codes = journal.Rejected, resp.Codes
+			r.Outcome, r.Codes = OutcomeRejected, resp.Codes
 		case errors.As(err, &ou):
-			r.Outcome = journal.Unknown
+			r.Outcome = OutcomeUnknown
 		default:
-			r.Outcome = journal.Rejected
+			r.Outcome = OutcomeRejected
 		}
 		c.finish(ctx, k, r)
 	}
@@ -538,14 +630,14 @@ const FinishTimeout = 30 * time.Second
 // the journal ignores ctx (a file lock, an exhausted SQL pool). An error
 // means nothing was sent. An attempt that Begin records after the bound has
 // passed is closed as not sent, so that it is not left in flight.
-func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
+func (c *Client) begin(ctx context.Context, k call, a Attempt) error {
 	var err error
-	if _, mem := c.journal.(*journal.Memory); mem || ctx.Done() == nil {
+	if _, mem := c.journal.(*MemoryJournal); mem || ctx.Done() == nil {
 		err = c.journal.Begin(ctx, a)
 	} else if err = c.beginBounded(ctx, k.op, k.linkKey, a); errors.Is(err, errLateBegin) {
 		return fmt.Errorf("escott: %s: journal did not record the attempt in time, nothing sent: %w", k.op, context.Cause(ctx))
 	}
-	if errors.Is(err, journal.ErrInFlight) {
+	if errors.Is(err, ErrJournalInFlight) {
 		return &InFlightError{OperateID: k.op, LinkKey: k.linkKey}
 	}
 	if err != nil {
@@ -553,7 +645,7 @@ func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
 		return fmt.Errorf("escott: %s: journal: %w", k.op, err)
 	}
 	if ctx.Err() != nil {
-		c.finish(ctx, k, journal.Result{Outcome: journal.Rejected, At: c.now()})
+		c.finish(ctx, k, AttemptResult{Outcome: OutcomeRejected, At: c.now()})
 		return fmt.Errorf("escott: %s: journal recorded the attempt too late, nothing sent: %w", k.op, context.Cause(ctx))
 	}
 	return nil
@@ -564,7 +656,7 @@ var errLateBegin = errors.New("journal Begin still running at the deadline")
 // beginBounded runs Begin until ctx is done, in a goroutine so that a journal
 // ignoring ctx cannot hold the caller. When Begin records the attempt after
 // that, the attempt is closed as not sent.
-func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal.Attempt) error {
+func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a Attempt) error {
 	done := make(chan error, 1)
 	go func() { done <- c.journal.Begin(ctx, a) }()
 	select {
@@ -573,7 +665,7 @@ func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal
 	case <-ctx.Done():
 		go func() {
 			if err := <-done; err == nil {
-				c.finish(ctx, call{op: op, linkKey: linkKey}, journal.Result{Outcome: journal.Rejected, At: c.now()})
+				c.finish(ctx, call{op: op, linkKey: linkKey}, AttemptResult{Outcome: OutcomeRejected, At: c.now()})
 			}
 		}()
 		return errLateBegin
@@ -584,8 +676,8 @@ func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal
 // cancel racing the write must not lose a payment's outcome) and bounded by
 // FinishTimeout; the caller waits for it until ctx's deadline plus
 // FinishGrace at most.
-func (c *Client) finish(ctx context.Context, k call, r journal.Result) {
-	if _, mem := c.journal.(*journal.Memory); mem {
+func (c *Client) finish(ctx context.Context, k call, r AttemptResult) {
+	if _, mem := c.journal.(*MemoryJournal); mem {
 		// The memory journal neither blocks nor looks at its context.
 		if err := c.journal.Finish(ctx, k.linkKey, r); err != nil {
 			c.log.ErrorContext(ctx, "escott: journal finish failed", "op", k.op, "link_key", k.linkKey, "err", err)
@@ -596,7 +688,7 @@ func (c *Client) finish(ctx context.Context, k call, r journal.Result) {
 }
 
 // finishBounded is finish for a journal that may block.
-func (c *Client) finishBounded(ctx context.Context, op, linkKey string, r journal.Result) {
+func (c *Client) finishBounded(ctx context.Context, op, linkKey string, r AttemptResult) {
 	k := call{op: op, linkKey: linkKey}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FinishTimeout)
 	done := make(chan error, 1)
@@ -796,100 +888,6 @@ func sanitizeURLError(err error) error {
 	}
 	return err
 }
-
-// Secret is a string that formats as [REDACTED] with every fmt verb, in
-// slog, and in JSON. Reveal returns the value, for storing it.
-type Secret string
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String returns [REDACTED] (or "" when empty).
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString returns the redacted form.
-func (s Secret) GoString() string { return `escott.Secret("` + s.String() + `")` }
-
-// Format implements fmt.Formatter, redacting every verb.
-func (s Secret) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, s.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, s.String())
-}
-
-// LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalText redacts the secret in encoders (JSON, XML, slog's JSON handler).
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// secretFields are the raw answer fields that must never be printed.
-var secretFields = map[string]bool{
-	"ProcessPass": true, "KaiinPass": true, "MerchantPass": true, "Token": true, "EncryptValue": true,
-	"CardNo": true, "SecCd": true, "CardExp": true, "NewKaiinPass": true,
-}
-
-// Fields holds the raw fields of a gateway answer. Formatting it with fmt or
-// slog redacts the secret ones (ProcessPass, KaiinPass, CardNo …); Get
-// returns any value as received.
-type Fields map[string]string
-
-// Get returns the raw value of key.
-func (f Fields) Get(key string) string { return f[key] }
-
-// String formats the fields with secrets redacted, keys sorted.
-func (f Fields) String() string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
-	var b strings.Builder
-	b.WriteString("map[")
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(k)
-		b.WriteByte(':')
-		if secretFields[k] && f[k] != "" {
-			b.WriteString(redacted)
-		} else {
-			b.WriteString(f[k])
-		}
-	}
-	b.WriteByte(']')
-	return b.String()
-}
-
-// Format implements fmt.Formatter so that every verb is redacted.
-func (f Fields) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, f.String()) }
-
-// LogValue implements slog.LogValuer.
-func (f Fields) LogValue() slog.Value { return slog.StringValue(f.String()) }
-
-// MarshalJSON redacts secrets in JSON output too.
-func (f Fields) MarshalJSON() ([]byte, error) {
-	m := make(map[string]string, len(f))
-	for k, v := range f {
-		if secretFields[k] && v != "" {
-			v = redacted
-		}
-		m[k] = v
-	}
-	return marshalJSON(m)
-}
-
-func isDigits(s string) bool { return ascii.IsDigits(s) }
-
-func isAlnum(s string) bool { return ascii.IsAlnum(s) }
 
 // Format implements fmt.Formatter: a Client, or a pointer to one, prints as
 // its type name only, with every verb, so that no configuration or state it

@@ -29,7 +29,6 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
-	"github.com/escott-go/escott/journal"
 )
 
 // forward sends a gateway request body to the fake and returns its answer:
@@ -258,7 +257,7 @@ func TestHTTP2AlwaysResettingFrontEnd(t *testing.T) {
 	assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
 
 	// A read-only call may be retried, by the SDK's bounded policy only.
-	_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+	_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 	assert.ErrorIs(t, err, escott.ErrTransport)
 	assert.Equal(t, 3, srv.RequestCount(escott.OpTokenSearch), "three attempts, as the retry policy says")
 }
@@ -338,7 +337,7 @@ func TestRedirectIsNeverFollowed(t *testing.T) {
 				assert.Nil(t, followAll.CheckRedirect, "the host's client is not modified")
 
 				// A read-only call: a transport error, never a result.
-				_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+				_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 				assert.ErrorIs(t, err, escott.ErrTransport)
 				assert.Zero(t, evilHits.Load())
 			})
@@ -433,13 +432,13 @@ func TestAnswerMustEchoWhatWasSent(t *testing.T) {
 			assert.ErrorIs(t, err, escott.ErrOutcomeUnknown)
 			assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
 
-			_, err = c.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+			_, err = c.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 			assert.ErrorIs(t, err, escott.ErrTransport)
 			assert.NotErrorIs(t, err, escott.ErrOutcomeUnknown)
 			assert.Equal(t, 3, srv.RequestCount(escott.OpTokenSearch))
 
 			m := newMember(t)
-			_, err = c.Member.Invalidate(context.Background(), m)
+			_, err = c.Member.Invalidate(context.Background(), m, nil)
 			assert.ErrorIs(t, err, escott.ErrOutcomeUnknown, "a state change whose answer is not its own")
 		})
 	}
@@ -448,7 +447,7 @@ func TestAnswerMustEchoWhatWasSent(t *testing.T) {
 // stallJournal wraps a journal with a Begin and a Finish that can stall,
 // honouring the context or not.
 type stallJournal struct {
-	journal.Journal
+	escott.Journal
 	beginDelay  time.Duration
 	honourCtx   bool
 	beginDone   chan struct{}
@@ -457,7 +456,7 @@ type stallJournal struct {
 	finishErr   atomic.Value
 }
 
-func (j *stallJournal) Begin(ctx context.Context, a journal.Attempt) error {
+func (j *stallJournal) Begin(ctx context.Context, a escott.Attempt) error {
 	defer func() {
 		if j.beginDone != nil {
 			close(j.beginDone)
@@ -475,7 +474,7 @@ func (j *stallJournal) Begin(ctx context.Context, a journal.Attempt) error {
 	return j.Journal.Begin(ctx, a)
 }
 
-func (j *stallJournal) Finish(ctx context.Context, key string, r journal.Result) error {
+func (j *stallJournal) Finish(ctx context.Context, key string, r escott.AttemptResult) error {
 	if j.finishEnter != nil {
 		j.finishEnter <- struct{}{}
 	}
@@ -505,7 +504,7 @@ func TestDeadlineBoundsAStuckJournalBegin(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, _ := newTest(t)
-			j := &stallJournal{Journal: journal.NewMemory(), beginDelay: 600 * time.Millisecond, honourCtx: tc.honourCtx,
+			j := &stallJournal{Journal: escott.NewMemoryJournal(), beginDelay: 600 * time.Millisecond, honourCtx: tc.honourCtx,
 				beginDone: make(chan struct{})}
 			const bound = 150 * time.Millisecond
 			opts := []escott.Option{escott.WithJournal(j)}
@@ -541,7 +540,7 @@ func TestStuckJournalFinishDoesNotHangTheCaller(t *testing.T) {
 	srv, _ := newTest(t)
 	gate := make(chan struct{})
 	defer close(gate)
-	j := &stallJournal{Journal: journal.NewMemory(), finishGate: gate}
+	j := &stallJournal{Journal: escott.NewMemoryJournal(), finishGate: gate}
 	c := srv.Client(escott.WithJournal(j), escott.WithTimeout(300*time.Millisecond))
 	start := time.Now()
 	pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa)})
@@ -556,7 +555,7 @@ func TestStuckJournalFinishDoesNotHangTheCaller(t *testing.T) {
 func TestFinishSurvivesACancelRacingIt(t *testing.T) {
 	srv, _ := newTest(t)
 	gate, enter := make(chan struct{}), make(chan struct{}, 1)
-	j := &stallJournal{Journal: journal.NewMemory(), honourCtx: true, finishGate: gate, finishEnter: enter}
+	j := &stallJournal{Journal: escott.NewMemoryJournal(), honourCtx: true, finishGate: gate, finishEnter: enter}
 	c := srv.Client(escott.WithJournal(j))
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-enter; cancel(); close(gate) }()
@@ -578,7 +577,7 @@ func TestProcessedStateChangesAreNotReportedSafe(t *testing.T) {
 	srv, c := newTest(t, fastRetry())
 	inval := func(t *testing.T) escott.Member {
 		m := registered(t, srv, c, escotttest.CardVisa)
-		_, err := c.Member.Invalidate(ctx, m)
+		_, err := c.Member.Invalidate(ctx, m, nil)
 		require.NoError(t, err)
 		return m
 	}
@@ -593,17 +592,17 @@ func TestProcessedStateChangesAreNotReportedSafe(t *testing.T) {
 		}, 0},
 		{escott.OpMemberInvalidate, func(t *testing.T) (func(*testing.T), error) {
 			m := registered(t, srv, c, escotttest.CardVisa)
-			_, err := c.Member.Invalidate(ctx, m)
+			_, err := c.Member.Invalidate(ctx, m, nil)
 			return memberIs(srv, m, escott.MemberInvalid), err
 		}, 0},
 		{escott.OpMemberRevalidate, func(t *testing.T) (func(*testing.T), error) {
 			m := inval(t)
-			_, err := c.Member.Revalidate(ctx, m)
+			_, err := c.Member.Revalidate(ctx, m, nil)
 			return memberIs(srv, m, escott.MemberValid), err
 		}, 0},
 		{escott.OpMemberDelete, func(t *testing.T) (func(*testing.T), error) {
 			m := inval(t)
-			err := c.Member.Delete(ctx, m)
+			err := c.Member.Delete(ctx, m, nil)
 			return memberIs(srv, m, escott.MemberDeleted), err
 		}, 0},
 	} {
@@ -623,10 +622,10 @@ func TestProcessedStateChangesAreNotReportedSafe(t *testing.T) {
 	t.Run("Delete with its invalidation lost", func(t *testing.T) {
 		m := registered(t, srv, c, escotttest.CardVisa)
 		srv.InjectFault(escott.OpMemberInvalidate, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
-		err := c.Member.Delete(ctx, m)
+		err := c.Member.Delete(ctx, m, nil)
 		var de *escott.DeleteMemberError
 		require.ErrorAs(t, err, &de)
-		assert.Equal(t, escott.OpMemberInvalidate, de.Step)
+		assert.Equal(t, escott.StepInvalidate, de.Step)
 		assert.ErrorIs(t, err, escott.ErrOutcomeUnknown)
 		assert.True(t, de.Invalidated, "the member may be invalid: never reported as still valid")
 		memberIs(srv, m, escott.MemberInvalid)(t)

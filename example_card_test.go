@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/shop"
 )
 
 // startExample starts a fake gateway and a client for it; stop it when done.
@@ -29,6 +28,7 @@ func ExampleNewClient() {
 	// escott: invalid config: MerchantID must be half-width digits; MerchantPass is required
 }
 
+// Charge a card token at checkout.
 func ExampleCardService_Pay() {
 	srv, client := startExample()
 	defer srv.Close()
@@ -36,22 +36,28 @@ func ExampleCardService_Pay() {
 	// shopper's browser; the fake mints one for a test card.
 	token := srv.MustToken(escotttest.CardVisa)
 
-	pay, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(1980),
-		Source: token,
+	// Detach the charge from the shopper's request, and bound it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{
+		Amount:   escott.Yen(1980),
+		Source:   token,
+		LinkKey:  "ORDER1001", // one per order: it finds the payment if the answer is lost
+		OrderRef: "1001",
 	})
 	if err != nil {
-		panic(err)
+		panic(err) // see ExampleError for what to do with each error
 	}
-	fmt.Println(pay.OperateID, pay.Amount, pay.CompanyCode, len(pay.Process.LinkKey))
-	// Output: 1Gathering 1980 VI 12
+	// Store pay.Process with the order: ID, Pass.Reveal() and LinkKey.
+	fmt.Println(pay.Amount, pay.Process.LinkKey, pay.Process.ID != "")
+	// Output: 1980 ORDER1001 true
 }
 
 func ExampleCardService_Pay_declined() {
 	srv, client := startExample()
 	defer srv.Close()
 	_, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(1980),
+		Amount: escott.Yen(1980),
 		Source: srv.MustToken(escotttest.CardDeclined),
 	})
 	var gerr *escott.Error
@@ -69,9 +75,9 @@ func ExampleCardService_Capture() {
 	defer srv.Close()
 	ctx := context.Background()
 	auth, err := client.Card.Pay(ctx, &escott.PaymentParams{
-		Amount: decimal.NewFromInt(5000),
-		Source: srv.MustToken(escotttest.CardMastercard),
-		Mode:   escott.AuthOnly, // 与信のみ: capture when the goods ship
+		Amount:  escott.Yen(5000),
+		Source:  srv.MustToken(escotttest.CardMastercard),
+		Capture: escott.CaptureLater, // 与信のみ: capture when the goods ship
 	})
 	if err != nil {
 		panic(err)
@@ -88,11 +94,11 @@ func ExampleCardService_ChangeAmount() {
 	srv, client := startExample()
 	defer srv.Close()
 	ctx := context.Background()
-	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(5000), Source: srv.MustToken(escotttest.CardJCB)})
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(5000), Source: srv.MustToken(escotttest.CardJCB)})
 	if err != nil {
 		panic(err)
 	}
-	if _, err := client.Card.ChangeAmount(ctx, pay.Process, decimal.NewFromInt(4200)); err != nil {
+	if _, err := client.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: escott.Yen(4200)}); err != nil {
 		panic(err)
 	}
 	info, _ := srv.Process(pay.Process.ID)
@@ -104,14 +110,14 @@ func ExampleCardService_Cancel() {
 	srv, client := startExample()
 	defer srv.Close()
 	ctx := context.Background()
-	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(800), Source: srv.MustToken(escotttest.CardAmex)})
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(800), Source: srv.MustToken(escotttest.CardAmex)})
 	if err != nil {
 		panic(err)
 	}
-	if _, err := client.Card.Cancel(ctx, pay.Process); err != nil {
+	if _, err := client.Card.Cancel(ctx, pay.Process, nil); err != nil {
 		panic(err)
 	}
-	_, err = client.Card.Cancel(ctx, pay.Process)
+	_, err = client.Card.Cancel(ctx, pay.Process, nil)
 	fmt.Println(errors.Is(err, escott.ErrState))
 	// Output: true
 }
@@ -120,11 +126,11 @@ func ExampleCardService_Inquire() {
 	srv, client := startExample()
 	defer srv.Close()
 	ctx := context.Background()
-	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(1234), Source: srv.MustToken(escotttest.CardDiners)})
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(1234), Source: srv.MustToken(escotttest.CardDiners)})
 	if err != nil {
 		panic(err)
 	}
-	got, err := client.Card.Inquire(ctx, pay.Process)
+	got, err := client.Card.Inquire(ctx, pay.Process, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -136,16 +142,16 @@ func ExampleCardService_Reauthorize() {
 	srv, client := startExample()
 	defer srv.Close()
 	ctx := context.Background()
-	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(3000), Source: srv.MustToken(escotttest.CardVisa)})
+	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(3000), Source: srv.MustToken(escotttest.CardVisa)})
 	if err != nil {
 		panic(err)
 	}
-	if _, err := client.Card.Cancel(ctx, pay.Process); err != nil {
+	if _, err := client.Card.Cancel(ctx, pay.Process, nil); err != nil {
 		panic(err)
 	}
-	// The new payment keeps the original's mode: this one was AuthCapture, so
+	// The new payment keeps the original's mode: this one was CaptureNow, so
 	// it is captured again (SalesDate defaults to today in JST).
-	re, err := client.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: decimal.NewFromInt(2700)})
+	re, err := client.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: escott.Yen(2700)})
 	if err != nil {
 		panic(err)
 	}
@@ -162,12 +168,12 @@ func ExampleCardService_Check() {
 		panic(err)
 	}
 	fmt.Println(res.OperateID, res.SecurityCodeResult)
-	// Output: 1Check 0
+	// Output: 1Check match
 }
 
 func ExamplePayTypeChoices() {
-	for _, pt := range escott.PayTypeChoices("3782", escott.WithBonus) {
-		fmt.Print(pt.Label(), " ")
+	for _, pt := range escott.PayTypeChoices("3782", escott.InstallmentsRevolvingAndBonus) {
+		fmt.Print(shop.PayTypeLabel(pt), " ")
 	}
 	fmt.Println()
 	// Output: 一括払い 3回払い 5回払い 6回払い 10回払い 12回払い 15回払い 18回払い 20回払い 24回払い ボーナス一括払い
@@ -188,10 +194,10 @@ func ExampleTokenService_ScriptTag() {
 	// Output: <script type="text/javascript" src="https://www.test.e-scott.jp/euser/stn/CdGetJavaScript.do?k_TokenNinsyoCode=ABCDEF123" callBackFunc="onToken" class="spsvToken"></script>
 }
 
-func ExampleTokenService_Search() {
+func ExampleTokenService_Inquire() {
 	srv, client := startExample()
 	defer srv.Close()
-	st, err := client.Token.Search(context.Background(), srv.MustToken(escotttest.CardVisa))
+	st, err := client.Token.Inquire(context.Background(), srv.MustToken(escotttest.CardVisa))
 	if err != nil {
 		panic(err)
 	}
@@ -205,7 +211,7 @@ func ExampleOutcomeUnknownError() {
 	// The gateway processes the payment, then the connection drops.
 	srv.InjectFault(escott.OpGathering, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
 	_, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(1000), Source: srv.MustToken(escotttest.CardVisa), LinkKey: "ORDER20261126001",
+		Amount: escott.Yen(1000), Source: srv.MustToken(escotttest.CardVisa), LinkKey: "ORDER20261126001",
 	})
 	var unknown *escott.OutcomeUnknownError
 	if errors.As(err, &unknown) {

@@ -3,9 +3,8 @@ package escott_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
@@ -14,14 +13,17 @@ import (
 // Register an online-collection payment, receive the payment-received
 // notification, and check the payment with an inquiry.
 func ExampleCVSService_Register() {
-	// The host's notification receiver (registered with SPS in production).
-	cfg := escott.NotifyConfig{
-		MerchantID:         escotttest.DefaultMerchantID,
-		MerchantPass:       escotttest.DefaultMerchantPass,
-		Environment:        escott.Test,
-		DisableSourceCheck: true, // the fake posts from loopback
-	}
-	h, err := escott.NewNotificationHandler(cfg)
+	// The host's notification receiver (registered with SPS in production);
+	// its handler is mounted once the client exists.
+	mux := http.NewServeMux()
+	receiver := httptest.NewServer(mux)
+	defer receiver.Close()
+
+	srv := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/"})
+	defer srv.Close()
+	client := srv.Client()
+
+	h, err := client.NotificationHandler(escott.WithoutSourceCheck()) // the fake posts from loopback
 	if err != nil {
 		panic(err)
 	}
@@ -29,16 +31,11 @@ func ExampleCVSService_Register() {
 		fmt.Printf("paid: %s yen at %s (stamp %v)\n", p.Amount, p.Agency.NameJA(), p.StampFlag)
 		return nil // mark the order found by p.LinkKey paid here
 	})
-	receiver := httptest.NewServer(h)
-	defer receiver.Close()
-
-	srv := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/"})
-	defer srv.Close()
-	client := srv.Client()
+	mux.Handle("/", h)
 
 	ctx := context.Background()
 	pay, err := client.CVS.Register(ctx, &escott.CVSParams{
-		Amount:       decimal.NewFromInt(3240),
+		Amount:       escott.Yen(3240),
 		Name:         "山田 太郎",
 		NameKana:     "ﾔﾏﾀﾞ ﾀﾛｳ",
 		Phone:        "03-1234-5678",
@@ -47,35 +44,19 @@ func ExampleCVSService_Register() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(pay.NameKana, pay.ShouhinName)
+	fmt.Println(pay.NameKana, pay.ProductName)
 
 	// The shopper pays at Seven-Eleven (on the fake: programmatically).
 	if err := srv.Pay(pay.Process.ID, "SEV"); err != nil {
 		panic(err)
 	}
-	st, _, err := client.CVS.Status(ctx, pay.Process, false)
+	inq, err := client.CVS.Inquire(ctx, pay.Process, nil)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(st)
+	fmt.Println(inq.Status)
 	// Output:
 	// ヤマダ　タロウ Ｔシャツ　その他
 	// paid: 3240 yen at セブン-イレブン (stamp false)
 	// paid
-}
-
-func ExampleFeePolicy() {
-	policy := escott.BandedFee(
-		escott.FeeBand{UpTo: decimal.NewFromInt(9999), Fee: decimal.NewFromInt(220)},
-		escott.FeeBand{UpTo: decimal.NewFromInt(29999), Fee: decimal.NewFromInt(330)},
-		escott.FeeBand{Fee: decimal.NewFromInt(440)},
-	).WithLimit(decimal.NewFromInt(100000))
-	for _, goods := range []int64{5000, 20000, 150000} {
-		fee, err := policy.Fee(decimal.NewFromInt(goods))
-		fmt.Println(goods, fee, err)
-	}
-	// Output:
-	// 5000 220 <nil>
-	// 20000 330 <nil>
-	// 150000 0 escott: online collection is not offered for this amount
 }

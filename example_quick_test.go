@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/shop"
 )
 
 // Register a logged-in shopper's card as a stored-card member. Keep the
@@ -19,12 +18,9 @@ func ExampleMemberService_Register() {
 	client := srv.Client()
 	ctx := context.Background()
 
-	m, err := escott.NewMember() // 13-digit ID, 12-digit password from crypto/rand
-	if err != nil {
-		panic(err)
-	}
+	m := escott.NewMember()                     // 13-digit ID, 12-digit password from crypto/rand
 	token := srv.MustToken(escotttest.CardVisa) // from the token script in the shopper's browser
-	if _, err := client.Member.Register(ctx, m, token); err != nil {
+	if _, err := client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: token}); err != nil {
 		panic(err)
 	}
 	card, err := client.Member.GetMasked(ctx, m)
@@ -47,9 +43,9 @@ func ExampleMemberService_RegisterAndPay() {
 	defer srv.Close()
 	client := srv.Client()
 
-	m, _ := escott.NewMember()
+	m := escott.NewMember()
 	pay, err := client.Member.RegisterAndPay(context.Background(), m, srv.MustToken(escotttest.CardJCB),
-		&escott.PaymentParams{Amount: decimal.NewFromInt(3980)})
+		&escott.PaymentParams{Amount: escott.Yen(3980)})
 	var mpe *escott.MemberPaymentError
 	if errors.As(err, &mpe) && mpe.MemberUpdated {
 		fmt.Println("card stored but not paid: keep the member, ask for another payment")
@@ -68,15 +64,15 @@ func ExampleCardService_Pay_member() {
 	defer srv.Close()
 	client := srv.Client()
 	ctx := context.Background()
-	m, _ := escott.NewMember()
-	if _, err := client.Member.Register(ctx, m, srv.MustToken(escotttest.CardMastercard)); err != nil {
+	m := escott.NewMember()
+	if _, err := client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardMastercard)}); err != nil {
 		panic(err)
 	}
 
 	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{
-		Amount: decimal.NewFromInt(1500), Source: m, Mode: escott.AuthOnly,
+		Amount: escott.Yen(1500), Source: m, Capture: escott.CaptureLater,
 	})
-	if escott.IsMemberMismatch(err) {
+	if errors.Is(err, escott.ErrMemberMismatch) {
 		fmt.Println("the gateway does not know this member: drop the local registration")
 		return
 	}
@@ -99,12 +95,12 @@ func ExampleMemberService_ChangeCard() {
 	defer srv.Close()
 	client := srv.Client()
 	ctx := context.Background()
-	m, _ := escott.NewMember()
-	if _, err := client.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa)); err != nil {
+	m := escott.NewMember()
+	if _, err := client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)}); err != nil {
 		panic(err)
 	}
 
-	if _, err := client.Member.ChangeCard(ctx, m, srv.MustToken(escotttest.CardAmex)); err != nil {
+	if _, err := client.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardAmex)}); err != nil {
 		panic(err)
 	}
 	card, err := client.Member.GetMasked(ctx, m)
@@ -112,7 +108,7 @@ func ExampleMemberService_ChangeCard() {
 		panic(err)
 	}
 	fmt.Println(card.Brand, card.Last4)
-	fmt.Println(card.PayTypeChoices(escott.WithInstallments)[:3])
+	fmt.Println(card.PayTypeChoices(escott.InstallmentsAndRevolving)[:3])
 	// Output:
 	// American Express 0005
 	// [01 03 05]
@@ -125,17 +121,17 @@ func ExampleMemberService_Delete() {
 	defer srv.Close()
 	client := srv.Client()
 	ctx := context.Background()
-	m, _ := escott.NewMember()
-	if _, err := client.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa)); err != nil {
+	m := escott.NewMember()
+	if _, err := client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)}); err != nil {
 		panic(err)
 	}
 
 	lastAuthOnly := srv.Now().AddDate(0, 0, -120) // from the shop's order records
-	if ok, _ := escott.CanDelete(lastAuthOnly, srv.Now()); !ok {
+	if ok, _ := shop.CanDelete(lastAuthOnly, srv.Now()); !ok {
 		fmt.Println("not yet")
 		return
 	}
-	err := client.Member.Delete(ctx, m) // 4MemInval, then 4MemDel
+	err := client.Member.Delete(ctx, m, nil) // 4MemInval, then 4MemDel
 	var de *escott.DeleteMemberError
 	if errors.As(err, &de) {
 		fmt.Println("failed at", de.Step)
@@ -143,7 +139,7 @@ func ExampleMemberService_Delete() {
 	}
 	info, _ := srv.Member(m.ID)
 	fmt.Println(info.Status)
-	_, err = client.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	_, err = client.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	fmt.Println(errors.Is(err, escott.ErrMember)) // a deleted ID cannot be reused (K69)
 	// Output:
 	// deleted

@@ -8,8 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
@@ -42,8 +40,8 @@ func ExampleThreeDSService_Start() {
 	defer shop.Close()
 
 	// Checkout: the token comes from the token script in the browser.
-	form, err := client.ThreeDS.Start(ctx, &escott.StartParams{
-		Amount:          decimal.NewFromInt(4980),
+	form, err := client.ThreeDS.Start(ctx, &escott.ThreeDSStartParams{
+		Amount:          escott.Yen(4980),
 		Source:          srv.MustToken(escotttest.CardThreeDSFrictionless),
 		BillingFullName: "TARO YAMADA",
 		BillingEmail:    "taro@example.jp",

@@ -26,14 +26,13 @@ type moneyOp struct {
 
 func moneyOps() []moneyOp {
 	authorised := func(t *testing.T, srv *escotttest.Server, c *escott.Client) escott.Process {
-		pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+		pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1000), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 		require.NoError(t, err)
 		return pay.Process
 	}
 	member := func(t *testing.T, srv *escotttest.Server, c *escott.Client) escott.Member {
-		m, err := escott.NewMember()
-		require.NoError(t, err)
-		_, err = c.Member.Register(context.Background(), m, srv.MustToken(escotttest.CardVisa))
+		m := escott.NewMember()
+		_, err := c.Member.Register(context.Background(), m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 		require.NoError(t, err)
 		return m
 	}
@@ -53,7 +52,7 @@ func moneyOps() []moneyOp {
 		{escott.OpAuth, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			tok := srv.MustToken(escotttest.CardVisa)
 			return func(ctx context.Context) error {
-				_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: tok, Mode: escott.AuthOnly})
+				_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1000), Source: tok, Capture: escott.CaptureLater})
 				return err
 			}
 		}},
@@ -63,29 +62,37 @@ func moneyOps() []moneyOp {
 		}},
 		{escott.OpChange, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := authorised(t, srv, c)
-			return func(ctx context.Context) error { _, err := c.Card.ChangeAmount(ctx, p, yen(900)); return err }
+			return func(ctx context.Context) error {
+				_, err := c.Card.ChangeAmount(ctx, p, &escott.ChangeAmountParams{Amount: yen(900)})
+				return err
+			}
 		}},
 		{escott.OpDelete, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := authorised(t, srv, c)
-			return func(ctx context.Context) error { _, err := c.Card.Cancel(ctx, p); return err }
+			return func(ctx context.Context) error { _, err := c.Card.Cancel(ctx, p, nil); return err }
 		}},
 		{escott.OpReAuth, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := authorised(t, srv, c)
 			return func(ctx context.Context) error {
-				_, err := c.Card.Reauthorize(ctx, p, &escott.ReauthParams{Amount: yen(800)})
+				_, err := c.Card.Reauthorize(ctx, p, &escott.ReauthorizeParams{Amount: yen(800)})
 				return err
 			}
 		}},
 		{escott.OpMemberAdd, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
-			m, err := escott.NewMember()
-			require.NoError(t, err)
+			m := escott.NewMember()
 			tok := srv.MustToken(escotttest.CardVisa)
-			return func(ctx context.Context) error { _, err := c.Member.Register(ctx, m, tok); return err }
+			return func(ctx context.Context) error {
+				_, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: tok})
+				return err
+			}
 		}},
 		{escott.OpMemberChange, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			m := member(t, srv, c)
 			tok := srv.MustToken(escotttest.CardJCB)
-			return func(ctx context.Context) error { _, err := c.Member.ChangeCard(ctx, m, tok); return err }
+			return func(ctx context.Context) error {
+				_, err := c.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: tok})
+				return err
+			}
 		}},
 		{escott.OpCVSRegister, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			return func(ctx context.Context) error { _, err := c.CVS.Register(ctx, cvsParams()); return err }
@@ -93,13 +100,13 @@ func moneyOps() []moneyOp {
 		{escott.OpCVSChange, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := cvs(t, c)
 			return func(ctx context.Context) error {
-				_, err := c.CVS.Change(ctx, p, &escott.ChangeParams{Amount: yen(5000)})
+				_, err := c.CVS.Change(ctx, p, &escott.CVSChangeParams{Amount: yen(5000)})
 				return err
 			}
 		}},
 		{escott.OpCVSCancel, func(t *testing.T, srv *escotttest.Server, c *escott.Client) func(context.Context) error {
 			p := cvs(t, c)
-			return func(ctx context.Context) error { _, err := c.CVS.Cancel(ctx, p); return err }
+			return func(ctx context.Context) error { _, err := c.CVS.Cancel(ctx, p, nil); return err }
 		}},
 	}
 }

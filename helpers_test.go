@@ -1,7 +1,10 @@
 package escott_test
 
 import (
+	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
@@ -20,3 +23,23 @@ func newTestWith(t *testing.T, cfg escotttest.Config, opts ...escott.Option) (*e
 	t.Cleanup(srv.Close)
 	return srv, srv.Client(opts...)
 }
+
+// bothOutcomes hands the PostUrl callback every first arrival, a payment or a
+// failed outcome (its Result), as one function.
+func bothOutcomes(fn func(context.Context, *escott.ThreeDSResult) error) (
+	func(context.Context, *escott.ThreeDSResult) error, func(context.Context, *escott.AuthenticationError) error) {
+	return fn, func(ctx context.Context, e *escott.AuthenticationError) error { return fn(ctx, e.Result) }
+}
+
+// resultOf is the accepted 3-D Secure return of a HandleReturn call: the
+// result, or the one a failed outcome (*AuthenticationError) carries; nil for
+// a refused return.
+func resultOf(res *escott.ThreeDSResult, err error) *escott.ThreeDSResult {
+	if ae, ok := errors.AsType[*escott.AuthenticationError](err); ok {
+		return ae.Result
+	}
+	return res
+}
+
+// jstZone is Japan Standard Time, the zone of every gateway date.
+var jstZone = time.FixedZone("JST", 9*3600)

@@ -59,7 +59,7 @@ func TestHostileGatewayAnswers(t *testing.T) {
 			c, err := escott.NewClient(escott.Config{MerchantID: "1234567", MerchantPass: "pass", Environment: escott.Test, BaseURL: srv.URL}, fastRetry())
 			require.NoError(t, err)
 
-			_, err = c.Card.Inquire(context.Background(), escott.Process{ID: "1", Pass: "2", LinkKey: "L1"})
+			_, err = c.Card.Inquire(context.Background(), escott.Process{ID: "1", Pass: "2", LinkKey: "L1"}, nil)
 			assert.ErrorIs(t, err, escott.ErrTransport)
 			assert.Equal(t, 3, hits, "read-only calls are retried, boundedly")
 

@@ -21,25 +21,24 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
-	"github.com/escott-go/escott/journal"
 )
 
 // countingJournal counts Begin and Finish around the in-memory journal.
 type countingJournal struct {
-	*journal.Memory
+	*escott.MemoryJournal
 	begins, finishes atomic.Int64
 }
 
-func (j *countingJournal) Begin(ctx context.Context, a journal.Attempt) error {
-	err := j.Memory.Begin(ctx, a)
+func (j *countingJournal) Begin(ctx context.Context, a escott.Attempt) error {
+	err := j.MemoryJournal.Begin(ctx, a)
 	if err == nil {
 		j.begins.Add(1)
 	}
 	return err
 }
 
-func (j *countingJournal) Finish(ctx context.Context, key string, r journal.Result) error {
-	err := j.Memory.Finish(ctx, key, r)
+func (j *countingJournal) Finish(ctx context.Context, key string, r escott.AttemptResult) error {
+	err := j.MemoryJournal.Finish(ctx, key, r)
 	if err == nil {
 		j.finishes.Add(1)
 	}
@@ -58,7 +57,7 @@ func TestLoad(t *testing.T) {
 		dials.Add(1)
 		return d.DialContext(ctx, n, a)
 	}}}
-	j := &countingJournal{Memory: journal.NewMemory()}
+	j := &countingJournal{MemoryJournal: escott.NewMemoryJournal()}
 	c := srv.Client(escott.WithHTTPClient(hc), escott.WithJournal(j))
 
 	// Tokens are minted up front: minting is the shopper's browser's work.
@@ -99,19 +98,19 @@ func TestLoad(t *testing.T) {
 						fail(err)
 						continue
 					}
-					if _, err := c.CVS.Inquire(ctx, p.Process); err != nil {
+					if _, err := c.CVS.Inquire(ctx, p.Process, nil); err != nil {
 						fail(err)
 						continue
 					}
 					cvsOK.Add(1)
 					continue
 				}
-				if _, err := c.Token.Search(ctx, o.token); err != nil {
+				if _, err := c.Token.Inquire(ctx, o.token); err != nil {
 					fail(err)
 					continue
 				}
 				searches.Add(1)
-				pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(int64(1000 + o.kind)), Source: o.token, Mode: escott.AuthOnly})
+				pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(int64(1000 + o.kind)), Source: o.token, Capture: escott.CaptureLater})
 				if errors.Is(err, escott.ErrDeclined) {
 					declined.Add(1)
 					continue
@@ -122,9 +121,12 @@ func TestLoad(t *testing.T) {
 				}
 				steps := []func() error{
 					func() error { _, err := c.Card.Capture(ctx, pay.Process, nil); return err },
-					func() error { _, err := c.Card.ChangeAmount(ctx, pay.Process, yen(900)); return err },
-					func() error { _, err := c.Card.Inquire(ctx, pay.Process); return err },
-					func() error { _, err := c.Card.Cancel(ctx, pay.Process); return err },
+					func() error {
+						_, err := c.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: yen(900)})
+						return err
+					},
+					func() error { _, err := c.Card.Inquire(ctx, pay.Process, nil); return err },
+					func() error { _, err := c.Card.Cancel(ctx, pay.Process, nil); return err },
 				}
 				good := true
 				for _, s := range steps {
@@ -170,7 +172,7 @@ func TestLoad(t *testing.T) {
 // 64 senders: each payment reaches the subscriber exactly once.
 func TestNotificationStorm(t *testing.T) {
 	const payments, copies, senders = 400, 5, 64
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
+	h, err := newNotifyHandler(notifyCfg{
 		MerchantID: escotttest.DefaultMerchantID, MerchantPass: escotttest.DefaultMerchantPass,
 		Environment: escott.Test, AllowedSources: []string{"127.0.0.1"},
 	})
@@ -180,7 +182,7 @@ func TestNotificationStorm(t *testing.T) {
 	h.OnPaymentReceived(func(_ context.Context, p escott.PaymentReceived) error {
 		time.Sleep(time.Millisecond) // a subscriber that takes a moment widens the race window
 		mu.Lock()
-		seen[p.RecvNum]++
+		seen[p.ReceiptNumber]++
 		mu.Unlock()
 		return nil
 	})
@@ -191,7 +193,7 @@ func TestNotificationStorm(t *testing.T) {
 
 	deliveries := make(chan string, payments*copies)
 	for i := range payments {
-		body := escotttest.NewNotification(escotttest.NotificationParams{RecvNum: "R" + strconv.Itoa(i),
+		body := escotttest.NewNotification(escotttest.NotificationParams{ReceiptNumber: "R" + strconv.Itoa(i),
 			ProcessPass: "PASS", ProcessID: "1", TransactionID: "T" + strconv.Itoa(i), LinkKey: "L" + strconv.Itoa(i)}).Encode()
 		for range copies {
 			deliveries <- body

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/escott-go/escott/internal/redact"
 	"io"
 	"log/slog"
 	"mime"
@@ -21,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/escott-go/escott/internal/redact"
+
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
@@ -31,16 +32,18 @@ import (
 	"github.com/escott-go/escott/internal/wire"
 )
 
-// Gateway source addresses of payment-received notifications
-// (docs/protocol.md §8.1), as SPS publishes them. The disaster-recovery
-// addresses (13.208.56.91, 13.208.108.172, 15.152.0.135) belong to both
-// lists, as in Welcart 2.12.1. These variables are for reference: the
-// handler uses its own copy, so changing them has no effect; set
-// NotifyConfig.AllowedSources instead.
-var (
-	ProductionNotifySources = slices.Clone(productionNotifySources)
-	TestNotifySources       = slices.Clone(testNotifySources)
-)
+// NotifySources returns the gateway's source addresses of payment-received
+// notifications for env (docs/protocol.md §8.1), as SPS publishes them: a
+// fresh copy the caller may change. The disaster-recovery addresses
+// (13.208.56.91, 13.208.108.172, 15.152.0.135) belong to both environments,
+// as in Welcart 2.12.1. A handler uses them unless WithNotifySources
+// replaces them.
+func NotifySources(env Environment) []string {
+	if env == Production {
+		return slices.Clone(productionNotifySources)
+	}
+	return slices.Clone(testNotifySources)
+}
 
 var (
 	productionNotifySources = []string{
@@ -68,63 +71,151 @@ const (
 	NotifyRejected = "1"
 )
 
-// NotifyConfig configures the payment-received notification receiver.
-type NotifyConfig struct {
-	// MerchantID must equal the notification's MerchantId. Required.
-	MerchantID string
-	// MerchantPass of the environment, for HashCd
-	// (md5(ProcessPass + RecvNum + MerchantPass)). Required.
-	MerchantPass string
-	// Environment selects the default source allowlist. Required.
-	Environment Environment
-	// RequireHash is ignored: HashCd is required unless AllowMissingHash is
-	// set.
-	//
-	// Deprecated: HashCd is required by default; see AllowMissingHash.
-	RequireHash bool
-	// AllowMissingHash accepts notifications without HashCd (a HashCd that
-	// is present is still verified). By default a notification without
-	// HashCd is refused with 403, in both environments, and the refusal is
-	// logged with this remedy: HashCd (md5 of ProcessPass + RecvNum +
-	// MerchantPass) is the only real authentication of a notification, and
-	// the gateway sends it. Set this only for a contract whose notifications
-	// demonstrably lack it; each one accepted without it is logged as a
-	// warning.
-	AllowMissingHash bool
-	// AllowedSources are the IPs or CIDRs notifications may come from. Nil
-	// means ProductionNotifySources or TestNotifySources by Environment.
-	AllowedSources []string
-	// DisableSourceCheck turns the allowlist off, for local testing only
-	// (e.g. with escotttest, which posts from loopback).
-	DisableSourceCheck bool
-	// TrustedProxies are the CIDRs or IPs of the host's own reverse proxies.
-	// Only when the peer is one of them is X-Forwarded-For read (right to
-	// left, skipping trusted proxies). Empty (the default) ignores the header.
-	TrustedProxies []string
-	// MaxBody caps the body; 0 means DefaultNotifyMaxBody.
-	MaxBody int64
+// notifyConfig is what the receiver checks with: the client's credentials
+// and the options.
+type notifyConfig struct {
+	MerchantID, MerchantPass string
+	Environment              Environment
+	AllowMissingHash         bool
+	AllowedSources           []string // nil: NotifySources(Environment)
+	DisableSourceCheck       bool
+	TrustedProxies           []string
+	MaxBody                  int64
+
+	store   DedupeStore
+	log     *slog.Logger
+	now     func() time.Time
+	confirm bool
 }
 
-// NotifyOption configures a NotificationHandler.
-type NotifyOption func(*NotificationHandler)
+// NotifyOption configures a NotificationHandler or NotificationParser. An
+// option that cannot apply (a nil store, logger or clock, a negative body
+// cap, an invalid address) is reported by Client.NotificationHandler or
+// Client.NotificationParser in a *ConfigError.
+type NotifyOption func(*notifyConfig) error
+
+// WithAllowMissingHash accepts notifications without HashCd (a HashCd that
+// is present is still verified). By default a notification without HashCd
+// is refused with 403, in both environments, and the refusal is logged with
+// this remedy: HashCd (md5 of ProcessPass + RecvNum + MerchantPass) is the
+// only real authentication of a notification, and the gateway sends it. Use
+// this only for a contract whose notifications demonstrably lack it; each
+// one accepted without it is logged as a warning.
+func WithAllowMissingHash() NotifyOption {
+	return func(c *notifyConfig) error { c.AllowMissingHash = true; return nil }
+}
+
+// WithNotifySources replaces the addresses notifications may come from
+// (IPs or CIDRs); the default is NotifySources of the client's environment.
+func WithNotifySources(sources ...string) NotifyOption {
+	return func(c *notifyConfig) error {
+		if _, err := parsePrefixes(sources); err != nil {
+			return errors.New("WithNotifySources: " + err.Error())
+		}
+		c.AllowedSources = slices.Clone(sources)
+		if c.AllowedSources == nil {
+			c.AllowedSources = []string{}
+		}
+		return nil
+	}
+}
+
+// WithoutSourceCheck turns the source-address check off, for local testing
+// only (e.g. with escotttest, which posts from loopback).
+func WithoutSourceCheck() NotifyOption {
+	return func(c *notifyConfig) error { c.DisableSourceCheck = true; return nil }
+}
+
+// WithTrustedProxies names the CIDRs or IPs of the host's own reverse
+// proxies. Only when the peer is one of them is X-Forwarded-For read (right
+// to left, skipping trusted proxies). Without it the header is ignored.
+func WithTrustedProxies(proxies ...string) NotifyOption {
+	return func(c *notifyConfig) error {
+		if _, err := parsePrefixes(proxies); err != nil {
+			return errors.New("WithTrustedProxies: " + err.Error())
+		}
+		c.TrustedProxies = slices.Clone(proxies)
+		return nil
+	}
+}
+
+// WithMaxBody caps the notification body; the default is
+// DefaultNotifyMaxBody. n must be positive.
+func WithMaxBody(n int64) NotifyOption {
+	return func(c *notifyConfig) error {
+		if n <= 0 {
+			return fmt.Errorf("WithMaxBody: %d is not positive", n)
+		}
+		c.MaxBody = n
+		return nil
+	}
+}
 
 // WithDedupeStore replaces the in-memory dedupe store, e.g. with one backed
-// by the host's database so that several instances share it.
-func WithDedupeStore(s DedupeStore) NotifyOption { return func(h *NotificationHandler) { h.store = s } }
+// by the host's database so that several instances share it. A parser does
+// not dedupe and ignores it.
+func WithDedupeStore(s DedupeStore) NotifyOption {
+	return func(c *notifyConfig) error {
+		if s == nil {
+			return errors.New("WithDedupeStore: nil store")
+		}
+		c.store = s
+		return nil
+	}
+}
 
 // WithNotifyLogger sets the logger. Rejections and warnings are logged with
-// link keys and reasons, never ProcessPass or MerchantPass.
-func WithNotifyLogger(l *slog.Logger) NotifyOption { return func(h *NotificationHandler) { h.log = l } }
+// link keys and reasons, never ProcessPass or MerchantPass. The default is
+// the client's logger.
+func WithNotifyLogger(l *slog.Logger) NotifyOption {
+	return func(c *notifyConfig) error {
+		if l == nil {
+			return errors.New("WithNotifyLogger: nil *slog.Logger")
+		}
+		c.log = l
+		return nil
+	}
+}
 
 // WithConfirmation makes the handler confirm each payment with an inquiry
-// (2Ref) through c before emitting it: the payment must show a NyukinDate and
-// the same amount. A transport failure answers 500 so that the gateway
-// redelivers.
-func WithConfirmation(c *Client) NotifyOption { return func(h *NotificationHandler) { h.confirm = c } }
+// (2Ref) through its client before emitting it: the payment must show a
+// NyukinDate and the same amount. A transport failure answers 500 so that
+// the gateway redelivers. A parser does not confirm and ignores it.
+func WithConfirmation() NotifyOption {
+	return func(c *notifyConfig) error { c.confirm = true; return nil }
+}
 
-// WithNotifyClock replaces time.Now for the dedupe TTL of the default store.
+// WithNotifyClock replaces the client's clock for the dedupe TTL of the
+// default store.
 func WithNotifyClock(now func() time.Time) NotifyOption {
-	return func(h *NotificationHandler) { h.now = now }
+	return func(c *notifyConfig) error {
+		if now == nil {
+			return errors.New("WithNotifyClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// notifyConfig builds the receiver's settings from the client's Config and
+// opts.
+func (c *Client) notifyConfig(opts []NotifyOption) (notifyConfig, error) {
+	nc := notifyConfig{MerchantID: c.cfg.MerchantID, MerchantPass: c.cfg.MerchantPass, Environment: c.cfg.Environment,
+		log: c.log, now: c.now}
+	var p []string
+	for i, o := range opts {
+		if o == nil {
+			p = append(p, fmt.Sprintf("notify option %d is nil", i+1))
+			continue
+		}
+		if err := o(&nc); err != nil {
+			p = append(p, err.Error())
+		}
+	}
+	if len(p) > 0 {
+		return nc, &ConfigError{Problems: p}
+	}
+	return nc, nil
 }
 
 // PaymentReceived is a payment-received notification (入金通知) with
@@ -140,15 +231,14 @@ type PaymentReceived struct {
 	Process Process
 	// Amount paid; zero when the notification had none.
 	Amount decimal.Decimal
-	// RecvNum is the receipt number (受付番号) of the payment.
-	RecvNum string
+	// ReceiptNumber (RecvNum) is the receipt number (受付番号) of the payment.
+	ReceiptNumber string
 	// Agency is where the shopper paid; Agency.NameJA() for display.
 	Agency        CollectingAgency
-	TenantCd      string
+	TenantID      string
 	PaymentNumber string // KessaiNumber, when sent
-	// PaidAt is NyukinDate in JST; PaidAtRaw as received.
-	PaidAt    time.Time
-	PaidAtRaw string
+	// PaidAt is NyukinDate in JST (Raw keeps the field as received).
+	PaidAt time.Time
 	// StampFlag: a revenue stamp applies (StampFlag=1).
 	StampFlag bool
 	// HashVerified: HashCd was present and matched.
@@ -163,12 +253,12 @@ type PaymentReceived struct {
 // 000 or ResponseCd other than OK. No other value is documented; SPS's own
 // module mails the operator.
 type OtherEvent struct {
-	Condition, ResponseCd string
-	LinkKey               string
-	TransactionID         string
-	Process               Process
-	RecvNum               string
-	Raw                   Fields // without ProcessPass
+	Condition, ResponseCode string
+	LinkKey                 string
+	TransactionID           string
+	Process                 Process
+	ReceiptNumber           string
+	Raw                     Fields // without ProcessPass
 }
 
 // Notification is a parsed, verified notification: exactly one of Payment
@@ -181,10 +271,10 @@ type Notification struct {
 // key is the stable identity of a notification for dedupe.
 func (n *Notification) key() string {
 	if n.Payment != nil {
-		return dedupeKey("pay", n.Payment.TransactionID, n.Payment.RecvNum)
+		return dedupeKey("pay", n.Payment.TransactionID, n.Payment.ReceiptNumber)
 	}
 	o := n.Other
-	return dedupeKey("other", o.TransactionID, o.RecvNum, o.Condition, o.ResponseCd)
+	return dedupeKey("other", o.TransactionID, o.ReceiptNumber, o.Condition, o.ResponseCode)
 }
 
 // maxPlainDedupeKey is the longest key stored as is; longer ones are hashed,
@@ -245,14 +335,14 @@ func refuse(status int, format string, a ...any) *NotificationError {
 	return &NotificationError{Status: status, Reason: fmt.Sprintf(format, a...)}
 }
 
-// notifyChecker holds the compiled checks of a NotifyConfig.
+// notifyChecker holds the compiled checks of a receiver's settings.
 type notifyChecker struct {
-	cfg     NotifyConfig
+	cfg     notifyConfig
 	allowed []netip.Prefix
 	proxies []netip.Prefix
 }
 
-func newNotifyChecker(cfg NotifyConfig) (*notifyChecker, error) {
+func newNotifyChecker(cfg notifyConfig) (*notifyChecker, error) {
 	var p []string
 	if cfg.MerchantID == "" {
 		p = append(p, "MerchantID is required")
@@ -346,19 +436,42 @@ func (ck *notifyChecker) source(r *http.Request) (netip.Addr, bool) {
 	return peer, true
 }
 
-// ParseNotification reads and verifies a payment-received notification, for
+// NotificationParser reads and verifies payment-received notifications for
 // hosts with their own router: method, size, content type, source address,
 // MerchantId (constant time), HashCd and required fields. It does not dedupe
-// or dispatch. On failure the error is a *NotificationError whose Status the
-// host should answer, with body NotifyRejected ("1"). Prefer
-// NewNotificationHandler, which also dedupes.
-func ParseNotification(r *http.Request, cfg NotifyConfig) (*Notification, error) {
-	ck, err := newNotifyChecker(cfg)
+// or dispatch: prefer Client.NotificationHandler, which also dedupes. It is
+// built once by Client.NotificationParser and safe for concurrent use.
+type NotificationParser struct{ ck *notifyChecker }
+
+// NotificationParser returns a parser of the notifications sent to this
+// client's merchant: the credentials and environment are the client's
+// Config; opts are the receiver's settings (WithNotifySources,
+// WithTrustedProxies, WithAllowMissingHash, WithMaxBody …). Every problem is
+// reported at once as a *ConfigError.
+func (c *Client) NotificationParser(opts ...NotifyOption) (*NotificationParser, error) {
+	nc, err := c.notifyConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	n, _, err := ck.parse(r)
+	ck, err := newNotifyChecker(nc)
+	if err != nil {
+		return nil, err
+	}
+	return &NotificationParser{ck: ck}, nil
+}
+
+// Parse reads and verifies one notification. On failure the error is a
+// *NotificationError whose Status the host should answer, with body
+// NotifyRejected ("1").
+func (p *NotificationParser) Parse(r *http.Request) (*Notification, error) {
+	n, _, err := p.ck.parse(r)
 	return n, err
+}
+
+// Format implements fmt.Formatter: a NotificationParser prints as its type
+// name only, so that no credential it holds can leak through fmt.
+func (p *NotificationParser) Format(f fmt.State, _ rune) {
+	_, _ = f.Write([]byte("*escott.NotificationParser"))
 }
 
 // parse runs every check. hashMissing reports an accepted notification
@@ -458,12 +571,12 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 		}
 	}
 	paid, err := jst.ParseTime(f["NyukinDate"])
-	if err != nil || !isDigits(f["NyukinDate"]) {
+	if err != nil || !ascii.IsDigits(f["NyukinDate"]) {
 		return nil, false, refuse(http.StatusBadRequest, "NyukinDate is not 14, 12 or 8 digits")
 	}
 	var amount decimal.Decimal
 	if a := f["Amount"]; a != "" {
-		if !isDigits(a) || len(a) > 9 {
+		if !ascii.IsDigits(a) || len(a) > 9 {
 			return nil, false, refuse(http.StatusBadRequest, "Amount is not whole yen")
 		}
 		amount, _ = decimal.NewFromString(a)
@@ -491,20 +604,19 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 			TransactionID: f["TransactionId"],
 			Process:       proc,
 			Amount:        amount,
-			RecvNum:       f["RecvNum"],
+			ReceiptNumber: f["RecvNum"],
 			Agency:        CollectingAgency(f["CvsCd"]),
-			TenantCd:      f["TenantCd"],
+			TenantID:      f["TenantCd"],
 			PaymentNumber: f["KessaiNumber"],
 			PaidAt:        paid,
-			PaidAtRaw:     f["NyukinDate"],
 			StampFlag:     f["StampFlag"] == "1",
 			HashVerified:  hasHash,
 			Raw:           raw,
 		}}, !hasHash, nil
 	}
 	return &Notification{Other: &OtherEvent{
-		Condition: cond, ResponseCd: rc, LinkKey: f["MerchantFree1"], TransactionID: f["TransactionId"],
-		Process: proc, RecvNum: f["RecvNum"], Raw: raw,
+		Condition: cond, ResponseCode: rc, LinkKey: f["MerchantFree1"], TransactionID: f["TransactionId"],
+		Process: proc, ReceiptNumber: f["RecvNum"], Raw: raw,
 	}}, !hasHash, nil
 }
 
@@ -522,7 +634,7 @@ func printableASCII(s string) bool { return ascii.IsPrintable(s) && !strings.Con
 
 // NotificationHandler receives payment-received notifications: an
 // http.Handler to mount at the URL registered with SPS. It verifies each
-// notification (see ParseNotification), dedupes it, calls the subscribers
+// notification (see NotificationParser), dedupes it, calls the subscribers
 // synchronously with the request's context, and answers as PROTOCOL.md §8.1
 // decides:
 //
@@ -541,28 +653,34 @@ type NotificationHandler struct {
 	ck      *notifyChecker
 	store   DedupeStore
 	log     *slog.Logger
-	confirm *Client
-	now     func() time.Time
+	confirm *Client // nil without WithConfirmation
 
 	mu      sync.RWMutex
 	onPay   []func(context.Context, PaymentReceived) error
 	onOther []func(context.Context, OtherEvent) error
 }
 
-// NewNotificationHandler validates cfg (every problem at once, as a
-// *ConfigError) and returns a handler with an in-memory dedupe store
-// (DefaultDedupeTTL) unless WithDedupeStore is given.
-func NewNotificationHandler(cfg NotifyConfig, opts ...NotifyOption) (*NotificationHandler, error) {
-	ck, err := newNotifyChecker(cfg)
+// NotificationHandler returns a handler of the notifications sent to this
+// client's merchant: the credentials and environment are the client's
+// Config; opts are the receiver's settings. Every problem is reported at once
+// as a *ConfigError. The handler has an in-memory dedupe store
+// (DefaultDedupeTTL) unless WithDedupeStore is given, and logs with the
+// client's logger unless WithNotifyLogger is given.
+func (c *Client) NotificationHandler(opts ...NotifyOption) (*NotificationHandler, error) {
+	nc, err := c.notifyConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	h := &NotificationHandler{ck: ck, log: slog.New(discardHandler{}), now: time.Now}
-	for _, o := range opts {
-		o(h)
+	ck, err := newNotifyChecker(nc)
+	if err != nil {
+		return nil, err
+	}
+	h := &NotificationHandler{ck: ck, log: nc.log, store: nc.store}
+	if nc.confirm {
+		h.confirm = c
 	}
 	if h.store == nil {
-		h.store = NewMemoryDedupeStore(DefaultDedupeTTL, h.now)
+		h.store = NewMemoryDedupeStore(DefaultDedupeTTL, nc.now)
 	}
 	return h, nil
 }
@@ -609,7 +727,7 @@ func (h *NotificationHandler) handle(r *http.Request) int {
 		if errors.As(err, &ne) {
 			if ne.Reason == errHashMissing {
 				h.log.ErrorContext(ctx, "escott: notification refused: HashCd missing. HashCd is required by default; "+
-					"if your e-SCOTT contract really sends notifications without it, set NotifyConfig.AllowMissingHash "+
+					"if your e-SCOTT contract really sends notifications without it, use escott.WithAllowMissingHash() "+
 					"(see docs/protocol.md §8.1)", "status", ne.Status, "remote", r.RemoteAddr)
 				return ne.Status
 			}
@@ -621,12 +739,12 @@ func (h *NotificationHandler) handle(r *http.Request) int {
 	}
 	linkKey, recv := "", ""
 	if n.Payment != nil {
-		linkKey, recv = n.Payment.LinkKey, n.Payment.RecvNum
+		linkKey, recv = n.Payment.LinkKey, n.Payment.ReceiptNumber
 	} else {
-		linkKey, recv = n.Other.LinkKey, n.Other.RecvNum
+		linkKey, recv = n.Other.LinkKey, n.Other.ReceiptNumber
 	}
 	if hashMissing {
-		h.log.WarnContext(ctx, "escott: notification without HashCd accepted (NotifyConfig.AllowMissingHash is set)",
+		h.log.WarnContext(ctx, "escott: notification without HashCd accepted (WithAllowMissingHash is set)",
 			"link_key", linkKey)
 	}
 	return h.dispatch(ctx, n, linkKey, recv)
@@ -683,7 +801,7 @@ func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, lin
 	} else {
 		if len(onOther) == 0 {
 			h.log.WarnContext(ctx, "escott: notification that is not a payment, no subscriber",
-				"link_key", linkKey, "condition", n.Other.Condition, "response_cd", n.Other.ResponseCd)
+				"link_key", linkKey, "condition", n.Other.Condition, "response_cd", n.Other.ResponseCode)
 		}
 		for _, fn := range onOther {
 			if err := fn(ctx, *n.Other); err != nil {
@@ -702,11 +820,11 @@ func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, lin
 
 // confirmPayment checks the payment with 2Ref.
 func (h *NotificationHandler) confirmPayment(ctx context.Context, p *PaymentReceived) int {
-	inq, err := h.confirm.CVS.Inquire(ctx, p.Process)
+	inq, err := h.confirm.CVS.Inquire(ctx, p.Process, nil)
 	var gerr *Error
 	var verr *ValidationError
 	switch {
-	case errors.As(err, &verr), errors.As(err, &gerr) && gerr.Has("K12"):
+	case errors.As(err, &verr), errors.As(err, &gerr) && errors.Is(gerr, ErrUnknownProcess):
 		h.log.WarnContext(ctx, "escott: notification for an unknown payment", "link_key", p.LinkKey, "err", err)
 		return http.StatusUnprocessableEntity
 	case err != nil:
@@ -722,120 +840,6 @@ func (h *NotificationHandler) confirmPayment(ctx context.Context, p *PaymentRece
 	p.Confirmed = inq
 	return http.StatusOK
 }
-
-// ClaimResult is the answer of DedupeStore.Claim.
-type ClaimResult int
-
-const (
-	// ClaimNew means the caller holds the claim and must call Done or Release.
-	ClaimNew ClaimResult = iota + 1
-	// ClaimSeen means the notification was processed before.
-	ClaimSeen
-	// ClaimBusy means another request holds the claim right now.
-	ClaimBusy
-)
-
-// DedupeStore remembers which notifications were processed, so that the
-// gateway's redeliveries reach the subscribers once. A store shared by
-// several instances of the host must make Claim atomic (e.g. an INSERT of the
-// key with state "processing", unique on the key).
-type DedupeStore interface {
-	// Claim reserves key for processing.
-	Claim(ctx context.Context, key string) (ClaimResult, error)
-	// Done marks a claimed key processed.
-	Done(ctx context.Context, key string) error
-	// Release gives up a claim without marking the key processed.
-	Release(ctx context.Context, key string) error
-}
-
-// MemoryDedupeStore is the in-memory DedupeStore: processed keys are
-// remembered for a TTL. It does not survive a restart and is not shared
-// between instances.
-type MemoryDedupeStore struct {
-	ttl   time.Duration
-	now   func() time.Time
-	mu    sync.Mutex
-	seen  map[string]time.Time // key → expiry
-	busy  map[string]bool
-	sweep time.Time
-}
-
-// NewMemoryDedupeStore returns a store remembering keys for ttl (0 means
-// DefaultDedupeTTL); now may be nil for time.Now.
-func NewMemoryDedupeStore(ttl time.Duration, now func() time.Time) *MemoryDedupeStore {
-	if ttl <= 0 {
-		ttl = DefaultDedupeTTL
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &MemoryDedupeStore{ttl: ttl, now: now, seen: make(map[string]time.Time), busy: make(map[string]bool)}
-}
-
-// Claim implements DedupeStore.
-func (m *MemoryDedupeStore) Claim(_ context.Context, key string) (ClaimResult, error) {
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if now.After(m.sweep) {
-		for k, exp := range m.seen {
-			if now.After(exp) {
-				delete(m.seen, k)
-			}
-		}
-		m.sweep = now.Add(time.Minute)
-	}
-	if exp, ok := m.seen[key]; ok && !now.After(exp) {
-		return ClaimSeen, nil
-	}
-	if m.busy[key] {
-		return ClaimBusy, nil
-	}
-	m.busy[key] = true
-	return ClaimNew, nil
-}
-
-// Done implements DedupeStore.
-func (m *MemoryDedupeStore) Done(_ context.Context, key string) error {
-	exp := m.now().Add(m.ttl)
-	m.mu.Lock()
-	delete(m.busy, key)
-	m.seen[key] = exp
-	m.mu.Unlock()
-	return nil
-}
-
-// Release implements DedupeStore.
-func (m *MemoryDedupeStore) Release(_ context.Context, key string) error {
-	m.mu.Lock()
-	delete(m.busy, key)
-	m.mu.Unlock()
-	return nil
-}
-
-// Len returns how many processed keys are remembered.
-func (m *MemoryDedupeStore) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.seen)
-}
-
-// Format implements fmt.Formatter: every verb prints the exported fields
-// with secrets redacted, even where fmt would not call their own methods.
-func (v NotifyConfig) Format(f fmt.State, _ rune) {
-	v.MerchantPass = redactedIfSet(v.MerchantPass)
-	redact.Write(f, v)
-}
-
-// MarshalJSON writes the config with MerchantPass redacted.
-func (v NotifyConfig) MarshalJSON() ([]byte, error) {
-	type plain NotifyConfig
-	v.MerchantPass = redactedIfSet(v.MerchantPass)
-	return marshalJSON(plain(v))
-}
-
-// LogValue implements slog.LogValuer.
-func (v NotifyConfig) LogValue() slog.Value { return slog.StringValue(fmt.Sprint(v)) }
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
@@ -853,10 +857,4 @@ func (v Notification) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 // that no configuration or state it holds can leak through fmt.
 func (x *NotificationHandler) Format(f fmt.State, _ rune) {
 	_, _ = f.Write([]byte("*escott.NotificationHandler"))
-}
-
-// Format implements fmt.Formatter: a MemoryDedupeStore prints as its type name only, so
-// that no configuration or state it holds can leak through fmt.
-func (x *MemoryDedupeStore) Format(f fmt.State, _ rune) {
-	_, _ = f.Write([]byte("*escott.MemoryDedupeStore"))
 }

@@ -32,8 +32,8 @@ func rawNotification(h http.Handler, body, contentType string) (int, string) {
 // acknowledged as a duplicate and never reached the subscriber.
 func TestNotifyDedupeKeyInjective(t *testing.T) {
 	h, rec := newHandler(t, notifyConfig())
-	a := escotttest.NotificationParams{TransactionID: "T1|R", RecvNum: "X", ProcessPass: "PA"}
-	b := escotttest.NotificationParams{TransactionID: "T1", RecvNum: "R|X", ProcessPass: "PB"}
+	a := escotttest.NotificationParams{TransactionID: "T1|R", ReceiptNumber: "X", ProcessPass: "PA"}
+	b := escotttest.NotificationParams{TransactionID: "T1", ReceiptNumber: "R|X", ProcessPass: "PB"}
 	code, _ := serve(h, escotttest.NewNotificationRequest(a))
 	require.Equal(t, http.StatusOK, code)
 	code, _ = serve(h, escotttest.NewNotificationRequest(b))
@@ -48,9 +48,9 @@ func TestNotifyDedupeKeyInjective(t *testing.T) {
 	assert.Equal(t, 2, rec.count())
 
 	// Other events: Condition and ResponseCd are part of the key too.
-	c1 := escotttest.NotificationParams{TransactionID: "T2", RecvNum: "R", Condition: "001|W99", ResponseCd: "W01",
+	c1 := escotttest.NotificationParams{TransactionID: "T2", ReceiptNumber: "R", Condition: "001|W99", ResponseCode: "W01",
 		ProcessPass: "P"}
-	c2 := escotttest.NotificationParams{TransactionID: "T2", RecvNum: "R", Condition: "001", ResponseCd: "W99|W01",
+	c2 := escotttest.NotificationParams{TransactionID: "T2", ReceiptNumber: "R", Condition: "001", ResponseCode: "W99|W01",
 		ProcessPass: "P"}
 	code, _ = serve(h, escotttest.NewNotificationRequest(c1))
 	require.Equal(t, http.StatusOK, code)
@@ -152,7 +152,7 @@ func TestNotifyHashRequiredByDefault(t *testing.T) {
 // TestFakeNotificationCarriesHashByDefault: the fake gateway sends HashCd
 // unless told otherwise.
 func TestFakeNotificationCarriesHashByDefault(t *testing.T) {
-	f := escotttest.NewNotification(escotttest.NotificationParams{ProcessPass: "PP", RecvNum: "R1"})
+	f := escotttest.NewNotification(escotttest.NotificationParams{ProcessPass: "PP", ReceiptNumber: "R1"})
 	assert.Equal(t, escotttest.NotificationHash("PP", "R1", escotttest.DefaultMerchantPass), f.Get("HashCd"))
 }
 
@@ -212,9 +212,9 @@ func TestNotifyDisplayFieldNotText(t *testing.T) {
 // TestNotifySourcesNotMutable: changing the exported reference lists does not
 // open the handler to other addresses.
 func TestNotifySourcesNotMutable(t *testing.T) {
-	saved := escott.TestNotifySources[0]
-	escott.TestNotifySources[0] = "203.0.113.9"
-	t.Cleanup(func() { escott.TestNotifySources[0] = saved })
+	saved := escott.NotifySources(escott.Test)[0]
+	escott.NotifySources(escott.Test)[0] = "203.0.113.9"
+	t.Cleanup(func() { escott.NotifySources(escott.Test)[0] = saved })
 	h, rec := newHandler(t, notifyConfig())
 	r := escotttest.NewNotificationRequest(escotttest.NotificationParams{})
 	r.RemoteAddr = "203.0.113.9:443"

@@ -24,8 +24,8 @@ import (
 	"github.com/escott-go/escott/escotttest"
 )
 
-func notifyConfig() escott.NotifyConfig {
-	return escott.NotifyConfig{
+func notifyConfig() notifyCfg {
+	return notifyCfg{
 		MerchantID:   escotttest.DefaultMerchantID,
 		MerchantPass: escotttest.DefaultMerchantPass,
 		Environment:  escott.Test,
@@ -64,9 +64,9 @@ func (r *recorder) count() int {
 	return len(r.payments)
 }
 
-func newHandler(t testing.TB, cfg escott.NotifyConfig, opts ...escott.NotifyOption) (*escott.NotificationHandler, *recorder) {
+func newHandler(t testing.TB, cfg notifyCfg, opts ...escott.NotifyOption) (*escott.NotificationHandler, *recorder) {
 	t.Helper()
-	h, err := escott.NewNotificationHandler(cfg, opts...)
+	h, err := newNotifyHandler(cfg, opts...)
 	require.NoError(t, err)
 	rec := &recorder{}
 	h.OnPaymentReceived(rec.pay)
@@ -84,7 +84,7 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 	h, rec := newHandler(t, notifyConfig())
 	paid := time.Date(2024, 5, 1, 10, 11, 12, 0, time.UTC)
 	p := escotttest.NotificationParams{ProcessID: "1111", ProcessPass: "SECRETPASS123", TransactionID: "777",
-		RecvNum: "R1", LinkKey: "ORDER1", Amount: 54000, CvsCd: "LSN", PaidAt: paid, StampFlag: true,
+		ReceiptNumber: "R1", LinkKey: "ORDER1", Amount: escott.Yen(54000), CvsCd: "LSN", PaidAt: paid, StampFlag: true,
 		KessaiNumber: "12345", MerchantFree2: "f2"}
 	code, body := serve(h, escotttest.NewNotificationRequest(p))
 	assert.Equal(t, http.StatusOK, code)
@@ -97,12 +97,12 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 	assert.Equal(t, "SECRETPASS123", ev.Process.Pass.Reveal())
 	assert.Equal(t, "ORDER1", ev.Process.LinkKey)
 	assert.True(t, ev.Amount.Equal(yen(54000)))
-	assert.Equal(t, "R1", ev.RecvNum)
+	assert.Equal(t, "R1", ev.ReceiptNumber)
 	assert.Equal(t, escott.AgencyLawson, ev.Agency)
 	assert.Equal(t, "ローソン", ev.Agency.NameJA())
 	assert.True(t, ev.PaidAt.Equal(paid))
 	assert.Equal(t, "JST", ev.PaidAt.Location().String())
-	assert.Equal(t, "20240501191112", ev.PaidAtRaw)
+	assert.Equal(t, "20240501191112", ev.Raw.Get("NyukinDate"))
 	assert.True(t, ev.StampFlag)
 	assert.True(t, ev.HashVerified)
 	assert.Equal(t, "12345", ev.PaymentNumber)
@@ -118,7 +118,7 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 	assert.Equal(t, 1, rec.count())
 
 	// Another receipt of the same transaction is another payment event.
-	p.RecvNum = "R2"
+	p.ReceiptNumber = "R2"
 	code, _ = serve(h, escotttest.NewNotificationRequest(p))
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, 2, rec.count())
@@ -127,7 +127,7 @@ func TestNotifyValidOnceThenDuplicate(t *testing.T) {
 func TestNotifySubscriberErrorThenRedelivery(t *testing.T) {
 	h, rec := newHandler(t, notifyConfig())
 	rec.fail.Store(1)
-	p := escotttest.NotificationParams{RecvNum: "R9"}
+	p := escotttest.NotificationParams{ReceiptNumber: "R9"}
 	fields := escotttest.NewNotification(p)
 	code, body := serve(h, escotttest.NotificationRequest(fields))
 	assert.Equal(t, http.StatusInternalServerError, code)
@@ -142,7 +142,7 @@ func TestNotifySubscriberErrorThenRedelivery(t *testing.T) {
 }
 
 func TestNotifyNoPaymentSubscriberIsRedelivered(t *testing.T) {
-	h, err := escott.NewNotificationHandler(notifyConfig())
+	h, err := newNotifyHandler(notifyConfig())
 	require.NoError(t, err)
 	code, body := serve(h, escotttest.NewNotificationRequest(escotttest.NotificationParams{}))
 	assert.Equal(t, http.StatusInternalServerError, code)
@@ -162,7 +162,7 @@ func TestNotifyRejections(t *testing.T) {
 	}
 	cases := []struct {
 		name   string
-		cfg    func(*escott.NotifyConfig)
+		cfg    func(*notifyCfg)
 		req    func() *http.Request
 		status int
 	}{
@@ -171,7 +171,7 @@ func TestNotifyRejections(t *testing.T) {
 		{"ProcessPass changed breaks the hash", nil, func() *http.Request {
 			return withField("ProcessPass", "other")
 		}, 403},
-		{"missing HashCd when required", func(c *escott.NotifyConfig) { c.RequireHash = true },
+		{"missing HashCd when required", nil,
 			func() *http.Request { return withField("HashCd", "") }, 403},
 		{"disallowed address", nil, func() *http.Request {
 			r := escotttest.NotificationRequest(valid())
@@ -180,13 +180,13 @@ func TestNotifyRejections(t *testing.T) {
 		}, 403},
 		{"production address on the test handler", nil, func() *http.Request {
 			r := escotttest.NotificationRequest(valid())
-			r.RemoteAddr = escott.ProductionNotifySources[0] + ":5555"
+			r.RemoteAddr = escott.NotifySources(escott.Production)[0] + ":5555"
 			return r
 		}, 403},
 		{"X-Forwarded-For without trusted proxies", nil, func() *http.Request {
 			r := escotttest.NotificationRequest(valid())
 			r.RemoteAddr = "10.0.0.5:5555"
-			r.Header.Set("X-Forwarded-For", escott.TestNotifySources[0])
+			r.Header.Set("X-Forwarded-For", escott.NotifySources(escott.Test)[0])
 			return r
 		}, 403},
 		{"GET", nil, func() *http.Request {
@@ -277,15 +277,15 @@ func TestNotifyTrustedProxy(t *testing.T) {
 		peer, xff string
 		status    int
 	}{
-		{"10.1.2.3:80", escott.TestNotifySources[1], 200},
-		{"10.1.2.3:80", escott.TestNotifySources[1] + ", 10.9.9.9", 200},
+		{"10.1.2.3:80", escott.NotifySources(escott.Test)[1], 200},
+		{"10.1.2.3:80", escott.NotifySources(escott.Test)[1] + ", 10.9.9.9", 200},
 		// A forged left-most entry does not help: the right-most untrusted hop counts.
-		{"10.1.2.3:80", escott.TestNotifySources[1] + ", 198.51.100.1", 403},
+		{"10.1.2.3:80", escott.NotifySources(escott.Test)[1] + ", 198.51.100.1", 403},
 		{"10.1.2.3:80", "", 403},
 		{"10.1.2.3:80", "not-an-ip", 403},
 		// A peer that is not a trusted proxy cannot set the header.
-		{"198.51.100.1:80", escott.TestNotifySources[1], 403},
-		{escott.TestNotifySources[2] + ":80", "198.51.100.1", 200},
+		{"198.51.100.1:80", escott.NotifySources(escott.Test)[1], 403},
+		{escott.NotifySources(escott.Test)[2] + ":80", "198.51.100.1", 200},
 	}
 	for _, tc := range cases {
 		code, _ := serve(h, req(tc.peer, tc.xff))
@@ -298,7 +298,7 @@ func TestNotifySourceConfig(t *testing.T) {
 	cfg := notifyConfig()
 	cfg.Environment = escott.Production
 	h, rec := newHandler(t, cfg)
-	for _, ip := range escott.ProductionNotifySources {
+	for _, ip := range escott.NotifySources(escott.Production) {
 		r := escotttest.NewNotificationRequest(escotttest.NotificationParams{})
 		r.RemoteAddr = ip + ":443"
 		code, _ := serve(h, r)
@@ -314,14 +314,17 @@ func TestNotifySourceConfig(t *testing.T) {
 	assert.Equal(t, 200, code)
 	assert.Equal(t, 1, rec.count())
 
-	_, err := escott.NewNotificationHandler(escott.NotifyConfig{AllowedSources: []string{"nope"}, TrustedProxies: []string{"1.2.3.4/99"}})
+	c, err := notifyConfig().client()
+	require.NoError(t, err)
+	_, err = c.NotificationHandler(escott.WithNotifySources("nope"), escott.WithTrustedProxies("1.2.3.4/99"),
+		escott.WithDedupeStore(nil), escott.WithNotifyLogger(nil), escott.WithMaxBody(-1), nil)
 	var cerr *escott.ConfigError
 	require.ErrorAs(t, err, &cerr)
-	assert.Len(t, cerr.Problems, 5)
+	assert.Len(t, cerr.Problems, 6, "%q", cerr.Problems)
 }
 
 func TestNotifyConcurrentRedeliveries(t *testing.T) {
-	h, err := escott.NewNotificationHandler(notifyConfig())
+	h, err := newNotifyHandler(notifyConfig())
 	require.NoError(t, err)
 	var calls atomic.Int32
 	entered := make(chan struct{})
@@ -350,7 +353,7 @@ func TestNotifyConcurrentRedeliveries(t *testing.T) {
 }
 
 func TestNotifyPanicReleasesClaim(t *testing.T) {
-	h, err := escott.NewNotificationHandler(notifyConfig())
+	h, err := newNotifyHandler(notifyConfig())
 	require.NoError(t, err)
 	var calls atomic.Int32
 	h.OnPaymentReceived(func(ctx context.Context, p escott.PaymentReceived) error {
@@ -374,21 +377,21 @@ func TestNotifyOtherEvent(t *testing.T) {
 	assert.Equal(t, 0, rec.count())
 	require.Len(t, rec.others, 1)
 	assert.Equal(t, "001", rec.others[0].Condition)
-	assert.Equal(t, "OK", rec.others[0].ResponseCd)
+	assert.Equal(t, "OK", rec.others[0].ResponseCode)
 	assert.Equal(t, "K1", rec.others[0].LinkKey)
-	code, _ = serve(h, escotttest.NewNotificationRequest(escotttest.NotificationParams{ResponseCd: "W99"}))
+	code, _ = serve(h, escotttest.NewNotificationRequest(escotttest.NotificationParams{ResponseCode: "W99"}))
 	assert.Equal(t, 200, code)
 	assert.Len(t, rec.others, 2)
 	assert.Equal(t, 0, rec.count())
 }
 
 func TestParseNotification(t *testing.T) {
-	n, err := escott.ParseNotification(escotttest.NewNotificationRequest(escotttest.NotificationParams{RecvNum: "X1"}), notifyConfig())
+	n, err := parseNotification(escotttest.NewNotificationRequest(escotttest.NotificationParams{ReceiptNumber: "X1"}), notifyConfig())
 	require.NoError(t, err)
 	require.NotNil(t, n.Payment)
 	assert.Nil(t, n.Other)
-	assert.Equal(t, "X1", n.Payment.RecvNum)
-	_, err = escott.ParseNotification(httptest.NewRequest(http.MethodGet, "/", nil), notifyConfig())
+	assert.Equal(t, "X1", n.Payment.ReceiptNumber)
+	_, err = parseNotification(httptest.NewRequest(http.MethodGet, "/", nil), notifyConfig())
 	var ne *escott.NotificationError
 	require.ErrorAs(t, err, &ne)
 	assert.Equal(t, http.StatusMethodNotAllowed, ne.Status)
@@ -419,7 +422,7 @@ func notifyServer(t *testing.T, opts ...escott.NotifyOption) (*httptest.Server, 
 	t.Helper()
 	cfg := notifyConfig()
 	cfg.AllowedSources = []string{"127.0.0.1", "::1"}
-	h, err := escott.NewNotificationHandler(cfg, opts...)
+	h, err := newNotifyHandler(cfg, opts...)
 	require.NoError(t, err)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
@@ -506,11 +509,11 @@ func TestCVSEndToEnd(t *testing.T) {
 	assert.NotEmpty(t, sent[0].Fields.Get("HashCd"))
 	assert.Equal(t, pay.TransactionID, sent[0].Fields.Get("TransactionId"))
 
-	st, inq, err := c.CVS.Status(ctx, pay.Process, false)
+	inq, err := c.CVS.Inquire(ctx, pay.Process, nil)
 	require.NoError(t, err)
-	assert.Equal(t, escott.CVSPaid, st)
+	assert.Equal(t, escott.CVSPaid, inq.Status)
 	assert.Equal(t, escott.AgencyLawson, inq.Agency)
-	assert.Equal(t, sent[0].Fields.Get("NyukinDate"), inq.PaidAtRaw)
+	assert.Equal(t, sent[0].Fields.Get("NyukinDate"), inq.Raw.Get("NyukinDate"))
 }
 
 func TestFakeRedeliversUntilAccepted(t *testing.T) {
@@ -591,12 +594,16 @@ func TestFakeStopsRedeliveriesOnClose(t *testing.T) {
 func TestNotifyConfirmation(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	h, rec := newHandler(t, notifyConfig(), escott.WithConfirmation(c))
+	h, err := c.NotificationHandler(escott.WithConfirmation())
+	require.NoError(t, err)
+	rec := &recorder{}
+	h.OnPaymentReceived(rec.pay)
+	h.OnOtherEvent(rec.other)
 	pay, err := c.CVS.Register(ctx, cvsParams())
 	require.NoError(t, err)
 	info, _ := srv.CVSPayment(pay.Process.ID)
 	p := escotttest.NotificationParams{ProcessID: pay.Process.ID, ProcessPass: pay.Process.Pass.Reveal(),
-		TransactionID: pay.TransactionID, RecvNum: "R1", LinkKey: pay.Process.LinkKey, Amount: info.Amount}
+		TransactionID: pay.TransactionID, ReceiptNumber: "R1", LinkKey: pay.Process.LinkKey, Amount: info.Amount}
 
 	// Not paid yet at the gateway: a forged notification with real process data.
 	code, _ := serve(h, escotttest.NewNotificationRequest(p))
@@ -605,7 +612,7 @@ func TestNotifyConfirmation(t *testing.T) {
 
 	require.NoError(t, srv.Pay(pay.Process.ID, "SEV")) // no NotifyURL: nothing sent
 	wrong := p
-	wrong.Amount = 1
+	wrong.Amount = escott.Yen(1)
 	code, _ = serve(h, escotttest.NewNotificationRequest(wrong))
 	assert.Equal(t, http.StatusUnprocessableEntity, code)
 	unknown := p
@@ -627,16 +634,16 @@ func TestNotifyConfirmation(t *testing.T) {
 
 func FuzzParseNotification(f *testing.F) {
 	for _, p := range []escotttest.NotificationParams{
-		{ProcessPass: "PASS", RecvNum: "1"},
-		{OmitHash: true, ProcessPass: "P", RecvNum: "2", Condition: "001"},
-		{ResponseCd: "W99", ProcessPass: "P", RecvNum: "3", CvsCd: "ZZZ"},
+		{ProcessPass: "PASS", ReceiptNumber: "1"},
+		{OmitHash: true, ProcessPass: "P", ReceiptNumber: "2", Condition: "001"},
+		{ResponseCode: "W99", ProcessPass: "P", ReceiptNumber: "3", CvsCd: "ZZZ"},
 	} {
 		f.Add(escotttest.NewNotification(p).Encode())
 	}
 	f.Add("MerchantId=1234567&TransactionId=1&RecvNum=1&NyukinDate=20240101&MerchantFree1=a")
 	f.Add("a=%zz&&=")
 	// Lenient forms (docs/protocol.md §2): trailing '&', empty pairs, white space, a stray '%', a repeated field.
-	lenient := escotttest.NewNotification(escotttest.NotificationParams{ProcessPass: "P", RecvNum: "4"}).Encode()
+	lenient := escotttest.NewNotification(escotttest.NotificationParams{ProcessPass: "P", ReceiptNumber: "4"}).Encode()
 	f.Add(lenient + "&")
 	f.Add("&&" + strings.ReplaceAll(lenient, "&", "&&") + "&&")
 	f.Add(strings.Replace(lenient, "ResponseCd=OK", "ResponseCd=+OK+", 1) + "&MerchantFree2=100%")
@@ -646,7 +653,7 @@ func FuzzParseNotification(f *testing.F) {
 	cfg.DisableSourceCheck = true
 	f.Fuzz(func(t *testing.T, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-		n, err := escott.ParseNotification(r, cfg)
+		n, err := parseNotification(r, cfg)
 		if err != nil {
 			var ne *escott.NotificationError
 			if !errors.As(err, &ne) || ne.Status < 400 || ne.Status > 499 {
@@ -658,7 +665,7 @@ func FuzzParseNotification(f *testing.F) {
 			t.Fatal("exactly one of Payment and Other must be set")
 		}
 		if p := n.Payment; p != nil {
-			if p.TransactionID == "" || p.RecvNum == "" || p.LinkKey == "" || p.PaidAt.IsZero() {
+			if p.TransactionID == "" || p.ReceiptNumber == "" || p.LinkKey == "" || p.PaidAt.IsZero() {
 				t.Fatalf("required fields missing in %+v", p)
 			}
 			if p.Raw.Get("ProcessPass") != "" {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/redact"
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/escott-go/escott/internal/jst"
@@ -60,17 +62,10 @@ func (m Member) Validate() error {
 
 // NewMember generates a member from crypto/rand: KaiinId of 13 random digits
 // and KaiinPass of 12 random digits, the shapes production clients use.
-// Register it with MemberService.Register (or RegisterAndPay).
-func NewMember() (Member, error) {
-	id, err := randomDigits(13)
-	if err != nil {
-		return Member{}, err
-	}
-	pass, err := randomDigits(12)
-	if err != nil {
-		return Member{}, err
-	}
-	return Member{ID: id, Pass: Secret(pass)}, nil
+// Register it with MemberService.Register (or RegisterAndPay). Like
+// NewLinkKey it cannot fail.
+func NewMember() Member {
+	return Member{ID: randomDigits(13), Pass: Secret(randomDigits(12))}
 }
 
 // MemberService manages stored-card members (クイック決済, OCRP005). Get it
@@ -236,35 +231,63 @@ func (s *MemberService) result(ctx context.Context, mc memberCall) (*MemberResul
 		CompanyCode: resp.Get("CompanyCd"), Raw: Fields(resp.Fields)}, nil
 }
 
-// Register stores the card behind token for member m (4MemAdd), consuming
-// the token. The KaiinId must be new: K69 if it is in use, also by a deleted
-// member. Like a payment, it is never re-sent once it may have reached the
-// gateway: an *OutcomeUnknownError means the member may exist; check with
-// GetMasked before registering again.
-func (s *MemberService) Register(ctx context.Context, m Member, token CardToken) (*MemberResult, error) {
-	return s.result(ctx, memberCall{op: OpMemberAdd, member: &m, token: &token})
+// MemberRegisterParams describe a stored-card registration (4MemAdd).
+type MemberRegisterParams struct {
+	// Token is the card to store, from the token script; it is consumed.
+	// Required.
+	Token CardToken
+	// LinkKey is sent as MerchantFree1; empty means a fresh random key.
+	LinkKey string
+	// OrderRef is the host's reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
 }
 
-// ChangeCard replaces the member's stored card with the card behind token
-// (4MemChg), consuming the token. Shoppers may change their card but not
-// delete it; a card-invalid member becomes valid again.
-func (s *MemberService) ChangeCard(ctx context.Context, m Member, token CardToken) (*MemberResult, error) {
-	return s.result(ctx, memberCall{op: OpMemberChange, member: &m, token: &token})
-}
-
-// ChangeCardAndPass is ChangeCard that also gives the member a new KaiinPass
-// (4MemChg with NewKaiinPass), as SPS's EC-CUBE module does when it renews a
-// member's password. On success the member is Member{ID: m.ID, Pass:
-// newPass}: store the new password at once, the old one no longer works. An
-// *OutcomeUnknownError leaves it open which password is valid: try GetMasked
-// with the new one, then the old one.
-func (s *MemberService) ChangeCardAndPass(ctx context.Context, m Member, token CardToken, newPass Secret) (*MemberResult, error) {
-	if newPass == "" {
-		v := &validator{op: OpMemberChange}
-		v.add("NewKaiinPass", "is required; use ChangeCard to keep the password")
-		return nil, v.err()
+// Register stores the card behind p.Token for member m (4MemAdd), consuming
+// the token. The member ID must be new: ErrMemberIDInUse if it is taken,
+// also by a deleted member. Like a payment, it is journaled and never
+// re-sent once it may have reached the gateway: an *OutcomeUnknownError
+// means the member may exist; check with GetMasked before registering again.
+func (s *MemberService) Register(ctx context.Context, m Member, p *MemberRegisterParams) (*MemberResult, error) {
+	if p == nil {
+		p = &MemberRegisterParams{}
 	}
-	return s.result(ctx, memberCall{op: OpMemberChange, member: &m, token: &token, newPass: newPass})
+	return s.result(ctx, memberCall{op: OpMemberAdd, member: &m, token: &p.Token, linkKey: p.LinkKey,
+		free2: p.MerchantFree2, free3: p.MerchantFree3, orderRef: p.OrderRef})
+}
+
+// MemberChangeCardParams describe a change of a member's stored card
+// (4MemChg).
+type MemberChangeCardParams struct {
+	// Token is the new card, from the token script; it is consumed.
+	// Required.
+	Token CardToken
+	// NewPass, when set, also gives the member a new password (NewKaiinPass),
+	// as SPS's EC-CUBE module does when it renews a member's password. On
+	// success the member is Member{ID: m.ID, Pass: NewPass}: store the new
+	// password at once, the old one no longer works. An
+	// *OutcomeUnknownError leaves it open which password is valid: try
+	// GetMasked with the new one, then the old one.
+	NewPass Secret
+	// LinkKey is sent as MerchantFree1; empty means a fresh random key.
+	LinkKey string
+	// OrderRef is the host's reference, written to the journal only.
+	OrderRef string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
+}
+
+// ChangeCard replaces the member's stored card with the card behind p.Token
+// (4MemChg), consuming the token, and with p.NewPass also the member's
+// password. Shoppers may change their card but not delete it; a
+// card-invalid member becomes valid again. It is journaled like Register.
+func (s *MemberService) ChangeCard(ctx context.Context, m Member, p *MemberChangeCardParams) (*MemberResult, error) {
+	if p == nil {
+		p = &MemberChangeCardParams{}
+	}
+	return s.result(ctx, memberCall{op: OpMemberChange, member: &m, token: &p.Token, newPass: p.NewPass,
+		linkKey: p.LinkKey, free2: p.MerchantFree2, free3: p.MerchantFree3, orderRef: p.OrderRef})
 }
 
 // Get reads the member's card (4MemRef). The gateway answers the full card
@@ -276,8 +299,7 @@ func (s *MemberService) Get(ctx context.Context, m Member) (*MemberCard, error) 
 
 // GetMasked reads the member's card with the number masked by the gateway
 // (4MemRefM): enough to show "VISA ending 1111" and to choose the payment
-// divisions. A K71 answer means the member is unknown to the gateway (see
-// IsMemberMismatch).
+// divisions. ErrMemberMismatch means the member is unknown to the gateway.
 func (s *MemberService) GetMasked(ctx context.Context, m Member) (*MemberCard, error) {
 	return s.ref(ctx, OpMemberRefMasked, &m, nil)
 }
@@ -312,7 +334,7 @@ func memberCardFrom(op string, r *wire.Response) *MemberCard {
 		raw["CardNo"] = c.MaskedNumber
 		c.Brand = BrandOf(c.First6)
 	}
-	if exp := r.Get("CardExp"); len(exp) == 4 && isDigits(exp) {
+	if exp := r.Get("CardExp"); len(exp) == 4 && ascii.IsDigits(exp) {
 		yy, _ := strconv.Atoi(exp[:2])
 		mm, _ := strconv.Atoi(exp[2:])
 		if mm >= 1 && mm <= 12 {
@@ -334,7 +356,7 @@ func maskCardNumber(no string) (masked, first6, last4 string) {
 		last4 = no[n-4:]
 	}
 	if n < 14 {
-		return string(repeatByte('*', max(n-4, 0))) + last4, "", last4
+		return strings.Repeat("*", max(n-4, 0)) + last4, "", last4
 	}
 	first6 = no[:6]
 	for i := 0; i < 6; i++ {
@@ -343,63 +365,142 @@ func maskCardNumber(no string) (masked, first6, last4 string) {
 			break
 		}
 	}
-	return no[:6] + string(repeatByte('*', n-10)) + last4, first6, last4
+	return no[:6] + strings.Repeat("*", n-10) + last4, first6, last4
 }
 
-func repeatByte(b byte, n int) []byte {
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = b
-	}
-	return out
+// MemberInvalidateParams are the options of Invalidate; nil means all
+// defaults.
+type MemberInvalidateParams struct {
+	// LinkKey is sent as MerchantFree1; empty means a fresh random key.
+	LinkKey string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
 }
 
 // Invalidate makes the member unusable (4MemInval) without deleting it;
-// Revalidate undoes it. It is the first step of Delete.
-func (s *MemberService) Invalidate(ctx context.Context, m Member) (*MemberResult, error) {
-	return s.result(ctx, memberCall{op: OpMemberInvalidate, member: &m})
+// Revalidate undoes it. It is the first step of Delete. p may be nil.
+func (s *MemberService) Invalidate(ctx context.Context, m Member, p *MemberInvalidateParams) (*MemberResult, error) {
+	if p == nil {
+		p = &MemberInvalidateParams{}
+	}
+	return s.result(ctx, memberCall{op: OpMemberInvalidate, member: &m, linkKey: p.LinkKey,
+		free2: p.MerchantFree2, free3: p.MerchantFree3})
 }
 
-// Revalidate makes an invalidated member valid again (4MemUnInval). K73 means
-// it already was valid.
-func (s *MemberService) Revalidate(ctx context.Context, m Member) (*MemberResult, error) {
-	return s.result(ctx, memberCall{op: OpMemberRevalidate, member: &m})
+// MemberRevalidateParams are the options of Revalidate; nil means all
+// defaults.
+type MemberRevalidateParams struct {
+	// LinkKey is sent as MerchantFree1; empty means a fresh random key.
+	LinkKey string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
+}
+
+// Revalidate makes an invalidated member valid again (4MemUnInval).
+// ErrMemberAlreadyValid means it already was valid. p may be nil.
+func (s *MemberService) Revalidate(ctx context.Context, m Member, p *MemberRevalidateParams) (*MemberResult, error) {
+	if p == nil {
+		p = &MemberRevalidateParams{}
+	}
+	return s.result(ctx, memberCall{op: OpMemberRevalidate, member: &m, linkKey: p.LinkKey,
+		free2: p.MerchantFree2, free3: p.MerchantFree3})
+}
+
+// MemberDeleteParams are the options of Delete; nil means all defaults.
+type MemberDeleteParams struct {
+	// LinkKey is sent as MerchantFree1 with both steps; empty means a fresh
+	// random key for each.
+	LinkKey string
+	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
+	MerchantFree2, MerchantFree3 string
 }
 
 // Delete removes the member from the gateway: 4MemInval, then 4MemDel (the
-// gateway deletes only invalidated members, K70). A member that is already
-// invalid answers the first step with K75; Delete goes on to 4MemDel then,
-// so that a Delete interrupted after its first step can simply be repeated.
-// A failure is a *DeleteMemberError naming the step. A deleted KaiinId cannot
-// be registered again.
+// gateway deletes only invalidated members, ErrMemberNotInvalidated). A
+// member that is already invalid answers the first step with
+// ErrMemberNotValid; Delete goes on to 4MemDel then, so that a Delete
+// interrupted after its first step can simply be repeated. A failure is a
+// *DeleteMemberError naming the step. A deleted member ID cannot be
+// registered again. p may be nil.
 //
 // Do not delete a member whose card had an authorisation-only sale in the
-// last 90 days (see CanDelete): the sale may still need the member.
-func (s *MemberService) Delete(ctx context.Context, m Member) error {
+// last 90 days (see shop.CanDelete): the sale may still need the member.
+func (s *MemberService) Delete(ctx context.Context, m Member, p *MemberDeleteParams) error {
+	if p == nil {
+		p = &MemberDeleteParams{}
+	}
+	linkKey := p.LinkKey // empty: each step gets a fresh key
 	invalidated := false
-	_, err := s.Invalidate(ctx, m)
+	_, err := s.Invalidate(ctx, m, &MemberInvalidateParams{LinkKey: linkKey, MerchantFree2: p.MerchantFree2, MerchantFree3: p.MerchantFree3})
 	var gerr *Error
 	switch {
 	case err == nil:
 		invalidated = true
-	case errors.As(err, &gerr) && len(gerr.Codes) == 1 && gerr.Has("K75"):
+	case errors.As(err, &gerr) && len(gerr.Codes) == 1 && errors.Is(gerr, ErrMemberNotValid):
 		// Already invalid (or deleted): 4MemDel decides.
 		s.c.log.DebugContext(ctx, "escott: member already invalid, deleting", "member", m)
 	default:
 		// An unknown outcome: the gateway may have invalidated the member.
-		return &DeleteMemberError{MemberID: m.ID, Step: OpMemberInvalidate, Invalidated: errors.Is(err, ErrOutcomeUnknown), Err: err}
+		return &DeleteMemberError{MemberID: m.ID, Step: StepInvalidate, OperateID: OpMemberInvalidate, Invalidated: errors.Is(err, ErrOutcomeUnknown), Err: err}
 	}
-	if _, err := s.result(ctx, memberCall{op: OpMemberDelete, member: &m}); err != nil {
-		return &DeleteMemberError{MemberID: m.ID, Step: OpMemberDelete, Invalidated: invalidated, Err: err}
+	if _, err := s.result(ctx, memberCall{op: OpMemberDelete, member: &m, linkKey: linkKey,
+		free2: p.MerchantFree2, free3: p.MerchantFree3}); err != nil {
+		return &DeleteMemberError{MemberID: m.ID, Step: StepDelete, OperateID: OpMemberDelete, Invalidated: invalidated, Err: err}
 	}
 	return nil
 }
 
-// DeleteMemberError is a failed Delete: Step is the operation that failed,
-// 4MemInval or 4MemDel.
+// Step names the step of a two-step member operation (Delete,
+// RegisterAndPay, ChangeCardAndPay) that failed.
+type Step int
+
+// The steps.
+const (
+	StepRegister   Step = iota + 1 // the registration (4MemAdd)
+	StepChangeCard                 // the card change (4MemChg)
+	StepPay                        // the payment (1Gathering or 1Auth)
+	StepInvalidate                 // the invalidation (4MemInval)
+	StepDelete                     // the deletion (4MemDel)
+)
+
+// String returns the step's name, e.g. "register".
+func (s Step) String() string {
+	switch s {
+	case StepRegister:
+		return "register"
+	case StepChangeCard:
+		return "change card"
+	case StepPay:
+		return "pay"
+	case StepInvalidate:
+		return "invalidate"
+	case StepDelete:
+		return "delete"
+	}
+	return "Step(" + strconv.Itoa(int(s)) + ")"
+}
+
+// stepOf is the Step of a member operation or payment ID.
+func stepOf(op string) Step {
+	switch op {
+	case OpMemberAdd:
+		return StepRegister
+	case OpMemberChange:
+		return StepChangeCard
+	case OpMemberInvalidate:
+		return StepInvalidate
+	case OpMemberDelete:
+		return StepDelete
+	}
+	return StepPay
+}
+
+// DeleteMemberError is a failed Delete: Step is the step that failed,
+// StepInvalidate or StepDelete, and OperateID its operation.
 type DeleteMemberError struct {
-	MemberID string
-	Step     string // OpMemberInvalidate or OpMemberDelete
+	MemberID  string
+	Step      Step
+	OperateID string // OpMemberInvalidate or OpMemberDelete
 	// Invalidated reports that this Delete invalidated the member before
 	// 4MemDel failed, or may have (Step 4MemInval with an unknown outcome,
 	// errors.Is(err, ErrOutcomeUnknown)): the member cannot (or may not) pay
@@ -409,7 +510,7 @@ type DeleteMemberError struct {
 }
 
 func (e *DeleteMemberError) Error() string {
-	s := fmt.Sprintf("escott: delete member %s: %s failed", e.MemberID, e.Step)
+	s := fmt.Sprintf("escott: delete member %s: %s failed", e.MemberID, e.OperateID)
 	if e.Invalidated {
 		s += " (the member is now invalid)"
 	}
@@ -466,24 +567,25 @@ func (s *MemberService) updateAndPay(ctx context.Context, op string, m Member, t
 	_, _, err := s.run(ctx, memberCall{op: op, member: &m, token: &token, linkKey: pp.LinkKey,
 		free2: pp.MerchantFree2, free3: pp.MerchantFree3, orderRef: pp.OrderRef})
 	if err != nil {
-		return nil, &MemberPaymentError{MemberID: m.ID, Step: op, Err: err}
+		return nil, &MemberPaymentError{MemberID: m.ID, Step: stepOf(op), OperateID: op, Err: err}
 	}
 	s.c.log.DebugContext(ctx, "escott: member card stored, paying", "op", op, "link_key", pp.LinkKey, "member", m)
 	pay, err := s.c.Card.Pay(ctx, &pp)
 	if err != nil {
-		return nil, &MemberPaymentError{MemberID: m.ID, Step: pp.Mode.op(), MemberUpdated: true, Err: err}
+		return nil, &MemberPaymentError{MemberID: m.ID, Step: StepPay, OperateID: pp.Capture.op(), MemberUpdated: true, Err: err}
 	}
 	return pay, nil
 }
 
 // MemberPaymentError is a failed RegisterAndPay or ChangeCardAndPay. Step is
-// the operation that failed: 4MemAdd/4MemChg, or the payment (1Gathering or
-// 1Auth). MemberUpdated reports that the registration or card change
+// the step that failed: StepRegister or StepChangeCard, or StepPay; OperateID
+// is its operation (4MemAdd, 4MemChg, 1Gathering or 1Auth). MemberUpdated reports that the registration or card change
 // succeeded before the payment failed: the member exists (with the new card)
 // at the gateway, so the host should keep it.
 type MemberPaymentError struct {
 	MemberID      string
-	Step          string
+	Step          Step
+	OperateID     string
 	MemberUpdated bool
 	Err           error
 }
@@ -491,77 +593,13 @@ type MemberPaymentError struct {
 func (e *MemberPaymentError) Error() string {
 	if e.MemberUpdated {
 		return fmt.Sprintf("escott: member %s: card stored, but the payment (%s) failed; the member exists: %v",
-			e.MemberID, e.Step, e.Err)
+			e.MemberID, e.OperateID, e.Err)
 	}
-	return fmt.Sprintf("escott: member %s: %s failed, nothing was paid: %v", e.MemberID, e.Step, e.Err)
+	return fmt.Sprintf("escott: member %s: %s failed, nothing was paid: %v", e.MemberID, e.OperateID, e.Err)
 }
 
 // Unwrap returns the step's error.
 func (e *MemberPaymentError) Unwrap() error { return e.Err }
-
-// IsMemberMismatch reports whether err says the gateway does not know the
-// member the host has stored (K71: KaiinId/KaiinPass mismatch). It happens
-// when a test-environment member is used in production, after test members
-// expire (about two months), or when the member was deleted. The host should
-// drop its local quick-payment registration and let the shopper register the
-// card again.
-func IsMemberMismatch(err error) bool {
-	var gerr *Error
-	return errors.As(err, &gerr) && gerr.Has("K71")
-}
-
-// MemberDeleteWait is how long after the last authorisation-only sale a
-// member must be kept (the Welcart manual: no 与信 sale in the last 90 days).
-const MemberDeleteWait = 90
-
-// CanDelete applies the Welcart manual's rule for deleting a member: no
-// authorisation-only (AuthOnly, 与信) sale in the last 90 days. Pass the JST
-// date of the member's last such sale (zero if none). It reports whether now
-// is safe and from when it is: midnight JST of the 91st day after that date,
-// so that the whole 90 days after the sale have passed.
-func CanDelete(lastAuthOnlySale, now time.Time) (bool, time.Time) {
-	if lastAuthOnlySale.IsZero() {
-		return true, now
-	}
-	safe := jst.Today(lastAuthOnlySale).AddDate(0, 0, MemberDeleteWait+1)
-	return !now.Before(safe), safe
-}
-
-// RegistrationPolicy is the shop's setting for storing cards at checkout
-// (Welcart: クレジットカードの登録). The zero value is MemberChooses, the
-// default.
-type RegistrationPolicy int
-
-const (
-	// MemberChooses shows the shopper a "register this card" choice and
-	// registers only when they opt in.
-	MemberChooses RegistrationPolicy = iota
-	// AlwaysRegister registers the card of every logged-in member; the
-	// checkout shows no choice.
-	AlwaysRegister
-)
-
-// String returns "member chooses" or "always register".
-func (p RegistrationPolicy) String() string {
-	switch p {
-	case MemberChooses:
-		return "member chooses"
-	case AlwaysRegister:
-		return "always register"
-	}
-	return "RegistrationPolicy(" + strconv.Itoa(int(p)) + ")"
-}
-
-// ShowChoice reports whether the checkout page should offer the shopper the
-// "register this card" checkbox.
-func (p RegistrationPolicy) ShowChoice() bool { return p != AlwaysRegister }
-
-// ShouldRegister decides whether to register a logged-in member's card,
-// given whether the shopper ticked "register this card" (ignored under
-// AlwaysRegister). Guests have no member to register.
-func (p RegistrationPolicy) ShouldRegister(shopperOptedIn bool) bool {
-	return p == AlwaysRegister || shopperOptedIn
-}
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.

@@ -3,6 +3,7 @@ package escott_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,8 +24,7 @@ import (
 
 func newMember(t *testing.T) escott.Member {
 	t.Helper()
-	m, err := escott.NewMember()
-	require.NoError(t, err)
+	m := escott.NewMember()
 	return m
 }
 
@@ -32,7 +32,7 @@ func newMember(t *testing.T) escott.Member {
 func registered(t *testing.T, srv *escotttest.Server, c *escott.Client, card string) escott.Member {
 	t.Helper()
 	m := newMember(t)
-	_, err := c.Member.Register(context.Background(), m, srv.MustToken(card))
+	_, err := c.Member.Register(context.Background(), m, &escott.MemberRegisterParams{Token: srv.MustToken(card)})
 	require.NoError(t, err)
 	return m
 }
@@ -83,14 +83,14 @@ func TestMemberLifecycle(t *testing.T) {
 	assert.Equal(t, escott.MemberStatusUnknown, byToken.Status)
 
 	// 4MemRefToken did not consume the token: 4MemAdd can use it.
-	res, err := c.Member.Register(ctx, m, tok)
+	res, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: tok})
 	require.NoError(t, err)
 	assert.Equal(t, escott.OpMemberAdd, res.OperateID)
 	assert.Equal(t, m.ID, res.MemberID)
 	assert.NotEmpty(t, res.CompanyCode)
 	assert.Equal(t, "[REDACTED]", tok.String())
 	assert.Equal(t, string(tok), lastRequest(t, srv, escott.OpMemberAdd).Get("Token"))
-	_, err = c.Token.Search(ctx, tok)
+	_, err = c.Token.Inquire(ctx, tok)
 	require.ErrorIs(t, err, escott.ErrToken, "4MemAdd consumed the token")
 
 	masked, err := c.Member.GetMasked(ctx, m)
@@ -117,26 +117,26 @@ func TestMemberLifecycle(t *testing.T) {
 	assert.Equal(t, m.ID, chk.Process.Member.ID)
 	assert.Equal(t, m.ID, lastRequest(t, srv, escott.OpCheck).Get("KaiinId"))
 
-	_, err = c.Member.ChangeCard(ctx, m, srv.MustToken(escotttest.CardAmex))
+	_, err = c.Member.ChangeCard(ctx, m, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardAmex)})
 	require.NoError(t, err)
 	info, ok := srv.Member(m.ID)
 	require.True(t, ok)
 	assert.Equal(t, escott.BrandAmex, info.Brand)
 	assert.Equal(t, "378282*****0005", info.MaskedNumber)
 
-	_, err = c.Member.Invalidate(ctx, m)
+	_, err = c.Member.Invalidate(ctx, m, nil)
 	require.NoError(t, err)
 	got, err := c.Member.GetMasked(ctx, m)
 	require.NoError(t, err)
 	assert.Equal(t, escott.MemberInvalid, got.Status)
 	assert.True(t, got.Gone())
 
-	_, err = c.Member.Revalidate(ctx, m)
+	_, err = c.Member.Revalidate(ctx, m, nil)
 	require.NoError(t, err)
 	info, _ = srv.Member(m.ID)
 	assert.Equal(t, escott.MemberValid, info.Status)
 
-	require.NoError(t, c.Member.Delete(ctx, m))
+	require.NoError(t, c.Member.Delete(ctx, m, nil))
 	info, _ = srv.Member(m.ID)
 	assert.Equal(t, escott.MemberDeleted, info.Status)
 	got, err = c.Member.GetMasked(ctx, m)
@@ -155,7 +155,7 @@ func TestRegisterAndPayOneCheckout(t *testing.T) {
 	srv, c := newTest(t)
 	m := newMember(t)
 	pay, err := c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardJCB), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(3200), LinkKey: "ORDER0001",
+		Amount: escott.Yen(3200), LinkKey: "ORDER0001",
 	})
 	require.NoError(t, err)
 	assert.Equal(t, escott.OpGathering, pay.OperateID)
@@ -181,7 +181,7 @@ func TestRegisterAndPayOneCheckout(t *testing.T) {
 
 func TestRegisterAndPayFailures(t *testing.T) {
 	ctx := context.Background()
-	amount := decimal.NewFromInt(1000)
+	amount := escott.Yen(1000)
 
 	t.Run("payment declined after registration", func(t *testing.T) {
 		srv, c := newTest(t)
@@ -189,7 +189,7 @@ func TestRegisterAndPayFailures(t *testing.T) {
 		_, err := c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardDeclined), &escott.PaymentParams{Amount: amount})
 		var mpe *escott.MemberPaymentError
 		require.ErrorAs(t, err, &mpe)
-		assert.Equal(t, escott.OpGathering, mpe.Step)
+		assert.Equal(t, escott.StepPay, mpe.Step)
 		assert.True(t, mpe.MemberUpdated)
 		assert.ErrorIs(t, err, escott.ErrDeclined)
 		assert.Contains(t, err.Error(), "the member exists")
@@ -202,7 +202,7 @@ func TestRegisterAndPayFailures(t *testing.T) {
 		_, err := c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardVisa), &escott.PaymentParams{Amount: amount})
 		var mpe *escott.MemberPaymentError
 		require.ErrorAs(t, err, &mpe)
-		assert.Equal(t, escott.OpMemberAdd, mpe.Step)
+		assert.Equal(t, escott.StepRegister, mpe.Step)
 		assert.False(t, mpe.MemberUpdated)
 		assert.ErrorIs(t, err, escott.ErrMember)
 		assert.Contains(t, err.Error(), "nothing was paid")
@@ -233,7 +233,7 @@ func TestRegisterAndPayFailures(t *testing.T) {
 		require.ErrorIs(t, err, escott.ErrOutcomeUnknown)
 		var mpe *escott.MemberPaymentError
 		require.ErrorAs(t, err, &mpe)
-		assert.Equal(t, escott.OpMemberAdd, mpe.Step)
+		assert.Equal(t, escott.StepRegister, mpe.Step)
 		assert.Equal(t, 1, srv.RequestCount(escott.OpMemberAdd), "never re-sent")
 		assert.Zero(t, srv.RequestCount(escott.OpGathering))
 		pending, err := c.Journal().Pending(ctx, time.Now().Add(time.Hour))
@@ -248,14 +248,14 @@ func TestPayByStoredCardAndChangeCard(t *testing.T) {
 	srv, c := newTest(t)
 	m := registered(t, srv, c, escotttest.CardVisa)
 
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(500), Source: m})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(500), Source: m})
 	require.NoError(t, err)
 	info, _ := srv.Process(pay.Process.ID)
 	assert.Equal(t, escott.BrandVisa, info.Brand)
 	assert.Equal(t, m.ID, info.MemberID)
 
 	pay, err = c.Member.ChangeCardAndPay(ctx, m, srv.MustToken(escotttest.CardMastercard), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(700), Mode: escott.AuthOnly, PayType: escott.Installments(3),
+		Amount: escott.Yen(700), Capture: escott.CaptureLater, PayType: escott.Installments(3),
 	})
 	require.NoError(t, err)
 	assert.Equal(t, escott.OpAuth, pay.OperateID)
@@ -268,10 +268,10 @@ func TestPayByStoredCardAndChangeCard(t *testing.T) {
 	assert.Empty(t, reqs[len(reqs)-1].Fields.Get("Token"))
 
 	// A failed card change leaves the old card and pays nothing.
-	_, err = c.Member.ChangeCardAndPay(ctx, m, "unknowntoken", &escott.PaymentParams{Amount: decimal.NewFromInt(700)})
+	_, err = c.Member.ChangeCardAndPay(ctx, m, "unknowntoken", &escott.PaymentParams{Amount: escott.Yen(700)})
 	var mpe *escott.MemberPaymentError
 	require.ErrorAs(t, err, &mpe)
-	assert.Equal(t, escott.OpMemberChange, mpe.Step)
+	assert.Equal(t, escott.StepChangeCard, mpe.Step)
 	assert.ErrorIs(t, err, escott.ErrToken)
 	info2, _ := srv.Member(m.ID)
 	assert.Equal(t, escott.BrandMastercard, info2.Brand)
@@ -281,7 +281,7 @@ func TestMemberPaymentFollowUps(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
 	m := registered(t, srv, c, escotttest.CardVisa)
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(900), Source: m, Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(900), Source: m, Capture: escott.CaptureLater})
 	require.NoError(t, err)
 	require.NotNil(t, pay.Process.Member)
 
@@ -295,13 +295,13 @@ func TestMemberPaymentFollowUps(t *testing.T) {
 	// The member is missing from the stored process: the gateway answers K80.
 	noMember := pay.Process
 	noMember.Member = nil
-	_, err = c.Card.Inquire(ctx, noMember)
+	_, err = c.Card.Inquire(ctx, noMember, nil)
 	require.ErrorIs(t, err, escott.ErrInvalidRequest)
 	var gerr *escott.Error
 	require.ErrorAs(t, err, &gerr)
 	assert.True(t, gerr.Has("K80"))
 
-	_, err = c.Card.Cancel(ctx, pay.Process)
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
 	require.NoError(t, err)
 	assert.Equal(t, m.ID, lastRequest(t, srv, escott.OpDelete).Get("KaiinId"))
 	info, _ := srv.Process(pay.Process.ID)
@@ -309,8 +309,8 @@ func TestMemberPaymentFollowUps(t *testing.T) {
 
 	// A payment made by token, followed up with a member by mistake: K81,
 	// retried once without the member fields.
-	tokPay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(400),
-		Source: srv.MustToken(escotttest.CardVisa), Mode: escott.AuthOnly})
+	tokPay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(400),
+		Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
 	require.NoError(t, err)
 	wrong := tokPay.Process
 	wrong.Member = &m
@@ -329,22 +329,22 @@ func TestDeleteMember(t *testing.T) {
 		srv, c := newTest(t)
 		m := registered(t, srv, c, escotttest.CardVisa)
 		wrong := escott.Member{ID: m.ID, Pass: "000000000000"}
-		err := c.Member.Delete(ctx, wrong)
+		err := c.Member.Delete(ctx, wrong, nil)
 		var de *escott.DeleteMemberError
 		require.ErrorAs(t, err, &de)
-		assert.Equal(t, escott.OpMemberInvalidate, de.Step)
+		assert.Equal(t, escott.StepInvalidate, de.Step)
 		assert.False(t, de.Invalidated)
-		assert.True(t, escott.IsMemberMismatch(err))
+		assert.True(t, errors.Is(err, escott.ErrMemberMismatch))
 		assert.Zero(t, srv.RequestCount(escott.OpMemberDelete))
 	})
 	t.Run("delete fails then is repeated", func(t *testing.T) {
 		srv, c := newTest(t)
 		m := registered(t, srv, c, escotttest.CardVisa)
 		srv.InjectFault(escott.OpMemberDelete, escotttest.Fault{Kind: escotttest.FaultMaintenance})
-		err := c.Member.Delete(ctx, m)
+		err := c.Member.Delete(ctx, m, nil)
 		var de *escott.DeleteMemberError
 		require.ErrorAs(t, err, &de)
-		assert.Equal(t, escott.OpMemberDelete, de.Step)
+		assert.Equal(t, escott.StepDelete, de.Step)
 		assert.True(t, de.Invalidated)
 		assert.ErrorIs(t, err, escott.ErrTemporary)
 		assert.Contains(t, err.Error(), "now invalid")
@@ -352,7 +352,7 @@ func TestDeleteMember(t *testing.T) {
 		assert.Equal(t, escott.MemberInvalid, info.Status)
 
 		// The member is invalid now: 4MemInval answers K75 and Delete goes on.
-		require.NoError(t, c.Member.Delete(ctx, m))
+		require.NoError(t, c.Member.Delete(ctx, m, nil))
 		info, _ = srv.Member(m.ID)
 		assert.Equal(t, escott.MemberDeleted, info.Status)
 		assert.Equal(t, 2, srv.RequestCount(escott.OpMemberInvalidate))
@@ -361,11 +361,11 @@ func TestDeleteMember(t *testing.T) {
 	t.Run("already deleted", func(t *testing.T) {
 		srv, c := newTest(t)
 		m := registered(t, srv, c, escotttest.CardVisa)
-		require.NoError(t, c.Member.Delete(ctx, m))
-		err := c.Member.Delete(ctx, m)
+		require.NoError(t, c.Member.Delete(ctx, m, nil))
+		err := c.Member.Delete(ctx, m, nil)
 		var de *escott.DeleteMemberError
 		require.ErrorAs(t, err, &de)
-		assert.Equal(t, escott.OpMemberDelete, de.Step)
+		assert.Equal(t, escott.StepDelete, de.Step)
 		assert.False(t, de.Invalidated)
 		var gerr *escott.Error
 		require.ErrorAs(t, err, &gerr)
@@ -375,7 +375,7 @@ func TestDeleteMember(t *testing.T) {
 		srv, c := newTest(t, escott.WithRetryPolicy(escott.RetryPolicy{MaxAttempts: 3}))
 		m := registered(t, srv, c, escotttest.CardVisa)
 		srv.InjectFault(escott.OpMemberInvalidate, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
-		err := c.Member.Delete(ctx, m)
+		err := c.Member.Delete(ctx, m, nil)
 		require.ErrorIs(t, err, escott.ErrOutcomeUnknown, "processed: never reported as not processed")
 		assert.Equal(t, 1, srv.RequestCount(escott.OpMemberInvalidate))
 	})
@@ -422,36 +422,36 @@ func requireCode(t *testing.T, err error, code string, class error) {
 func TestMemberErrorCodes(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newTest(t)
-	amount := decimal.NewFromInt(100)
+	amount := escott.Yen(100)
 
 	// K69: the ID is in use, also once the member is deleted.
 	m := registered(t, srv, c, escotttest.CardVisa)
-	_, err := c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	_, err := c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	requireCode(t, err, "K69", escott.ErrMember)
-	require.NoError(t, c.Member.Delete(ctx, m))
-	_, err = c.Member.Register(ctx, escott.Member{ID: m.ID, Pass: "other"}, srv.MustToken(escotttest.CardVisa))
+	require.NoError(t, c.Member.Delete(ctx, m, nil))
+	_, err = c.Member.Register(ctx, escott.Member{ID: m.ID, Pass: "other"}, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	requireCode(t, err, "K69", escott.ErrMember)
 
 	// K71: unknown member or wrong password; a mismatch for the host.
 	_, err = c.Member.GetMasked(ctx, newMember(t))
 	requireCode(t, err, "K71", escott.ErrMember)
-	assert.True(t, escott.IsMemberMismatch(err))
-	assert.False(t, escott.IsMemberMismatch(fmt.Errorf("wrapped: %w", escott.ErrMember)))
+	assert.True(t, errors.Is(err, escott.ErrMemberMismatch))
+	assert.False(t, isMemberMismatch(fmt.Errorf("wrapped: %w", escott.ErrMember)))
 
 	// K73: revalidating a valid member.
 	m2 := registered(t, srv, c, escotttest.CardVisa)
-	_, err = c.Member.Revalidate(ctx, m2)
+	_, err = c.Member.Revalidate(ctx, m2, nil)
 	requireCode(t, err, "K73", escott.ErrMember)
-	assert.False(t, escott.IsMemberMismatch(err))
+	assert.False(t, errors.Is(err, escott.ErrMemberMismatch))
 
 	// K75: paying with or changing an invalid member.
-	_, err = c.Member.Invalidate(ctx, m2)
+	_, err = c.Member.Invalidate(ctx, m2, nil)
 	require.NoError(t, err)
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: amount, Source: m2})
 	requireCode(t, err, "K75", escott.ErrMember)
-	_, err = c.Member.ChangeCard(ctx, m2, srv.MustToken(escotttest.CardVisa))
+	_, err = c.Member.ChangeCard(ctx, m2, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardVisa)})
 	requireCode(t, err, "K75", escott.ErrMember)
-	_, err = c.Member.Invalidate(ctx, m2)
+	_, err = c.Member.Invalidate(ctx, m2, nil)
 	requireCode(t, err, "K75", escott.ErrMember)
 
 	// K74: locked after MaxFailedLogins wrong passwords, even with the right one.
@@ -469,7 +469,7 @@ func TestMemberErrorCodes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, escott.MemberLocked, got.Status)
 	assert.False(t, got.Gone())
-	_, err = c.Member.Revalidate(ctx, m3) // the merchant unlocks
+	_, err = c.Member.Revalidate(ctx, m3, nil) // the merchant unlocks
 	require.NoError(t, err)
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: amount, Source: m3})
 	require.NoError(t, err)
@@ -482,7 +482,7 @@ func TestMemberErrorCodes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, escott.MemberCardInvalid, got.Status)
 	assert.False(t, got.Status.CanPay())
-	_, err = c.Member.ChangeCard(ctx, m3, srv.MustToken(escotttest.CardJCB))
+	_, err = c.Member.ChangeCard(ctx, m3, &escott.MemberChangeCardParams{Token: srv.MustToken(escotttest.CardJCB)})
 	require.NoError(t, err)
 	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: amount, Source: m3})
 	require.NoError(t, err)
@@ -503,7 +503,7 @@ func TestMemberErrorCodes(t *testing.T) {
 	_, err = c.Member.GetMasked(ctx, escott.Member{ID: strings.Repeat("1", 21), Pass: "abc"})
 	require.ErrorIs(t, err, escott.ErrValidation)
 	assert.Contains(t, err.Error(), "KaiinId")
-	_, err = c.Member.Register(ctx, escott.Member{ID: "abc", Pass: "a-b"}, srv.MustToken(escotttest.CardVisa))
+	_, err = c.Member.Register(ctx, escott.Member{ID: "abc", Pass: "a-b"}, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	require.ErrorIs(t, err, escott.ErrValidation)
 	assert.Contains(t, err.Error(), "KaiinPass")
 	assert.Equal(t, before, srv.RequestCount(""))
@@ -520,44 +520,15 @@ func TestMemberExpiresInTestEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	srv.Advance(time.Hour)
 	_, err = c.Member.GetMasked(ctx, m)
-	require.True(t, escott.IsMemberMismatch(err))
+	require.True(t, errors.Is(err, escott.ErrMemberMismatch))
 	_, ok := srv.Member(m.ID)
 	assert.False(t, ok)
 	// Expired test members are purged: the ID can be registered again.
-	_, err = c.Member.Register(ctx, m, srv.MustToken(escotttest.CardVisa))
+	_, err = c.Member.Register(ctx, m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
 }
 
 func TestMemberHelpers(t *testing.T) {
-	t.Run("CanDelete", func(t *testing.T) {
-		now := time.Date(2025, 5, 30, 12, 0, 0, 0, jst.Zone)
-		ok, at := escott.CanDelete(time.Time{}, now)
-		assert.True(t, ok)
-		assert.Equal(t, now, at)
-
-		last := time.Date(2025, 3, 1, 23, 30, 0, 0, jst.Zone)
-		ok, at = escott.CanDelete(last, now)
-		assert.False(t, ok)
-		assert.Equal(t, time.Date(2025, 5, 31, 0, 0, 0, 0, jst.Zone), at)
-		ok, _ = escott.CanDelete(last, at)
-		assert.True(t, ok)
-		ok, _ = escott.CanDelete(last, at.Add(-time.Second))
-		assert.False(t, ok)
-		// The day counts in JST whatever the zone of the input.
-		ok, at2 := escott.CanDelete(last.UTC(), now)
-		assert.False(t, ok)
-		assert.True(t, at.Equal(at2))
-	})
-	t.Run("RegistrationPolicy", func(t *testing.T) {
-		var p escott.RegistrationPolicy
-		assert.Equal(t, escott.MemberChooses, p)
-		assert.True(t, p.ShowChoice())
-		assert.True(t, p.ShouldRegister(true))
-		assert.False(t, p.ShouldRegister(false))
-		assert.False(t, escott.AlwaysRegister.ShowChoice())
-		assert.True(t, escott.AlwaysRegister.ShouldRegister(false))
-		assert.Equal(t, "always register", escott.AlwaysRegister.String())
-	})
 	t.Run("status", func(t *testing.T) {
 		for st, want := range map[escott.MemberStatus]bool{
 			escott.MemberValid: false, escott.MemberCardInvalid: false, escott.MemberLocked: false,
@@ -577,9 +548,9 @@ func TestMemberHelpers(t *testing.T) {
 		require.NoError(t, err)
 		v, err := c.Member.GetMasked(context.Background(), visa)
 		require.NoError(t, err)
-		assert.NotContains(t, a.PayTypeChoices(escott.WithBonus), escott.Revolving)
-		assert.Contains(t, v.PayTypeChoices(escott.WithBonus), escott.Revolving)
-		assert.Equal(t, escott.PayTypeChoices("378282", escott.WithInstallments), a.PayTypeChoices(escott.WithInstallments))
+		assert.NotContains(t, a.PayTypeChoices(escott.InstallmentsRevolvingAndBonus), escott.Revolving)
+		assert.Contains(t, v.PayTypeChoices(escott.InstallmentsRevolvingAndBonus), escott.Revolving)
+		assert.Equal(t, escott.PayTypeChoices("378282", escott.InstallmentsAndRevolving), a.PayTypeChoices(escott.InstallmentsAndRevolving))
 		assert.Equal(t, []escott.PayType{escott.LumpSum}, v.PayTypeChoices(escott.LumpSumOnly))
 	})
 }
@@ -592,7 +563,7 @@ func TestMemberRedaction(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, c := newTest(t, escott.WithLogger(log))
-	amount := decimal.NewFromInt(1200)
+	amount := escott.Yen(1200)
 
 	m := newMember(t)
 	var outputs []any
@@ -602,16 +573,16 @@ func TestMemberRedaction(t *testing.T) {
 			outputs = append(outputs, err)
 		}
 	}
-	record(c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardVisa), &escott.PaymentParams{Amount: amount, Mode: escott.AuthOnly}))
+	record(c.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardVisa), &escott.PaymentParams{Amount: amount, Capture: escott.CaptureLater}))
 	pay := outputs[0].(*escott.Payment)
 	record(c.Card.Capture(ctx, pay.Process, nil))
 	record(c.Member.Get(ctx, m))
 	record(c.Member.GetMasked(ctx, m))
 	record(c.Member.ChangeCardAndPay(ctx, m, srv.MustToken(escotttest.CardDeclined), &escott.PaymentParams{Amount: amount}))
-	record(c.Member.Revalidate(ctx, m))
+	record(c.Member.Revalidate(ctx, m, nil))
 	record(c.Card.Pay(ctx, &escott.PaymentParams{Amount: amount, Source: escott.Member{ID: m.ID, Pass: "wrongpass1"}}))
-	record(nil, c.Member.Delete(ctx, escott.Member{ID: m.ID, Pass: "wrongpass2"}))
-	record(nil, c.Member.Delete(ctx, m))
+	record(nil, c.Member.Delete(ctx, escott.Member{ID: m.ID, Pass: "wrongpass2"}, nil))
+	record(nil, c.Member.Delete(ctx, m, nil))
 	record(c.Member.GetMasked(ctx, m))
 	m2 := newMember(t)
 	srv.InjectFault(escott.OpMemberAdd, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
@@ -643,3 +614,5 @@ func TestMemberRedaction(t *testing.T) {
 		assert.NotContains(t, out.String(), secret)
 	}
 }
+
+func isMemberMismatch(err error) bool { return errors.Is(err, escott.ErrMemberMismatch) }

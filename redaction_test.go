@@ -92,22 +92,24 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	sink.print(srv.Config())
 	tok := srv.MustToken(escotttest.CardVisa)
 	secrets["Token"] = string(tok)
-	st, err := c.Token.Search(ctx, tok)
+	st, err := c.Token.Inquire(ctx, tok)
 	require.NoError(t, err)
 	sink.print(st, tok)
 
-	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(100), Source: tok, Mode: escott.AuthOnly})
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(100), Source: tok, Capture: escott.CaptureLater})
 	require.NoError(t, err)
 	secrets["ProcessPass"] = pay.Process.Pass.Reveal()
 	sink.print(pay, pay.Process, pay.Raw, &pay)
 	for _, f := range []func() (*escott.Payment, error){
-		func() (*escott.Payment, error) { return c.Card.Inquire(ctx, pay.Process) },
-		func() (*escott.Payment, error) { return c.Card.ChangeAmount(ctx, pay.Process, yen(90)) },
-		func() (*escott.Payment, error) { return c.Card.Capture(ctx, pay.Process, nil) },
-		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process) },
-		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process) }, // K14
+		func() (*escott.Payment, error) { return c.Card.Inquire(ctx, pay.Process, nil) },
 		func() (*escott.Payment, error) {
-			return c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthParams{Amount: yen(80)})
+			return c.Card.ChangeAmount(ctx, pay.Process, &escott.ChangeAmountParams{Amount: yen(90)})
+		},
+		func() (*escott.Payment, error) { return c.Card.Capture(ctx, pay.Process, nil) },
+		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process, nil) },
+		func() (*escott.Payment, error) { return c.Card.Cancel(ctx, pay.Process, nil) }, // K14
+		func() (*escott.Payment, error) {
+			return c.Card.Reauthorize(ctx, pay.Process, &escott.ReauthorizeParams{Amount: yen(80)})
 		},
 		func() (*escott.Payment, error) {
 			return c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1), Source: tok})
@@ -121,7 +123,7 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 		},
 		func() (*escott.Payment, error) {
 			srv.InjectFault(escott.OpSearch, escotttest.Fault{Kind: escotttest.FaultMalformed, Times: 3})
-			return c.Card.Inquire(ctx, pay.Process)
+			return c.Card.Inquire(ctx, pay.Process, nil)
 		},
 		func() (*escott.Payment, error) {
 			return c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(0), Source: tok})
@@ -144,17 +146,16 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	secrets["bad MerchantPass"] = "bad pass!"
 
 	// Stored-card members.
-	m2, err := escott.NewMember()
-	require.NoError(t, err)
+	m2 := escott.NewMember()
 	secrets["KaiinPass (generated)"] = m2.Pass.Reveal()
-	reg, err := c.Member.Register(ctx, m2, srv.MustToken(escotttest.CardJCB))
+	reg, err := c.Member.Register(ctx, m2, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardJCB)})
 	require.NoError(t, err)
 	card, err := c.Member.Get(ctx, m2)
 	require.NoError(t, err)
 	memberPay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(300), Source: m2})
 	require.NoError(t, err)
 	_, wrongPass := c.Member.GetMasked(ctx, escott.Member{ID: m2.ID, Pass: "wrongpass123"})
-	delErr := c.Member.Delete(ctx, escott.Member{ID: m2.ID, Pass: "wrongpass123"})
+	delErr := c.Member.Delete(ctx, escott.Member{ID: m2.ID, Pass: "wrongpass123"}, nil)
 	sink.print(reg, card, memberPay, wrongPass, delErr)
 	secrets["card number"] = escotttest.CardJCB
 
@@ -162,23 +163,23 @@ func TestEveryFlowLeaksNoSecret(t *testing.T) {
 	cvs, err := c.CVS.Register(ctx, cvsParams())
 	require.NoError(t, err)
 	secrets["ProcessPass (CVS)"] = cvs.Process.Pass.Reveal()
-	inq, err := c.CVS.Inquire(ctx, cvs.Process)
+	inq, err := c.CVS.Inquire(ctx, cvs.Process, nil)
 	require.NoError(t, err)
 	sink.print(cvs, inq)
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,
+	h, err := newNotifyHandler(notifyCfg{MerchantID: escotttest.DefaultMerchantID,
 		MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test, DisableSourceCheck: true},
 		escott.WithNotifyLogger(sink.logger()))
 	require.NoError(t, err)
 	h.OnPaymentReceived(func(_ context.Context, p escott.PaymentReceived) error { sink.print(p); return nil })
 	for _, pass := range []string{cvs.Process.Pass.Reveal(), "forgedpass"} { // a valid one, then a forged HashCd
 		n := escotttest.NewNotification(escotttest.NotificationParams{ProcessID: cvs.Process.ID, ProcessPass: pass,
-			TransactionID: cvs.TransactionID, LinkKey: cvs.Process.LinkKey, RecvNum: "R1"})
+			TransactionID: cvs.TransactionID, LinkKey: cvs.Process.LinkKey, ReceiptNumber: "R1"})
 		if pass == "forgedpass" {
 			n.Set("ProcessPass", cvs.Process.Pass.Reveal())
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, escotttest.NotificationRequest(n))
-		parsed, perr := escott.ParseNotification(escotttest.NotificationRequest(n), escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,
+		parsed, perr := parseNotification(escotttest.NotificationRequest(n), notifyCfg{MerchantID: escotttest.DefaultMerchantID,
 			MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test, DisableSourceCheck: true})
 		sink.print(parsed, perr)
 	}

@@ -27,7 +27,7 @@ func TestNoTypeLeaksThroughFmt(t *testing.T) {
 	srv := escotttest.NewServer(escotttest.Config{MerchantPass: merchant})
 	defer srv.Close()
 	client := srv.Client()
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{MerchantID: "1", MerchantPass: merchant, Environment: escott.Test})
+	h, err := newNotifyHandler(notifyCfg{MerchantID: "1", MerchantPass: merchant, Environment: escott.Test})
 	require.NoError(t, err)
 	values := []any{
 		proc, m, raw, escott.CardToken(token), escott.Secret(pass), srv.Config(), client, h,
@@ -35,10 +35,9 @@ func TestNoTypeLeaksThroughFmt(t *testing.T) {
 		escott.PaymentParams{Source: escott.CardToken(token)}, escott.PaymentParams{Source: m},
 		escott.CheckParams{Source: escott.CardToken(token)},
 		escott.CVSPayment{Process: proc, Raw: raw}, escott.CVSInquiry{Raw: raw},
-		escott.NotifyConfig{MerchantPass: merchant},
 		escott.PaymentReceived{Process: proc, Raw: raw}, escott.OtherEvent{Raw: raw},
 		escott.MemberCard{Raw: raw}, escott.MemberResult{Raw: raw},
-		escott.StartParams{Source: escott.CardToken(token)}, escott.MemberStartParams{Member: m, Token: token},
+		escott.ThreeDSStartParams{Source: escott.CardToken(token)}, escott.ThreeDSMemberParams{Member: m, Token: token},
 		escott.ThreeDSForm{EncryptValue: ev}, escott.ThreeDSResult{Raw: raw},
 		escott.ThreeDSAttempt{Source: m, Member: &m}, escott.TokenStatus{Raw: raw},
 		&escott.Error{Raw: raw}, &escott.OutcomeUnknownError{LinkKey: "L", Err: fmt.Errorf("x")},

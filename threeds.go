@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,20 +20,11 @@ import (
 
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/wire"
-	"github.com/escott-go/escott/journal"
 )
 
 // OpThreeDS is the OperateId of an authentication-only 3-D Secure request
 // (mode B, PROTOCOL.md §7.2).
 const OpThreeDS = "3Secure"
-
-// Member operations that may run through OTDS010 (names kept private here so
-// that they do not clash with the member service's own constants).
-const (
-	tdsOpMemAdd  = "4MemAdd"
-	tdsOpMemChg  = "4MemChg"
-	tdsOpMemRefM = "4MemRefM"
-)
 
 // MaxReturnBody caps the body of a 3-D Secure return or PostUrl copy. A real
 // one is well under 2 KiB.
@@ -51,16 +41,6 @@ var ErrNoAESKey = errors.New("escott: Config.AESKey and AESIV are not set (neede
 // ErrReturnRefused matches every *ReturnError: a 3-D Secure return or PostUrl
 // copy that was not accepted. Nothing was sent to the gateway because of it.
 var ErrReturnRefused = errors.New("escott: 3-D Secure return refused")
-
-// Errors of a ThreeDSStore.
-var (
-	// ErrAttemptExists: Save was given a link key that is already stored.
-	ErrAttemptExists = errors.New("escott: 3-D Secure attempt already exists for this link key")
-	// ErrNoAttempt: no attempt (or an expired one) under the link key.
-	ErrNoAttempt = errors.New("escott: no 3-D Secure attempt for this link key")
-	// ErrAttemptCompleted: Complete found the attempt already completed.
-	ErrAttemptCompleted = errors.New("escott: 3-D Secure attempt already completed")
-)
 
 // SecureResultCode is the outcome of a 3-D Secure authentication
 // (PROTOCOL.md §7.4).
@@ -127,7 +107,7 @@ type ThreeDSAttempt struct {
 	Source    CardSource      // CardToken or Member (redacted when printed)
 	Member    *Member         // the member registered or changed (4MemAdd/4MemChg)
 	PayType   PayType
-	Mode      Mode
+	Capture   Capture
 	OrderRef  string // the host's order reference, never sent
 	// MerchantFree2 and MerchantFree3 as sent; the return must echo them.
 	MerchantFree2, MerchantFree3 string
@@ -135,94 +115,18 @@ type ThreeDSAttempt struct {
 	Created                      time.Time
 }
 
-// ThreeDSStore keeps pending 3-D Secure attempts between the start and the
-// return, under their link keys. Implementations must be safe for concurrent
-// use; Complete must be atomic (it is what makes a return count once).
-type ThreeDSStore interface {
-	// Save stores a new pending attempt (ErrAttemptExists if the link key is
-	// taken).
-	Save(ctx context.Context, a *ThreeDSAttempt) error
-	// Get returns the attempt under linkKey and, once completed, its result
-	// (nil while pending). ErrNoAttempt when there is none.
-	Get(ctx context.Context, linkKey string) (*ThreeDSAttempt, *ThreeDSResult, error)
-	// Complete marks the pending attempt completed with res. If it was
-	// completed before, it returns the first result and ErrAttemptCompleted.
-	Complete(ctx context.Context, linkKey string, res *ThreeDSResult) (*ThreeDSResult, error)
-}
-
-// MemoryThreeDSStore is the default ThreeDSStore: in memory, with a TTL. It
-// does not survive a restart and is not shared between processes; use your
-// own store behind a load balancer.
-type MemoryThreeDSStore struct {
-	ttl time.Duration
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*memEntry
-}
-
-type memEntry struct {
-	a       *ThreeDSAttempt
-	res     *ThreeDSResult
-	expires time.Time
-}
-
-// NewMemoryThreeDSStore returns an in-memory store whose entries live ttl
-// (DefaultThreeDSTTL when ttl <= 0).
-func NewMemoryThreeDSStore(ttl time.Duration) *MemoryThreeDSStore {
-	if ttl <= 0 {
-		ttl = DefaultThreeDSTTL
-	}
-	return &MemoryThreeDSStore{ttl: ttl, now: time.Now, m: make(map[string]*memEntry)}
-}
-
-// Save implements ThreeDSStore.
-func (s *MemoryThreeDSStore) Save(_ context.Context, a *ThreeDSAttempt) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	for k, e := range s.m { // lazy expiry keeps the map bounded by the TTL
-		if now.After(e.expires) {
-			delete(s.m, k)
-		}
-	}
-	if _, ok := s.m[a.LinkKey]; ok {
-		return ErrAttemptExists
-	}
-	cp := *a
-	s.m[a.LinkKey] = &memEntry{a: &cp, expires: now.Add(s.ttl)}
-	return nil
-}
-
-// Get implements ThreeDSStore.
-func (s *MemoryThreeDSStore) Get(_ context.Context, linkKey string) (*ThreeDSAttempt, *ThreeDSResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.m[linkKey]
-	if !ok || s.now().After(e.expires) {
-		return nil, nil, ErrNoAttempt
-	}
-	cp := *e.a
-	return &cp, e.res, nil
-}
-
-// Complete implements ThreeDSStore.
-func (s *MemoryThreeDSStore) Complete(_ context.Context, linkKey string, res *ThreeDSResult) (*ThreeDSResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.m[linkKey]
-	if !ok || s.now().After(e.expires) {
-		return nil, ErrNoAttempt
-	}
-	if e.res != nil {
-		return e.res, ErrAttemptCompleted
-	}
-	e.res = res
-	return nil, nil
-}
-
 // WithThreeDSStore replaces the in-memory store of pending 3-D Secure
-// attempts, e.g. with one shared by every instance of the shop.
-func WithThreeDSStore(s ThreeDSStore) Option { return func(c *Client) { c.tdsStore = s } }
+// attempts, e.g. with one shared by every instance of the shop. A nil store
+// is a configuration error.
+func WithThreeDSStore(s ThreeDSStore) Option {
+	return func(o *options) error {
+		if s == nil {
+			return errors.New("WithThreeDSStore: nil store")
+		}
+		o.tdsStore = s
+		return nil
+	}
+}
 
 // ThreeDSService runs EMV 3-D Secure authentication through OTDS010. Get it
 // from Client.ThreeDS.
@@ -241,8 +145,8 @@ func newThreeDSStore(c *Client) ThreeDSStore {
 	return st
 }
 
-// StartParams describes a 3-D Secure authentication to start.
-type StartParams struct {
+// ThreeDSStartParams describes a 3-D Secure authentication to start.
+type ThreeDSStartParams struct {
 	// Amount in whole yen, 1 to 9,999,999.
 	Amount decimal.Decimal
 	// Source is a CardToken (with BillingFullName and BillingEmail) or a Member.
@@ -263,7 +167,7 @@ type StartParams struct {
 	// PayType and Mode are used by the authorisation: by Authorize in mode B,
 	// by the gateway itself in mode A.
 	PayType PayType
-	Mode    Mode
+	Capture Capture
 	// LinkKey (MerchantFree1): empty means a fresh random key. One per attempt.
 	LinkKey string
 	// OrderRef is the host's order reference, kept with the attempt only.
@@ -272,9 +176,9 @@ type StartParams struct {
 	MerchantFree2, MerchantFree3 string
 }
 
-// MemberStartParams describes a stored-card registration (4MemAdd) or card
+// ThreeDSMemberParams describes a stored-card registration (4MemAdd) or card
 // change (4MemChg) authenticated with 3-D Secure.
-type MemberStartParams struct {
+type ThreeDSMemberParams struct {
 	Member          Member
 	Token           CardToken
 	BillingFullName string
@@ -333,31 +237,31 @@ func (f *ThreeDSForm) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // pending attempt and returns the form that sends the shopper to OTDS010.
 // Nothing is sent to the gateway by Start itself. After the return, call
 // HandleReturn and then Authorize.
-func (s *ThreeDSService) Start(ctx context.Context, p *StartParams) (*ThreeDSForm, error) {
+func (s *ThreeDSService) Start(ctx context.Context, p *ThreeDSStartParams) (*ThreeDSForm, error) {
 	return s.start(ctx, OpThreeDS, p)
 }
 
 // StartAuthorize begins a mode A authentication with authorisation in one
-// request (OperateId 1Gathering, or 1Auth with AuthOnly). The gateway
+// request (OperateId 1Gathering, or 1Auth with CaptureLater). The gateway
 // authorises after authenticating; HandleReturn (browser) or PostURLHandler
 // (server-to-server copy, when PostURL is set) yields the payment.
-func (s *ThreeDSService) StartAuthorize(ctx context.Context, p *StartParams) (*ThreeDSForm, error) {
+func (s *ThreeDSService) StartAuthorize(ctx context.Context, p *ThreeDSStartParams) (*ThreeDSForm, error) {
 	if p == nil {
-		p = &StartParams{}
+		p = &ThreeDSStartParams{}
 	}
-	return s.start(ctx, p.Mode.op(), p)
+	return s.start(ctx, p.Capture.op(), p)
 }
 
-func (s *ThreeDSService) start(ctx context.Context, op string, p *StartParams) (*ThreeDSForm, error) {
+func (s *ThreeDSService) start(ctx context.Context, op string, p *ThreeDSStartParams) (*ThreeDSForm, error) {
 	if p == nil {
-		p = &StartParams{}
+		p = &ThreeDSStartParams{}
 	}
 	c := s.c
 	if c.cipher == nil {
 		return nil, ErrNoAESKey
 	}
 	v := &validator{op: op}
-	pt := v.division(p.Amount, p.PayType, p.Mode)
+	pt := v.division(p.Amount, p.PayType, p.Capture)
 	f := url.Values{}
 	var token, kid, kpass string
 	member := v.source(p.Source, &token, &kid, &kpass)
@@ -387,7 +291,7 @@ func (s *ThreeDSService) start(ctx context.Context, op string, p *StartParams) (
 	}
 	f.Set("Amount", amountString(p.Amount))
 	a := &ThreeDSAttempt{
-		LinkKey: linkKey, OperateID: op, Amount: p.Amount, Source: p.Source, Member: member, PayType: pt, Mode: p.Mode,
+		LinkKey: linkKey, OperateID: op, Amount: p.Amount, Source: p.Source, Member: member, PayType: pt, Capture: p.Capture,
 		OrderRef: p.OrderRef, MerchantFree2: p.MerchantFree2, MerchantFree3: p.MerchantFree3,
 		RedirectURL: p.RedirectURL, PostURL: p.PostURL,
 	}
@@ -398,13 +302,13 @@ func (s *ThreeDSService) start(ctx context.Context, op string, p *StartParams) (
 // (4MemChg, with Change) under 3-D Secure. The gateway performs the member
 // operation itself; after HandleReturn, ConfirmMember reads the stored card
 // back (4MemRefM).
-func (s *ThreeDSService) StartMember(ctx context.Context, p *MemberStartParams) (*ThreeDSForm, error) {
+func (s *ThreeDSService) StartMember(ctx context.Context, p *ThreeDSMemberParams) (*ThreeDSForm, error) {
 	if p == nil {
-		p = &MemberStartParams{}
+		p = &ThreeDSMemberParams{}
 	}
-	op := tdsOpMemAdd
+	op := OpMemberAdd
 	if p.Change {
-		op = tdsOpMemChg
+		op = OpMemberChange
 	}
 	if s.c.cipher == nil {
 		return nil, ErrNoAESKey
@@ -437,10 +341,7 @@ func (s *ThreeDSService) StartMember(ctx context.Context, p *MemberStartParams) 
 // encrypts.
 func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Values) (*ThreeDSForm, error) {
 	c := s.c
-	proc, err := randomDigits(7)
-	if err != nil {
-		return nil, err
-	}
+	proc := randomDigits(7)
 	now := c.now()
 	a.ProcNo, a.Created = proc, now
 	f.Set("MerchantPass", c.cfg.MerchantPass)
@@ -469,9 +370,9 @@ func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Valu
 		// journal entry behind (it would block the real payment's follow-ups).
 		// An attempt saved here whose journal entry was refused has no form,
 		// so no return can ever complete it; it expires with the store's TTL.
-		err := c.journal.Begin(ctx, journal.Attempt{LinkKey: a.LinkKey, Operation: a.OperateID,
+		err := c.journal.Begin(ctx, Attempt{LinkKey: a.LinkKey, Operation: a.OperateID,
 			Amount: amountString(a.Amount), OrderRef: a.OrderRef, Started: now})
-		if errors.Is(err, journal.ErrInFlight) {
+		if errors.Is(err, ErrJournalInFlight) {
 			return nil, &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
 		}
 		if err != nil {
@@ -578,22 +479,56 @@ func (r *ThreeDSResult) Err() error {
 	return nil
 }
 
-// AuthenticationError is a 3-D Secure authentication that did not allow the
-// payment to go on: SecureResultCode 1, 8, 9, an unknown value, or none.
-// It matches ErrThreeDS.
+// AuthenticationError is an accepted 3-D Secure return whose outcome is a
+// failure: the authentication did not allow the payment to go on
+// (SecureResultCode 1, 8, 9, an unknown value, or none), or the gateway
+// refused the operation (Err is then its *Error, e.g. a card declined in
+// mode A). HandleReturn and PostURLHandler report it; Result is the accepted
+// return, with its Attempt (find the order by Attempt.OrderRef or LinkKey)
+// and Duplicate set when it arrived a second time.
+//
+// Without Err it matches ErrThreeDS; with Err it matches what Err matches
+// (ErrDeclined, ErrThreeDS …), and errors.As reaches the *Error.
 type AuthenticationError struct {
 	OperateID        string
 	LinkKey          string
 	SecureResultCode SecureResultCode
+	// Result is the accepted return the failure came with.
+	Result *ThreeDSResult
+	// Err is the gateway's *Error when ResponseCd was not OK, else nil.
+	Err error
 }
 
 func (e *AuthenticationError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("escott: %s: 3-D Secure return refused by the gateway (link key %s): %v",
+			e.OperateID, e.LinkKey, e.Err)
+	}
 	return fmt.Sprintf("escott: %s: 3-D Secure authentication failed (link key %s): SecureResultCode %s",
 		e.OperateID, e.LinkKey, e.SecureResultCode)
 }
 
-// Is matches ErrThreeDS.
-func (e *AuthenticationError) Is(target error) bool { return target == ErrThreeDS }
+// Is matches ErrThreeDS when the authentication itself failed (Err is nil).
+func (e *AuthenticationError) Is(target error) bool { return e.Err == nil && target == ErrThreeDS }
+
+// Unwrap returns Err, the gateway's *Error, or nil.
+func (e *AuthenticationError) Unwrap() error { return e.Err }
+
+// failure turns the outcome error of an accepted return into the
+// *AuthenticationError that carries the result; other errors pass through.
+func failure(res *ThreeDSResult, err error) (*ThreeDSResult, error) {
+	if err == nil || res == nil {
+		return res, err
+	}
+	var ae *AuthenticationError
+	if errors.As(err, &ae) {
+		cp := *ae
+		cp.Result = res
+		return nil, &cp
+	}
+	return nil, &AuthenticationError{OperateID: res.OperateID, LinkKey: res.LinkKey,
+		SecureResultCode: res.SecureResultCode, Result: res, Err: err}
+}
 
 // ReturnError refuses a 3-D Secure return or PostUrl copy: not a POST, too
 // large, not decryptable with our key, not an attempt of this client, a
@@ -622,10 +557,12 @@ func (e *ReturnError) Is(target error) bool { return target == ErrReturnRefused 
 // MAC, so this is what refuses a tampered return (docs/reliability.md) — and
 // claims the attempt once, and returns the result.
 //
-// The result comes with its outcome as error (see ThreeDSResult.Err): an
-// *Error for a gateway rejection, an *AuthenticationError for a failed
-// authentication. A refused return is a *ReturnError with a nil result;
-// nothing was sent to the gateway for it. In mode B a SecureResultCode of 2,
+// It returns (result, nil) when the payment may go on (or, in mode A, was
+// made), and (nil, err) otherwise: a failed authentication or a gateway
+// rejection is an *AuthenticationError whose Result is the accepted return
+// (errors.As reaches it, and the gateway's *Error when there is one); a
+// refused return is a *ReturnError, and nothing was sent to the gateway for
+// it. In mode B a SecureResultCode of 2,
 // 3 or 4 is a success even though ResponseCd is U01, U02 or U15 (kept in
 // Warnings). In mode A an OK answer with a ProcessId is a payment, confirmed
 // with 1Search, whatever SecureResultCode says; AuthenticationUnconfirmed
@@ -636,7 +573,7 @@ func (e *ReturnError) Is(target error) bool { return target == ErrReturnRefused 
 // copy comes back with Duplicate set. Member registration: call
 // ConfirmMember.
 func (s *ThreeDSService) HandleReturn(r *http.Request) (*ThreeDSResult, error) {
-	return s.handle(r, false)
+	return failure(s.handle(r, false))
 }
 
 func (s *ThreeDSService) handle(r *http.Request, viaPost bool) (*ThreeDSResult, error) {
@@ -707,10 +644,10 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 		SecureResultCode: SecureResultCode(get("SecureResultCode")),
 		TransactionID:    get("TransactionId"),
 		ThreeDS: ThreeDSData{
-			SecureResultCode: get("SecureResultCode"), EncodeXId3D: get("EncodeXId3D"),
+			SecureResultCode: get("SecureResultCode"), EncodeXID3D: get("EncodeXId3D"),
 			MessageVersionNo3D: get("MessageVersionNo3D"), TransactionStatus3D: get("TransactionStatus3D"),
 			CAVVAlgorithm3D: get("CAVVAlgorithm3D"), ECI3D: get("ECI3D"), CAVV3D: get("CAVV3D"),
-			DSTransactionID: get("DSTransactionId"), ThreeDSServerTransacID: get("ThreeDSServerTransactionId"),
+			DSTransactionID: get("DSTransactionId"), ThreeDSServerTransactionID: get("ThreeDSServerTransactionId"),
 			TransactionID3D: get("TransactionId3D"), PANCard3D: get("PANCard3D"),
 		},
 		Attempt: *a, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, Raw: raw,
@@ -764,9 +701,9 @@ func (s *ThreeDSService) complete(ctx context.Context, res *ThreeDSResult, viaPo
 		return nil, fmt.Errorf("escott: 3-D Secure store: %w", err)
 	}
 	if modeA {
-		jr := journal.Result{At: c.now(), Outcome: journal.Rejected}
+		jr := AttemptResult{At: c.now(), Outcome: OutcomeRejected}
 		if res.Payment != nil {
-			jr.Outcome, jr.ProcessID = journal.Succeeded, res.Payment.Process.ID
+			jr.Outcome, jr.ProcessID = OutcomeSucceeded, res.Payment.Process.ID
 		} else if codes, _ := wire.SplitCodes(res.ResponseCode); codes != nil {
 			jr.Codes = codes
 		}
@@ -813,9 +750,9 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 	if v.err() != nil {
 		return nil, &ReturnError{LinkKey: a.LinkKey, Reason: "no valid process in the result"}
 	}
-	got, err := s.c.Card.Inquire(ctx, proc)
+	got, err := s.c.Card.Inquire(ctx, proc, nil)
 	var gerr *Error
-	if errors.As(err, &gerr) && gerr.Has("K12") {
+	if errors.As(err, &gerr) && errors.Is(gerr, ErrUnknownProcess) {
 		return nil, &ReturnError{LinkKey: a.LinkKey, Reason: "the gateway does not know the process (forged result)"}
 	}
 	if err != nil {
@@ -831,7 +768,7 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 	pay := &Payment{
 		OperateID: a.OperateID, Process: proc, TransactionID: f.Get("TransactionId"), Amount: a.Amount,
 		PayType: a.PayType, CompanyCode: f.Get("CompanyCd"), ApprovalNumber: f.Get("ApproveNo"),
-		SecurityCodeResult: f.Get("McSecCd"), SalesDate: got.SalesDate,
+		SecurityCodeResult: SecurityCodeResult(f.Get("McSecCd")), SalesDate: got.SalesDate,
 		MerchantFree1: a.LinkKey, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, Raw: raw,
 	}
 	if t, err := jst.ParseDate(f.Get("TransactionDate")); err == nil {
@@ -843,17 +780,23 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 }
 
 // PostURLHandler returns the handler to mount at PostUrl (mode A). It accepts
-// the gateway's server-to-server copy of the result as HandleReturn does and
-// calls fn for the first arrival only: when the browser return came first,
-// the copy is answered 200 without calling fn again. A refused copy is
-// answered 400, an error of fn or of the confirmation 500.
+// the gateway's server-to-server copy of the result as HandleReturn does and,
+// for the first arrival only, calls onPayment with a payment (the gateway
+// authorised; the result's Payment is set) or onFailure with a failed
+// outcome (the same *AuthenticationError HandleReturn returns). Either may
+// be nil: the copy is then acknowledged without a call. When the browser
+// return came first, the copy is answered 200 without calling either again.
+// A refused copy is answered 400, an error of a callback or of the
+// confirmation 500.
 //
-// The attempt is completed (and its journal entry finished) only after fn
-// returned nil: when fn fails, the copy is answered 500 so that the gateway
-// sends it again, and the browser return can still complete the order. So
-// fn may also see a result that HandleReturn delivered at the same moment
-// (both arrived together): record the order idempotently, by its ProcessId.
-func (s *ThreeDSService) PostURLHandler(fn func(context.Context, *ThreeDSResult) error) http.Handler {
+// The attempt is completed (and its journal entry finished) only after the
+// callback returned nil: when it fails, the copy is answered 500 so that the
+// gateway sends it again, and the browser return can still complete the
+// order. So a callback may also see a result that HandleReturn delivered at
+// the same moment (both arrived together): record the order idempotently,
+// by its ProcessId or link key.
+func (s *ThreeDSService) PostURLHandler(onPayment func(context.Context, *ThreeDSResult) error,
+	onFailure func(context.Context, *AuthenticationError) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxReturnBody)
 		res, err := s.handle(r, true)
@@ -869,14 +812,21 @@ func (s *ThreeDSService) PostURLHandler(fn func(context.Context, *ThreeDSResult)
 			return
 		}
 		if !res.Duplicate {
-			if fn != nil {
-				if ferr := fn(r.Context(), res); ferr != nil {
-					// Not completed: the redelivered copy or the browser
-					// return can still complete the order.
-					s.c.log.ErrorContext(r.Context(), "escott: PostUrl callback failed", "link_key", res.LinkKey, "err", ferr)
-					http.Error(w, "error", http.StatusInternalServerError)
-					return
-				}
+			var ferr error
+			_, fail := failure(res, err)
+			var ae *AuthenticationError
+			switch {
+			case fail == nil && onPayment != nil:
+				ferr = onPayment(r.Context(), res)
+			case errors.As(fail, &ae) && onFailure != nil:
+				ferr = onFailure(r.Context(), ae)
+			}
+			if ferr != nil {
+				// Not completed: the redelivered copy or the browser
+				// return can still complete the order.
+				s.c.log.ErrorContext(r.Context(), "escott: PostUrl callback failed", "link_key", res.LinkKey, "err", ferr)
+				http.Error(w, "error", http.StatusInternalServerError)
+				return
 			}
 			if got, cerr := s.complete(r.Context(), res, true); got == nil {
 				s.c.log.ErrorContext(r.Context(), "escott: PostUrl copy not completed", "link_key", res.LinkKey, "err", cerr)
@@ -894,14 +844,14 @@ func (s *ThreeDSService) PostURLHandler(fn func(context.Context, *ThreeDSResult)
 }
 
 // Authorize sends the authorisation of a mode B result: 1Gathering (or 1Auth
-// with AuthOnly, as given to Start) with the same token or member, the same
+// with CaptureLater, as given to Start) with the same token or member, the same
 // link key and all the 3-D Secure fields. It refuses, without sending
 // anything, a result whose authentication did not succeed, a mode A or member
 // result, a duplicate, and a result already authorised.
 func (s *ThreeDSService) Authorize(ctx context.Context, res *ThreeDSResult) (*Payment, error) {
 	op := OpGathering
 	if res != nil {
-		op = res.Attempt.Mode.op()
+		op = res.Attempt.Capture.op()
 	}
 	v := &validator{op: op}
 	switch {
@@ -923,21 +873,10 @@ func (s *ThreeDSService) Authorize(ctx context.Context, res *ThreeDSResult) (*Pa
 	}
 	a := res.Attempt
 	data := res.ThreeDS
-	return s.c.Card.Pay(ctx, &PaymentParams{
-		Amount: a.Amount, Source: a.Source, PayType: a.PayType, Mode: a.Mode, LinkKey: a.LinkKey,
-		OrderRef: a.OrderRef, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, ThreeDS: &data,
-	})
-}
-
-// ThreeDSMember is a stored card as read back after a 3-D Secure member
-// registration or change (4MemRefM).
-type ThreeDSMember struct {
-	Member       Member
-	MaskedCardNo string // first and last digits only
-	CardExpiry   string // YYMM
-	CompanyCode  string
-	Status       string // KaiinStatus: 0 valid
-	Raw          Fields
+	return s.c.Card.pay(ctx, &PaymentParams{
+		Amount: a.Amount, Source: a.Source, PayType: a.PayType, Capture: a.Capture, LinkKey: a.LinkKey,
+		OrderRef: a.OrderRef, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3,
+	}, &data)
 }
 
 type memberRefRequest struct {
@@ -947,10 +886,11 @@ type memberRefRequest struct {
 }
 
 // ConfirmMember confirms a member registration or card change made through
-// OTDS010 by reading the member back with 4MemRefM (read-only).
-func (s *ThreeDSService) ConfirmMember(ctx context.Context, res *ThreeDSResult) (*ThreeDSMember, error) {
-	v := &validator{op: tdsOpMemRefM}
-	if res == nil || res.Attempt.Member == nil || (res.OperateID != tdsOpMemAdd && res.OperateID != tdsOpMemChg) {
+// OTDS010 by reading the member back with 4MemRefM (read-only). The card
+// comes back as MemberService.GetMasked returns it.
+func (s *ThreeDSService) ConfirmMember(ctx context.Context, res *ThreeDSResult) (*MemberCard, error) {
+	v := &validator{op: OpMemberRefMasked}
+	if res == nil || res.Attempt.Member == nil || (res.OperateID != OpMemberAdd && res.OperateID != OpMemberChange) {
 		v.add("ThreeDSResult", "is not a member registration result")
 	}
 	if err := v.err(); err != nil {
@@ -960,13 +900,14 @@ func (s *ThreeDSService) ConfirmMember(ctx context.Context, res *ThreeDSResult) 
 		return nil, err
 	}
 	m := *res.Attempt.Member
-	resp, err := s.c.do(ctx, call{path: pathMember, op: tdsOpMemRefM, linkKey: res.LinkKey, read: true,
+	resp, err := s.c.do(ctx, call{path: pathMember, op: OpMemberRefMasked, linkKey: res.LinkKey, read: true,
 		body: &memberRefRequest{KaiinID: m.ID, KaiinPass: m.Pass.Reveal()}})
 	if err != nil {
 		return nil, err
 	}
-	return &ThreeDSMember{Member: m, MaskedCardNo: resp.Get("CardNo"), CardExpiry: resp.Get("CardExp"),
-		CompanyCode: resp.Get("CompanyCd"), Status: resp.Get("KaiinStatus"), Raw: Fields(resp.Fields)}, nil
+	card := memberCardFrom(OpMemberRefMasked, resp)
+	card.MemberID = m.ID
+	return card, nil
 }
 
 // String describes the attempt without its secrets (token, KaiinPass).
@@ -1023,22 +964,12 @@ func (r ThreeDSResult) LogValue() slog.Value { return slog.StringValue(r.String(
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
-func (v StartParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+func (v ThreeDSStartParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
-func (v MemberStartParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
+func (v ThreeDSMemberParams) Format(f fmt.State, _ rune) { redact.Write(f, v) }
 
 // Format implements fmt.Formatter: every verb prints the exported fields
 // with secrets redacted, even where fmt would not call their own methods.
 func (v ThreeDSForm) Format(f fmt.State, _ rune) { redact.Write(f, v) }
-
-// Format implements fmt.Formatter: every verb prints the exported fields
-// with secrets redacted, even where fmt would not call their own methods.
-func (v ThreeDSMember) Format(f fmt.State, _ rune) { redact.Write(f, v) }
-
-// Format implements fmt.Formatter: a MemoryThreeDSStore prints as its type name only, so
-// that no configuration or state it holds can leak through fmt.
-func (x *MemoryThreeDSStore) Format(f fmt.State, _ rune) {
-	_, _ = f.Write([]byte("*escott.MemoryThreeDSStore"))
-}

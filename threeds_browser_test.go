@@ -72,9 +72,9 @@ func authenticate(t *testing.T, srv *escotttest.Server, form *escott.ThreeDSForm
 	return page{status: http.StatusOK, action: ret.URL, fields: ret.Fields}
 }
 
-// shop is the merchant's site: /return receives the browser return, /post
+// merchantSite is the merchant's site: /return receives the browser return, /post
 // the PostUrl copy.
-type shop struct {
+type merchantSite struct {
 	*httptest.Server
 	mu       sync.Mutex
 	returns  []outcome
@@ -86,12 +86,13 @@ type outcome struct {
 	err error
 }
 
-func newShop(t *testing.T, c *escott.Client) *shop {
+func newShop(t *testing.T, c *escott.Client) *merchantSite {
 	t.Helper()
-	s := &shop{}
+	s := &merchantSite{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
 		res, err := c.ThreeDS.HandleReturn(r)
+		res = resultOf(res, err)
 		s.mu.Lock()
 		s.returns = append(s.returns, outcome{res, err})
 		s.mu.Unlock()
@@ -101,12 +102,12 @@ func newShop(t *testing.T, c *escott.Client) *shop {
 		}
 		_, _ = io.WriteString(w, "thanks")
 	})
-	mux.Handle("/post", c.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
+	mux.Handle("/post", c.ThreeDS.PostURLHandler(bothOutcomes(func(_ context.Context, res *escott.ThreeDSResult) error {
 		s.mu.Lock()
 		s.postHits = append(s.postHits, res)
 		s.mu.Unlock()
 		return nil
-	}))
+	})))
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
@@ -114,7 +115,7 @@ func newShop(t *testing.T, c *escott.Client) *shop {
 
 // deliver POSTs the gateway's return page to the shop as the browser would
 // and returns what the shop's handler got.
-func (s *shop) deliver(t *testing.T, ret page) outcome {
+func (s *merchantSite) deliver(t *testing.T, ret page) outcome {
 	t.Helper()
 	require.Equal(t, s.URL+"/return", ret.action)
 	res, err := http.PostForm(ret.action, ret.fields)
@@ -126,7 +127,7 @@ func (s *shop) deliver(t *testing.T, ret page) outcome {
 	return s.returns[len(s.returns)-1]
 }
 
-func (s *shop) posts() []*escott.ThreeDSResult {
+func (s *merchantSite) posts() []*escott.ThreeDSResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]*escott.ThreeDSResult(nil), s.postHits...)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/wire"
 )
 
@@ -24,8 +25,8 @@ type returnFieldFormat func(v string) bool
 var returnFields = map[string]returnFieldFormat{
 	"ResponseCd":                 validResponseCd,
 	"SecureResultCode":           func(v string) bool { return len(v) == 1 && isDigit(v[0]) },
-	"TransactionId":              func(v string) bool { return v != "" && len(v) <= 32 && isAlnum(v) },
-	"TransactionDate":            func(v string) bool { return len(v) == 8 && isDigits(v) },
+	"TransactionId":              func(v string) bool { return v != "" && len(v) <= 32 && ascii.IsAlnum(v) },
+	"TransactionDate":            func(v string) bool { return len(v) == 8 && ascii.IsDigits(v) },
 	"EncodeXId3D":                optional(base64Of20),
 	"CAVV3D":                     optional(base64Of20),
 	"TransactionId3D":            optional(base64Of20),
@@ -36,12 +37,12 @@ var returnFields = map[string]returnFieldFormat{
 	"DSTransactionId":            optional(validUUID),
 	"ThreeDSServerTransactionId": optional(validUUID),
 	"PANCard3D":                  optional(validPANCard3D),
-	"ProcessId":                  func(v string) bool { return v != "" && len(v) <= 32 && isAlnum(v) },
-	"ProcessPass":                func(v string) bool { return v != "" && len(v) <= 32 && isAlnum(v) },
-	"CompanyCd":                  func(v string) bool { return v != "" && len(v) <= 7 && isAlnum(v) },
-	"ApproveNo":                  func(v string) bool { return v != "" && len(v) <= 7 && isAlnum(v) },
-	"McSecCd":                    func(v string) bool { return len(v) == 1 && isAlnum(v) },
-	"TenantId":                   func(v string) bool { return len(v) == 4 && isDigits(v) },
+	"ProcessId":                  func(v string) bool { return v != "" && len(v) <= 32 && ascii.IsAlnum(v) },
+	"ProcessPass":                func(v string) bool { return v != "" && len(v) <= 32 && ascii.IsAlnum(v) },
+	"CompanyCd":                  func(v string) bool { return v != "" && len(v) <= 7 && ascii.IsAlnum(v) },
+	"ApproveNo":                  func(v string) bool { return v != "" && len(v) <= 7 && ascii.IsAlnum(v) },
+	"McSecCd":                    func(v string) bool { return len(v) == 1 && ascii.IsAlnum(v) },
+	"TenantId":                   func(v string) bool { return len(v) == 4 && ascii.IsDigits(v) },
 	// Echoes, compared with the attempt by checkReturnFields.
 	"OperateId": nil, "MerchantFree1": nil, "MerchantFree2": nil, "MerchantFree3": nil, "ProcNo": nil,
 	"Amount": nil, "PayType": nil, "MerchantId": nil, "KaiinId": nil,

@@ -12,38 +12,36 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
-	"github.com/escott-go/escott/journal"
 )
 
 // recJournal is a memory journal that remembers every Finish, so a test can
 // see what the client recorded (the memory journal forgets definite outcomes).
 type recJournal struct {
-	*journal.Memory
+	*escott.MemoryJournal
 	mu       sync.Mutex
-	finished map[string][]journal.Result
+	finished map[string][]escott.AttemptResult
 }
 
 func newRecJournal() *recJournal {
-	return &recJournal{Memory: journal.NewMemory(), finished: map[string][]journal.Result{}}
+	return &recJournal{MemoryJournal: escott.NewMemoryJournal(), finished: map[string][]escott.AttemptResult{}}
 }
 
-func (j *recJournal) Finish(ctx context.Context, linkKey string, r journal.Result) error {
+func (j *recJournal) Finish(ctx context.Context, linkKey string, r escott.AttemptResult) error {
 	j.mu.Lock()
 	j.finished[linkKey] = append(j.finished[linkKey], r)
 	j.mu.Unlock()
-	return j.Memory.Finish(ctx, linkKey, r)
+	return j.MemoryJournal.Finish(ctx, linkKey, r)
 }
 
-func (j *recJournal) results(linkKey string) []journal.Result {
+func (j *recJournal) results(linkKey string) []escott.AttemptResult {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return append([]journal.Result(nil), j.finished[linkKey]...)
+	return append([]escott.AttemptResult(nil), j.finished[linkKey]...)
 }
 
 // Issue #11.4: in mode A a result with ResponseCd=OK and a real ProcessId is
@@ -77,11 +75,11 @@ func TestThreeDSModeAUnknownSecureCodeIsNotRejected(t *testing.T) {
 			assert.Equal(t, plain.Get("ProcessId"), out.res.Payment.Process.ID)
 			assert.True(t, out.res.AuthenticationUnconfirmed, "flagged for reconciliation")
 			for _, r := range j.results(form.LinkKey) {
-				assert.NotEqual(t, journal.Rejected, r.Outcome, "the journal never says rejected")
+				assert.NotEqual(t, escott.OutcomeRejected, r.Outcome, "the journal never says rejected")
 			}
 			rs := j.results(form.LinkKey)
 			require.Len(t, rs, 1)
-			assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+			assert.Equal(t, escott.OutcomeSucceeded, rs[0].Outcome)
 			assert.Equal(t, plain.Get("ProcessId"), rs[0].ProcessID)
 			srv.ReleasePostURL()
 			srv.WaitPostURL()
@@ -113,7 +111,7 @@ func TestThreeDSModeAOKWithoutProcessIDStaysOpen(t *testing.T) {
 	require.Len(t, sh.posts(), 1)
 	rs := j.results(form.LinkKey)
 	require.Len(t, rs, 1)
-	assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+	assert.Equal(t, escott.OutcomeSucceeded, rs[0].Outcome)
 }
 
 // failingShop is a merchant whose PostUrl callback fails the first n times.
@@ -132,6 +130,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 	mux := http.NewServeMux()
 	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
 		res, err := c.ThreeDS.HandleReturn(r)
+		res = resultOf(res, err)
 		s.mu.Lock()
 		s.returns = append(s.returns, outcome{res, err})
 		s.mu.Unlock()
@@ -141,7 +140,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 		}
 		_, _ = io.WriteString(w, "thanks")
 	})
-	mux.Handle("/post", c.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
+	mux.Handle("/post", c.ThreeDS.PostURLHandler(bothOutcomes(func(_ context.Context, res *escott.ThreeDSResult) error {
 		if s.failures.Add(-1) >= 0 {
 			return errors.New("database unavailable")
 		}
@@ -149,7 +148,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 		s.recorded = append(s.recorded, res)
 		s.mu.Unlock()
 		return nil
-	}))
+	})))
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
@@ -173,8 +172,8 @@ func (s *failingShop) postCopy(t *testing.T, fields url.Values) int {
 
 func startAFor(t *testing.T, srv *escotttest.Server, c *escott.Client, base string) *escott.ThreeDSForm {
 	t.Helper()
-	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.StartParams{
-		Amount: decimal.NewFromInt(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.ThreeDSStartParams{
+		Amount: escott.Yen(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
 		BillingEmail: "hanako@example.jp", RedirectURL: base + "/return", PostURL: base + "/post",
 	})
 	require.NoError(t, err)
@@ -218,7 +217,7 @@ func postURLCallbackFailureKeepsTheOrder(t *testing.T, store escott.ThreeDSStore
 		sh.mu.Unlock()
 		rs := j.results(form.LinkKey)
 		require.Len(t, rs, 1)
-		assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+		assert.Equal(t, escott.OutcomeSucceeded, rs[0].Outcome)
 	})
 	t.Run("browser return", func(t *testing.T) {
 		j := newRecJournal()
@@ -245,7 +244,7 @@ func postURLCallbackFailureKeepsTheOrder(t *testing.T, store escott.ThreeDSStore
 		require.NotNil(t, out.res.Payment)
 		rs := j.results(form.LinkKey)
 		require.Len(t, rs, 1)
-		assert.Equal(t, journal.Succeeded, rs[0].Outcome)
+		assert.Equal(t, escott.OutcomeSucceeded, rs[0].Outcome)
 	})
 }
 
@@ -263,8 +262,8 @@ func TestThreeDSRefusedStartLeavesNoPhantom(t *testing.T) {
 	require.NotNil(t, out.res.Payment)
 
 	// The shopper's browser submits the checkout again with the same key.
-	_, err := c.ThreeDS.StartAuthorize(ctx, &escott.StartParams{
-		Amount: decimal.NewFromInt(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+	_, err := c.ThreeDS.StartAuthorize(ctx, &escott.ThreeDSStartParams{
+		Amount: escott.Yen(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
 		BillingEmail: "hanako@example.jp", RedirectURL: sh.URL + "/return", LinkKey: form.LinkKey,
 	})
 	var inflight *escott.InFlightError
@@ -273,7 +272,7 @@ func TestThreeDSRefusedStartLeavesNoPhantom(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pending, "no phantom attempt in the journal")
 
-	_, err = c.Card.Cancel(ctx, out.res.Payment.Process)
+	_, err = c.Card.Cancel(ctx, out.res.Payment.Process, nil)
 	require.NoError(t, err, "the real payment can be cancelled")
 	srv.ReleasePostURL()
 	srv.WaitPostURL()

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -40,8 +39,8 @@ func tamperFlows(t *testing.T) []tamperFlow {
 	} {
 		srv, c := newTest(t)
 		srv.HoldPostURL()
-		p := &escott.StartParams{
-			Amount: decimal.NewFromInt(2500), Source: srv.MustToken(tc.card), BillingFullName: "TARO YAMADA",
+		p := &escott.ThreeDSStartParams{
+			Amount: escott.Yen(2500), Source: srv.MustToken(tc.card), BillingFullName: "TARO YAMADA",
 			BillingEmail: "taro@example.jp", RedirectURL: "https://shop.example.jp/return",
 			MerchantFree2: "order-42", MerchantFree3: "ご注文",
 		}
@@ -61,8 +60,7 @@ func tamperFlows(t *testing.T) []tamperFlow {
 func tryReturn(c *escott.Client, ev string) bool {
 	req := httptest.NewRequest(http.MethodPost, "/return", strings.NewReader(url.Values{"EncryptValue": {ev}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, _ := c.ThreeDS.HandleReturn(req)
-	return res != nil
+	return resultOf(c.ThreeDS.HandleReturn(req)) != nil
 }
 
 // Issue #11.11: the envelope has no MAC, so a tampered return must be refused

@@ -29,11 +29,11 @@ func testCipher(t testing.TB) *envelope.Cipher {
 	return ci
 }
 
-func startB(t *testing.T, srv *escotttest.Server, c *escott.Client, sh *shop, number string) (*escott.ThreeDSForm, escott.CardToken) {
+func startB(t *testing.T, srv *escotttest.Server, c *escott.Client, sh *merchantSite, number string) (*escott.ThreeDSForm, escott.CardToken) {
 	t.Helper()
 	tok := srv.MustToken(number)
-	form, err := c.ThreeDS.Start(context.Background(), &escott.StartParams{
-		Amount: decimal.NewFromInt(2500), Source: tok, BillingFullName: "TARO YAMADA",
+	form, err := c.ThreeDS.Start(context.Background(), &escott.ThreeDSStartParams{
+		Amount: escott.Yen(2500), Source: tok, BillingFullName: "TARO YAMADA",
 		BillingEmail: "taro@example.jp", RedirectURL: sh.URL + "/return",
 	})
 	require.NoError(t, err)
@@ -297,8 +297,8 @@ func TestThreeDSWrongKeyAtGateway(t *testing.T) {
 	cfg.AESKey = "AAAAAAAAAAAAAAAA"
 	c, err := escott.NewClient(cfg)
 	require.NoError(t, err)
-	form, err := c.ThreeDS.Start(context.Background(), &escott.StartParams{
-		Amount: decimal.NewFromInt(100), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "A B",
+	form, err := c.ThreeDS.Start(context.Background(), &escott.ThreeDSStartParams{
+		Amount: escott.Yen(100), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "A B",
 		BillingEmail: "a@example.jp", RedirectURL: "http://127.0.0.1:1/return",
 	})
 	require.NoError(t, err)
@@ -313,9 +313,9 @@ func TestThreeDSGatewayValidation(t *testing.T) {
 	sh := newShop(t, c)
 	// A used token: OTDS010 returns to the shop with KI2 and no SecureResultCode.
 	tok := srv.MustToken(escotttest.CardVisa)
-	_, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: decimal.NewFromInt(100), Source: tok})
+	_, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: escott.Yen(100), Source: tok})
 	require.NoError(t, err)
-	form, err := c.ThreeDS.Start(context.Background(), &escott.StartParams{Amount: decimal.NewFromInt(100), Source: tok,
+	form, err := c.ThreeDS.Start(context.Background(), &escott.ThreeDSStartParams{Amount: escott.Yen(100), Source: tok,
 		BillingFullName: "A B", BillingEmail: "a@example.jp", RedirectURL: sh.URL + "/return"})
 	require.NoError(t, err)
 	out := sh.deliver(t, authenticate(t, srv, form, nil))
@@ -342,7 +342,7 @@ func TestThreeDSFieldsMismatch(t *testing.T) {
 		{"K35", func(d *escott.ThreeDSData) { d.CAVV3D = strings.Replace(d.CAVV3D, "+", " ", 1) }},
 		{"K36", func(d *escott.ThreeDSData) { d.ECI3D = "07" }},
 		{"K30", func(d *escott.ThreeDSData) { d.MessageVersionNo3D = "2.1.0" }},
-		{"K32", func(d *escott.ThreeDSData) { d.EncodeXId3D = "AAAA" }},
+		{"K32", func(d *escott.ThreeDSData) { d.EncodeXID3D = "AAAA" }},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			srv, c := newTest(t)
@@ -363,17 +363,17 @@ func TestThreeDSFieldsMismatch(t *testing.T) {
 func TestThreeDSStartValidation(t *testing.T) {
 	srv, c := newTest(t)
 	tok := srv.MustToken(escotttest.CardVisa)
-	good := func() *escott.StartParams {
-		return &escott.StartParams{Amount: decimal.NewFromInt(100), Source: tok, BillingFullName: "A B",
+	good := func() *escott.ThreeDSStartParams {
+		return &escott.ThreeDSStartParams{Amount: escott.Yen(100), Source: tok, BillingFullName: "A B",
 			BillingEmail: "a@example.jp", RedirectURL: "https://shop.example/return"}
 	}
-	for field, mut := range map[string]func(p *escott.StartParams){
-		"RedirectUrl":     func(p *escott.StartParams) { p.RedirectURL = "http://shop.example/return" },
-		"BillingFullName": func(p *escott.StartParams) { p.BillingFullName = "山田太郎" },
-		"BillingEmail":    func(p *escott.StartParams) { p.BillingEmail = "nope" },
-		"Amount":          func(p *escott.StartParams) { p.Amount = decimal.Zero },
-		"PostUrl":         func(p *escott.StartParams) { p.PostURL = "https://shop.example/post" },
-		"Token":           func(p *escott.StartParams) { p.Source = nil },
+	for field, mut := range map[string]func(p *escott.ThreeDSStartParams){
+		"RedirectUrl":     func(p *escott.ThreeDSStartParams) { p.RedirectURL = "http://shop.example/return" },
+		"BillingFullName": func(p *escott.ThreeDSStartParams) { p.BillingFullName = "山田太郎" },
+		"BillingEmail":    func(p *escott.ThreeDSStartParams) { p.BillingEmail = "nope" },
+		"Amount":          func(p *escott.ThreeDSStartParams) { p.Amount = decimal.Zero },
+		"PostUrl":         func(p *escott.ThreeDSStartParams) { p.PostURL = "https://shop.example/post" },
+		"Token":           func(p *escott.ThreeDSStartParams) { p.Source = nil },
 	} {
 		p := good()
 		mut(p)
@@ -394,12 +394,12 @@ func TestThreeDSStartValidation(t *testing.T) {
 	assert.Equal(t, 0, srv.RequestCount(""))
 }
 
-func startA(t *testing.T, srv *escotttest.Server, c *escott.Client, sh *shop, number string) *escott.ThreeDSForm {
+func startA(t *testing.T, srv *escotttest.Server, c *escott.Client, sh *merchantSite, number string) *escott.ThreeDSForm {
 	t.Helper()
-	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.StartParams{
-		Amount: decimal.NewFromInt(3200), Source: srv.MustToken(number), BillingFullName: "HANAKO SATO",
+	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.ThreeDSStartParams{
+		Amount: escott.Yen(3200), Source: srv.MustToken(number), BillingFullName: "HANAKO SATO",
 		BillingEmail: "hanako@example.jp", RedirectURL: sh.URL + "/return", PostURL: sh.URL + "/post",
-		Mode: escott.AuthOnly,
+		Capture: escott.CaptureLater,
 	})
 	require.NoError(t, err)
 	return form
@@ -515,7 +515,7 @@ func TestThreeDSMemberRegistration(t *testing.T) {
 	srv, c := newTest(t)
 	sh := newShop(t, c)
 	m := escott.Member{ID: "M0000000001", Pass: "123456789012"}
-	form, err := c.ThreeDS.StartMember(context.Background(), &escott.MemberStartParams{
+	form, err := c.ThreeDS.StartMember(context.Background(), &escott.ThreeDSMemberParams{
 		Member: m, Token: srv.MustToken(escotttest.CardThreeDSChallenge), BillingFullName: "TARO YAMADA",
 		BillingEmail: "taro@example.jp", RedirectURL: sh.URL + "/return",
 	})
@@ -531,8 +531,8 @@ func TestThreeDSMemberRegistration(t *testing.T) {
 	assert.Equal(t, escott.MemberValid, info.Status)
 	got, err := c.ThreeDS.ConfirmMember(context.Background(), out.res)
 	require.NoError(t, err)
-	assert.Equal(t, m.ID, got.Member.ID)
-	assert.True(t, strings.HasSuffix(got.MaskedCardNo, escotttest.CardThreeDSChallenge[12:]))
+	assert.Equal(t, m.ID, got.MemberID)
+	assert.True(t, strings.HasSuffix(got.MaskedNumber, escotttest.CardThreeDSChallenge[12:]))
 	assert.Equal(t, 1, srv.RequestCount("4MemRefM"))
 }
 
@@ -608,7 +608,7 @@ func FuzzHandleReturn(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ev string, plain []byte) {
 		c, err := escott.NewClient(cfg, escott.WithHTTPClient(&http.Client{}))
 		require.NoError(t, err)
-		_, err = c.ThreeDS.Start(context.Background(), &escott.StartParams{Amount: decimal.NewFromInt(1),
+		_, err = c.ThreeDS.Start(context.Background(), &escott.ThreeDSStartParams{Amount: escott.Yen(1),
 			Source: escott.CardToken("tok123"), BillingFullName: "A B", BillingEmail: "a@b.c",
 			RedirectURL: "https://shop.example/r", LinkKey: "FUZZ0001"})
 		require.NoError(t, err)

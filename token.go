@@ -64,7 +64,7 @@ func isJSIdent(s string) bool {
 	return true
 }
 
-// TokenStatus is the answer of Search.
+// TokenStatus is the answer of Inquire.
 type TokenStatus struct {
 	ResponseCode      string // ResponseCd
 	TokenResponseCode string // TokenResponseCd
@@ -76,12 +76,12 @@ type tokenRequest struct {
 	Token string `url:"Token"`
 }
 
-// Search asks whether a token is usable (1TokenSearch). It does not consume
+// Inquire asks whether a token is usable (1TokenSearch). It does not consume
 // the token. The token is usable only when both ResponseCd and
 // TokenResponseCd are OK; otherwise the error is an *Error with the codes of
 // both fields, ResponseCd's first, each code once (e.g. KI2 used, KI3
 // expired), as Welcart and WooCommerce report them.
-func (s *TokenService) Search(ctx context.Context, token CardToken) (*TokenStatus, error) {
+func (s *TokenService) Inquire(ctx context.Context, token CardToken) (*TokenStatus, error) {
 	v := &validator{op: OpTokenSearch}
 	v.token("Token", token)
 	linkKey := s.c.linkKey(v, "")

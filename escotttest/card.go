@@ -1,10 +1,13 @@
 package escotttest
 
 import (
+	"github.com/shopspring/decimal"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 )
 
@@ -55,7 +58,7 @@ const (
 // converts to half-width before sending), K27 BirthDay (MMDD), K28 TelNo (4
 // digits).
 func assistFormat(r *req, c *codeList) {
-	if v := r.get("SecCd"); v != "" && (len(v) < 3 || len(v) > 4 || !isDigits(v)) {
+	if v := r.get("SecCd"); v != "" && (len(v) < 3 || len(v) > 4 || !ascii.IsDigits(v)) {
 		c.add("K24")
 	}
 	if v := r.get("KanaSei"); v != "" && !halfWidthKana(v) {
@@ -67,7 +70,7 @@ func assistFormat(r *req, c *codeList) {
 	if v := r.get("BirthDay"); v != "" && !validMMDD(v) {
 		c.add("K27")
 	}
-	if v := r.get("TelNo"); v != "" && (len(v) != 4 || !isDigits(v)) {
+	if v := r.get("TelNo"); v != "" && (len(v) != 4 || !ascii.IsDigits(v)) {
 		c.add("K28")
 	}
 }
@@ -106,7 +109,7 @@ func halfWidthKana(s string) bool {
 }
 
 func validMMDD(s string) bool {
-	if len(s) != 4 || !isDigits(s) {
+	if len(s) != 4 || !ascii.IsDigits(s) {
 		return false
 	}
 	mm, _ := strconv.Atoi(s[:2])
@@ -137,15 +140,7 @@ func (c card) brand() escott.Brand { return escott.BrandOf(c.number) }
 
 func (c card) masked() string {
 	n := len(c.number)
-	return c.number[:6] + repeat('*', n-10) + c.number[n-4:]
-}
-
-func repeat(b byte, n int) string {
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = b
-	}
-	return string(out)
+	return c.number[:6] + strings.Repeat("*", n-10) + c.number[n-4:]
 }
 
 // companyCodes are the fake's CompanyCd values (the real ones are not public).
@@ -197,8 +192,8 @@ const processRetention = 210 * 24 * time.Hour
 // ProcessInfo describes a transaction held by the fake gateway.
 type ProcessInfo struct {
 	ID        string
-	State     string // "authorized", "captured" or "cancelled"
-	Amount    int64
+	State     string          // "authorized", "captured" or "cancelled"
+	Amount    decimal.Decimal // whole yen
 	PayType   string
 	SalesDate string // YYYYMMDD, "" before capture
 	MemberID  string // KaiinId when paid by a member
@@ -214,7 +209,7 @@ func (g *Gateway) Process(id string) (ProcessInfo, bool) {
 	if !ok {
 		return ProcessInfo{}, false
 	}
-	return ProcessInfo{ID: p.id, State: p.state.String(), Amount: p.amount, PayType: p.payType,
+	return ProcessInfo{ID: p.id, State: p.state.String(), Amount: escott.Yen(p.amount), PayType: p.payType,
 		SalesDate: p.salesDate, MemberID: p.memberID, Brand: p.card.brand(), ThreeDS: p.threeDS}, true
 }
 
@@ -323,7 +318,7 @@ func (g *Gateway) payTypeCode(cd card, pt string) string {
 	}
 	// Not in the contract at all.
 	switch {
-	case setting == escott.LumpSumOnly && p == escott.Revolving, setting != escott.WithBonus && p == escott.Bonus:
+	case setting == escott.LumpSumOnly && p == escott.Revolving, setting != escott.InstallmentsRevolvingAndBonus && p == escott.Bonus:
 		return "C10"
 	case setting == escott.LumpSumOnly:
 		return "C12"
@@ -375,10 +370,10 @@ func processKeys(r *req, c *codeList) (id, pass string, ok bool) {
 		return "", "", false
 	}
 	id, pass = r.get("ProcessId"), r.get("ProcessPass")
-	if !isAlnum(id) || len(id) > 32 {
+	if !ascii.IsAlnum(id) || len(id) > 32 {
 		c.add("K10")
 	}
-	if !isAlnum(pass) || len(pass) > 32 {
+	if !ascii.IsAlnum(pass) || len(pass) > 32 {
 		c.add("K11")
 	}
 	return id, pass, len(*c) == 0
@@ -537,7 +532,7 @@ func parseAmount(s string, c *codeList, present bool) (int64, bool) {
 		c.add("K01")
 		return 0, false
 	}
-	if !isDigits(s) || len(s) > 7 {
+	if !ascii.IsDigits(s) || len(s) > 7 {
 		c.add("K23")
 		return 0, false
 	}
@@ -568,5 +563,5 @@ func parseSalesDate(r *req, c *codeList, required bool) (string, bool) {
 }
 
 func validPayType(pt string) bool {
-	return len(pt) == 2 && isDigits(pt) && pt != "00"
+	return len(pt) == 2 && ascii.IsDigits(pt) && pt != "00"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"html/template"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 	"github.com/escott-go/escott/internal/jtext"
 )
@@ -376,7 +378,7 @@ func cvsAmount(r *req, c *codeList) int64 {
 		return 0
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if !isDigits(s) || err != nil || n < 1 || n > cvsMaxAmount {
+	if !ascii.IsDigits(s) || err != nil || n < 1 || n > cvsMaxAmount {
 		c.add("K23")
 		return 0
 	}
@@ -391,7 +393,7 @@ func checkPayLimit(r *req, c *codeList) time.Time {
 	}
 	t, err := jst.ParseTime(s)
 	max := jst.Today(r.now).AddDate(0, 0, 60).Add(23*time.Hour + 59*time.Minute)
-	if len(s) != 12 || !isDigits(s) || err != nil || !t.Add(time.Minute).After(r.now) || t.After(max) {
+	if len(s) != 12 || !ascii.IsDigits(s) || err != nil || !t.Add(time.Minute).After(r.now) || t.After(max) {
 		c.add("K50")
 		return time.Time{}
 	}
@@ -413,15 +415,15 @@ func validTel(s string) bool {
 // CVSInfo describes an online-collection registration held by the fake.
 type CVSInfo struct {
 	ProcessID     string
-	State         string // "unpaid", "paid" or "deleted"
-	Amount        int64
-	PayLimit      string
-	PaymentNumber string // KessaiNumber
+	State         string          // "unpaid", "paid" or "deleted"
+	Amount        decimal.Decimal // whole yen
+	PayLimit      time.Time       // in JST
+	PaymentNumber string          // KessaiNumber
 	FreeArea      string
 	TransactionID string // of the latest 2Add or 2Chg
 	LinkKey       string
 	CvsCd         string
-	RecvNum       string
+	ReceiptNumber string
 	PaidAt        time.Time
 }
 
@@ -433,9 +435,9 @@ func (g *Gateway) CVSPayment(processID string) (CVSInfo, bool) {
 	if !ok {
 		return CVSInfo{}, false
 	}
-	return CVSInfo{ProcessID: p.id, State: p.state.String(), Amount: p.amount, PayLimit: p.payLimitRaw,
+	return CVSInfo{ProcessID: p.id, State: p.state.String(), Amount: escott.Yen(p.amount), PayLimit: p.payLimit,
 		PaymentNumber: p.kessai, FreeArea: p.freeArea, TransactionID: p.txID, LinkKey: p.linkKey,
-		CvsCd: p.cvsCd, RecvNum: p.recvNum, PaidAt: p.paidAt}, true
+		CvsCd: p.cvsCd, ReceiptNumber: p.recvNum, PaidAt: p.paidAt}, true
 }
 
 // Errors of Pay.
@@ -489,9 +491,9 @@ func (g *Gateway) payLocked(p *cvsPay, ok bool, cvsCode string) (*cvsPay, error)
 func (g *Gateway) notificationLocked(p *cvsPay) url.Values {
 	return NewNotification(NotificationParams{
 		MerchantID: g.cfg.MerchantID, MerchantPass: g.cfg.MerchantPass,
-		ProcessID: p.id, ProcessPass: p.pass, TransactionID: p.txID, RecvNum: p.recvNum,
+		ProcessID: p.id, ProcessPass: p.pass, TransactionID: p.txID, ReceiptNumber: p.recvNum,
 		LinkKey: p.linkKey, MerchantFree2: p.free2, MerchantFree3: p.free3,
-		Amount: p.amount, CvsCd: p.cvsCd, TenantCd: p.tenant, KessaiNumber: p.kessai,
+		Amount: escott.Yen(p.amount), CvsCd: p.cvsCd, TenantID: p.tenant, KessaiNumber: p.kessai,
 		PaidAt: p.paidAt, StampFlag: stampFlag(p.amount) == "1", OmitHash: g.cfg.Notify.OmitHash,
 	})
 }

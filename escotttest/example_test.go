@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
@@ -19,8 +17,8 @@ func ExampleServer_Authenticate() {
 	client := srv.Client()
 	ctx := context.Background()
 
-	form, err := client.ThreeDS.Start(ctx, &escott.StartParams{
-		Amount:          decimal.NewFromInt(5400),
+	form, err := client.ThreeDS.Start(ctx, &escott.ThreeDSStartParams{
+		Amount:          escott.Yen(5400),
 		Source:          srv.MustToken(escotttest.CardThreeDSChallenge),
 		BillingFullName: "TARO YAMADA",
 		BillingEmail:    "taro@example.jp",
@@ -52,7 +50,7 @@ func ExampleGateway_InjectFault() {
 	client := srv.Client()
 	srv.InjectFault(escott.OpGathering, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
 	_, err := client.Card.Pay(context.Background(), &escott.PaymentParams{
-		Amount: decimal.NewFromInt(100), Source: srv.MustToken(escotttest.CardVisa),
+		Amount: escott.Yen(100), Source: srv.MustToken(escotttest.CardVisa),
 	})
 	fmt.Println(err != nil, srv.RequestCount(escott.OpGathering))
 	// Output: true 1

@@ -39,7 +39,7 @@ type Config struct {
 	AESKey, AESIV string   // 3-D Secure envelope; default DefaultAESKey/DefaultAESIV
 	NotifyURL     string   // where payment-received notifications are POSTed
 	// Installments is the merchant's contract for payment divisions; the
-	// default allows everything (escott.WithBonus).
+	// default allows everything (escott.InstallmentsRevolvingAndBonus).
 	Installments *escott.InstallmentSetting
 	// Now replaces time.Now as the gateway's clock (see also Advance).
 	Now func() time.Time
@@ -148,7 +148,7 @@ func New(cfg Config) *Gateway {
 		cfg.AESKey, cfg.AESIV = DefaultAESKey, DefaultAESIV
 	}
 	if cfg.Installments == nil {
-		s := escott.WithBonus
+		s := escott.InstallmentsRevolvingAndBonus
 		cfg.Installments = &s
 	}
 	if cfg.Now == nil {
@@ -494,7 +494,7 @@ func (g *Gateway) checkCommon(r *req, ops map[string]opFunc) []string {
 	if !r.has("MerchantId") || !r.has("MerchantPass") || !r.has("TransactionDate") || !r.has("OperateId") {
 		c.add("K01")
 	}
-	if r.has("MerchantId") && (!isDigits(r.get("MerchantId")) || r.get("MerchantId") != g.cfg.MerchantID) {
+	if r.has("MerchantId") && (!ascii.IsDigits(r.get("MerchantId")) || r.get("MerchantId") != g.cfg.MerchantID) {
 		c.add("K02")
 	}
 	if r.has("MerchantPass") && r.get("MerchantPass") != g.cfg.MerchantPass {
@@ -506,17 +506,17 @@ func (g *Gateway) checkCommon(r *req, ops map[string]opFunc) []string {
 	if _, ok := ops[r.op]; r.has("OperateId") && !ok {
 		c.add("K06")
 	}
-	if v := r.get("MerchantFree1"); v != "" && (!isAlnum(strings.ReplaceAll(v, "-", "a")) || len(v) > 32) { // '-' too: CS-Cart sends "<tenant>-<order id>"
+	if v := r.get("MerchantFree1"); v != "" && (!ascii.IsAlnum(strings.ReplaceAll(v, "-", "a")) || len(v) > 32) { // '-' too: CS-Cart sends "<tenant>-<order id>"
 		c.add("K07")
 	}
-	if v := r.get("MerchantFree2"); len(v) > 32 || !isPrintableASCII(v) {
+	if v := r.get("MerchantFree2"); len(v) > 32 || !ascii.IsPrintable(v) {
 		c.add("K08")
 	}
 	if v := r.get("MerchantFree3"); len([]rune(v)) > 32 || strings.ContainsAny(v, "\x00\r\n\t") {
 		c.add("K09")
 	}
 	if t := r.get("TenantId"); t != "" {
-		if len(t) != 4 || !isDigits(t) {
+		if len(t) != 4 || !ascii.IsDigits(t) {
 			c.add("K04")
 		} else if !slices.Contains(g.cfg.TenantIDs, t) {
 			c.add("K13")
@@ -668,9 +668,3 @@ func randomAlnum(n int) string {
 	}
 	return string(b)
 }
-
-func isDigits(s string) bool { return ascii.IsDigits(s) }
-
-func isAlnum(s string) bool { return ascii.IsAlnum(s) }
-
-func isPrintableASCII(s string) bool { return ascii.IsPrintable(s) }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 )
 
@@ -175,10 +176,10 @@ func checkMemberFormat(id, pass string, c *codeList) bool {
 	if id == "" || pass == "" {
 		c.add("K01")
 	}
-	if id != "" && (!isAlnum(id) || len(id) > 20) {
+	if id != "" && (!ascii.IsAlnum(id) || len(id) > 20) {
 		c.add("K45")
 	}
-	if pass != "" && (!isAlnum(pass) || len(pass) > 20) {
+	if pass != "" && (!ascii.IsAlnum(pass) || len(pass) > 20) {
 		c.add("K46")
 	}
 	return len(*c) == n
@@ -298,7 +299,7 @@ func (g *Gateway) memberChange(r *req) (answer, []string) {
 	var c codeList
 	checkMemberFormat(r.get("KaiinId"), r.get("KaiinPass"), &c)
 	newPass := r.get("NewKaiinPass")
-	if newPass != "" && (!isAlnum(newPass) || len(newPass) > 20) {
+	if newPass != "" && (!ascii.IsAlnum(newPass) || len(newPass) > 20) {
 		c.add("K47")
 	}
 	tk := g.memberToken(r, &c)

@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"github.com/shopspring/decimal"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,17 +23,17 @@ type NotificationParams struct {
 	MerchantID, MerchantPass string // default DefaultMerchantID/DefaultMerchantPass
 	ProcessID, ProcessPass   string
 	TransactionID            string
-	RecvNum                  string
+	ReceiptNumber            string
 	LinkKey                  string // MerchantFree1
 	MerchantFree2            string
 	MerchantFree3            string
-	Amount                   int64  // default 1000
-	CvsCd                    string // default "SEV"
-	TenantCd                 string // default "0001"
+	Amount                   decimal.Decimal // whole yen; default escott.Yen(1000)
+	CvsCd                    string          // default "SEV"
+	TenantID                 string          // default "0001"
 	KessaiNumber             string
 	PaidAt                   time.Time // NyukinDate; default time.Now()
 	Condition                string    // default "000"
-	ResponseCd               string    // default "OK"
+	ResponseCode             string    // default "OK"
 	StampFlag                bool
 	OmitHash                 bool // leave HashCd out
 }
@@ -52,14 +52,14 @@ func NewNotification(p NotificationParams) url.Values {
 	def(&p.ProcessID, randomDigits(16))
 	def(&p.ProcessPass, randomAlnum(16))
 	def(&p.TransactionID, randomDigits(18))
-	def(&p.RecvNum, randomDigits(14))
+	def(&p.ReceiptNumber, randomDigits(14))
 	def(&p.LinkKey, randomDigits(12))
 	def(&p.CvsCd, string(escott.AgencySevenEleven))
-	def(&p.TenantCd, escott.DefaultTenantID)
+	def(&p.TenantID, escott.DefaultTenantID)
 	def(&p.Condition, "000")
-	def(&p.ResponseCd, "OK")
-	if p.Amount == 0 {
-		p.Amount = 1000
+	def(&p.ResponseCode, "OK")
+	if p.Amount.IsZero() {
+		p.Amount = escott.Yen(1000)
 	}
 	if p.PaidAt.IsZero() {
 		p.PaidAt = time.Now()
@@ -78,12 +78,12 @@ func NewNotification(p NotificationParams) url.Values {
 	}
 	v.Set("ProcessId", p.ProcessID)
 	v.Set("ProcessPass", p.ProcessPass)
-	v.Set("ResponseCd", p.ResponseCd)
+	v.Set("ResponseCd", p.ResponseCode)
 	v.Set("Condition", p.Condition)
-	v.Set("Amount", strconv.FormatInt(p.Amount, 10))
-	v.Set("RecvNum", p.RecvNum)
+	v.Set("Amount", p.Amount.String())
+	v.Set("RecvNum", p.ReceiptNumber)
 	v.Set("CvsCd", p.CvsCd)
-	v.Set("TenantCd", p.TenantCd)
+	v.Set("TenantCd", p.TenantID)
 	if p.KessaiNumber != "" {
 		v.Set("KessaiNumber", p.KessaiNumber)
 	}
@@ -94,7 +94,7 @@ func NewNotification(p NotificationParams) url.Values {
 	}
 	v.Set("StampFlag", flag)
 	if !p.OmitHash {
-		v.Set("HashCd", NotificationHash(p.ProcessPass, p.RecvNum, p.MerchantPass))
+		v.Set("HashCd", NotificationHash(p.ProcessPass, p.ReceiptNumber, p.MerchantPass))
 	}
 	return v
 }
@@ -107,7 +107,7 @@ func NotificationHash(processPass, recvNum, merchantPass string) string {
 
 // NewNotificationRequest returns an *http.Request carrying NewNotification(p)
 // as the gateway sends it, from the first test-environment source address
-// (escott.TestNotifySources), for calling a handler's ServeHTTP directly.
+// (escott.NotifySources(escott.Test)), for calling a handler's ServeHTTP directly.
 func NewNotificationRequest(p NotificationParams) *http.Request {
 	return NotificationRequest(NewNotification(p))
 }
@@ -117,6 +117,6 @@ func NewNotificationRequest(p NotificationParams) *http.Request {
 func NotificationRequest(fields url.Values) *http.Request {
 	r := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/escott/notify/", strings.NewReader(fields.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.RemoteAddr = escott.TestNotifySources[0] + ":40000"
+	r.RemoteAddr = escott.NotifySources(escott.Test)[0] + ":40000"
 	return r
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/envelope"
 	"github.com/escott-go/escott/internal/jst"
 )
@@ -129,7 +130,7 @@ type ThreeDSAttemptInfo struct {
 	LinkKey          string // MerchantFree1
 	Challenge        bool   // a challenge page was shown
 	Completed        bool   // the result was sent back
-	ResponseCd       string // of the result
+	ResponseCode     string // of the result
 	SecureResultCode string // of the result
 	ProcessID        string // mode A: the authorisation made
 	PostURL          string
@@ -314,7 +315,7 @@ func (g *Gateway) checkThreeDSLocked(r *req) (card, []string) {
 	}
 	proc := r.get("ProcNo")
 	switch {
-	case len(proc) != 7 || !isDigits(proc):
+	case len(proc) != 7 || !ascii.IsDigits(proc):
 		c.add("K86")
 	case g.replayLocked(r):
 		// Only an exact replay: SPS's own modules send 0000000 on every
@@ -334,10 +335,10 @@ func (g *Gateway) checkThreeDSLocked(r *req) (card, []string) {
 		}
 	}
 	if memberOp {
-		if id := r.get("KaiinId"); !isAlnum(id) || len(id) > 20 {
+		if id := r.get("KaiinId"); !ascii.IsAlnum(id) || len(id) > 20 {
 			c.add("K45")
 		}
-		if p := r.get("KaiinPass"); !isAlnum(p) || len(p) > 20 {
+		if p := r.get("KaiinPass"); !ascii.IsAlnum(p) || len(p) > 20 {
 			c.add("K46")
 		}
 		if !r.has("Token") {
@@ -404,7 +405,7 @@ func (g *Gateway) finishLocked(r *req, info *ThreeDSAttemptInfo, src *string, co
 	if mf, p := r.get("MerchantFree1"), r.get("ProcNo"); p != "" && !slices.Contains(codes, "K89") {
 		g.tds.completed.put(mf+"\x00"+p, struct{}{}, r.now.Add(ThreeDSMemory), r.now)
 	}
-	info.Completed, info.ResponseCd, info.SecureResultCode = true, rc, out.Get("SecureResultCode")
+	info.Completed, info.ResponseCode, info.SecureResultCode = true, rc, out.Get("SecureResultCode")
 	return out
 }
 

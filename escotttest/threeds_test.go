@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -32,8 +31,8 @@ func TestCloseCancelsPostURL(t *testing.T) {
 	defer close(block) // runs first: unblock the receiver before closing it
 	srv := escotttest.NewServer(escotttest.Config{})
 	c := srv.Client()
-	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.StartParams{
-		Amount: decimal.NewFromInt(100), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "A B",
+	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.ThreeDSStartParams{
+		Amount: escott.Yen(100), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "A B",
 		BillingEmail: "a@example.jp", RedirectURL: slow.URL + "/return", PostURL: slow.URL + "/post",
 	})
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/ascii"
 	"github.com/escott-go/escott/internal/jst"
 )
 
@@ -86,7 +87,7 @@ func (g *Gateway) MustToken(number string) escott.CardToken {
 // 16 digits, a two-digit month and year not in the past, and a 3–4 digit
 // security code when given.
 func validCard(cd card, now time.Time) error {
-	if len(cd.number) < 14 || len(cd.number) > 16 || !isDigits(cd.number) || !luhn(cd.number) {
+	if len(cd.number) < 14 || len(cd.number) > 16 || !ascii.IsDigits(cd.number) || !luhn(cd.number) {
 		return fmt.Errorf("%w: card number", ErrBadCard)
 	}
 	yy, err1 := strconv.Atoi(cd.expYY)
@@ -98,7 +99,7 @@ func validCard(cd card, now time.Time) error {
 	if 2000+yy < n.Year() || 2000+yy == n.Year() && mm < int(n.Month()) {
 		return fmt.Errorf("%w: expiry in the past", ErrBadCard)
 	}
-	if cd.secCd != "" && (len(cd.secCd) < 3 || len(cd.secCd) > 4 || !isDigits(cd.secCd)) {
+	if cd.secCd != "" && (len(cd.secCd) < 3 || len(cd.secCd) > 4 || !ascii.IsDigits(cd.secCd)) {
 		return fmt.Errorf("%w: security code", ErrBadCard)
 	}
 	return nil
@@ -122,7 +123,7 @@ func luhn(s string) bool {
 
 // lookupToken checks a token without consuming it.
 func (g *Gateway) lookupToken(t string, now time.Time, c *codeList) (*token, bool) {
-	if t == "" || len(t) > 128 || !isAlnum(t) {
+	if t == "" || len(t) > 128 || !ascii.IsAlnum(t) {
 		c.add("KHX")
 		return nil, false
 	}

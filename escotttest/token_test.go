@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -39,7 +38,7 @@ func TestScriptBackEndMintsUsableTokens(t *testing.T) {
 	assert.Equal(t, "411111******1111", out["masked"])
 
 	c := srv.Client()
-	_, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: decimal.NewFromInt(10), Source: escott.CardToken(out["token"])})
+	_, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: escott.Yen(10), Source: escott.CardToken(out["token"])})
 	require.NoError(t, err)
 
 	assert.Equal(t, "KI1", mint(t, srv, "WRONG", escotttest.CardVisa, "39", "12", "123")["error"])
@@ -85,7 +84,7 @@ func TestTLSServer(t *testing.T) {
 	srv := escotttest.NewTLSServer(escotttest.Config{})
 	defer srv.Close()
 	c := srv.Client()
-	pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: decimal.NewFromInt(10), Source: srv.MustToken(escotttest.CardVisa)})
+	pay, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: escott.Yen(10), Source: srv.MustToken(escotttest.CardVisa)})
 	require.NoError(t, err)
 	assert.NotEmpty(t, pay.Process.ID)
 }

@@ -9,20 +9,17 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/internal/journaltest"
 	"github.com/escott-go/escott/journal"
 )
 
-// The shared contract (internal/journaltest) for the journals that need no
-// database; the SQL journal runs it in the PostgreSQL test module
-// (internal/pgtest).
-
-func TestMemoryContract(t *testing.T) {
-	journaltest.Run(t, func(*testing.T) journal.Journal { return journal.NewMemory() })
-}
+// The shared contract (internal/journaltest) for the file journal; the
+// memory journal runs it in package escott, the SQL journal in the
+// PostgreSQL test module (internal/pgtest).
 
 func TestFileContract(t *testing.T) {
-	journaltest.Run(t, func(t *testing.T) journal.Journal {
+	journaltest.Run(t, func(t *testing.T) escott.Journal {
 		j, err := journal.OpenFile(filepath.Join(t.TempDir(), "journal.log"))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = j.Close() })
@@ -32,7 +29,7 @@ func TestFileContract(t *testing.T) {
 
 // The contract again, but every answer comes from a freshly replayed file.
 func TestFileContractAfterReopen(t *testing.T) {
-	journaltest.Run(t, func(t *testing.T) journal.Journal {
+	journaltest.Run(t, func(t *testing.T) escott.Journal {
 		return &reopening{t: t, path: filepath.Join(t.TempDir(), "journal.log")}
 	})
 }
@@ -55,19 +52,19 @@ func (r *reopening) with(fn func(j *journal.File) error) error {
 	return fn(j)
 }
 
-func (r *reopening) Begin(ctx context.Context, a journal.Attempt) error {
+func (r *reopening) Begin(ctx context.Context, a escott.Attempt) error {
 	return r.with(func(j *journal.File) error { return j.Begin(ctx, a) })
 }
 
-func (r *reopening) Finish(ctx context.Context, k string, res journal.Result) error {
+func (r *reopening) Finish(ctx context.Context, k string, res escott.AttemptResult) error {
 	return r.with(func(j *journal.File) error { return j.Finish(ctx, k, res) })
 }
 
-func (r *reopening) Resolve(ctx context.Context, k string, res journal.Result) error {
+func (r *reopening) Resolve(ctx context.Context, k string, res escott.AttemptResult) error {
 	return r.with(func(j *journal.File) error { return j.Resolve(ctx, k, res) })
 }
 
-func (r *reopening) Pending(ctx context.Context, olderThan time.Time) (p []journal.Attempt, err error) {
+func (r *reopening) Pending(ctx context.Context, olderThan time.Time) (p []escott.Attempt, err error) {
 	err = r.with(func(j *journal.File) error { p, err = j.Pending(ctx, olderThan); return err })
 	return p, err
 }

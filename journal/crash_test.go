@@ -13,6 +13,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/journaltest"
 )
 
 // crashEnv names the journal file the child process writes to; set only in
@@ -40,9 +43,9 @@ func TestFileCrashChild(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(j.Begin(ctx, Attempt{LinkKey: "crash-done", Operation: "1Auth", Amount: "500", Started: crashStart}))
-	must(j.Finish(ctx, "crash-done", Result{Outcome: Succeeded, ProcessID: "P1", At: crashStart}))
-	must(j.Begin(ctx, Attempt{LinkKey: "crash-open", Operation: "1Gathering", Amount: "12800", OrderRef: "order #42", Started: crashStart.Add(time.Second)}))
+	must(j.Begin(ctx, escott.Attempt{LinkKey: "crash-done", Operation: "1Auth", Amount: "500", Started: crashStart}))
+	must(j.Finish(ctx, "crash-done", escott.AttemptResult{Outcome: escott.OutcomeSucceeded, ProcessID: "P1", At: crashStart}))
+	must(j.Begin(ctx, escott.Attempt{LinkKey: "crash-open", Operation: "1Gathering", Amount: "12800", OrderRef: "order #42", Started: crashStart.Add(time.Second)}))
 	os.Stdout.WriteString("ready\n")
 	select {} // wait for SIGKILL; Finish never comes
 }
@@ -87,10 +90,10 @@ func TestFileSurvivesCrash(t *testing.T) {
 	j := openTestFile(t, path)
 	p, err := j.Pending(context.Background(), crashStart.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, []Attempt{{
+	journaltest.AssertAttempts(t, []escott.Attempt{{
 		LinkKey: "crash-open", Operation: "1Gathering", Amount: "12800", OrderRef: "order #42",
-		Started: crashStart.Add(time.Second), Outcome: InFlight,
+		Started: crashStart.Add(time.Second), Outcome: escott.OutcomeInFlight,
 	}}, p)
-	require.ErrorIs(t, j.Begin(context.Background(), Attempt{LinkKey: "crash-open"}), ErrInFlight,
+	require.ErrorIs(t, j.Begin(context.Background(), escott.Attempt{LinkKey: "crash-open"}), escott.ErrJournalInFlight,
 		"the guard holds across the restart")
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/journal"
 )
 
@@ -25,7 +26,7 @@ func ExampleOpenFile() {
 		return
 	}
 	// What the client does before sending a payment; then the process dies.
-	_ = j.Begin(ctx, journal.Attempt{
+	_ = j.Begin(ctx, escott.Attempt{
 		LinkKey: "20261126-0042", Operation: "1Gathering", Amount: "12800", OrderRef: "order 42", Started: started,
 	})
 	_ = j.Close()

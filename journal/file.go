@@ -14,6 +14,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/escott-go/escott"
 )
 
 // ErrLocked is returned by OpenFile when another process (or another File in
@@ -21,12 +23,12 @@ import (
 // one process; several shop instances share the SQL journal instead.
 var ErrLocked = errors.New("journal: file is in use by another process")
 
-// File is an append-only file Journal that survives a crash: every Begin,
+// File is an append-only file escott.Journal that survives a crash: every Begin,
 // Finish and Resolve appends one JSON line and fsyncs it before returning, so
 // an attempt whose Begin returned is on disk before its request is sent.
 // OpenFile replays the file to rebuild the open attempts.
 //
-// Like Memory, it answers Pending from memory and forgets attempts that ended
+// Like escott.MemoryJournal, it answers Pending from memory and forgets attempts that ended
 // with a definite answer (their lines stay in the file until Compact). It is
 // safe for concurrent use within one process; an advisory lock keeps a second
 // process out: flock on Unix, LockFileEx on Windows. On Windows, Compact is
@@ -37,23 +39,23 @@ type File struct {
 	path     string
 	f        *os.File // nil once closed
 	size     int64    // bytes of whole records; a failed append is cut back to it
-	inFlight map[string]Attempt
-	unknown  []Attempt
+	inFlight map[string]escott.Attempt
+	unknown  []escott.Attempt
 }
 
-// fileRecord is one line of the file. It mirrors Attempt and Result and, like
-// them, holds no secrets.
+// fileRecord is one line of the file. It mirrors escott.Attempt and
+// escott.AttemptResult and, like them, holds no secrets.
 type fileRecord struct {
-	Kind      string    `json:"k"` // "begin", "finish" or "resolve"
-	LinkKey   string    `json:"link_key"`
-	Operation string    `json:"op,omitempty"`
-	Amount    string    `json:"amount,omitempty"`
-	ProcessID string    `json:"process_id,omitempty"`
-	OrderRef  string    `json:"order_ref,omitempty"`
-	Started   time.Time `json:"started,omitzero"`
-	Outcome   Outcome   `json:"outcome,omitempty"`
-	Codes     []string  `json:"codes,omitempty"`
-	At        time.Time `json:"at,omitzero"`
+	Kind      string         `json:"k"` // "begin", "finish" or "resolve"
+	LinkKey   string         `json:"link_key"`
+	Operation string         `json:"op,omitempty"`
+	Amount    string         `json:"amount,omitempty"`
+	ProcessID string         `json:"process_id,omitempty"`
+	OrderRef  string         `json:"order_ref,omitempty"`
+	Started   time.Time      `json:"started,omitzero"`
+	Outcome   escott.Outcome `json:"outcome,omitempty"`
+	Codes     []string       `json:"codes,omitempty"`
+	At        time.Time      `json:"at,omitzero"`
 }
 
 const (
@@ -71,7 +73,7 @@ func OpenFile(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &File{path: path, f: f, inFlight: make(map[string]Attempt)}
+	j := &File{path: path, f: f, inFlight: make(map[string]escott.Attempt)}
 	if err := j.replay(); err != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("journal: replay %s: %w", path, err)
@@ -182,10 +184,10 @@ func (j *File) apply(rec fileRecord) error {
 		if _, ok := j.inFlight[rec.LinkKey]; ok {
 			return fmt.Errorf("link key %q begun twice", rec.LinkKey)
 		}
-		j.inFlight[rec.LinkKey] = Attempt{
+		j.inFlight[rec.LinkKey] = escott.Attempt{
 			LinkKey: rec.LinkKey, Operation: rec.Operation, Amount: rec.Amount,
 			ProcessID: rec.ProcessID, OrderRef: rec.OrderRef, Started: rec.Started,
-			Outcome: InFlight, Codes: rec.Codes,
+			Outcome: escott.OutcomeInFlight, Codes: rec.Codes,
 		}
 	case kindFinish:
 		a, ok := j.inFlight[rec.LinkKey]
@@ -193,8 +195,8 @@ func (j *File) apply(rec fileRecord) error {
 			return fmt.Errorf("link key %q finished without a begin", rec.LinkKey)
 		}
 		delete(j.inFlight, rec.LinkKey)
-		if rec.Outcome == Unknown {
-			a.Outcome, a.Finished = Unknown, rec.At
+		if rec.Outcome == escott.OutcomeUnknown {
+			a.Outcome, a.Finished = escott.OutcomeUnknown, rec.At
 			if rec.ProcessID != "" {
 				a.ProcessID = rec.ProcessID
 			}
@@ -233,12 +235,12 @@ func (j *File) write(rec fileRecord) error {
 	return nil
 }
 
-// Begin implements Journal. The record is on disk when it returns nil.
-func (j *File) Begin(_ context.Context, a Attempt) error {
+// Begin implements escott.Journal. The record is on disk when it returns nil.
+func (j *File) Begin(_ context.Context, a escott.Attempt) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if _, ok := j.inFlight[a.LinkKey]; ok {
-		return ErrInFlight
+		return escott.ErrJournalInFlight
 	}
 	rec := beginRecord(a)
 	if err := j.write(rec); err != nil {
@@ -247,16 +249,16 @@ func (j *File) Begin(_ context.Context, a Attempt) error {
 	return j.apply(rec)
 }
 
-// Finish implements Journal. The outcome must be Succeeded, Rejected or
-// Unknown.
-func (j *File) Finish(_ context.Context, linkKey string, r Result) error {
+// Finish implements escott.Journal. The outcome must be OutcomeSucceeded,
+// OutcomeRejected or OutcomeUnknown.
+func (j *File) Finish(_ context.Context, linkKey string, r escott.AttemptResult) error {
 	if err := checkOutcome(r.Outcome); err != nil {
 		return err
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if _, ok := j.inFlight[linkKey]; !ok {
-		return ErrNotFound
+		return escott.ErrJournalNotFound
 	}
 	rec := fileRecord{
 		Kind: kindFinish, LinkKey: linkKey, Outcome: r.Outcome,
@@ -268,17 +270,17 @@ func (j *File) Finish(_ context.Context, linkKey string, r Result) error {
 	return j.apply(rec)
 }
 
-// Resolve implements Journal. The record is on disk when it returns nil;
+// Resolve implements escott.Journal. The record is on disk when it returns nil;
 // afterwards, like a definite Finish, the resolved attempts are forgotten
 // (their lines stay until Compact).
-func (j *File) Resolve(_ context.Context, linkKey string, r Result) error {
+func (j *File) Resolve(_ context.Context, linkKey string, r escott.AttemptResult) error {
 	if err := checkResolution(&r); err != nil {
 		return err
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, ok := j.inFlight[linkKey]; !ok && !slices.ContainsFunc(j.unknown, func(a Attempt) bool { return a.LinkKey == linkKey }) {
-		return ErrNotFound
+	if _, ok := j.inFlight[linkKey]; !ok && !slices.ContainsFunc(j.unknown, func(a escott.Attempt) bool { return a.LinkKey == linkKey }) {
+		return escott.ErrJournalNotFound
 	}
 	rec := fileRecord{
 		Kind: kindResolve, LinkKey: linkKey, Outcome: r.Outcome,
@@ -290,11 +292,11 @@ func (j *File) Resolve(_ context.Context, linkKey string, r Result) error {
 	return j.apply(rec)
 }
 
-// Pending implements Journal.
-func (j *File) Pending(_ context.Context, olderThan time.Time) ([]Attempt, error) {
+// Pending implements escott.Journal.
+func (j *File) Pending(_ context.Context, olderThan time.Time) ([]escott.Attempt, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Attempt, 0, len(j.unknown))
+	out := make([]escott.Attempt, 0, len(j.unknown))
 	for _, a := range j.unknown {
 		a.Codes = slices.Clone(a.Codes)
 		out = append(out, a)
@@ -305,7 +307,7 @@ func (j *File) Pending(_ context.Context, olderThan time.Time) ([]Attempt, error
 			out = append(out, a)
 		}
 	}
-	slices.SortStableFunc(out, func(x, y Attempt) int { return x.Started.Compare(y.Started) })
+	slices.SortStableFunc(out, func(x, y escott.Attempt) int { return x.Started.Compare(y.Started) })
 	return out, nil
 }
 
@@ -331,16 +333,16 @@ func (j *File) Compact() error {
 		if err := add(beginRecord(a)); err != nil {
 			return fmt.Errorf("journal: compact: %w", err)
 		}
-		end := fileRecord{Kind: kindFinish, LinkKey: a.LinkKey, Outcome: Unknown, At: a.Finished}
+		end := fileRecord{Kind: kindFinish, LinkKey: a.LinkKey, Outcome: escott.OutcomeUnknown, At: a.Finished}
 		if err := add(end); err != nil {
 			return fmt.Errorf("journal: compact: %w", err)
 		}
 	}
-	open := make([]Attempt, 0, len(j.inFlight))
+	open := make([]escott.Attempt, 0, len(j.inFlight))
 	for _, a := range j.inFlight {
 		open = append(open, a)
 	}
-	slices.SortFunc(open, func(x, y Attempt) int { return x.Started.Compare(y.Started) })
+	slices.SortFunc(open, func(x, y escott.Attempt) int { return x.Started.Compare(y.Started) })
 	for _, a := range open {
 		if err := add(beginRecord(a)); err != nil {
 			return fmt.Errorf("journal: compact: %w", err)
@@ -400,7 +402,7 @@ func (j *File) Close() error {
 
 // beginRecord is the record Begin writes for a. An unknown attempt's
 // ProcessID learnt at Finish is kept too, which replays to the same attempt.
-func beginRecord(a Attempt) fileRecord {
+func beginRecord(a escott.Attempt) fileRecord {
 	return fileRecord{
 		Kind: kindBegin, LinkKey: a.LinkKey, Operation: a.Operation, Amount: a.Amount,
 		ProcessID: a.ProcessID, OrderRef: a.OrderRef, Started: a.Started, Codes: slices.Clone(a.Codes),
@@ -408,10 +410,34 @@ func beginRecord(a Attempt) fileRecord {
 }
 
 // checkOutcome refuses a Finish that does not end the attempt.
-func checkOutcome(o Outcome) error {
+func checkOutcome(o escott.Outcome) error {
 	switch o {
-	case Succeeded, Rejected, Unknown:
+	case escott.OutcomeSucceeded, escott.OutcomeRejected, escott.OutcomeUnknown:
 		return nil
 	}
 	return fmt.Errorf("journal: Finish with outcome %q: want succeeded, rejected or unknown", o)
+}
+
+// resolve drops linkKey's in-flight and unknown attempts, and reports
+// whether there were any.
+func resolve(inFlight map[string]escott.Attempt, unknown *[]escott.Attempt, linkKey string) bool {
+	_, found := inFlight[linkKey]
+	delete(inFlight, linkKey)
+	n := len(*unknown)
+	*unknown = slices.DeleteFunc(*unknown, func(a escott.Attempt) bool { return a.LinkKey == linkKey })
+	return found || len(*unknown) < n
+}
+
+// checkResolution refuses a Resolve that does not say what happened, and
+// stamps one that gives no time with now.
+func checkResolution(r *escott.AttemptResult) error {
+	switch r.Outcome {
+	case escott.OutcomeSucceeded, escott.OutcomeRejected:
+	default:
+		return fmt.Errorf("journal: Resolve with outcome %q: want succeeded or rejected", r.Outcome)
+	}
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	return nil
 }

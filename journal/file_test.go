@@ -11,6 +11,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/internal/journaltest"
 )
 
 func openTestFile(t *testing.T, path string) *File {
@@ -19,24 +22,6 @@ func openTestFile(t *testing.T, path string) *File {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = j.Close() })
 	return j
-}
-
-// assertAttempts compares attempts field by field, times by instant, like
-// journaltest.AssertAttempts (which this package's own tests cannot import).
-func assertAttempts(t *testing.T, want, got []Attempt) {
-	t.Helper()
-	norm := func(as []Attempt) []Attempt {
-		out := make([]Attempt, len(as))
-		for i, a := range as {
-			a.Started, a.Finished = a.Started.UTC(), a.Finished.UTC()
-			if len(a.Codes) == 0 {
-				a.Codes = nil
-			}
-			out[i] = a
-		}
-		return out
-	}
-	assert.Equal(t, norm(want), norm(got))
 }
 
 func TestFileModeAndLock(t *testing.T) {
@@ -53,7 +38,7 @@ func TestFileModeAndLock(t *testing.T) {
 
 	require.NoError(t, j.Close())
 	require.NoError(t, j.Close(), "Close twice is harmless")
-	require.ErrorIs(t, j.Begin(context.Background(), Attempt{LinkKey: "x"}), os.ErrClosed)
+	require.ErrorIs(t, j.Begin(context.Background(), escott.Attempt{LinkKey: "x"}), os.ErrClosed)
 
 	j2, err := OpenFile(path) // the lock went with Close
 	require.NoError(t, err)
@@ -65,7 +50,7 @@ func TestFileTornLastLine(t *testing.T) {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "journal.log")
 	j := openTestFile(t, path)
-	a := Attempt{LinkKey: "torn-a", Operation: "1Gathering", Amount: "1200", OrderRef: "A-1", Started: t0}
+	a := escott.Attempt{LinkKey: "torn-a", Operation: "1Gathering", Amount: "1200", OrderRef: "A-1", Started: t0}
 	require.NoError(t, j.Begin(ctx, a))
 	require.NoError(t, j.Close())
 
@@ -81,14 +66,14 @@ func TestFileTornLastLine(t *testing.T) {
 	j = openTestFile(t, path)
 	p, err := j.Pending(ctx, t0.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, []Attempt{a}, p)
+	journaltest.AssertAttempts(t, []escott.Attempt{a}, p)
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, whole, after, "the torn tail is cut off")
 
 	// And the journal goes on working: new records replay cleanly.
-	require.NoError(t, j.Begin(ctx, Attempt{LinkKey: "torn-b", Operation: "1Auth", Started: t0.Add(time.Second)}))
-	require.NoError(t, j.Finish(ctx, "torn-a", Result{Outcome: Succeeded, At: t0.Add(time.Minute)}))
+	require.NoError(t, j.Begin(ctx, escott.Attempt{LinkKey: "torn-b", Operation: "1Auth", Started: t0.Add(time.Second)}))
+	require.NoError(t, j.Finish(ctx, "torn-a", escott.AttemptResult{Outcome: escott.OutcomeSucceeded, At: t0.Add(time.Minute)}))
 	require.NoError(t, j.Close())
 	j = openTestFile(t, path)
 	p, err = j.Pending(ctx, t0.Add(time.Hour))
@@ -100,7 +85,7 @@ func TestFileTornLastLine(t *testing.T) {
 func TestFileDamageInTheMiddleIsAnError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.log")
 	j := openTestFile(t, path)
-	require.NoError(t, j.Begin(context.Background(), Attempt{LinkKey: "a"}))
+	require.NoError(t, j.Begin(context.Background(), escott.Attempt{LinkKey: "a"}))
 	require.NoError(t, j.Close())
 
 	b, err := os.ReadFile(path)
@@ -136,15 +121,15 @@ func TestFileCompact(t *testing.T) {
 	}
 	for i := range 50 {
 		k := "done-" + string(rune('A'+i%26)) + string(rune('a'+i/26))
-		require.NoError(t, j.Begin(ctx, Attempt{LinkKey: k, Operation: "1Gathering", Started: t0}))
-		require.NoError(t, j.Finish(ctx, k, Result{Outcome: Succeeded, At: t0}))
+		require.NoError(t, j.Begin(ctx, escott.Attempt{LinkKey: k, Operation: "1Gathering", Started: t0}))
+		require.NoError(t, j.Finish(ctx, k, escott.AttemptResult{Outcome: escott.OutcomeSucceeded, At: t0}))
 	}
-	u := Attempt{LinkKey: "unknown", Operation: "1Auth", Amount: "700", OrderRef: "U", Started: t0.Add(time.Second)}
+	u := escott.Attempt{LinkKey: "unknown", Operation: "1Auth", Amount: "700", OrderRef: "U", Started: t0.Add(time.Second)}
 	require.NoError(t, j.Begin(ctx, u))
-	require.NoError(t, j.Finish(ctx, "unknown", Result{Outcome: Unknown, ProcessID: "PU", At: t0.Add(2 * time.Second)}))
-	again := Attempt{LinkKey: "unknown", Operation: "1Auth", Amount: "700", OrderRef: "U", Started: t0.Add(3 * time.Second)}
+	require.NoError(t, j.Finish(ctx, "unknown", escott.AttemptResult{Outcome: escott.OutcomeUnknown, ProcessID: "PU", At: t0.Add(2 * time.Second)}))
+	again := escott.Attempt{LinkKey: "unknown", Operation: "1Auth", Amount: "700", OrderRef: "U", Started: t0.Add(3 * time.Second)}
 	require.NoError(t, j.Begin(ctx, again))
-	open := Attempt{LinkKey: "open", Operation: "1Capture", ProcessID: "P2", Started: t0}
+	open := escott.Attempt{LinkKey: "open", Operation: "1Capture", ProcessID: "P2", Started: t0}
 	require.NoError(t, j.Begin(ctx, open))
 
 	before, err := os.Stat(path)
@@ -160,18 +145,18 @@ func TestFileCompact(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), after.Mode().Perm())
 	got, err := j.Pending(ctx, t0.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, want, got)
+	journaltest.AssertAttempts(t, want, got)
 
 	// Still locked, still appending to the new file.
 	_, err = OpenFile(path)
 	require.ErrorIs(t, err, ErrLocked)
-	require.NoError(t, j.Finish(ctx, "open", Result{Outcome: Succeeded, At: t0}))
+	require.NoError(t, j.Finish(ctx, "open", escott.AttemptResult{Outcome: escott.OutcomeSucceeded, At: t0}))
 	require.NoError(t, j.Close())
 
 	j = openTestFile(t, path)
 	got, err = j.Pending(ctx, t0.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, want[1:], got) // "open" (oldest) has finished
+	journaltest.AssertAttempts(t, want[1:], got) // "open" (oldest) has finished
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.False(t, bytes.Contains(raw, []byte("done-")), "finished attempts are gone from the file")
@@ -179,9 +164,9 @@ func TestFileCompact(t *testing.T) {
 
 func TestFileRefusesFinishInFlight(t *testing.T) {
 	j := openTestFile(t, filepath.Join(t.TempDir(), "journal.log"))
-	require.NoError(t, j.Begin(context.Background(), Attempt{LinkKey: "a"}))
-	require.Error(t, j.Finish(context.Background(), "a", Result{Outcome: InFlight}))
-	require.ErrorIs(t, j.Begin(context.Background(), Attempt{LinkKey: "a"}), ErrInFlight, "still open")
+	require.NoError(t, j.Begin(context.Background(), escott.Attempt{LinkKey: "a"}))
+	require.Error(t, j.Finish(context.Background(), "a", escott.AttemptResult{Outcome: escott.OutcomeInFlight}))
+	require.ErrorIs(t, j.Begin(context.Background(), escott.Attempt{LinkKey: "a"}), escott.ErrJournalInFlight, "still open")
 }
 
 // A file written before Resolve existed has only begin and finish records; it
@@ -201,20 +186,20 @@ func TestFileResolveOnOldFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, p, 3)
 
-	require.NoError(t, j.Resolve(ctx, "u", Result{Outcome: Succeeded, ProcessID: "P-found", At: t0.Add(time.Hour)}))
-	require.NoError(t, j.Resolve(ctx, "c", Result{Outcome: Rejected, At: t0.Add(time.Hour)}))
+	require.NoError(t, j.Resolve(ctx, "u", escott.AttemptResult{Outcome: escott.OutcomeSucceeded, ProcessID: "P-found", At: t0.Add(time.Hour)}))
+	require.NoError(t, j.Resolve(ctx, "c", escott.AttemptResult{Outcome: escott.OutcomeRejected, At: t0.Add(time.Hour)}))
 	require.NoError(t, j.Close())
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.True(t, bytes.HasPrefix(raw, []byte(old)), "appended, not rewritten")
 	assert.Contains(t, string(raw), `"k":"resolve","link_key":"u","process_id":"P-found","outcome":1`)
 
-	keep := Attempt{LinkKey: "keep", Operation: "1Auth", Amount: "500", Started: t0.Add(3 * time.Minute)}
+	keep := escott.Attempt{LinkKey: "keep", Operation: "1Auth", Amount: "500", Started: t0.Add(3 * time.Minute)}
 	j = openTestFile(t, path)
 	p, err = j.Pending(ctx, t0.Add(time.Hour))
 	require.NoError(t, err)
-	assertAttempts(t, []Attempt{keep}, p)
-	require.NoError(t, j.Begin(ctx, Attempt{LinkKey: "c", Operation: "1Auth", Started: t0.Add(time.Hour)}), "c is free again after replay")
+	journaltest.AssertAttempts(t, []escott.Attempt{keep}, p)
+	require.NoError(t, j.Begin(ctx, escott.Attempt{LinkKey: "c", Operation: "1Auth", Started: t0.Add(time.Hour)}), "c is free again after replay")
 
 	if compactUnsupported(t, j) {
 		return

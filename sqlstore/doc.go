@@ -1,21 +1,32 @@
 // Package sqlstore keeps the state a shop running several instances must
-// share in a database/sql database: the pending 3-D Secure attempts
+// share in a database/sql database: the journal of money-moving attempts
+// ([Journal], for escott.WithJournal), the pending 3-D Secure attempts
 // ([ThreeDSStore], for escott.WithThreeDSStore) and the notification dedupe
-// records ([DedupeStore], for escott.WithDedupeStore). Together with
-// journal.SQL they let every instance behind a load balancer accept a 3-D
-// Secure return or a notification meant for any other.
+// records ([DedupeStore], for escott.WithDedupeStore). Together they let
+// every instance behind a load balancer guard against a double submit and
+// accept a 3-D Secure return or a notification meant for any other.
 //
 //	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL")) // the same database for every instance
-//	jr, err := journal.NewSQL(ctx, db)                     // table escott_journal
+//	jr, err := sqlstore.NewJournal(ctx, db)                // table escott_journal
 //	tds, err := sqlstore.NewThreeDSStore(ctx, db)          // table escott_threeds
 //	dedupe, err := sqlstore.NewDedupeStore(ctx, db)        // table escott_dedupe
 //	client, err := escott.NewClient(cfg, escott.WithJournal(jr), escott.WithThreeDSStore(tds))
-//	notify, err := escott.NewNotificationHandler(ncfg, escott.WithDedupeStore(dedupe))
+//	notify, err := client.NotificationHandler(escott.WithDedupeStore(dedupe))
 //
 // The stores were written for and tested against PostgreSQL. They use only
 // portable SQL plus INSERT ... ON CONFLICT, so SQLite works too with
 // [WithQuestionMarks]; MySQL does not. Each store creates its table (and an
 // index) when it is missing; the caller keeps ownership of the *sql.DB.
+//
+// # Options and table names
+//
+// The three constructors take the same [Option] values. Each store's table
+// is [DefaultJournalTable] ("escott_journal"), [DefaultThreeDSTable]
+// ("escott_threeds") or [DefaultDedupeTable] ("escott_dedupe") unless
+// [WithTable] names another, possibly schema-qualified ("shop.escott_journal");
+// its indexes are named after the table without the schema plus a suffix
+// ("escott_journal_in_flight"). To keep several shops in one database, give
+// each its own schema or prefix its three table names ("shop1_escott_journal").
 // Run Purge on each store now and then (from one instance) to delete expired
 // rows; expired rows are never returned even before they are purged.
 //

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
-	"github.com/escott-go/escott/journal"
 	"github.com/escott-go/escott/sqlstore"
 )
 
@@ -25,7 +24,7 @@ func Example() {
 	}
 	defer db.Close()
 
-	jr, err := journal.NewSQL(ctx, db)
+	jr, err := sqlstore.NewJournal(ctx, db)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -43,7 +42,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	notify, err := escott.NewNotificationHandler(escott.NotifyConfig{ /* ... */ }, escott.WithDedupeStore(dedupe))
+	notify, err := client.NotificationHandler(escott.WithDedupeStore(dedupe))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -9,8 +9,11 @@ import (
 	"github.com/escott-go/escott/internal/sqlutil"
 )
 
-// Default table names.
+// Default table names. Every store takes its table name from WithTable, or
+// else from its default here; an index is named after its table (without the
+// schema) plus a suffix, so the same name rule covers tables and indexes.
 const (
+	DefaultJournalTable = "escott_journal"
 	DefaultThreeDSTable = "escott_threeds"
 	DefaultDedupeTable  = "escott_dedupe"
 )
@@ -19,7 +22,8 @@ const (
 // before it is presumed abandoned (its instance died mid-processing).
 const DefaultLease = 2 * time.Minute
 
-// Option configures NewThreeDSStore and NewDedupeStore.
+// Option configures NewJournal, NewThreeDSStore and NewDedupeStore: one
+// option style for the three. An option a store has no use for is ignored.
 type Option func(*config)
 
 type config struct {
@@ -29,17 +33,20 @@ type config struct {
 	now           func() time.Time
 }
 
-// WithTable sets the store's table name (DefaultThreeDSTable or
-// DefaultDedupeTable otherwise). It may be qualified by a schema
-// ("shop.escott_threeds"); each part must be a plain identifier (letters,
-// digits, underscores, not starting with a digit).
+// WithTable sets the table name of the one store it is passed to
+// (DefaultJournalTable, DefaultThreeDSTable or DefaultDedupeTable otherwise).
+// It may be qualified by a schema ("shop.escott_threeds"); each part must be
+// a plain identifier (letters, digits, underscores, not starting with a
+// digit). To run several shops in one database, give each a schema
+// ("shop1.escott_journal") or a prefix of its own ("shop1_escott_journal").
 func WithTable(name string) Option { return func(c *config) { c.table = name } }
 
 // WithQuestionMarks makes the queries use "?" placeholders (SQLite and
 // others) instead of PostgreSQL's "$1".
 func WithQuestionMarks() Option { return func(c *config) { c.questionMarks = true } }
 
-// WithTTL sets how long a record lives: a 3-D Secure attempt from Save
+// WithTTL sets how long a record lives (the Journal ignores it; it keeps
+// every row): a 3-D Secure attempt from Save
 // (escott.DefaultThreeDSTTL by default), a processed notification key from
 // Done (escott.DefaultDedupeTTL by default). Zero or less keeps the default.
 func WithTTL(d time.Duration) Option { return func(c *config) { c.ttl = d } }
@@ -51,7 +58,8 @@ func WithTTL(d time.Duration) Option { return func(c *config) { c.ttl = d } }
 // The ThreeDSStore ignores it.
 func WithLease(d time.Duration) Option { return func(c *config) { c.lease = d } }
 
-// WithClock replaces time.Now, for tests.
+// WithClock replaces time.Now, for tests. The Journal ignores it: the times
+// it stores are the ones in the attempts it is given.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
 // newConfig applies opts over the defaults and checks the table name.

@@ -184,22 +184,22 @@ var _ escott.ThreeDSStore = (*ThreeDSStore)(nil)
 // into these plain structs with the secrets revealed, and rebuilt on reading.
 
 type tdsAttempt struct {
-	LinkKey       string      `json:"link_key"`
-	ProcNo        string      `json:"proc_no"`
-	OperateID     string      `json:"operate_id"`
-	Amount        *storedDec  `json:"amount"`
-	SourceKind    string      `json:"source_kind,omitempty"` // token, member, member_ptr or "" for none
-	Token         string      `json:"token,omitempty"`
-	SourceMember  *tdsMember  `json:"source_member,omitempty"`
-	Member        *tdsMember  `json:"member,omitempty"`
-	PayType       string      `json:"pay_type"`
-	Mode          escott.Mode `json:"mode"`
-	OrderRef      string      `json:"order_ref"`
-	MerchantFree2 string      `json:"merchant_free2"`
-	MerchantFree3 string      `json:"merchant_free3"`
-	RedirectURL   string      `json:"redirect_url"`
-	PostURL       string      `json:"post_url"`
-	Created       string      `json:"created"`
+	LinkKey       string         `json:"link_key"`
+	ProcNo        string         `json:"proc_no"`
+	OperateID     string         `json:"operate_id"`
+	Amount        *storedDec     `json:"amount"`
+	SourceKind    string         `json:"source_kind,omitempty"` // token, member, member_ptr or "" for none
+	Token         string         `json:"token,omitempty"`
+	SourceMember  *tdsMember     `json:"source_member,omitempty"`
+	Member        *tdsMember     `json:"member,omitempty"`
+	PayType       string         `json:"pay_type"`
+	Capture       escott.Capture `json:"mode"`
+	OrderRef      string         `json:"order_ref"`
+	MerchantFree2 string         `json:"merchant_free2"`
+	MerchantFree3 string         `json:"merchant_free3"`
+	RedirectURL   string         `json:"redirect_url"`
+	PostURL       string         `json:"post_url"`
+	Created       string         `json:"created"`
 }
 
 type tdsMember struct {
@@ -225,37 +225,37 @@ type tdsResult struct {
 }
 
 type tdsData struct {
-	SecureResultCode       string `json:"secure_result_code"`
-	EncodeXId3D            string `json:"encode_xid_3d"`
-	MessageVersionNo3D     string `json:"message_version_no_3d"`
-	TransactionStatus3D    string `json:"transaction_status_3d"`
-	CAVVAlgorithm3D        string `json:"cavv_algorithm_3d"`
-	ECI3D                  string `json:"eci_3d"`
-	CAVV3D                 string `json:"cavv_3d"`
-	DSTransactionID        string `json:"ds_transaction_id"`
-	ThreeDSServerTransacID string `json:"three_ds_server_transac_id"`
-	TransactionID3D        string `json:"transaction_id_3d,omitempty"`
-	PANCard3D              string `json:"pan_card_3d,omitempty"`
+	SecureResultCode           string `json:"secure_result_code"`
+	EncodeXID3D                string `json:"encode_xid_3d"`
+	MessageVersionNo3D         string `json:"message_version_no_3d"`
+	TransactionStatus3D        string `json:"transaction_status_3d"`
+	CAVVAlgorithm3D            string `json:"cavv_algorithm_3d"`
+	ECI3D                      string `json:"eci_3d"`
+	CAVV3D                     string `json:"cavv_3d"`
+	DSTransactionID            string `json:"ds_transaction_id"`
+	ThreeDSServerTransactionID string `json:"three_ds_server_transac_id"`
+	TransactionID3D            string `json:"transaction_id_3d,omitempty"`
+	PANCard3D                  string `json:"pan_card_3d,omitempty"`
 }
 
 type tdsPayment struct {
-	OperateID          string            `json:"operate_id"`
-	ProcessID          string            `json:"process_id"`
-	ProcessPass        string            `json:"process_pass"`
-	ProcessLinkKey     string            `json:"process_link_key"`
-	ProcessMember      *tdsMember        `json:"process_member,omitempty"`
-	TransactionID      string            `json:"transaction_id"`
-	TransactionDate    string            `json:"transaction_date"`
-	Amount             *storedDec        `json:"amount"`
-	PayType            string            `json:"pay_type"`
-	CompanyCode        string            `json:"company_code"`
-	ApprovalNumber     string            `json:"approval_number"`
-	SecurityCodeResult string            `json:"security_code_result"`
-	SalesDate          string            `json:"sales_date"`
-	MerchantFree1      string            `json:"merchant_free1"`
-	MerchantFree2      string            `json:"merchant_free2"`
-	MerchantFree3      string            `json:"merchant_free3"`
-	Raw                map[string]string `json:"raw"`
+	OperateID          string                    `json:"operate_id"`
+	ProcessID          string                    `json:"process_id"`
+	ProcessPass        string                    `json:"process_pass"`
+	ProcessLinkKey     string                    `json:"process_link_key"`
+	ProcessMember      *tdsMember                `json:"process_member,omitempty"`
+	TransactionID      string                    `json:"transaction_id"`
+	TransactionDate    string                    `json:"transaction_date"`
+	Amount             *storedDec                `json:"amount"`
+	PayType            string                    `json:"pay_type"`
+	CompanyCode        string                    `json:"company_code"`
+	ApprovalNumber     string                    `json:"approval_number"`
+	SecurityCodeResult escott.SecurityCodeResult `json:"security_code_result"`
+	SalesDate          string                    `json:"sales_date"`
+	MerchantFree1      string                    `json:"merchant_free1"`
+	MerchantFree2      string                    `json:"merchant_free2"`
+	MerchantFree3      string                    `json:"merchant_free3"`
+	Raw                map[string]string         `json:"raw"`
 }
 
 // storedDec keeps a decimal exactly (coefficient and exponent), so that
@@ -326,7 +326,7 @@ func decodeMember(m *tdsMember) *escott.Member {
 func toAttempt(a *escott.ThreeDSAttempt) (tdsAttempt, error) {
 	r := tdsAttempt{
 		LinkKey: a.LinkKey, ProcNo: a.ProcNo, OperateID: a.OperateID, Amount: encodeDec(a.Amount),
-		Member: encodeMember(a.Member), PayType: string(a.PayType), Mode: a.Mode, OrderRef: a.OrderRef,
+		Member: encodeMember(a.Member), PayType: string(a.PayType), Capture: a.Capture, OrderRef: a.OrderRef,
 		MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, RedirectURL: a.RedirectURL,
 		PostURL: a.PostURL, Created: encodeTime(a.Created),
 	}
@@ -355,7 +355,7 @@ func fromAttempt(r *tdsAttempt) (*escott.ThreeDSAttempt, error) {
 	}
 	a := &escott.ThreeDSAttempt{
 		LinkKey: r.LinkKey, ProcNo: r.ProcNo, OperateID: r.OperateID, Amount: amount,
-		Member: decodeMember(r.Member), PayType: escott.PayType(r.PayType), Mode: r.Mode, OrderRef: r.OrderRef,
+		Member: decodeMember(r.Member), PayType: escott.PayType(r.PayType), Capture: r.Capture, OrderRef: r.OrderRef,
 		MerchantFree2: r.MerchantFree2, MerchantFree3: r.MerchantFree3, RedirectURL: r.RedirectURL,
 		PostURL: r.PostURL, Created: created,
 	}
@@ -406,9 +406,9 @@ func encodeResult(res *escott.ThreeDSResult) ([]byte, error) {
 		OperateID: res.OperateID, LinkKey: res.LinkKey, ResponseCode: res.ResponseCode,
 		SecureResultCode: string(res.SecureResultCode),
 		ThreeDS: tdsData{
-			SecureResultCode: d.SecureResultCode, EncodeXId3D: d.EncodeXId3D, MessageVersionNo3D: d.MessageVersionNo3D,
+			SecureResultCode: d.SecureResultCode, EncodeXID3D: d.EncodeXID3D, MessageVersionNo3D: d.MessageVersionNo3D,
 			TransactionStatus3D: d.TransactionStatus3D, CAVVAlgorithm3D: d.CAVVAlgorithm3D, ECI3D: d.ECI3D,
-			CAVV3D: d.CAVV3D, DSTransactionID: d.DSTransactionID, ThreeDSServerTransacID: d.ThreeDSServerTransacID,
+			CAVV3D: d.CAVV3D, DSTransactionID: d.DSTransactionID, ThreeDSServerTransactionID: d.ThreeDSServerTransactionID,
 			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D,
 		},
 		Attempt: a, Duplicate: res.Duplicate, MerchantFree2: res.MerchantFree2, MerchantFree3: res.MerchantFree3,
@@ -444,9 +444,9 @@ func decodeResult(b []byte) (*escott.ThreeDSResult, error) {
 		OperateID: r.OperateID, LinkKey: r.LinkKey, ResponseCode: r.ResponseCode,
 		SecureResultCode: escott.SecureResultCode(r.SecureResultCode),
 		ThreeDS: escott.ThreeDSData{
-			SecureResultCode: d.SecureResultCode, EncodeXId3D: d.EncodeXId3D, MessageVersionNo3D: d.MessageVersionNo3D,
+			SecureResultCode: d.SecureResultCode, EncodeXID3D: d.EncodeXID3D, MessageVersionNo3D: d.MessageVersionNo3D,
 			TransactionStatus3D: d.TransactionStatus3D, CAVVAlgorithm3D: d.CAVVAlgorithm3D, ECI3D: d.ECI3D,
-			CAVV3D: d.CAVV3D, DSTransactionID: d.DSTransactionID, ThreeDSServerTransacID: d.ThreeDSServerTransacID,
+			CAVV3D: d.CAVV3D, DSTransactionID: d.DSTransactionID, ThreeDSServerTransactionID: d.ThreeDSServerTransactionID,
 			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D,
 		},
 		Attempt: *a, Duplicate: r.Duplicate, MerchantFree2: r.MerchantFree2, MerchantFree3: r.MerchantFree3,

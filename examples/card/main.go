@@ -12,8 +12,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
@@ -43,9 +41,9 @@ func run() error {
 	fmt.Println("1. token from the token script:", token, "(tokens never print)")
 
 	auth, err := client.Card.Pay(ctx, &escott.PaymentParams{
-		Amount: decimal.NewFromInt(12800),
-		Source: token,
-		Mode:   escott.AuthOnly,
+		Amount:  escott.Yen(12800),
+		Source:  token,
+		Capture: escott.CaptureLater,
 	})
 	if err != nil {
 		return err
@@ -58,23 +56,23 @@ func run() error {
 	}
 	fmt.Println("3. captured (sales recorded today, JST)")
 
-	if _, err := client.Card.ChangeAmount(ctx, auth.Process, decimal.NewFromInt(9800)); err != nil {
+	if _, err := client.Card.ChangeAmount(ctx, auth.Process, &escott.ChangeAmountParams{Amount: escott.Yen(9800)}); err != nil {
 		return err
 	}
 	fmt.Println("4. amount changed to 9800 yen")
 
-	got, err := client.Card.Inquire(ctx, auth.Process)
+	got, err := client.Card.Inquire(ctx, auth.Process, nil)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("5. inquiry: amount %s, sales date %s\n", got.Amount, got.SalesDate.Format("2006-01-02"))
 
-	if _, err := client.Card.Cancel(ctx, auth.Process); err != nil {
+	if _, err := client.Card.Cancel(ctx, auth.Process, nil); err != nil {
 		return err
 	}
 	fmt.Println("6. cancelled")
 
-	_, err = client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(500), Source: gw.MustToken(escotttest.CardDeclined)})
+	_, err = client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(500), Source: gw.MustToken(escotttest.CardDeclined)})
 	var gerr *escott.Error
 	if errors.As(err, &gerr) {
 		fmt.Printf("7. a declined card: %s (declined=%v)\n   shopper sees: %s\n",

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 )
 
@@ -100,7 +98,7 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 			s.message(w, r, http.StatusBadRequest, "受注 "+id, "新しい金額を円単位の数字で入力してください。")
 			return
 		}
-		if _, err = s.client.Card.ChangeAmount(ctx, o.Process, decimal.NewFromInt(amount)); err == nil {
+		if _, err = s.client.Card.ChangeAmount(ctx, o.Process, &escott.ChangeAmountParams{Amount: escott.Yen(amount)}); err == nil {
 			detail = fmt.Sprintf("%s → %s", yen(o.Amount), yen(amount))
 			apply = func(o *order) { o.Amount = amount }
 		}
@@ -123,28 +121,27 @@ func (s *shop) adminAction(w http.ResponseWriter, r *http.Request) {
 		}
 	case action == "cancel" && o.Method == methodCVS:
 		op = escott.OpCVSCancel
-		if _, err = s.client.CVS.Cancel(ctx, o.Process); err == nil {
+		if _, err = s.client.CVS.Cancel(ctx, o.Process, nil); err == nil {
 			apply = func(o *order) { o.Status = statusCancelled }
 		}
 	case action == "cancel":
 		op = escott.OpDelete
-		if _, err = s.client.Card.Cancel(ctx, o.Process); err == nil {
+		if _, err = s.client.Card.Cancel(ctx, o.Process, nil); err == nil {
 			apply = func(o *order) { o.Status = statusCancelled }
 		}
 	case action == "inquire" && o.Method == methodCVS:
 		op = escott.OpCVSInquire
-		var st escott.CVSStatus
 		var inq *escott.CVSInquiry
-		if st, inq, err = s.client.CVS.Status(ctx, o.Process, o.Status == statusCancelled); err == nil {
-			detail = "状態 " + st.String()
-			if inq != nil && inq.Agency != "" {
+		if inq, err = s.client.CVS.Inquire(ctx, o.Process, &escott.CVSInquireParams{Cancelled: o.Status == statusCancelled}); err == nil {
+			detail = "状態 " + inq.Status.String()
+			if inq.Agency != "" {
 				detail += ", " + inq.Agency.NameJA() + " " + inq.PaidAt.In(jstZone).Format("2006-01-02 15:04")
 			}
 		}
 	case action == "inquire":
 		op = escott.OpSearch
 		var pay *escott.Payment
-		if pay, err = s.client.Card.Inquire(ctx, o.Process); err == nil {
+		if pay, err = s.client.Card.Inquire(ctx, o.Process, nil); err == nil {
 			detail = "金額 " + yen(pay.Amount.IntPart())
 			if !pay.SalesDate.IsZero() {
 				detail += "、売上日 " + pay.SalesDate.Format("2006-01-02")
@@ -180,16 +177,15 @@ func (s *shop) changeCVS(ctx context.Context, r *http.Request, o order) (*escott
 	}
 	// The SDK checks the amount (1 to 299,999 yen) and the days (1 to 60)
 	// before anything is sent: a *escott.ValidationError for the log.
-	return s.client.CVS.Change(ctx, o.Process, &escott.ChangeParams{
-		Amount: decimal.NewFromInt(amount), PayLimitDays: days, PreviousPaymentNumber: o.PaymentNumber,
+	return s.client.CVS.Change(ctx, o.Process, &escott.CVSChangeParams{
+		Amount: escott.Yen(amount), PayLimitDays: days, PreviousPaymentNumber: o.PaymentNumber,
 	})
 }
 
-// payLimitText shows a YYYYMMDDhhmm pay limit as "2025-01-31 23:59".
-func payLimitText(v string) string {
-	t, err := escott.ParsePayLimit(v)
-	if err != nil {
-		return v
+// payLimitText shows a pay limit as "2025-01-31 23:59" (JST), or "" for none.
+func payLimitText(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
 	return t.In(jstZone).Format("2006-01-02 15:04")
 }

@@ -367,9 +367,8 @@ func (h *harness) typeCard(number string) {
 // if the customer had stored it at an earlier checkout.
 func (h *harness) storeCard(name, number string) escott.Member {
 	h.t.Helper()
-	m, err := escott.NewMember()
-	require.NoError(h.t, err)
-	_, err = h.demo.client.Member.Register(h.ctx, m, h.gw.MustToken(number))
+	m := escott.NewMember()
+	_, err := h.demo.client.Member.Register(h.ctx, m, &escott.MemberRegisterParams{Token: h.gw.MustToken(number)})
 	require.NoError(h.t, err)
 	h.demo.Shop.store.setMember(name, &m)
 	return m

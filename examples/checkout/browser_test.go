@@ -13,6 +13,7 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	policy "github.com/escott-go/escott/shop"
 )
 
 func TestCardPaymentByToken(t *testing.T) {
@@ -38,7 +39,7 @@ func TestCardPaymentByToken(t *testing.T) {
 	p, ok := h.gw.Process(o.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, "authorized", p.State)
-	assert.Equal(t, int64(2480+1200), p.Amount)
+	assert.Equal(t, escott.Yen(2480+1200).String(), p.Amount.String())
 	assert.Equal(t, escott.BrandVisa, p.Brand)
 	assert.Equal(t, 1, h.gw.RequestCount(escott.OpAuth))
 	requireThreeDS(t, h, o, p)
@@ -77,7 +78,7 @@ func TestThreeDSChallenge(t *testing.T) {
 	p, ok := h.gw.Process(o.Process.ID)
 	require.True(t, ok)
 	assert.True(t, p.ThreeDS, "authorised with the 3-D Secure fields")
-	assert.Equal(t, int64(3300), p.Amount)
+	assert.Equal(t, escott.Yen(3300).String(), p.Amount.String())
 	h.requireNeverReceived(escotttest.CardThreeDSChallenge)
 }
 
@@ -101,7 +102,7 @@ func TestRegisterAndPay(t *testing.T) {
 	p, ok := h.gw.Process(o.Process.ID)
 	require.True(t, ok)
 	assert.Equal(t, c.Member.ID, p.MemberID, "paid by the member, not the token")
-	assert.Equal(t, int64(1200), p.Amount)
+	assert.Equal(t, escott.Yen(1200).String(), p.Amount.String())
 	requireThreeDS(t, h, o, p)
 
 	// The next checkout offers the stored card.
@@ -120,7 +121,7 @@ func TestStoredCardPayment(t *testing.T) {
 	h.open("/checkout")
 	assert.Equal(t, "Mastercard •••• 4444", h.text("#stored-card"))
 	choices := h.options("#stored-paytype")
-	assert.Contains(t, choices, escott.Installments(3).Label())
+	assert.Contains(t, choices, policy.PayTypeLabel(escott.Installments(3)))
 	h.do(chromedp.SetValue(chromedp.CSS("#stored-paytype"), "03"))
 	h.click("#pay-stored", "#thanks")
 	assert.Equal(t, "Mastercard •••• 4444", h.text("#order-card"))
@@ -130,7 +131,7 @@ func TestStoredCardPayment(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, m.ID, p.MemberID)
 	assert.Equal(t, "03", p.PayType)
-	assert.Equal(t, int64(2*980), p.Amount)
+	assert.Equal(t, escott.Yen(2*980).String(), p.Amount.String())
 	requireThreeDS(t, h, o, p)
 	assert.GreaterOrEqual(t, h.gw.RequestCount(escott.OpMemberRefMasked), 1, "brand and last four come from 4MemRefM")
 }
@@ -139,16 +140,16 @@ func TestInstallmentChoicesFollowTheCardNumber(t *testing.T) {
 	h := newHarness(t)
 	h.addToCart("tote")
 	h.open("/checkout")
-	require.Equal(t, []string{escott.LumpSum.Label()}, h.options("#paytype"), "nothing typed yet: lump sum only")
+	require.Equal(t, []string{policy.PayTypeLabel(escott.LumpSum)}, h.options("#paytype"), "nothing typed yet: lump sum only")
 
 	labels := func(number string) []string {
 		var out []string
-		for _, pt := range escott.PayTypeChoices(number, escott.WithInstallments) {
-			out = append(out, pt.Label())
+		for _, pt := range escott.PayTypeChoices(number, escott.InstallmentsAndRevolving) {
+			out = append(out, policy.PayTypeLabel(pt))
 		}
 		return out
 	}
-	two := escott.Installments(2).Label()
+	two := policy.PayTypeLabel(escott.Installments(2))
 
 	h.typeCard(escotttest.CardVisa)
 	visa := h.options("#paytype")
@@ -160,10 +161,10 @@ func TestInstallmentChoicesFollowTheCardNumber(t *testing.T) {
 	amex := h.options("#paytype")
 	assert.Equal(t, labels(escotttest.CardAmex), amex)
 	assert.NotContains(t, amex, two, "American Express has no two installments")
-	assert.Contains(t, amex, escott.Installments(3).Label())
+	assert.Contains(t, amex, policy.PayTypeLabel(escott.Installments(3)))
 
 	h.typeCard(escotttest.CardDiners)
-	assert.Equal(t, []string{escott.LumpSum.Label(), escott.Revolving.Label()}, h.options("#paytype"))
+	assert.Equal(t, []string{policy.PayTypeLabel(escott.LumpSum), policy.PayTypeLabel(escott.Revolving)}, h.options("#paytype"))
 
 	// Pay with VISA in three installments.
 	h.typeCard(escotttest.CardVisa)
@@ -199,7 +200,7 @@ func TestOnlineCollectionPaidByNotification(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "paid", info.State)
 	assert.Equal(t, o.LinkKey, info.LinkKey)
-	assert.Equal(t, 2480+fee, info.Amount)
+	assert.Equal(t, escott.Yen(2480+fee).String(), info.Amount.String())
 	for _, r := range h.gw.Requests() {
 		if r.OperateID == escott.OpCVSRegister {
 			assert.Equal(t, "Ｔシャツ", r.Fields.Get("ShouhinName"), "the Japanese display name only")
@@ -238,7 +239,7 @@ func TestAdminCaptureChangeCancel(t *testing.T) {
 	h.do(chromedp.Click(chromedp.CSS("#change")), chromedp.WaitVisible(chromedp.CSS("#history tbody tr:nth-child(3)")))
 	assert.Equal(t, yen(3000), h.text("#admin-amount"))
 	p, _ = h.gw.Process(o.Process.ID)
-	assert.Equal(t, int64(3000), p.Amount)
+	assert.Equal(t, escott.Yen(3000).String(), p.Amount.String())
 
 	// Cancelling asks first.
 	h.click("#cancel", "#confirm")
@@ -337,7 +338,7 @@ func TestAdminChangeOnlineCollection(t *testing.T) {
 	after := h.lastOrder()
 	info, ok := h.gw.CVSPayment(before.Process.ID)
 	require.True(t, ok)
-	assert.Equal(t, int64(3000), info.Amount)
+	assert.Equal(t, escott.Yen(3000).String(), info.Amount.String())
 	assert.Equal(t, "unpaid", info.State)
 	assert.NotEqual(t, before.PaymentNumber, info.PaymentNumber, "2Chg issues a new number")
 	assert.Equal(t, info.PaymentNumber, h.text("#new-number"))
@@ -345,8 +346,8 @@ func TestAdminChangeOnlineCollection(t *testing.T) {
 	assert.Equal(t, info.PaymentNumber, after.PaymentNumber)
 	assert.Equal(t, info.FreeArea, after.FreeArea)
 	assert.NotEqual(t, before.FreeArea, after.FreeArea)
-	assert.Equal(t, info.PayLimit, after.PayLimit)
-	assert.Greater(t, after.PayLimit, before.PayLimit, "10 days instead of 7")
+	assert.True(t, info.PayLimit.Equal(after.PayLimit), "%v %v", info.PayLimit, after.PayLimit)
+	assert.True(t, after.PayLimit.After(before.PayLimit), "10 days instead of 7")
 	assert.NotEqual(t, before.MailURL, after.MailURL)
 	href, err := chromedp.Run(h.ctx, chromedp.Evaluate[string](`document.querySelector("#new-mail-url").href`))
 	require.NoError(t, err)

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 )
 
@@ -111,7 +109,7 @@ func (s *shop) renderCheckout(w http.ResponseWriter, r *http.Request, status int
 		card, err := s.client.Member.GetMasked(ctx, *c.Member)
 		cancel()
 		switch {
-		case escott.IsMemberMismatch(err) || err == nil && card.Gone():
+		case errors.Is(err, escott.ErrMemberMismatch) || err == nil && card.Gone():
 			// The gateway no longer knows the member (e.g. a test member
 			// after two months): drop the registration, as the Welcart
 			// manual advises for K71.
@@ -130,10 +128,10 @@ func (s *shop) renderCheckout(w http.ResponseWriter, r *http.Request, status int
 	}
 	body["HasMember"] = c != nil && c.Member != nil
 
-	amount := decimal.NewFromInt(total(lines))
+	amount := escott.Yen(total(lines))
 	if s.set.CVSFee.Offered(amount) {
 		fee, err := s.set.CVSFee.Fee(amount)
-		if err == nil && amount.Add(fee).LessThanOrEqual(decimal.NewFromInt(escott.MaxCVSAmount)) {
+		if err == nil && amount.Add(fee).LessThanOrEqual(escott.Yen(escott.MaxCVSAmount)) {
 			body["CVSFee"], body["CVSTotal"] = fee.IntPart(), amount.Add(fee).IntPart()
 			body["PayLimitDays"] = s.set.PayLimitDays
 		}
@@ -150,10 +148,7 @@ func (s *shop) startOrder(r *http.Request, method string) (order, bool, error) {
 	if len(lines) == 0 {
 		return order{}, false, nil
 	}
-	linkKey, err := escott.NewLinkKey()
-	if err != nil {
-		return order{}, false, err
-	}
+	linkKey := escott.NewLinkKey()
 	var name string
 	if c := s.store.customerOf(sid); c != nil {
 		name = c.Name
@@ -166,7 +161,7 @@ func (s *shop) startOrder(r *http.Request, method string) (order, bool, error) {
 
 // payOp is the operation a card payment sends under the shop's setting.
 func (s *shop) payOp() string {
-	if s.set.Mode == escott.AuthOnly {
+	if s.set.Capture == escott.CaptureLater {
 		return escott.OpAuth
 	}
 	return escott.OpGathering
@@ -200,7 +195,7 @@ func (s *shop) payByCard(w http.ResponseWriter, r *http.Request) {
 		s.registerAndPay(ctx, w, r, o, c, token)
 		return
 	}
-	s.startThreeDS(ctx, w, r, o, &escott.StartParams{
+	s.startThreeDS(ctx, w, r, o, &escott.ThreeDSStartParams{
 		Source: token, BillingFullName: r.PostFormValue("holder"), BillingEmail: r.PostFormValue("email"),
 	})
 }
@@ -211,11 +206,7 @@ func (s *shop) payByCard(w http.ResponseWriter, r *http.Request) {
 func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *http.Request, o order, c *customer, token escott.CardToken) {
 	m, change := c.Member, c.Member != nil
 	if m == nil {
-		nm, err := escott.NewMember()
-		if err != nil {
-			s.completeCard(w, r, o.ID, escott.OpMemberAdd, nil, err)
-			return
-		}
+		nm := escott.NewMember()
 		m = &nm
 	}
 	// Store the card first (this uses the token), then authenticate and
@@ -223,9 +214,9 @@ func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *htt
 	op, err := escott.OpMemberAdd, error(nil)
 	if change {
 		op = escott.OpMemberChange
-		_, err = s.client.Member.ChangeCard(ctx, *m, token)
+		_, err = s.client.Member.ChangeCard(ctx, *m, &escott.MemberChangeCardParams{Token: token})
 	} else {
-		_, err = s.client.Member.Register(ctx, *m, token)
+		_, err = s.client.Member.Register(ctx, *m, &escott.MemberRegisterParams{Token: token})
 	}
 	if err == nil || !change && isUnknown(err) {
 		// After an unknown outcome the member may exist: keep it, and let
@@ -236,7 +227,7 @@ func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *htt
 		s.completeCard(w, r, o.ID, op, nil, err)
 		return
 	}
-	s.startThreeDS(ctx, w, r, o, &escott.StartParams{Source: *m})
+	s.startThreeDS(ctx, w, r, o, &escott.ThreeDSStartParams{Source: *m})
 }
 
 // payByStoredCard pays with the logged-in customer's stored card.
@@ -260,7 +251,7 @@ func (s *shop) payByStoredCard(w http.ResponseWriter, r *http.Request) {
 			return false
 		})
 	}
-	s.startThreeDS(ctx, w, r, o, &escott.StartParams{Source: *c.Member, PayType: payType})
+	s.startThreeDS(ctx, w, r, o, &escott.ThreeDSStartParams{Source: *c.Member, PayType: payType})
 }
 
 // completeCard records the outcome of a card payment and sends the browser
@@ -280,7 +271,7 @@ func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op strin
 		case err == nil:
 			o.Process = pay.Process
 			o.Status = statusCaptured
-			if s.set.Mode == escott.AuthOnly {
+			if s.set.Capture == escott.CaptureLater {
 				o.Status, o.AuthOnly = statusAuthorized, true
 			}
 			ev.Detail = "取引ID " + pay.Process.ID

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 )
 
@@ -23,7 +21,7 @@ func (s *shop) payByCVS(w http.ResponseWriter, r *http.Request) {
 		s.startFailed(w, r, err)
 		return
 	}
-	goods := decimal.NewFromInt(o.Amount)
+	goods := escott.Yen(o.Amount)
 	fee, err := s.set.CVSFee.Fee(goods)
 	if err != nil {
 		s.completeCVS(w, r, o.ID, nil, fmt.Errorf("fee for %s: %w", yen(o.Amount), err))
@@ -132,7 +130,7 @@ func (s *shop) paymentReceived(_ context.Context, p escott.PaymentReceived) erro
 		o.Status, o.PaidAt, o.Agency = statusPaid, p.PaidAt, p.Agency
 		o.History = append(o.History, event{
 			At: time.Now(), Op: opNotification, OK: true,
-			Detail: fmt.Sprintf("%s %s, %s", p.Agency.NameJA(), yen(p.Amount.IntPart()), p.RecvNum),
+			Detail: fmt.Sprintf("%s %s, %s", p.Agency.NameJA(), yen(p.Amount.IntPart()), p.ReceiptNumber),
 		})
 		return false
 	})
@@ -151,7 +149,7 @@ func (s *shop) paymentReceived(_ context.Context, p escott.PaymentReceived) erro
 // otherEvent records notifications that are not payments for the operator.
 func (s *shop) otherEvent(_ context.Context, e escott.OtherEvent) error {
 	s.store.logError(errorEntry{At: time.Now(), LinkKey: e.LinkKey, Op: opNotification,
-		Detail: fmt.Sprintf("入金以外の通知: Condition %s, ResponseCd %s", e.Condition, e.ResponseCd)})
+		Detail: fmt.Sprintf("入金以外の通知: Condition %s, ResponseCd %s", e.Condition, e.ResponseCode)})
 	return nil
 }
 

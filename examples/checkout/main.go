@@ -100,9 +100,9 @@ func parseSettings(mode, inst string) (settings, error) {
 	set := defaultSettings()
 	switch mode {
 	case "auth":
-		set.Mode = escott.AuthOnly
+		set.Capture = escott.CaptureLater
 	case "capture":
-		set.Mode = escott.AuthCapture
+		set.Capture = escott.CaptureNow
 	default:
 		return set, fmt.Errorf("-mode must be auth or capture, not %q", mode)
 	}
@@ -110,9 +110,9 @@ func parseSettings(mode, inst string) (settings, error) {
 	case "lump":
 		set.Installments = escott.LumpSumOnly
 	case "installments":
-		set.Installments = escott.WithInstallments
+		set.Installments = escott.InstallmentsAndRevolving
 	case "bonus":
-		set.Installments = escott.WithBonus
+		set.Installments = escott.InstallmentsRevolvingAndBonus
 	default:
 		return set, fmt.Errorf("-installments must be lump, installments or bonus, not %q", inst)
 	}
@@ -152,7 +152,7 @@ func startDemo(ctx context.Context, cfg demoConfig) (*demo, error) {
 	base := "http://" + displayAddr(ln.Addr())
 	d := &demo{URL: base, closeFn: func() {}}
 
-	var ncfg escott.NotifyConfig
+	var nopts []escott.NotifyOption
 	if usesRealGateway(cfg.Getenv) {
 		ccfg, err := realConfig(cfg.Getenv)
 		if err == nil {
@@ -162,7 +162,6 @@ func startDemo(ctx context.Context, cfg demoConfig) (*demo, error) {
 			_ = ln.Close()
 			return nil, err
 		}
-		ncfg = escott.NotifyConfig{MerchantID: ccfg.MerchantID, MerchantPass: ccfg.MerchantPass, Environment: ccfg.Environment}
 	} else {
 		inst := cfg.Settings.Installments
 		gw := escotttest.NewServer(escotttest.Config{
@@ -171,15 +170,14 @@ func startDemo(ctx context.Context, cfg demoConfig) (*demo, error) {
 		})
 		d.Gateway, d.closeFn = gw, gw.Close
 		d.client = gw.Client(escott.WithLogger(cfg.Logger))
-		gc := gw.Config()
 		// The fake posts from loopback: the source check is for the real
 		// gateway's addresses only.
-		ncfg = escott.NotifyConfig{MerchantID: gc.MerchantID, MerchantPass: gc.MerchantPass, Environment: gc.Environment, DisableSourceCheck: true}
+		nopts = append(nopts, escott.WithoutSourceCheck())
 	}
 
 	admin, err := loadAdminCredentials(cfg.Getenv, d.Gateway == nil)
 	if err == nil {
-		d.Shop, err = newShop(d.client, ncfg, cfg.Settings, admin, cfg.Logger)
+		d.Shop, err = newShop(d.client, nopts, cfg.Settings, admin, cfg.Logger)
 	}
 	if err != nil {
 		_ = ln.Close()

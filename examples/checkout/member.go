@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/escott-go/escott"
+	policy "github.com/escott-go/escott/shop"
 )
 
 // cardView is a stored card as the member pages show it: brand, last four,
@@ -51,7 +52,7 @@ func (s *shop) readCard(r *http.Request, m escott.Member) (*cardView, string) {
 	defer cancel()
 	card, err := s.client.Member.GetMasked(ctx, m)
 	switch {
-	case escott.IsMemberMismatch(err):
+	case errors.Is(err, escott.ErrMemberMismatch):
 		return nil, "登録カードが見つかりません。"
 	case err != nil:
 		s.log.Warn("stored card", "member", m, "err", err)
@@ -110,18 +111,16 @@ func (s *shop) changeCard(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	op, m, err := escott.OpMemberChange, c.Member, error(nil)
 	if m != nil {
-		_, err = s.client.Member.ChangeCard(ctx, *m, token)
+		_, err = s.client.Member.ChangeCard(ctx, *m, &escott.MemberChangeCardParams{Token: token})
 	} else {
 		op = escott.OpMemberAdd
-		var nm escott.Member
-		if nm, err = escott.NewMember(); err == nil {
-			m = &nm
-			_, err = s.client.Member.Register(ctx, nm, token)
-			if err == nil || isUnknown(err) {
-				// After an unknown outcome the member may exist: keep it,
-				// and let the next 4MemRefM (K71 or a card) tell.
-				s.store.setMember(c.Name, m)
-			}
+		nm := escott.NewMember()
+		m = &nm
+		_, err = s.client.Member.Register(ctx, nm, &escott.MemberRegisterParams{Token: token})
+		if err == nil || isUnknown(err) {
+			// After an unknown outcome the member may exist: keep it,
+			// and let the next 4MemRefM (K71 or a card) tell.
+			s.store.setMember(c.Name, m)
 		}
 	}
 	if err != nil {
@@ -171,7 +170,7 @@ func (s *shop) renderAdminMember(w http.ResponseWriter, r *http.Request, failed 
 	}
 	now := time.Now()
 	last := s.store.lastAuthOnlySale(c.Name)
-	can, from := escott.CanDelete(last, now)
+	can, from := policy.CanDelete(last, now)
 	body := map[string]any{
 		"Name": c.Name, "Path": url.PathEscape(c.Name), "LastAuth": last,
 		"CanDelete": can, "DeletableFrom": from, "Failed": failed, "Deleted": r.URL.Query().Get("deleted"),
@@ -192,7 +191,7 @@ func (s *shop) deleteMember(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, http.StatusNotFound, "会員", "この会員の登録カードはありません。")
 		return
 	}
-	if can, from := escott.CanDelete(s.store.lastAuthOnlySale(c.Name), time.Now()); !can {
+	if can, from := policy.CanDelete(s.store.lastAuthOnlySale(c.Name), time.Now()); !can {
 		s.message(w, r, http.StatusConflict, "会員 "+c.Name,
 			"直近90日以内に与信による売上があるため削除できません。"+from.In(jstZone).Format("2006-01-02")+" から削除できます。")
 		return
@@ -209,12 +208,12 @@ func (s *shop) deleteMember(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
-	err := s.client.Member.Delete(ctx, *c.Member)
+	err := s.client.Member.Delete(ctx, *c.Member, nil)
 	if err != nil {
 		f := &deleteFailure{Step: escott.OpMemberInvalidate, Detail: operatorDetail(err, "")}
 		var derr *escott.DeleteMemberError
 		if errors.As(err, &derr) {
-			f.Step, f.Invalidated = derr.Step, derr.Invalidated
+			f.Step, f.Invalidated = derr.OperateID, derr.Invalidated
 		}
 		s.logFailure(errorEntry{At: time.Now(), Member: c.Name, Op: f.Step}, err)
 		// The member stays recorded: Delete can simply be repeated (an

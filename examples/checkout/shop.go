@@ -16,9 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
+	policy "github.com/escott-go/escott/shop"
 )
 
 //go:embed templates/*.html
@@ -35,20 +34,20 @@ const sessionCookie = "shop_session"
 
 // settings are the merchant settings of the Welcart e-SCOTT Smart screen.
 type settings struct {
-	Mode         escott.Mode               // 処理区分
+	Capture      escott.Capture            // 処理区分
 	Installments escott.InstallmentSetting // 支払回数
-	Registration escott.RegistrationPolicy // クレジットカードの登録
-	CVSFee       escott.FeePolicy          // オンライン収納代行の手数料
+	Registration policy.RegistrationPolicy // クレジットカードの登録
+	CVSFee       policy.FeePolicy          // オンライン収納代行の手数料
 	PayLimitDays int                       // 支払期限日数
 	ThreeDS      threeDSMode               // 3-Dセキュアの方式 (A or B): always on
 }
 
 func defaultSettings() settings {
 	return settings{
-		Mode:         escott.AuthOnly,
-		Installments: escott.WithInstallments,
-		Registration: escott.MemberChooses,
-		CVSFee:       escott.FixedFee(decimal.NewFromInt(220)),
+		Capture:      escott.CaptureLater,
+		Installments: escott.InstallmentsAndRevolving,
+		Registration: policy.MemberChooses,
+		CVSFee:       policy.FixedFee(escott.Yen(220)),
 		PayLimitDays: escott.DefaultPayLimitDays,
 		ThreeDS:      threeDSModeB,
 	}
@@ -65,9 +64,9 @@ type shop struct {
 	mux    *http.ServeMux
 }
 
-// newShop builds the shop around a client and the notification settings of
-// the same merchant.
-func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, admin adminCredentials, log *slog.Logger) (*shop, error) {
+// newShop builds the shop around a client and the settings of its
+// notification receiver.
+func newShop(client *escott.Client, nopts []escott.NotifyOption, set settings, admin adminCredentials, log *slog.Logger) (*shop, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -86,7 +85,7 @@ func newShop(client *escott.Client, ncfg escott.NotifyConfig, set settings, admi
 		}
 		s.pages[name] = t
 	}
-	notify, err := escott.NewNotificationHandler(ncfg, escott.WithNotifyLogger(log))
+	notify, err := client.NotificationHandler(append(nopts, escott.WithNotifyLogger(log))...)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +166,7 @@ var templateFuncs = template.FuncMap{
 	"tdslabel": threeDSLabel,
 	"paylimit": payLimitText,
 	"path":     url.PathEscape,
+	"paytype":  policy.PayTypeLabel[escott.PayType],
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -354,7 +354,7 @@ func (s *shop) payTypes(w http.ResponseWriter, r *http.Request) {
 		Choices []choice `json:"choices"`
 	}{Brand: string(escott.BrandOf(prefix)), Choices: []choice{}}
 	for _, pt := range escott.PayTypeChoices(prefix, s.set.Installments) {
-		out.Choices = append(out.Choices, choice{string(pt), pt.Label()})
+		out.Choices = append(out.Choices, choice{string(pt), policy.PayTypeLabel(pt)})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)

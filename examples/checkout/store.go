@@ -167,7 +167,7 @@ type order struct {
 	// tells the operator to send the shopper the new ones.
 	PaymentNumber string
 	FreeArea      string
-	PayLimit      string
+	PayLimit      time.Time
 	MailURL       string
 	PaidAt        time.Time
 	Agency        escott.CollectingAgency
@@ -188,8 +188,7 @@ func (o order) Expired(now time.Time) bool {
 	if o.Status != statusUnpaid {
 		return false
 	}
-	exp, err := escott.Expired(o.PayLimit, now)
-	return err == nil && exp
+	return escott.Expired(o.PayLimit, now)
 }
 
 // numberChange is the latest change of an online-collection payment that
@@ -199,7 +198,7 @@ type numberChange struct {
 	Old, New       string // payment numbers
 	MailURL        string // the new payment page
 	Amount         int64
-	PayLimit       string
+	PayLimit       time.Time
 	NumberReplaced bool // false if the gateway kept the number (not seen so far)
 }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 )
 
@@ -57,10 +55,10 @@ const threeDSReturnPath = "/3ds/return"
 
 // startThreeDS begins 3-D Secure for an order in the operator's mode and
 // answers the page that sends the browser to the gateway (OTDS010).
-func (s *shop) startThreeDS(ctx context.Context, w http.ResponseWriter, r *http.Request, o order, p *escott.StartParams) {
-	p.Amount = decimal.NewFromInt(o.Amount)
+func (s *shop) startThreeDS(ctx context.Context, w http.ResponseWriter, r *http.Request, o order, p *escott.ThreeDSStartParams) {
+	p.Amount = escott.Yen(o.Amount)
 	p.RedirectURL = absURL(r, threeDSReturnPath)
-	p.Mode, p.LinkKey, p.OrderRef = s.set.Mode, o.LinkKey, o.ID
+	p.Capture, p.LinkKey, p.OrderRef = s.set.Capture, o.LinkKey, o.ID
 	if p.PayType == "" {
 		p.PayType = escott.PayType(r.PostFormValue("paytype"))
 	}

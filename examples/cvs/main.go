@@ -17,14 +17,13 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/shop"
 )
 
-// shop is the host's order store.
-type shop struct {
+// orderStore is the host's order store.
+type orderStore struct {
 	mu     sync.Mutex
 	orders map[string]string // link key → status
 }
@@ -37,16 +36,23 @@ func main() {
 
 func run() error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s := &shop{orders: map[string]string{}}
+	s := &orderStore{orders: map[string]string{}}
 
-	// 1. The notification receiver, at the URL you register with SPS.
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{
-		MerchantID:   escotttest.DefaultMerchantID,
-		MerchantPass: escotttest.DefaultMerchantPass,
-		Environment:  escott.Test,
-		// The fake posts from loopback; never set this in production.
-		DisableSourceCheck: true,
-	}, escott.WithNotifyLogger(logger))
+	// 1. The receiver's URL (registered with SPS in production) and the
+	// fake gateway posting notifications to it.
+	mux := http.NewServeMux()
+	receiver := httptest.NewServer(mux)
+	defer receiver.Close()
+	gw := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/escott/notify/"})
+	defer gw.Close()
+	client := gw.Client(escott.WithLogger(logger))
+
+	// 2. The notification receiver, built from the client: its Config gives
+	// the merchant ID, the password HashCd is checked with and the
+	// environment's source addresses.
+	h, err := client.NotificationHandler(
+		escott.WithoutSourceCheck(), // the fake posts from loopback; never in production
+		escott.WithNotifyLogger(logger))
 	if err != nil {
 		return err
 	}
@@ -58,22 +64,14 @@ func run() error {
 		}
 		s.orders[p.LinkKey] = "paid"
 		fmt.Printf("notification: order %s paid %s yen at %s (%s), receipt %s\n",
-			p.LinkKey, p.Amount, p.Agency.NameJA(), p.PaidAt.Format("2006-01-02 15:04"), p.RecvNum)
+			p.LinkKey, p.Amount, p.Agency.NameJA(), p.PaidAt.Format("2006-01-02 15:04"), p.ReceiptNumber)
 		return nil
 	})
-	mux := http.NewServeMux()
 	mux.Handle("POST /escott/notify/", h)
-	receiver := httptest.NewServer(mux)
-	defer receiver.Close()
-
-	// 2. The fake gateway, posting notifications to the receiver.
-	gw := escotttest.NewServer(escotttest.Config{NotifyURL: receiver.URL + "/escott/notify/"})
-	defer gw.Close()
-	client := gw.Client(escott.WithLogger(logger))
 
 	// 3. The order: fee by policy, then 2Add.
-	goods := decimal.NewFromInt(4980)
-	policy := escott.FixedFee(decimal.NewFromInt(330)).WithLimit(decimal.NewFromInt(200000))
+	goods := escott.Yen(4980)
+	policy := shop.FixedFee(escott.Yen(330)).WithLimit(escott.Yen(200000))
 	fee, err := policy.Fee(goods)
 	if err != nil {
 		return fmt.Errorf("online collection not offered: %w", err)
@@ -94,7 +92,7 @@ func run() error {
 	s.orders[pay.Process.LinkKey] = "unpaid"
 	s.mu.Unlock()
 	fmt.Printf("registered: order %s, payment number %s, pay by %s, %s yen\n",
-		pay.Process.LinkKey, pay.PaymentNumber, pay.PayLimit, pay.Amount)
+		pay.Process.LinkKey, pay.PaymentNumber, pay.PayLimit.Format("2006-01-02 15:04"), pay.Amount)
 	fmt.Printf("redirect the shopper to %s\nput in the order mail: %s\n", pay.RedirectURL, pay.MailURL)
 
 	// 4. The shopper pays at Lawson on the payment page.
@@ -119,10 +117,10 @@ func run() error {
 	s.mu.Lock()
 	fmt.Println("order status:", s.orders[pay.Process.LinkKey])
 	s.mu.Unlock()
-	st, inq, err := client.CVS.Status(ctx, pay.Process, false)
+	inq, err := client.CVS.Inquire(ctx, pay.Process, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("2Ref: %s at %s, NyukinDate %s\n", st, inq.Agency.Name(), inq.PaidAtRaw)
+	fmt.Printf("2Ref: %s at %s, NyukinDate %s\n", inq.Status, inq.Agency.Name(), inq.Raw.Get("NyukinDate"))
 	return nil
 }

@@ -13,10 +13,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/shop"
 )
 
 func main() {
@@ -34,17 +33,14 @@ func run(ctx context.Context) error {
 	client := srv.Client(escott.WithClock(srv.Now)) // follow the fake's clock
 
 	// First purchase: the shopper ticks "register this card".
-	policy := escott.MemberChooses
+	policy := shop.MemberChooses
 	if !policy.ShouldRegister(true) {
 		return errors.New("policy refused registration")
 	}
-	m, err := escott.NewMember()
-	if err != nil {
-		return err
-	}
+	m := escott.NewMember()
 	// In a real shop the token comes from the token script in the browser.
 	pay, err := client.Member.RegisterAndPay(ctx, m, srv.MustToken(escotttest.CardVisa),
-		&escott.PaymentParams{Amount: decimal.NewFromInt(2480), OrderRef: "order-1"})
+		&escott.PaymentParams{Amount: escott.Yen(2480), OrderRef: "order-1"})
 	if err != nil {
 		var mpe *escott.MemberPaymentError
 		if errors.As(err, &mpe) && mpe.MemberUpdated {
@@ -58,15 +54,15 @@ func run(ctx context.Context) error {
 
 	// Second purchase: show the stored card, pay without typing it.
 	card, err := client.Member.GetMasked(ctx, m)
-	if escott.IsMemberMismatch(err) {
+	if errors.Is(err, escott.ErrMemberMismatch) {
 		return fmt.Errorf("gateway lost member %s: drop the local registration: %w", m.ID, err)
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Printf("stored card: %s ending %s, expires %02d/%d, choices %v\n",
-		card.Brand, card.Last4, card.ExpiryMonth, card.ExpiryYear, card.PayTypeChoices(escott.WithInstallments))
-	pay, err = client.Card.Pay(ctx, &escott.PaymentParams{Amount: decimal.NewFromInt(980), Source: m, Mode: escott.AuthOnly})
+		card.Brand, card.Last4, card.ExpiryMonth, card.ExpiryYear, card.PayTypeChoices(escott.InstallmentsAndRevolving))
+	pay, err = client.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(980), Source: m, Capture: escott.CaptureLater})
 	if err != nil {
 		return fmt.Errorf("pay by member: %w", err)
 	}
@@ -77,7 +73,7 @@ func run(ctx context.Context) error {
 
 	// Third purchase with another card, which replaces the stored one.
 	if _, err := client.Member.ChangeCardAndPay(ctx, m, srv.MustToken(escotttest.CardMastercard),
-		&escott.PaymentParams{Amount: decimal.NewFromInt(5400)}); err != nil {
+		&escott.PaymentParams{Amount: escott.Yen(5400)}); err != nil {
 		return fmt.Errorf("change card and pay: %w", err)
 	}
 	card, err = client.Member.GetMasked(ctx, m)
@@ -89,14 +85,14 @@ func run(ctx context.Context) error {
 	// The shopper asks the shop to remove the card. The 980-yen payment was
 	// authorisation-only, so the 90-day rule applies.
 	lastAuthOnly := srv.Now() // the shop's own record of the member's last 与信 sale
-	if ok, from := escott.CanDelete(lastAuthOnly, srv.Now()); !ok {
+	if ok, from := shop.CanDelete(lastAuthOnly, srv.Now()); !ok {
 		fmt.Println("an authorisation-only sale is recent: deletion is safe from", from.Format("2006-01-02"))
 	}
 	srv.Advance(91 * 24 * time.Hour) // the fake's clock, for the demo only
-	if ok, _ := escott.CanDelete(lastAuthOnly, srv.Now()); !ok {
+	if ok, _ := shop.CanDelete(lastAuthOnly, srv.Now()); !ok {
 		return errors.New("still too early to delete")
 	}
-	if err := client.Member.Delete(ctx, m); err != nil {
+	if err := client.Member.Delete(ctx, m, nil); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	info, _ := srv.Member(m.ID)

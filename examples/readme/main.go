@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
@@ -29,9 +27,9 @@ func main() {
 	token := srv.MustToken(escotttest.CardVisa)
 
 	pay, err := client.Card.Pay(ctx, &escott.PaymentParams{
-		Amount: decimal.NewFromInt(1980),
-		Source: token,
-		Mode:   escott.AuthOnly, // authorise now, capture when the goods ship
+		Amount:  escott.Yen(1980),
+		Source:  token,
+		Capture: escott.CaptureLater, // authorise now, capture when the goods ship
 	})
 	if err != nil {
 		// *escott.Error: refused, no money moved (errors.Is(err, escott.ErrDeclined) …).
@@ -44,7 +42,7 @@ func main() {
 	if _, err := client.Card.Capture(ctx, pay.Process, nil); err != nil {
 		log.Fatal(err)
 	}
-	got, err := client.Card.Inquire(ctx, pay.Process)
+	got, err := client.Card.Inquire(ctx, pay.Process, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

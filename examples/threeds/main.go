@@ -20,8 +20,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 )
@@ -61,13 +59,16 @@ func main() {
 	mux.Handle("/3ds/post", client.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
 		log.Printf("PostUrl copy completed %s first", res.LinkKey)
 		return nil
+	}, func(_ context.Context, fail *escott.AuthenticationError) error {
+		log.Printf("PostUrl copy: %s failed: %v", fail.LinkKey, fail)
+		return nil
 	}))
 	shop := httptest.NewServer(mux)
 	defer shop.Close()
 
 	// Mode B with a card that asks for a challenge.
-	form, err := client.ThreeDS.Start(ctx, &escott.StartParams{
-		Amount: decimal.NewFromInt(4980), Source: gw.MustToken(escotttest.CardThreeDSChallenge),
+	form, err := client.ThreeDS.Start(ctx, &escott.ThreeDSStartParams{
+		Amount: escott.Yen(4980), Source: gw.MustToken(escotttest.CardThreeDSChallenge),
 		BillingFullName: "TARO YAMADA", BillingEmail: "taro@example.jp", RedirectURL: shop.URL + "/3ds/return",
 	})
 	if err != nil {
@@ -76,8 +77,8 @@ func main() {
 	browse(gw.URL, form)
 
 	// Mode A with a PostUrl copy.
-	form, err = client.ThreeDS.StartAuthorize(ctx, &escott.StartParams{
-		Amount: decimal.NewFromInt(1200), Source: gw.MustToken(escotttest.CardVisa),
+	form, err = client.ThreeDS.StartAuthorize(ctx, &escott.ThreeDSStartParams{
+		Amount: escott.Yen(1200), Source: gw.MustToken(escotttest.CardVisa),
 		BillingFullName: "HANAKO SATO", BillingEmail: "hanako@example.jp",
 		RedirectURL: shop.URL + "/3ds/return", PostURL: shop.URL + "/3ds/post",
 	})

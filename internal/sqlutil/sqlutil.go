@@ -1,5 +1,5 @@
-// Package sqlutil holds what the database/sql stores (journal.SQL and the
-// sqlstore package) share: table-name checks, placeholders, start-up DDL and
+// Package sqlutil holds what the database/sql stores of package sqlstore
+// share: table-name checks, placeholders, start-up DDL and
 // driver-independent error classification.
 package sqlutil
 

@@ -24,15 +24,17 @@ func TestDedupeKeysThroughHandler(t *testing.T) {
 	ctx := context.Background()
 	st, err := sqlstore.NewDedupeStore(ctx, db, sqlstore.WithTable(testTable(t, db, "escott_ddk")))
 	require.NoError(t, err)
-	h, err := escott.NewNotificationHandler(escott.NotifyConfig{MerchantID: escotttest.DefaultMerchantID,
-		MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test}, escott.WithDedupeStore(st))
+	client, err := escott.NewClient(escott.Config{MerchantID: escotttest.DefaultMerchantID,
+		MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test})
+	require.NoError(t, err)
+	h, err := client.NotificationHandler(escott.WithDedupeStore(st))
 	require.NoError(t, err)
 	var mu sync.Mutex
 	var pays, others []string
 	h.OnPaymentReceived(func(_ context.Context, p escott.PaymentReceived) error {
 		mu.Lock()
 		defer mu.Unlock()
-		pays = append(pays, p.TransactionID+"/"+p.RecvNum)
+		pays = append(pays, p.TransactionID+"/"+p.ReceiptNumber)
 		return nil
 	})
 	h.OnOtherEvent(func(_ context.Context, o escott.OtherEvent) error {
@@ -46,9 +48,9 @@ func TestDedupeKeysThroughHandler(t *testing.T) {
 		h.ServeHTTP(w, escotttest.NewNotificationRequest(p))
 		return w.Code
 	}
-	a := escotttest.NotificationParams{TransactionID: "T1|R", RecvNum: "X"}
-	b := escotttest.NotificationParams{TransactionID: "T1", RecvNum: "R|X"}
-	long := escotttest.NotificationParams{TransactionID: "T2", RecvNum: "R", Condition: strings.Repeat("9", 3000)}
+	a := escotttest.NotificationParams{TransactionID: "T1|R", ReceiptNumber: "X"}
+	b := escotttest.NotificationParams{TransactionID: "T1", ReceiptNumber: "R|X"}
+	long := escotttest.NotificationParams{TransactionID: "T2", ReceiptNumber: "R", Condition: strings.Repeat("9", 3000)}
 	for _, p := range []escotttest.NotificationParams{a, b, long, a, b, long} {
 		assert.Equal(t, http.StatusOK, serve(p))
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -89,8 +88,8 @@ func TestThreeDSAcrossInstances(t *testing.T) {
 	alone := newInstance(t, srv) // its own in-memory store
 
 	tok := srv.MustToken(escotttest.CardThreeDSFrictionless)
-	form, err := a.c.ThreeDS.Start(ctx, &escott.StartParams{
-		Amount: decimal.NewFromInt(2500), Source: tok, BillingFullName: "TARO YAMADA",
+	form, err := a.c.ThreeDS.Start(ctx, &escott.ThreeDSStartParams{
+		Amount: escott.Yen(2500), Source: tok, BillingFullName: "TARO YAMADA",
 		BillingEmail: "taro@example.jp", RedirectURL: b.url, OrderRef: "order-77",
 	})
 	require.NoError(t, err)
@@ -136,10 +135,10 @@ func TestNotificationsAcrossInstances(t *testing.T) {
 	for _, db := range []*sql.DB{db1, db2} {
 		st, err := sqlstore.NewDedupeStore(ctx, db, sqlstore.WithTable(table))
 		require.NoError(t, err)
-		h, err := escott.NewNotificationHandler(escott.NotifyConfig{
-			MerchantID: escotttest.DefaultMerchantID, MerchantPass: escotttest.DefaultMerchantPass,
-			Environment: escott.Test,
-		}, escott.WithDedupeStore(st))
+		client, err := escott.NewClient(escott.Config{MerchantID: escotttest.DefaultMerchantID,
+			MerchantPass: escotttest.DefaultMerchantPass, Environment: escott.Test})
+		require.NoError(t, err)
+		h, err := client.NotificationHandler(escott.WithDedupeStore(st))
 		require.NoError(t, err)
 		h.OnPaymentReceived(func(context.Context, escott.PaymentReceived) error {
 			calls.Add(1)
@@ -148,7 +147,7 @@ func TestNotificationsAcrossInstances(t *testing.T) {
 		})
 		handlers = append(handlers, h)
 	}
-	fields := escotttest.NewNotification(escotttest.NotificationParams{TransactionID: "900", RecvNum: "R9", LinkKey: "ORDER9"})
+	fields := escotttest.NewNotification(escotttest.NotificationParams{TransactionID: "900", ReceiptNumber: "R9", LinkKey: "ORDER9"})
 
 	var (
 		wg    sync.WaitGroup

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -36,7 +35,7 @@ func TestSQLThreeDSPostURLCallbackFailureKeepsTheOrder(t *testing.T) {
 	var failures atomic.Int32
 	var mu sync.Mutex
 	var recorded []*escott.ThreeDSResult
-	post := httptest.NewServer(c.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
+	post := httptest.NewServer(c.ThreeDS.PostURLHandler(bothOutcomes(func(_ context.Context, res *escott.ThreeDSResult) error {
 		if failures.Add(-1) >= 0 {
 			return errors.New("database unavailable")
 		}
@@ -44,14 +43,14 @@ func TestSQLThreeDSPostURLCallbackFailureKeepsTheOrder(t *testing.T) {
 		recorded = append(recorded, res)
 		mu.Unlock()
 		return nil
-	}))
+	})))
 	t.Cleanup(post.Close)
 	other := newInstance(t, srv, escott.WithThreeDSStore(store)) // the browser lands here
 
 	start := func() (*escott.ThreeDSForm, *escotttest.ThreeDSReturn) {
 		srv.HoldPostURL()
-		form, err := c.ThreeDS.StartAuthorize(ctx, &escott.StartParams{
-			Amount: decimal.NewFromInt(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+		form, err := c.ThreeDS.StartAuthorize(ctx, &escott.ThreeDSStartParams{
+			Amount: escott.Yen(3200), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
 			BillingEmail: "hanako@example.jp", RedirectURL: other.url, PostURL: post.URL,
 		})
 		require.NoError(t, err)
@@ -89,4 +88,11 @@ func TestSQLThreeDSPostURLCallbackFailureKeepsTheOrder(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotNil(t, done)
 	})
+}
+
+// bothOutcomes hands the PostUrl callback every first arrival, a payment or a
+// failed outcome (its Result), as one function.
+func bothOutcomes(fn func(context.Context, *escott.ThreeDSResult) error) (
+	func(context.Context, *escott.ThreeDSResult) error, func(context.Context, *escott.AuthenticationError) error) {
+	return fn, func(ctx context.Context, e *escott.AuthenticationError) error { return fn(ctx, e.Result) }
 }

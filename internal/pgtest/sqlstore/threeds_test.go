@@ -152,7 +152,7 @@ func requireSame(t *testing.T, want, got any) {
 
 func testAttempt(key string) *escott.ThreeDSAttempt {
 	return &escott.ThreeDSAttempt{
-		LinkKey: key, ProcNo: "1234567", OperateID: escott.OpThreeDS, Amount: decimal.NewFromInt(2500),
+		LinkKey: key, ProcNo: "1234567", OperateID: escott.OpThreeDS, Amount: escott.Yen(2500),
 		Source: escott.CardToken("tok-" + key), PayType: escott.LumpSum, OrderRef: "order-" + key,
 		RedirectURL: "https://shop.example/return", Created: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
 	}
@@ -424,6 +424,8 @@ func TestNewStoresRefuseBadTableNames(t *testing.T) {
 		_, err := sqlstore.NewThreeDSStore(context.Background(), nil, sqlstore.WithTable(bad)) // refused before db is used
 		assert.Error(t, err, "%q", bad)
 		_, err = sqlstore.NewDedupeStore(context.Background(), nil, sqlstore.WithTable(bad))
+		assert.Error(t, err, "%q", bad)
+		_, err = sqlstore.NewJournal(context.Background(), nil, sqlstore.WithTable(bad))
 		assert.Error(t, err, "%q", bad)
 	}
 }
