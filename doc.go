@@ -135,8 +135,8 @@
 //     read (the connection broke, the deadline passed, a redirect or a
 //     non-200 status came back, the answer was not a gateway answer, or it
 //     did not echo the OperateId and link key sent: [ErrNotThisAnswer]). The
-//     card may have been charged. The client never re-sends such a request, and
-//     neither should the host: mark the order "outcome unknown", keep the
+//     card may have been charged. The client never re-sends such a request,
+//     and neither should the host: mark the order "outcome unknown", keep the
 //     link key, and reconcile it (see the journal below).
 //   - [*TransportError] ([ErrTransport]): no answer for a request that is safe
 //     to report as not processed (a read-only call, or a connection that was
@@ -194,11 +194,12 @@
 // Before each money-moving request the client writes the attempt to a
 // journal ([Journal]) under its link key, and its outcome after: the
 // Go counterpart of the Welcart module's 決済直前ログ. If the journal cannot
-// record, nothing is sent. The default is in memory ([MemoryJournal]); package journal
-// has a file journal that survives a crash and package sqlstore an SQL
-// journal shared by several instances ([WithJournal]). To recover, list the attempts that need
-// attention with client.Journal().Pending, search each link key in the
-// merchant console (自由領域1), and record what you found with Resolve:
+// record, nothing is sent. The default is in memory ([MemoryJournal]);
+// package journal has a file journal that survives a crash and package
+// sqlstore an SQL journal shared by several instances ([WithJournal]). To
+// recover, list the attempts that need attention with
+// client.Journal().Pending, search each link key in the merchant console
+// (自由領域1), and record what you found with Resolve:
 //
 //	pending, err := client.Journal().Pending(ctx, time.Now().Add(-10*time.Minute))
 //	// for each: search a.LinkKey in the console, then
@@ -232,8 +233,8 @@
 // notification is deduplicated ([DedupeStore]); a subscriber error answers
 // 500 so that the gateway redelivers, so subscribers must be idempotent.
 // [Client.NotificationParser] compiles the same checks once for hosts with
-// their own router. No notification is
-// sent when a pay limit passes: use [Expired].
+// their own router. No notification is sent when a pay limit passes: use
+// [Expired].
 //
 // # 3-D Secure
 //
@@ -246,11 +247,11 @@
 // started. It returns the result when the payment may go on, and (nil,
 // [*AuthenticationError]) when it may not. In mode B (Start, what the Welcart
 // module does) the shop then calls [ThreeDSService.Authorize], which sends
-// the usual 1Gathering or 1Auth with the 3-D Secure fields. The decision is made on the SecureResultCode alone:
-// 0, 2, 3 and 4 go on to the authorisation ([ThreeDSResult.Err] is nil; the
-// U01, U02 or U15 that comes with 2, 3 or 4 is kept in
-// ThreeDSResult.Warnings — keep it with the order, the liability rules
-// differ); 1, 8, 9 and a missing code stop.
+// the usual 1Gathering or 1Auth with the 3-D Secure fields. The decision is
+// made on the SecureResultCode alone: 0, 2, 3 and 4 go on to the
+// authorisation ([ThreeDSResult.Err] is nil; the U01, U02 or U15 that comes
+// with 2, 3 or 4 is kept in ThreeDSResult.Warnings — keep it with the order,
+// the liability rules differ); 1, 8, 9 and a missing code stop.
 //
 // In mode A ([ThreeDSService.StartAuthorize]) the gateway authenticates and
 // authorises in one request; the result is a payment, confirmed with 1Search
@@ -304,8 +305,8 @@
 // [PayTypeChoices]; [TokenService.ScriptTag] and [TokenService.Inquire];
 // [MemberService.Register], [MemberService.RegisterAndPay],
 // [MemberService.ChangeCard] and [MemberService.Delete];
-// [CVSService.Register] (with package shop's FeePolicy); and [ThreeDSService.Start].
-// Package escotttest has examples of a 3-D Secure
+// [CVSService.Register] (with package shop's FeePolicy); and
+// [ThreeDSService.Start]. Package escotttest has examples of a 3-D Secure
 // test without a browser and of fault injection. Complete programs are in the
 // repository's examples directory: a demo shop (examples/checkout) and small
 // programs for cards, stored cards, online collection and 3-D Secure.
