@@ -3,16 +3,19 @@ package escott
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -268,6 +271,12 @@ type clientState struct {
 	sleep    func(context.Context, time.Duration) error
 	userHTTP bool
 	tdsStore ThreeDSStore
+
+	// Built once per client, so that a call does not rebuild them.
+	endpoints  endpoints                  // the gateway URL of each server endpoint
+	headers    [2][]string                // Content-Type and User-Agent values, shared read-only
+	answerBufs sync.Pool                  // *[]byte buffers answers are read into
+	day        atomic.Pointer[cachedDate] // TransactionDate of the last call
 }
 
 // RetryPolicy bounds the retries of read-only calls and of requests whose
@@ -378,6 +387,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.BaseURL != "" {
 		c.origin = strings.TrimSuffix(cfg.BaseURL, "/")
 	}
+	c.initRequestPath()
 	if cfg.AESKey != "" {
 		ci, err := envelope.New(cfg.AESKey, cfg.AESIV)
 		if err != nil {
@@ -416,21 +426,34 @@ func (d discardHandler) WithGroup(string) slog.Handler           { return d }
 // NewLinkKey returns a fresh random 12-digit link key from crypto/rand.
 func NewLinkKey() (string, error) { return randomDigits(12) }
 
+// randomDigits returns n (1–19) uniformly random decimal digits: one
+// uniformly random number below 10ⁿ, zero-padded, from 8 bytes of
+// crypto/rand (read again in the rare case the number falls in the last,
+// incomplete range of 10ⁿ, so that every key is equally likely).
 func randomDigits(n int) (string, error) {
-	out := make([]byte, 0, n)
-	var buf [32]byte
-	for len(out) < n {
-		if _, err := rand.Read(buf[:]); err != nil {
+	if n < 1 || n > 19 {
+		return "", fmt.Errorf("escott: random: %d digits", n)
+	}
+	bound := uint64(1)
+	for range n {
+		bound *= 10
+	}
+	limit := math.MaxUint64 - math.MaxUint64%bound // a multiple of bound
+	var b [8]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
 			return "", fmt.Errorf("escott: random: %w", err)
 		}
-		for _, b := range buf {
-			// 250 = 25×10: rejecting 250–255 keeps every digit equally likely.
-			if b < 250 && len(out) < n {
-				out = append(out, '0'+b%10)
+		if v := binary.LittleEndian.Uint64(b[:]); v < limit {
+			var out [19]byte
+			v %= bound
+			for i := n - 1; i >= 0; i-- {
+				out[i] = byte('0' + v%10)
+				v /= 10
 			}
+			return string(out[:n]), nil
 		}
 	}
-	return string(out), nil
 }
 
 // common holds the fields every request carries (PROTOCOL.md §3). It is
@@ -480,7 +503,7 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 	k.body.setCommon(common{
 		MerchantID:      c.cfg.MerchantID,
 		MerchantPass:    c.cfg.MerchantPass,
-		TransactionDate: jst.Date(now),
+		TransactionDate: c.transactionDate(now),
 		OperateID:       k.op,
 		MerchantFree1:   k.linkKey,
 		MerchantFree2:   k.free2,
@@ -501,13 +524,12 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 	resp, err := c.send(ctx, k, form)
 	if k.money {
 		r := journal.Result{At: c.now()}
-		var ou *OutcomeUnknownError
 		switch {
 		case err == nil && resp.OK():
 			r.Outcome, r.ProcessID = journal.Succeeded, resp.Get("ProcessId")
 		case err == nil:
 			r.Outcome, r.Codes = journal.Rejected, resp.Codes
-		case errors.As(err, &ou):
+		case isOutcomeUnknown(err):
 			r.Outcome = journal.Unknown
 		default:
 			r.Outcome = journal.Rejected
@@ -521,6 +543,14 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		return resp, newError(k.op, k.linkKey, resp)
 	}
 	return resp, nil
+}
+
+// isOutcomeUnknown reports whether err is an *OutcomeUnknownError. It is a
+// function of its own so that the call path does not allocate the target of
+// errors.As when there is no error.
+func isOutcomeUnknown(err error) bool {
+	var ou *OutcomeUnknownError
+	return errors.As(err, &ou)
 }
 
 // FinishGrace is how long a call waits for the journal to record its
@@ -644,7 +674,7 @@ var errUnframed = errors.New("answer has no Content-Length: it may be truncated"
 
 // send POSTs the form, retrying only when that cannot double a payment.
 func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response, error) {
-	endpoint := c.origin + k.path
+	endpoint := c.endpoints.url(c.origin, k.path)
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		debug := c.log.Enabled(ctx, slog.LevelDebug)
@@ -740,13 +770,98 @@ func (b *onceBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// exchange is one attempt's request body and decoded answer, allocated
+// together.
+type exchange struct {
+	body onceBody
+	resp wire.Response
+}
+
+// endpoints are the gateway URLs of the server endpoints, built once.
+type endpoints struct{ card, member, cvs, token string }
+
+func (e *endpoints) url(origin, path string) string {
+	switch path {
+	case pathCard:
+		return e.card
+	case pathMember:
+		return e.member
+	case pathCVS:
+		return e.cvs
+	case pathToken:
+		return e.token
+	}
+	return origin + path
+}
+
+// cachedDate is the JST date of one day, as TransactionDate.
+type cachedDate struct {
+	day int64 // days since 1970-01-01 in JST
+	s   string
+}
+
+// transactionDate returns jst.Date(now), formatting it once per day.
+func (c *Client) transactionDate(now time.Time) string {
+	day := (now.Unix() + 9*60*60) / (24 * 60 * 60) // JST is UTC+9 all year round
+	if now.Unix() < -9*60*60 {
+		return jst.Date(now) // before 1970 in JST: not worth caching
+	}
+	if d := c.day.Load(); d != nil && d.day == day {
+		return d.s
+	}
+	d := &cachedDate{day: day, s: jst.Date(now)}
+	c.day.Store(d)
+	return d.s
+}
+
+// initRequestPath builds what every call shares: the endpoint URLs and the
+// header values.
+func (c *Client) initRequestPath() {
+	c.endpoints = endpoints{
+		card: c.origin + pathCard, member: c.origin + pathMember, cvs: c.origin + pathCVS, token: c.origin + pathToken,
+	}
+	// Capacity equals length: a transport appending to a header value
+	// (Header.Add) gets a new array and cannot write into these.
+	c.headers = [2][]string{{"application/x-www-form-urlencoded"}, {"escott-go"}}
+}
+
+// answerBufSize is the capacity of a pooled answer buffer: far above a
+// gateway answer (a few hundred bytes); larger ones get their own.
+const answerBufSize = 4 << 10
+
+// readAnswer reads at most wire.MaxBody+1 bytes of an answer, into a
+// pooled buffer when it fits. The caller returns bp to the pool once done
+// with the bytes.
+func (c *Client) readAnswer(r io.Reader) (bp *[]byte, _ []byte, _ error) {
+	bp, _ = c.answerBufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 0, answerBufSize)
+		bp = &b
+	}
+	b := (*bp)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // a body larger than the pooled buffer: grow
+		}
+		n, err := r.Read(b[len(b):min(cap(b), wire.MaxBody+1)])
+		b = b[:len(b)+n]
+		if err == io.EOF || len(b) > wire.MaxBody {
+			return bp, b, nil
+		}
+		if err != nil {
+			return bp, nil, fmt.Errorf("read answer: %w", err)
+		}
+	}
+}
+
 // roundTrip sends one POST. reached reports whether the request may have
 // reached the gateway: true once the HTTP client started reading its body.
 func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (_ *wire.Response, reached bool, _ error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err // nothing is sent once the bound has passed, whatever the transport
 	}
-	body := &onceBody{s: form}
+	x := &exchange{body: onceBody{s: form}}
+	body := &x.body
 	body.trace.WroteRequest = body.wrote
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &body.trace), http.MethodPost, endpoint, body)
 	if err != nil {
@@ -754,16 +869,17 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 	}
 	req.ContentLength = int64(len(form))
 	req.GetBody = nil
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", "escott-go")
+	req.Header["Content-Type"] = c.headers[0]
+	req.Header["User-Agent"] = c.headers[1]
 	res, err := c.hc.Do(req)
 	if err != nil {
 		return nil, body.read.Load(), sanitizeURLError(err)
 	}
 	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, wire.MaxBody+1))
+	bp, raw, err := c.readAnswer(res.Body)
+	defer c.answerBufs.Put(bp)
 	if err != nil {
-		return nil, true, fmt.Errorf("read answer: %w", err)
+		return nil, true, err
 	}
 	if body.writes.Load() > 1 {
 		return nil, true, errReplayed
@@ -777,8 +893,8 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 		// Content-Length (docs/protocol.md §2).
 		return nil, true, errUnframed
 	}
-	r, err := wire.Decode(raw)
-	if err != nil {
+	r := &x.resp
+	if err := wire.DecodeInto(r, raw); err != nil { // copies what it keeps of raw
 		return nil, true, err
 	}
 	if r.Get("OperateId") != k.op || r.Get("MerchantFree1") != k.linkKey {

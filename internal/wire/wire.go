@@ -47,22 +47,33 @@ func (r *Response) Get(key string) string { return r.Fields[key] }
 // pair rules; ResponseCd must be present and be OK or a '|'-joined list of
 // three-character codes (white space around each code is ignored).
 func Decode(body []byte) (*Response, error) {
+	r := new(Response)
+	if err := DecodeInto(r, body); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// DecodeInto is Decode into a Response the caller allocated. r keeps no
+// reference to body. On error r is left unchanged.
+func DecodeInto(r *Response, body []byte) error {
 	if len(body) > MaxBody {
-		return nil, fmt.Errorf("%w: body of %d bytes", ErrMalformed, len(body))
+		return fmt.Errorf("%w: body of %d bytes", ErrMalformed, len(body))
 	}
 	fields, err := ParseForm(string(body))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rc, ok := fields["ResponseCd"]
 	if !ok {
-		return nil, fmt.Errorf("%w: no ResponseCd", ErrMalformed)
+		return fmt.Errorf("%w: no ResponseCd", ErrMalformed)
 	}
 	codes, err := SplitCodes(rc)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Response{Fields: fields, Codes: codes}, nil
+	r.Fields, r.Codes = fields, codes
+	return nil
 }
 
 // IsDecisive reports whether key decides the outcome of an answer, a
