@@ -3,6 +3,7 @@ package escott
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -273,6 +274,7 @@ type clientState struct {
 	tdsStore ThreeDSStore
 
 	// Built once per client, so that a call does not rebuild them.
+	direct     bool                       // send with hc's Transport, see (*Client).post
 	endpoints  endpoints                  // the gateway URL of each server endpoint
 	headers    [2][]string                // Content-Type and User-Agent values, shared read-only
 	answerBufs sync.Pool                  // *[]byte buffers answers are read into
@@ -300,7 +302,10 @@ type Option func(*Client)
 // (the reference clients use 60 s). hc is never modified: NewClient takes a
 // copy of it (later changes to hc's fields are not seen; its Transport is
 // shared) whose CheckRedirect follows no redirect, since a gateway call is
-// never redirected. Whatever hc's Transport, a money-moving request is sent
+// never redirected. Requests go to hc's Transport with hc's Timeout as a
+// deadline on each attempt, body included (as http.Client applies it): the
+// SDK skips http.Client's redirect and cookie handling, which a gateway call
+// does not use, unless hc has a cookie Jar. Whatever hc's Transport, a money-moving request is sent
 // at most once: its body can be read only once and has no GetBody, so
 // net/http cannot replay it after an HTTP/2 stream reset or GOAWAY.
 func WithHTTPClient(hc *http.Client) Option {
@@ -823,6 +828,48 @@ func (c *Client) initRequestPath() {
 	// Capacity equals length: a transport appending to a header value
 	// (Header.Add) gets a new array and cannot write into these.
 	c.headers = [2][]string{{"application/x-www-form-urlencoded"}, {"escott-go"}}
+	u, err := url.Parse(c.origin)
+	c.direct = c.hc.Jar == nil && err == nil && u.User == nil
+}
+
+// post sends a request built by roundTrip. A gateway call needs nothing of
+// http.Client but its Transport and Timeout: it follows no redirect (a 3xx
+// is an answer like any other that is not 200) and carries no cookies. So,
+// unless the host's client has a cookie jar or the origin carries user
+// info, post hands the request to the Transport itself, with the client's
+// Timeout as a deadline on ctx (covering the answer's body too, as
+// http.Client's does); that spares a call http.Client's redirect
+// bookkeeping (copies of the header and URL) and, with a Timeout, its timer
+// goroutine. Otherwise it uses http.Client.Do, as before.
+func (c *Client) post(req *http.Request) (*http.Response, error) {
+	if !c.direct {
+		res, err := c.hc.Do(req)
+		return res, sanitizeURLError(err)
+	}
+	rt := c.hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	res, err := rt.RoundTrip(req)
+	if err != nil {
+		if res != nil && res.Body != nil {
+			_ = res.Body.Close() // a broken transport: the answer is ignored, as http.Client does
+		}
+		if rhe, ok := err.(tls.RecordHeaderError); ok && string(rhe.RecordHeader[:]) == "HTTP/" {
+			err = http.ErrSchemeMismatch
+		}
+		return nil, fmt.Errorf("post: %w", err)
+	}
+	if res == nil {
+		return nil, fmt.Errorf("post: the transport (%T) returned neither an answer nor an error", rt)
+	}
+	if res.Body == nil {
+		if res.ContentLength > 0 {
+			return nil, fmt.Errorf("post: the transport (%T) returned an answer of %d bytes without a body", rt, res.ContentLength)
+		}
+		res.Body = http.NoBody
+	}
+	return res, nil
 }
 
 // answerBufSize is the capacity of a pooled answer buffer: far above a
@@ -860,6 +907,11 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 	if err := ctx.Err(); err != nil {
 		return nil, false, err // nothing is sent once the bound has passed, whatever the transport
 	}
+	if t := c.hc.Timeout; c.direct && t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t) // http.Client's Timeout, see post
+		defer cancel()
+	}
 	x := &exchange{body: onceBody{s: form}}
 	body := &x.body
 	body.trace.WroteRequest = body.wrote
@@ -871,9 +923,9 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 	req.GetBody = nil
 	req.Header["Content-Type"] = c.headers[0]
 	req.Header["User-Agent"] = c.headers[1]
-	res, err := c.hc.Do(req)
+	res, err := c.post(req)
 	if err != nil {
-		return nil, body.read.Load(), sanitizeURLError(err)
+		return nil, body.read.Load(), err
 	}
 	defer res.Body.Close()
 	bp, raw, err := c.readAnswer(res.Body)

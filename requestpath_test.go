@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -159,5 +160,85 @@ func TestConcurrentAnswersStayApart(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// blockingTransport waits for the request's context to end.
+type blockingTransport struct{}
+
+func (blockingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	<-r.Context().Done()
+	return nil, r.Context().Err()
+}
+
+// TestHTTPClientTimeout: the Timeout of the host's http.Client bounds each
+// attempt, and a payment it cut off after sending has an unknown outcome.
+func TestHTTPClientTimeout(t *testing.T) {
+	c, err := escott.NewClient(escott.Config{MerchantID: "1234567", MerchantPass: "testpass", Environment: escott.Test},
+		escott.WithHTTPClient(&http.Client{Transport: blockingTransport{}, Timeout: 50 * time.Millisecond}))
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = payWith(c, "slowkey")
+	var ou *escott.OutcomeUnknownError
+	require.ErrorAs(t, err, &ou)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+// recordingJar is a cookie jar that counts its use.
+type recordingJar struct {
+	mu         sync.Mutex
+	set, asked int
+}
+
+func (j *recordingJar) SetCookies(*url.URL, []*http.Cookie) { j.mu.Lock(); j.set++; j.mu.Unlock() }
+func (j *recordingJar) Cookies(*url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.asked++
+	return nil
+}
+
+// TestHTTPClientWithJar: a host client with a cookie jar is used as
+// http.Client, jar included.
+func TestHTTPClientWithJar(t *testing.T) {
+	jar := &recordingJar{}
+	c, err := escott.NewClient(escott.Config{MerchantID: "1234567", MerchantPass: "testpass", Environment: escott.Test},
+		escott.WithHTTPClient(&http.Client{Transport: &echoTransport{}, Jar: jar}))
+	require.NoError(t, err)
+	_, err = payWith(c, "jarkey")
+	require.NoError(t, err)
+	assert.Equal(t, 1, jar.asked)
+}
+
+// brokenTransport returns what no transport should.
+type brokenTransport struct{ res *http.Response }
+
+func (t brokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	if t.res != nil {
+		t.res.Request = r
+	}
+	return t.res, nil
+}
+
+// TestBrokenTransport: a transport returning no answer, or an answer
+// without a body, gives an error (the payment's outcome unknown, since the
+// request was read), never a panic or a payment.
+func TestBrokenTransport(t *testing.T) {
+	for name, res := range map[string]*http.Response{
+		"nil answer":       nil,
+		"nil body":         {StatusCode: http.StatusOK, ProtoMajor: 1, Header: http.Header{}},
+		"nil body, length": {StatusCode: http.StatusOK, ProtoMajor: 1, Header: http.Header{}, ContentLength: 10},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := escott.NewClient(escott.Config{MerchantID: "1234567", MerchantPass: "testpass", Environment: escott.Test},
+				escott.WithHTTPClient(&http.Client{Transport: brokenTransport{res: res}}))
+			require.NoError(t, err)
+			_, err = payWith(c, "brokenkey")
+			var ou *escott.OutcomeUnknownError
+			require.ErrorAs(t, err, &ou)
+		})
 	}
 }
