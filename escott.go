@@ -305,9 +305,10 @@ type Option func(*Client)
 // never redirected. Requests go to hc's Transport with hc's Timeout as a
 // deadline on each attempt, body included (as http.Client applies it): the
 // SDK skips http.Client's redirect and cookie handling, which a gateway call
-// does not use, unless hc has a cookie Jar. Whatever hc's Transport, a money-moving request is sent
-// at most once: its body can be read only once and has no GetBody, so
-// net/http cannot replay it after an HTTP/2 stream reset or GOAWAY.
+// does not use, unless hc has a cookie Jar. Whatever hc's Transport, a
+// money-moving request is sent at most once: its body can be read only once
+// and has no GetBody, so net/http cannot replay it after an HTTP/2 stream
+// reset or GOAWAY.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) { c.hc = hc; c.userHTTP = true }
 }
