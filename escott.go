@@ -680,7 +680,7 @@ var errUnframed = errors.New("answer has no Content-Length: it may be truncated"
 
 // send POSTs the form, retrying only when that cannot double a payment.
 func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response, error) {
-	endpoint := c.endpoints.url(c.origin, k.path)
+	endpoint := c.endpoints.get(c.origin, k.path)
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		debug := c.log.Enabled(ctx, slog.LevelDebug)
@@ -783,10 +783,26 @@ type exchange struct {
 	resp wire.Response
 }
 
-// endpoints are the gateway URLs of the server endpoints, built once.
-type endpoints struct{ card, member, cvs, token string }
+// endpoints are the server endpoints of the gateway, built once.
+type endpoints struct{ card, member, cvs, token endpoint }
 
-func (e *endpoints) url(origin, path string) string {
+// endpoint is one gateway URL. req, when set, is a POST to it as
+// http.NewRequest builds it: calls copy its URL and Host rather than parse
+// the URL again.
+type endpoint struct {
+	url string
+	req *http.Request
+}
+
+func newEndpoint(url string) endpoint {
+	req, err := http.NewRequest(http.MethodPost, url, nil)
+	if err != nil {
+		return endpoint{url: url} // each call reports the error
+	}
+	return endpoint{url: url, req: req}
+}
+
+func (e *endpoints) get(origin, path string) endpoint {
 	switch path {
 	case pathCard:
 		return e.card
@@ -797,7 +813,21 @@ func (e *endpoints) url(origin, path string) string {
 	case pathToken:
 		return e.token
 	}
-	return origin + path
+	return endpoint{url: origin + path}
+}
+
+// newRequest builds a POST of body to e, as http.NewRequestWithContext
+// does.
+func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser) (*http.Request, error) {
+	if e.req == nil {
+		return http.NewRequestWithContext(ctx, http.MethodPost, e.url, body)
+	}
+	u := *e.req.URL
+	req := &http.Request{
+		Method: http.MethodPost, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, 2), Body: body, Host: e.req.Host,
+	}
+	return req.WithContext(ctx), nil
 }
 
 // cachedDate is the JST date of one day, as TransactionDate.
@@ -824,7 +854,8 @@ func (c *Client) transactionDate(now time.Time) string {
 // header values.
 func (c *Client) initRequestPath() {
 	c.endpoints = endpoints{
-		card: c.origin + pathCard, member: c.origin + pathMember, cvs: c.origin + pathCVS, token: c.origin + pathToken,
+		card: newEndpoint(c.origin + pathCard), member: newEndpoint(c.origin + pathMember),
+		cvs: newEndpoint(c.origin + pathCVS), token: newEndpoint(c.origin + pathToken),
 	}
 	// Capacity equals length: a transport appending to a header value
 	// (Header.Add) gets a new array and cannot write into these.
@@ -904,7 +935,7 @@ func (c *Client) readAnswer(r io.Reader) (bp *[]byte, _ []byte, _ error) {
 
 // roundTrip sends one POST. reached reports whether the request may have
 // reached the gateway: true once the HTTP client started reading its body.
-func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (_ *wire.Response, reached bool, _ error) {
+func (c *Client) roundTrip(ctx context.Context, endpoint endpoint, form string, k call) (_ *wire.Response, reached bool, _ error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err // nothing is sent once the bound has passed, whatever the transport
 	}
@@ -916,7 +947,7 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 	x := &exchange{body: onceBody{s: form}}
 	body := &x.body
 	body.trace.WroteRequest = body.wrote
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &body.trace), http.MethodPost, endpoint, body)
+	req, err := endpoint.newRequest(httptrace.WithClientTrace(ctx, &body.trace), body)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", sanitizeURLError(err))
 	}
