@@ -63,3 +63,13 @@ func BenchmarkDecodeGathering(b *testing.B) {
 		_ = paymentFrom(OpGathering, resp, "123456789012", nil)
 	}
 }
+
+// BenchmarkNewLinkKey is the generation of one 12-digit link key.
+func BenchmarkNewLinkKey(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewLinkKey(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
