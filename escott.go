@@ -795,7 +795,8 @@ type endpoint struct {
 }
 
 func newEndpoint(url string) endpoint {
-	req, err := http.NewRequest(http.MethodPost, url, nil)
+	// The template is never sent: calls copy its URL and Host only.
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, nil)
 	if err != nil {
 		return endpoint{url: url} // each call reports the error
 	}
@@ -887,7 +888,7 @@ func (c *Client) post(req *http.Request) (*http.Response, error) {
 		if res != nil && res.Body != nil {
 			_ = res.Body.Close() // a broken transport: the answer is ignored, as http.Client does
 		}
-		if rhe, ok := err.(tls.RecordHeaderError); ok && string(rhe.RecordHeader[:]) == "HTTP/" {
+		if rhe := (tls.RecordHeaderError{}); errors.As(err, &rhe) && string(rhe.RecordHeader[:]) == "HTTP/" {
 			err = http.ErrSchemeMismatch
 		}
 		return nil, fmt.Errorf("post: %w", err)
