@@ -35,3 +35,41 @@ func BenchmarkEncodeDecodeGathering(b *testing.B) {
 		_ = paymentFrom(OpGathering, resp, "123456789012", nil)
 	}
 }
+
+// BenchmarkEncodeCard is the encoding of one card payment request alone.
+func BenchmarkEncodeCard(b *testing.B) {
+	req := &cardRequest{Token: "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKl", Amount: "1980", PayType: "01"}
+	req.setCommon(common{
+		MerchantID: "1234567", MerchantPass: "testpass", TransactionDate: "20261126", OperateID: OpGathering,
+		MerchantFree1: "123456789012", TenantID: "0001",
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := wire.Encode(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeGathering is the decoding of one card payment answer and
+// the Payment built from it.
+func BenchmarkDecodeGathering(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := wire.Decode([]byte(gatheringAnswer))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = paymentFrom(OpGathering, resp, "123456789012", nil)
+	}
+}
+
+// BenchmarkNewLinkKey is the generation of one 12-digit link key.
+func BenchmarkNewLinkKey(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(NewLinkKey()) != 12 {
+			b.Fatal("not 12 digits")
+		}
+	}
+}

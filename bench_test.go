@@ -196,20 +196,26 @@ func BenchmarkSDKOwnCPU(b *testing.B) {
 			barePost(b, hc, "http://gateway.invalid/online/aut/OAUT002.do", form)
 		}
 	})
-	b.Run("sdk", func(b *testing.B) {
-		c, err := escott.NewClient(escott.Config{MerchantID: "1234567", MerchantPass: "testpass", Environment: escott.Test},
-			escott.WithHTTPClient(hc))
-		if err != nil {
-			b.Fatal(err)
-		}
-		tok := escott.CardToken("AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKl")
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1980), Source: tok, LinkKey: cannedLinkKey}); err != nil {
+	sdk := func(hc *http.Client) func(b *testing.B) {
+		return func(b *testing.B) {
+			c, err := escott.NewClient(escott.Config{MerchantID: "1234567", MerchantPass: "testpass", Environment: escott.Test},
+				escott.WithHTTPClient(hc))
+			if err != nil {
 				b.Fatal(err)
 			}
+			tok := escott.CardToken("AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKl")
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: yen(1980), Source: tok, LinkKey: cannedLinkKey}); err != nil {
+					b.Fatal(err)
+				}
+			}
 		}
-	})
+	}
+	b.Run("sdk", sdk(hc))
+	// sdk-timeout is sdk with an HTTP client Timeout, as the default client
+	// and most hosts' clients have (escott.DefaultTimeout).
+	b.Run("sdk-timeout", sdk(&http.Client{Transport: hc.Transport, Timeout: escott.DefaultTimeout}))
 }
 
 // BenchmarkFakeGateway measures the fake gateway alone (no network): how many

@@ -638,6 +638,18 @@ func amountString(a decimal.Decimal) string {
 // digits (far above any amount the gateway takes). It does not allocate for
 // the usual amounts.
 func wholeYen(a decimal.Decimal) (int64, bool) {
+	if exp := int(a.Exponent()); exp >= 0 {
+		// The usual form (escott.Yen, decimal.NewFromInt): read the
+		// coefficient without the copies IntPart makes.
+		if a.NumDigits()+exp > 15 {
+			return 0, false
+		}
+		n := a.CoefficientInt64()
+		for range exp {
+			n *= 10
+		}
+		return n, true
+	}
 	if !a.IsInteger() {
 		return 0, false
 	}

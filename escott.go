@@ -3,17 +3,21 @@ package escott
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -268,6 +272,13 @@ type clientState struct {
 	sleep    func(context.Context, time.Duration) error
 	userHTTP bool
 	tdsStore ThreeDSStore
+
+	// Built once per client, so that a call does not rebuild them.
+	direct     bool                       // send with hc's Transport, see (*Client).post
+	endpoints  endpoints                  // the gateway URL of each server endpoint
+	headers    [2][]string                // Content-Type and User-Agent values, shared read-only
+	answerBufs sync.Pool                  // *[]byte buffers answers are read into
+	day        atomic.Pointer[cachedDate] // TransactionDate of the last call
 }
 
 // RetryPolicy bounds the retries of read-only calls and of requests whose
@@ -306,10 +317,13 @@ type options struct {
 // (the reference clients use 60 s). hc is never modified: NewClient takes a
 // copy of it (later changes to hc's fields are not seen; its Transport is
 // shared) whose CheckRedirect follows no redirect, since a gateway call is
-// never redirected. Whatever hc's Transport, a money-moving request is sent
-// at most once: its body can be read only once and has no GetBody, so
-// net/http cannot replay it after an HTTP/2 stream reset or GOAWAY. A nil hc
-// is a configuration error.
+// never redirected. Requests go to hc's Transport with hc's Timeout as a
+// deadline on each attempt, body included (as http.Client applies it): the
+// SDK skips http.Client's redirect and cookie handling, which a gateway call
+// does not use, unless hc has a cookie Jar. Whatever hc's Transport, a
+// money-moving request is sent at most once: its body can be read only once
+// and has no GetBody, so net/http cannot replay it after an HTTP/2 stream
+// reset or GOAWAY.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -474,6 +488,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.BaseURL != "" {
 		c.origin = strings.TrimSuffix(cfg.BaseURL, "/")
 	}
+	c.initRequestPath()
 	if cfg.AESKey != "" {
 		ci, err := envelope.New(cfg.AESKey, cfg.AESIV)
 		if err != nil {
@@ -508,21 +523,34 @@ func (c *Client) Journal() Journal { return c.journal }
 // instead), so a key is never made from anything but good randomness.
 func NewLinkKey() string { return randomDigits(12) }
 
-// randomDigits returns n random decimal digits. crypto/rand.Read does not
-// fail (Go ≥ 1.24 crashes the program instead), so neither does this.
+// randomDigits returns n (1–19) uniformly random decimal digits: one
+// uniformly random number below 10ⁿ, zero-padded, from 8 bytes of
+// crypto/rand (read again in the rare case the number falls in the last,
+// incomplete range of 10ⁿ, so that every key is equally likely).
+// crypto/rand.Read does not fail (Go ≥ 1.24 crashes the program instead), so
+// neither does this; n outside 1–19 is a programming error and panics.
 func randomDigits(n int) string {
-	out := make([]byte, 0, n)
-	var buf [32]byte
-	for len(out) < n {
-		_, _ = rand.Read(buf[:])
-		for _, b := range buf {
-			// 250 = 25×10: rejecting 250–255 keeps every digit equally likely.
-			if b < 250 && len(out) < n {
-				out = append(out, '0'+b%10)
+	if n < 1 || n > 19 {
+		panic(fmt.Sprintf("escott: randomDigits(%d): 1 to 19 digits", n))
+	}
+	bound := uint64(1)
+	for range n {
+		bound *= 10
+	}
+	limit := math.MaxUint64 - math.MaxUint64%bound // a multiple of bound
+	var b [8]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if v := binary.LittleEndian.Uint64(b[:]); v < limit {
+			var out [19]byte
+			v %= bound
+			for i := n - 1; i >= 0; i-- {
+				out[i] = byte('0' + v%10)
+				v /= 10
 			}
+			return string(out[:n])
 		}
 	}
-	return string(out)
 }
 
 // common holds the fields every request carries (PROTOCOL.md §3). It is
@@ -572,7 +600,7 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 	k.body.setCommon(common{
 		MerchantID:      c.cfg.MerchantID,
 		MerchantPass:    c.cfg.MerchantPass,
-		TransactionDate: jst.Date(now),
+		TransactionDate: c.transactionDate(now),
 		OperateID:       k.op,
 		MerchantFree1:   k.linkKey,
 		MerchantFree2:   k.free2,
@@ -593,13 +621,12 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 	resp, err := c.send(ctx, k, form)
 	if k.money {
 		r := AttemptResult{At: c.now()}
-		var ou *OutcomeUnknownError
 		switch {
 		case err == nil && resp.OK():
 			r.Outcome, r.ProcessID = OutcomeSucceeded, resp.Get("ProcessId")
 		case err == nil:
 			r.Outcome, r.Codes = OutcomeRejected, resp.Codes
-		case errors.As(err, &ou):
+		case isOutcomeUnknown(err):
 			r.Outcome = OutcomeUnknown
 		default:
 			r.Outcome = OutcomeRejected
@@ -613,6 +640,14 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		return resp, newError(k.op, k.linkKey, resp)
 	}
 	return resp, nil
+}
+
+// isOutcomeUnknown reports whether err is an *OutcomeUnknownError. It is a
+// function of its own so that the call path does not allocate the target of
+// errors.As when there is no error.
+func isOutcomeUnknown(err error) bool {
+	var ou *OutcomeUnknownError
+	return errors.As(err, &ou)
 }
 
 // FinishGrace is how long a call waits for the journal to record its
@@ -736,7 +771,7 @@ var errUnframed = errors.New("answer has no Content-Length: it may be truncated"
 
 // send POSTs the form, retrying only when that cannot double a payment.
 func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response, error) {
-	endpoint := c.origin + k.path
+	endpoint := c.endpoints.get(c.origin, k.path)
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		debug := c.log.Enabled(ctx, slog.LevelDebug)
@@ -832,30 +867,195 @@ func (b *onceBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// exchange is one attempt's request body and decoded answer, allocated
+// together.
+type exchange struct {
+	body onceBody
+	resp wire.Response
+}
+
+// endpoints are the server endpoints of the gateway, built once.
+type endpoints struct{ card, member, cvs, token endpoint }
+
+// endpoint is one gateway URL. req, when set, is a POST to it as
+// http.NewRequest builds it: calls copy its URL and Host rather than parse
+// the URL again.
+type endpoint struct {
+	url string
+	req *http.Request
+}
+
+func newEndpoint(url string) endpoint {
+	// The template is never sent: calls copy its URL and Host only.
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, nil)
+	if err != nil {
+		return endpoint{url: url} // each call reports the error
+	}
+	return endpoint{url: url, req: req}
+}
+
+func (e *endpoints) get(origin, path string) endpoint {
+	switch path {
+	case pathCard:
+		return e.card
+	case pathMember:
+		return e.member
+	case pathCVS:
+		return e.cvs
+	case pathToken:
+		return e.token
+	}
+	return endpoint{url: origin + path}
+}
+
+// newRequest builds a POST of body to e, as http.NewRequestWithContext
+// does.
+func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser) (*http.Request, error) {
+	if e.req == nil {
+		return http.NewRequestWithContext(ctx, http.MethodPost, e.url, body)
+	}
+	u := *e.req.URL
+	req := &http.Request{
+		Method: http.MethodPost, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, 2), Body: body, Host: e.req.Host,
+	}
+	return req.WithContext(ctx), nil
+}
+
+// cachedDate is the JST date of one day, as TransactionDate.
+type cachedDate struct {
+	day int64 // days since 1970-01-01 in JST
+	s   string
+}
+
+// transactionDate returns jst.Date(now), formatting it once per day.
+func (c *Client) transactionDate(now time.Time) string {
+	day := (now.Unix() + 9*60*60) / (24 * 60 * 60) // JST is UTC+9 all year round
+	if now.Unix() < -9*60*60 {
+		return jst.Date(now) // before 1970 in JST: not worth caching
+	}
+	if d := c.day.Load(); d != nil && d.day == day {
+		return d.s
+	}
+	d := &cachedDate{day: day, s: jst.Date(now)}
+	c.day.Store(d)
+	return d.s
+}
+
+// initRequestPath builds what every call shares: the endpoint URLs and the
+// header values.
+func (c *Client) initRequestPath() {
+	c.endpoints = endpoints{
+		card: newEndpoint(c.origin + pathCard), member: newEndpoint(c.origin + pathMember),
+		cvs: newEndpoint(c.origin + pathCVS), token: newEndpoint(c.origin + pathToken),
+	}
+	// Capacity equals length: a transport appending to a header value
+	// (Header.Add) gets a new array and cannot write into these.
+	c.headers = [2][]string{{"application/x-www-form-urlencoded"}, {"escott-go"}}
+	u, err := url.Parse(c.origin)
+	c.direct = c.hc.Jar == nil && err == nil && u.User == nil
+}
+
+// post sends a request built by roundTrip. A gateway call needs nothing of
+// http.Client but its Transport and Timeout: it follows no redirect (a 3xx
+// is an answer like any other that is not 200) and carries no cookies. So,
+// unless the host's client has a cookie jar or the origin carries user
+// info, post hands the request to the Transport itself, with the client's
+// Timeout as a deadline on ctx (covering the answer's body too, as
+// http.Client's does); that spares a call http.Client's redirect
+// bookkeeping (copies of the header and URL) and, with a Timeout, its timer
+// goroutine. Otherwise it uses http.Client.Do, as before.
+func (c *Client) post(req *http.Request) (*http.Response, error) {
+	if !c.direct {
+		res, err := c.hc.Do(req)
+		return res, sanitizeURLError(err)
+	}
+	rt := c.hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	res, err := rt.RoundTrip(req)
+	if err != nil {
+		if res != nil && res.Body != nil {
+			_ = res.Body.Close() // a broken transport: the answer is ignored, as http.Client does
+		}
+		if rhe := (tls.RecordHeaderError{}); errors.As(err, &rhe) && string(rhe.RecordHeader[:]) == "HTTP/" {
+			err = http.ErrSchemeMismatch
+		}
+		return nil, fmt.Errorf("post: %w", err)
+	}
+	if res == nil {
+		return nil, fmt.Errorf("post: the transport (%T) returned neither an answer nor an error", rt)
+	}
+	if res.Body == nil {
+		if res.ContentLength > 0 {
+			return nil, fmt.Errorf("post: the transport (%T) returned an answer of %d bytes without a body", rt, res.ContentLength)
+		}
+		res.Body = http.NoBody
+	}
+	return res, nil
+}
+
+// answerBufSize is the capacity of a pooled answer buffer: far above a
+// gateway answer (a few hundred bytes); larger ones get their own.
+const answerBufSize = 4 << 10
+
+// readAnswer reads at most wire.MaxBody+1 bytes of an answer, into a
+// pooled buffer when it fits. The caller returns bp to the pool once done
+// with the bytes.
+func (c *Client) readAnswer(r io.Reader) (bp *[]byte, _ []byte, _ error) {
+	bp, _ = c.answerBufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 0, answerBufSize)
+		bp = &b
+	}
+	b := (*bp)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // a body larger than the pooled buffer: grow
+		}
+		n, err := r.Read(b[len(b):min(cap(b), wire.MaxBody+1)])
+		b = b[:len(b)+n]
+		if err == io.EOF || len(b) > wire.MaxBody {
+			return bp, b, nil
+		}
+		if err != nil {
+			return bp, nil, fmt.Errorf("read answer: %w", err)
+		}
+	}
+}
+
 // roundTrip sends one POST. reached reports whether the request may have
 // reached the gateway: true once the HTTP client started reading its body.
-func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (_ *wire.Response, reached bool, _ error) {
+func (c *Client) roundTrip(ctx context.Context, endpoint endpoint, form string, k call) (_ *wire.Response, reached bool, _ error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err // nothing is sent once the bound has passed, whatever the transport
 	}
-	body := &onceBody{s: form}
+	if t := c.hc.Timeout; c.direct && t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t) // http.Client's Timeout, see post
+		defer cancel()
+	}
+	x := &exchange{body: onceBody{s: form}}
+	body := &x.body
 	body.trace.WroteRequest = body.wrote
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &body.trace), http.MethodPost, endpoint, body)
+	req, err := endpoint.newRequest(httptrace.WithClientTrace(ctx, &body.trace), body)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", sanitizeURLError(err))
 	}
 	req.ContentLength = int64(len(form))
 	req.GetBody = nil
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", "escott-go")
-	res, err := c.hc.Do(req)
+	req.Header["Content-Type"] = c.headers[0]
+	req.Header["User-Agent"] = c.headers[1]
+	res, err := c.post(req)
 	if err != nil {
-		return nil, body.read.Load(), sanitizeURLError(err)
+		return nil, body.read.Load(), err
 	}
 	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, wire.MaxBody+1))
+	bp, raw, err := c.readAnswer(res.Body)
+	defer c.answerBufs.Put(bp)
 	if err != nil {
-		return nil, true, fmt.Errorf("read answer: %w", err)
+		return nil, true, err
 	}
 	if body.writes.Load() > 1 {
 		return nil, true, errReplayed
@@ -869,8 +1069,8 @@ func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (
 		// Content-Length (docs/protocol.md §2).
 		return nil, true, errUnframed
 	}
-	r, err := wire.Decode(raw)
-	if err != nil {
+	r := &x.resp
+	if err := wire.DecodeInto(r, raw); err != nil { // copies what it keeps of raw
 		return nil, true, err
 	}
 	if r.Get("OperateId") != k.op || r.Get("MerchantFree1") != k.linkKey {

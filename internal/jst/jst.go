@@ -23,7 +23,22 @@ func ParseDate(s string) (time.Time, error) {
 	if len(s) != 8 {
 		return time.Time{}, fmt.Errorf("jst: date %q is not YYYYMMDD", s)
 	}
-	return time.ParseInLocation("20060102", s, Zone)
+	// A valid date of digits is built directly; anything else goes to
+	// time.ParseInLocation, which gives the same result and the error.
+	n := 0
+	for i := range 8 {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return time.ParseInLocation("20060102", s, Zone)
+		}
+		n = n*10 + int(c-'0')
+	}
+	y, m, d := n/10000, time.Month(n/100%100), n%100
+	t := time.Date(y, m, d, 0, 0, 0, 0, Zone)
+	if m < time.January || m > time.December || d < 1 || t.Day() != d {
+		return time.ParseInLocation("20060102", s, Zone)
+	}
+	return t, nil
 }
 
 // ParseTime parses YYYYMMDDhhmmss, YYYYMMDDhhmm or YYYYMMDD as JST.

@@ -35,3 +35,35 @@ func TestParse(t *testing.T) {
 	_, err = ParseDate("202611270930")
 	assert.Error(t, err)
 }
+
+func checkParseDate(t *testing.T, s string) {
+	t.Helper()
+	want, wantErr := time.ParseInLocation("20060102", s, Zone)
+	got, err := ParseDate(s)
+	if len(s) != 8 || wantErr != nil {
+		assert.Error(t, err, s)
+		return
+	}
+	require.NoError(t, err, s)
+	assert.True(t, want.Equal(got), "%s: %s, want %s", s, got, want)
+	assert.Equal(t, want.Location(), got.Location(), s)
+}
+
+// TestParseDateMatchesTime: the direct parse of YYYYMMDD gives what
+// time.ParseInLocation gives, and an error exactly when it does.
+func TestParseDateMatchesTime(t *testing.T) {
+	for _, s := range []string{"20261126", "20240229", "20230229", "20261131", "20261231", "20261301", "20260001",
+		"20260100", "00000101", "99991231", "2026112", "202611261", "2026-1-1", "+0261126", "２０２６1126", ""} {
+		checkParseDate(t, s)
+	}
+	for d := time.Date(2023, 1, 1, 0, 0, 0, 0, Zone); d.Year() < 2026; d = d.AddDate(0, 0, 1) {
+		checkParseDate(t, d.Format("20060102"))
+	}
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"20261126", "20240229", "20230229", "2026113a", "00000000"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkParseDate)
+}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // plan is the precomputed encoding of one request struct type: its string
@@ -17,7 +18,9 @@ type plan struct {
 
 type planField struct {
 	name      string
+	prefix    string // "name=" and, for every field but the first written, a leading '&'
 	index     []int
+	offset    uintptr // of the string within the outermost struct
 	omitEmpty bool
 }
 
@@ -47,16 +50,29 @@ func Encode(v any) (string, error) {
 	}
 	var b strings.Builder
 	b.Grow(256)
+	var base unsafe.Pointer
+	if rv.CanAddr() {
+		base = rv.Addr().UnsafePointer()
+	}
 	for _, f := range p.fields {
-		s := rv.FieldByIndex(f.index).String()
+		var s string
+		if base != nil {
+			// The plan holds string fields only, each at its offset within
+			// rv's type (value-embedded structs only): reading it is what
+			// rv.FieldByIndex(f.index).String() does, without reflect's
+			// per-field checks.
+			s = *(*string)(unsafe.Add(base, f.offset))
+		} else {
+			s = rv.FieldByIndex(f.index).String()
+		}
 		if s == "" && f.omitEmpty {
 			continue
 		}
 		if b.Len() > 0 {
-			b.WriteByte('&')
+			b.WriteString(f.prefix) // "&name=": names are checked at plan time to need no escaping
+		} else {
+			b.WriteString(f.prefix[1:])
 		}
-		b.WriteString(f.name) // names are checked at plan time to need no escaping
-		b.WriteByte('=')
 		writeEscaped(&b, s)
 	}
 	return b.String(), nil
@@ -67,7 +83,7 @@ func planFor(t reflect.Type) *plan {
 		return p.(*plan)
 	}
 	p := &plan{}
-	if !collect(t, nil, p) {
+	if !collect(t, nil, 0, p) {
 		p = nil
 	} else {
 		sort.SliceStable(p.fields, func(i, j int) bool { return p.fields[i].name < p.fields[j].name })
@@ -84,7 +100,7 @@ func planFor(t reflect.Type) *plan {
 
 // collect adds t's fields to p; it reports false for a field the fast path
 // cannot encode exactly like go-querystring.
-func collect(t reflect.Type, index []int, p *plan) bool {
+func collect(t reflect.Type, index []int, offset uintptr, p *plan) bool {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		idx := append(append([]int(nil), index...), i)
@@ -97,7 +113,7 @@ func collect(t reflect.Type, index []int, p *plan) bool {
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		if sf.Anonymous && name == "" && sf.Type.Kind() == reflect.Struct {
-			if !collect(sf.Type, idx, p) {
+			if !collect(sf.Type, idx, offset+sf.Offset, p) {
 				return false
 			}
 			continue
@@ -121,7 +137,8 @@ func collect(t reflect.Type, index []int, p *plan) bool {
 				return false
 			}
 		}
-		p.fields = append(p.fields, planField{name: name, index: idx, omitEmpty: omit})
+		p.fields = append(p.fields, planField{name: name, prefix: "&" + name + "=", index: idx, offset: offset + sf.Offset,
+			omitEmpty: omit})
 	}
 	return true
 }
@@ -130,7 +147,7 @@ func collect(t reflect.Type, index []int, p *plan) bool {
 // needs no escaping.
 func writeEscaped(b *strings.Builder, s string) {
 	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i]) {
+		if !unreserved[s[i]] {
 			b.WriteString(url.QueryEscape(s))
 			return
 		}
@@ -138,6 +155,10 @@ func writeEscaped(b *strings.Builder, s string) {
 	b.WriteString(s)
 }
 
-func unreserved(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
-}
+// unreserved marks the bytes url.QueryEscape writes as they are.
+var unreserved = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()

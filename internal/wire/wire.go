@@ -47,35 +47,47 @@ func (r *Response) Get(key string) string { return r.Fields[key] }
 // pair rules; ResponseCd must be present and be OK or a '|'-joined list of
 // three-character codes (white space around each code is ignored).
 func Decode(body []byte) (*Response, error) {
+	r := new(Response)
+	if err := DecodeInto(r, body); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// DecodeInto is Decode into a Response the caller allocated. r keeps no
+// reference to body. On error r is left unchanged.
+func DecodeInto(r *Response, body []byte) error {
 	if len(body) > MaxBody {
-		return nil, fmt.Errorf("%w: body of %d bytes", ErrMalformed, len(body))
+		return fmt.Errorf("%w: body of %d bytes", ErrMalformed, len(body))
 	}
 	fields, err := ParseForm(string(body))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rc, ok := fields["ResponseCd"]
 	if !ok {
-		return nil, fmt.Errorf("%w: no ResponseCd", ErrMalformed)
+		return fmt.Errorf("%w: no ResponseCd", ErrMalformed)
 	}
 	codes, err := SplitCodes(rc)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Response{Fields: fields, Codes: codes}, nil
+	r.Fields, r.Codes = fields, codes
+	return nil
 }
 
-// decisive lists the keys whose value decides the outcome of an answer, a
-// notification or a 3-D Secure result, or identifies what it is about. Such a
-// key may appear twice only with the same value.
-var decisive = map[string]bool{
-	"ResponseCd": true, "TokenResponseCd": true, "SecureResultCode": true, "MerchantId": true, "HashCd": true,
-	"MerchantFree1": true, "OperateId": true, "ProcessId": true, "ProcessPass": true, "TransactionId": true,
-	"RecvNum": true, "Amount": true, "Condition": true, "NyukinDate": true,
+// IsDecisive reports whether key decides the outcome of an answer, a
+// notification or a 3-D Secure result, or identifies what it is about (see
+// ParseForm). Such a key may appear twice only with the same value.
+func IsDecisive(key string) bool {
+	switch key {
+	case "ResponseCd", "TokenResponseCd", "SecureResultCode", "MerchantId", "HashCd",
+		"MerchantFree1", "OperateId", "ProcessId", "ProcessPass", "TransactionId",
+		"RecvNum", "Amount", "Condition", "NyukinDate":
+		return true
+	}
+	return false
 }
-
-// IsDecisive reports whether key decides the outcome (see ParseForm).
-func IsDecisive(key string) bool { return decisive[key] }
 
 // ParseForm parses a key=value&key=value string as PHP's parse_str does, with
 // the strictness the outcome needs (docs/protocol.md §2):
@@ -106,11 +118,15 @@ func ParseForm(s string) (map[string]string, error) {
 		if k == "" || !validKey(k) {
 			return nil, fmt.Errorf("%w: bad key", ErrMalformed)
 		}
-		if decisive[k] && !wellEscaped(v) {
+		if !IsDecisive(k) {
+			fields[k] = trimSpace(Unescape(v)) // the last value wins, as in parse_str
+			continue
+		}
+		if !wellEscaped(v) {
 			return nil, fmt.Errorf("%w: malformed escape in %s", ErrMalformed, k)
 		}
 		v = trimSpace(Unescape(v))
-		if old, dup := fields[k]; dup && old != v && decisive[k] {
+		if old, dup := fields[k]; dup && old != v {
 			return nil, fmt.Errorf("%w: key %s twice with different values", ErrMalformed, k)
 		}
 		fields[k] = v
@@ -121,7 +137,7 @@ func ParseForm(s string) (map[string]string, error) {
 // Unescape decodes a form value as PHP's urldecode does: '+' is a space and
 // %XX a byte; a '%' not followed by two hex digits is kept as it is.
 func Unescape(v string) string {
-	if !strings.ContainsAny(v, "%+") {
+	if !needsUnescape(v) {
 		return v
 	}
 	b := make([]byte, 0, len(v))
@@ -137,6 +153,16 @@ func Unescape(v string) string {
 		}
 	}
 	return string(b)
+}
+
+// needsUnescape reports whether v holds a '%' or a '+'.
+func needsUnescape(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] == '%' || v[i] == '+' {
+			return true
+		}
+	}
+	return false
 }
 
 // wellEscaped reports whether every '%' in v starts a valid escape.
@@ -212,4 +238,14 @@ func validKey(k string) bool {
 
 // trimSpace trims ASCII white space, as PHP's trim does; a full-width space
 // (U+3000) is data.
-func trimSpace(s string) string { return strings.Trim(s, " \t\r\n\v\f") }
+func trimSpace(s string) string {
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
