@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/escott-go/escott"
@@ -360,5 +361,339 @@ func TestChaosNotifications(t *testing.T) {
 	}
 	if len(viol) > 0 {
 		t.Errorf("chaos seed %d: %d violations of exactly-once delivery", seed, len(viol))
+	}
+}
+
+// deadTDS is a ThreeDSStore that stops when its instance has crashed.
+type deadTDS struct {
+	escott.ThreeDSStore
+	dead *atomic.Bool
+	host *hostDB
+}
+
+func (d deadTDS) Save(ctx context.Context, a *escott.ThreeDSAttempt) error {
+	if d.dead.Load() {
+		return errInstanceDead
+	}
+	return d.ThreeDSStore.Save(ctx, a)
+}
+
+func (d deadTDS) Complete(ctx context.Context, linkKey string, res *escott.ThreeDSResult) (*escott.ThreeDSResult, error) {
+	if d.dead.Load() {
+		if d.host.count(linkKey) > 0 {
+			d.host.mu.Lock()
+			d.host.window[linkKey]++ // recorded, but the completion died with the instance
+			d.host.mu.Unlock()
+		}
+		return nil, errInstanceDead
+	}
+	return d.ThreeDSStore.Complete(ctx, linkKey, res)
+}
+
+// TestChaosThreeDS: every mode A 3-D Secure authorisation is recorded by the
+// host exactly once — through the browser return or the PostUrl copy,
+// whichever arrives, on whichever instance — while instances crash and
+// restart, host callbacks fail, and the gateway redelivers the copy.
+func TestChaosThreeDS(t *testing.T) {
+	seed, n := chaosSettings(t)
+	t.Logf("chaos seed %d, %d payments (reproduce: go test -race -run TestChaosThreeDS -chaos.seed=%d -chaos.payments=%d ./sqlstore)",
+		seed, n, seed, n)
+	dbs := []*sql.DB{testDB(t), testDB(t)}
+	table := testTable(t, dbs[0], "escott_tds_chaos")
+	srv := escotttest.NewServer(escotttest.Config{})
+	t.Cleanup(srv.Close)
+	host := newHostDB()
+
+	type instance struct {
+		c    *escott.Client
+		post http.Handler
+		dead *atomic.Bool
+	}
+	var (
+		mu       sync.Mutex
+		slots    [3]*instance
+		gen      int
+		restarts atomic.Int64
+	)
+	newInstance := func() *instance {
+		mu.Lock()
+		gen++
+		db := dbs[gen%len(dbs)]
+		mu.Unlock()
+		st, err := sqlstore.NewThreeDSStore(context.Background(), db, sqlstore.WithTable(table))
+		require.NoError(t, err)
+		in := &instance{dead: new(atomic.Bool)}
+		in.c = srv.Client(escott.WithThreeDSStore(deadTDS{ThreeDSStore: st, dead: in.dead, host: host}))
+		in.post = in.c.ThreeDS.PostURLHandler(func(ctx context.Context, res *escott.ThreeDSResult) error {
+			c, _ := ctx.Value(crashKey{}).(crash)
+			switch c {
+			case crashHostFails:
+				return errors.New("host database unavailable")
+			case crashBefore, crashAfterAccept:
+				in.dead.Store(true)
+				return errInstanceDead
+			}
+			if res.Payment == nil {
+				host.note("PostUrl callback without a payment: %s err=%v", res.LinkKey, res.Err())
+				return nil
+			}
+			host.record(res.LinkKey)
+			if c == crashAfterRecord {
+				in.dead.Store(true)
+			}
+			return nil
+		})
+		return in
+	}
+	for i := range slots {
+		slots[i] = newInstance()
+	}
+	pick := func(r *rand.Rand) (int, *instance) {
+		mu.Lock()
+		defer mu.Unlock()
+		i := r.IntN(len(slots))
+		return i, slots[i]
+	}
+	restart := func(i int, old *instance) {
+		fresh := newInstance()
+		mu.Lock()
+		if slots[i] == old {
+			slots[i] = fresh
+			restarts.Add(1)
+		}
+		mu.Unlock()
+	}
+
+	var (
+		applied  sync.Map
+		seq      atomic.Uint64
+		calm     atomic.Bool
+		copiesMu sync.Mutex
+		copies   = map[string]string{} // link key → PostUrl body, while not acknowledged
+		evKey    = map[string]string{} // EncryptValue → link key
+		events   = map[string][]string{} // EncryptValue → what happened to each delivery
+		redelWG  sync.WaitGroup
+	)
+	count := func(c crash) {
+		v, _ := applied.LoadOrStore(c, new(atomic.Int64))
+		v.(*atomic.Int64).Add(1)
+	}
+	// serve routes one request to an instance, with a crash decided per
+	// request (reproducible per seed and arrival order).
+	serve := func(w http.ResponseWriter, r *http.Request, post bool) {
+		rr := rand.New(rand.NewPCG(seed, 2<<40|seq.Add(1)))
+		c := crashNone
+		if !calm.Load() && rr.IntN(100) < 60 {
+			c = crash(1 + rr.IntN(int(numCrashes)-1))
+		}
+		i, in := pick(rr)
+		count(c)
+		status := http.StatusBadGateway
+		switch {
+		case in.dead.Load() || c == crashBefore && !post:
+			in.dead.Store(true)
+		case post:
+			rec := httptest.NewRecorder()
+			in.post.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), crashKey{}, c)))
+			status = rec.Code
+		default:
+			res, err := in.c.ThreeDS.HandleReturn(r)
+			status = http.StatusOK
+			switch {
+			case res == nil:
+				status = http.StatusBadRequest
+				if !errors.Is(err, escott.ErrReturnRefused) {
+					status = http.StatusInternalServerError
+				}
+			case res.Payment != nil && !res.Duplicate:
+				if c == crashAfterAccept {
+					in.dead.Store(true)
+					break
+				}
+				host.record(res.LinkKey)
+				if c == crashAfterRecord {
+					in.dead.Store(true)
+				}
+			case res.Payment == nil:
+				host.note("browser return without a payment: %s err=%v", res.LinkKey, err)
+			}
+		}
+		if c == crashBeforeAnswer {
+			in.dead.Store(true)
+		}
+		if in.dead.Load() {
+			restart(i, in)
+			status = http.StatusBadGateway
+		} else if rr.IntN(100) < 10 {
+			restart(i, in)
+		}
+		path := "return"
+		if post {
+			path = "post"
+		}
+		copiesMu.Lock()
+		ev := r.PostForm.Get("EncryptValue")
+		events[ev] = append(events[ev], fmt.Sprintf("%s@%d:%s→%d", path, i, c, status))
+		copiesMu.Unlock()
+		w.WriteHeader(status)
+	}
+	var front *httptest.Server
+	front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		if r.URL.Path != "/post" {
+			serve(w, r, false)
+			return
+		}
+		body := r.PostForm.Encode()
+		rec := httptest.NewRecorder()
+		serve(rec, r, true)
+		w.WriteHeader(rec.Code)
+		if rec.Code == http.StatusOK {
+			copiesMu.Lock()
+			for k, v := range copies {
+				if v == body {
+					delete(copies, k)
+				}
+			}
+			copiesMu.Unlock()
+			return
+		}
+		if r.Header.Get("X-Redelivery") == "" {
+			// The gateway redelivers a copy that was not accepted.
+			redelWG.Go(func() {
+				for try := 0; try < 3; try++ {
+					time.Sleep(100 * time.Millisecond)
+					req, _ := http.NewRequest(http.MethodPost, front.URL+"/post", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.Header.Set("X-Redelivery", "1")
+					res, err := http.DefaultClient.Do(req)
+					if err == nil {
+						_ = res.Body.Close()
+						if res.StatusCode == http.StatusOK {
+							return
+						}
+					}
+				}
+			})
+		}
+	}))
+	t.Cleanup(front.Close)
+
+	ctx := context.Background()
+	linkKeys := make([]string, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := rand.New(rand.NewPCG(seed, 3<<40|uint64(i)))
+			var form *escott.ThreeDSForm
+			for try := 0; try < 5 && form == nil; try++ {
+				_, in := pick(r)
+				f, err := in.c.ThreeDS.StartAuthorize(ctx, &escott.StartParams{
+					Amount: decimal.NewFromInt(int64(500 + r.IntN(50_000))), Source: srv.MustToken(escotttest.CardVisa),
+					BillingFullName: "TARO YAMADA", BillingEmail: "taro@example.jp",
+					RedirectURL: front.URL + "/return", PostURL: front.URL + "/post",
+				})
+				if err == nil {
+					form = f
+				}
+			}
+			if form == nil {
+				return
+			}
+			linkKeys[i] = form.LinkKey
+			ret, err := srv.Authenticate(ctx, form, nil)
+			if err != nil {
+				t.Errorf("authenticate %s: %v", form.LinkKey, err)
+				return
+			}
+			copiesMu.Lock()
+			copies[form.LinkKey] = url.Values{"EncryptValue": ret.Fields["EncryptValue"]}.Encode()
+			evKey[ret.Fields.Get("EncryptValue")] = form.LinkKey
+			copiesMu.Unlock()
+			if r.IntN(100) < 20 {
+				return // the shopper closed the tab: only the PostUrl copy comes
+			}
+			for try := 0; try < 3; try++ { // the browser, reloaded after an error page
+				res, err := http.PostForm(front.URL+"/return", ret.Fields)
+				if err == nil {
+					_ = res.Body.Close()
+					if res.StatusCode < 500 {
+						break
+					}
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	srv.WaitPostURL()
+	redelWG.Wait()
+	// Later redeliveries of the copies not yet accepted, with no crash.
+	calm.Store(true)
+	copiesMu.Lock()
+	left := make([]string, 0, len(copies))
+	for _, v := range copies {
+		left = append(left, v)
+	}
+	copiesMu.Unlock()
+	for _, body := range left {
+		res, err := http.Post(front.URL+"/post", "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err == nil {
+			_ = res.Body.Close()
+		}
+	}
+
+	authorised := map[string]bool{}
+	for _, a := range srv.ThreeDSAttempts() {
+		if a.ProcessID != "" && a.ResponseCd == "OK" {
+			authorised[a.LinkKey] = true
+		}
+	}
+	history := map[string]string{}
+	for ev, e := range events {
+		history[evKey[ev]] = strings.Join(e, ", ")
+	}
+	var viol []string
+	for _, lk := range linkKeys {
+		if lk == "" {
+			continue
+		}
+		got := host.count(lk)
+		host.mu.Lock()
+		window := host.window[lk]
+		host.mu.Unlock()
+		switch {
+		case authorised[lk] && got == 0:
+			viol = append(viol, fmt.Sprintf("lost: %s was authorised by the gateway, the host never recorded it [%s]", lk, history[lk]))
+		case got > 1+window:
+			viol = append(viol, fmt.Sprintf("recorded %d times: %s (%d crashes between the host's record and the completion) [%s]", got, lk, window, history[lk]))
+		case !authorised[lk] && got > 0:
+			viol = append(viol, fmt.Sprintf("recorded but not authorised: %s", lk))
+		}
+	}
+	var kinds []string
+	applied.Range(func(k, v any) bool {
+		kinds = append(kinds, fmt.Sprintf("%s=%d", k, v.(*atomic.Int64).Load()))
+		return true
+	})
+	slices.Sort(kinds)
+	t.Logf("chaos: %d payments (%d authorised), %d deliveries, %d PostUrl copies from the gateway, %d instance restarts; faults: %s",
+		n, len(authorised), seq.Load(), len(srv.PostURLDeliveries()), restarts.Load(), strings.Join(kinds, " "))
+	for _, l := range host.log {
+		t.Logf("host: %s", l)
+	}
+	for i, v := range viol {
+		if i < 30 {
+			t.Logf("violation: %s", v)
+		}
+	}
+	if len(viol) > 0 {
+		t.Errorf("chaos seed %d: %d violations of exactly-once recording", seed, len(viol))
 	}
 }
