@@ -469,8 +469,8 @@ func TestChaosThreeDS(t *testing.T) {
 		seq      atomic.Uint64
 		calm     atomic.Bool
 		copiesMu sync.Mutex
-		copies   = map[string]string{} // link key → PostUrl body, while not acknowledged
-		evKey    = map[string]string{} // EncryptValue → link key
+		copies   = map[string]string{}   // link key → PostUrl body, while not acknowledged
+		evKey    = map[string]string{}   // EncryptValue → link key
 		events   = map[string][]string{} // EncryptValue → what happened to each delivery
 		redelWG  sync.WaitGroup
 	)
