@@ -37,9 +37,9 @@ var (
 )
 
 const (
-	chaosTimeout = 500 * time.Millisecond // WithTimeout of the clients
-	chaosSlack   = time.Second            // scheduling slack under -race on a busy machine
-	chaosStall   = 2 * time.Second        // a journal stall: beyond timeout + slack
+	chaosTimeout = 500 * time.Millisecond  // WithTimeout of the clients
+	chaosSlack   = 1500 * time.Millisecond // scheduling slack under -race on a busy machine
+	chaosStall   = 3 * time.Second         // a journal stall: beyond timeout + slack
 	chaosWorkers = 16
 )
 
