@@ -478,6 +478,11 @@ func TestChaosThreeDS(t *testing.T) {
 		v, _ := applied.LoadOrStore(c, new(atomic.Int64))
 		v.(*atomic.Int64).Add(1)
 	}
+	evKeyOf := func(ev string) string {
+		copiesMu.Lock()
+		defer copiesMu.Unlock()
+		return evKey[ev]
+	}
 	// serve routes one request to an instance, with a crash decided per
 	// request (reproducible per seed and arrival order).
 	serve := func(w http.ResponseWriter, r *http.Request, post bool) {
@@ -489,8 +494,11 @@ func TestChaosThreeDS(t *testing.T) {
 		i, in := pick(rr)
 		count(c)
 		status := http.StatusBadGateway
+		doa := in.dead.Load()
+		lk := evKeyOf(r.PostForm.Get("EncryptValue"))
+		before := host.count(lk)
 		switch {
-		case in.dead.Load() || c == crashBefore && !post:
+		case doa || c == crashBefore && !post:
 			in.dead.Store(true)
 		case post:
 			rec := httptest.NewRecorder()
@@ -533,7 +541,14 @@ func TestChaosThreeDS(t *testing.T) {
 		}
 		copiesMu.Lock()
 		ev := r.PostForm.Get("EncryptValue")
-		events[ev] = append(events[ev], fmt.Sprintf("%s@%d:%s→%d", path, i, c, status))
+		note := ""
+		if doa {
+			note = " (instance already dead)"
+		}
+		if d := host.count(lk) - before; d > 0 {
+			note += fmt.Sprintf(" +%d recorded", d)
+		}
+		events[ev] = append(events[ev], fmt.Sprintf("%s@%d:%s→%d%s", path, i, c, status, note))
 		copiesMu.Unlock()
 		w.WriteHeader(status)
 	}
