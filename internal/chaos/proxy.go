@@ -41,11 +41,12 @@ const (
 	Slow                // forwarded, answer held for Proxy.SlowDelay
 	Partial             // forwarded, answer cut in the middle
 	Swap                // forwarded, answered with another request's answer
+	CloseAfter          // forwarded, then a clean close: TLS close_notify and TCP FIN, no answer
 	numKinds
 )
 
 var kindNames = [...]string{"none", "tcp-reset-before", "tcp-reset-after", "h2-rst-stream", "h2-goaway",
-	"redirect-before", "redirect-after", "redirect-away", "slow", "partial", "swap"}
+	"redirect-before", "redirect-after", "redirect-away", "slow", "partial", "swap", "close-after"}
 
 // String names the fault.
 func (k Kind) String() string {
@@ -302,6 +303,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch s.Fault {
 	case ResetAfter:
 		c.reset()
+		return
+	case CloseAfter:
+		_ = c.Close() // close_notify on TLS, then FIN
 		return
 	case StreamReset, GoAway:
 		id, ok := c.streamOf(body)

@@ -54,6 +54,7 @@ func TestProxyFaults(t *testing.T) {
 		{RedirectAfter, true, 2, true},
 		{RedirectAway, true, 1, true}, // and the other host got it
 		{ResetAfter, false, 1, false},
+		{CloseAfter, false, 1, false},
 		{ResetBefore, false, 0, false},
 		{Partial, false, 1, false},
 		{Slow, false, 1, true},
