@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/binary"
 	"net"
@@ -58,7 +59,7 @@ func (c *conn) handshake() error {
 		if !ok {
 			return
 		}
-		c.hsErr = tc.Handshake()
+		c.hsErr = tc.HandshakeContext(context.Background())
 		c.h2 = c.hsErr == nil && tc.ConnectionState().NegotiatedProtocol == "h2"
 	})
 	return c.hsErr
@@ -186,7 +187,8 @@ func (c *conn) reset() {
 
 func frame(typ byte, stream uint32, payload []byte) []byte {
 	f := make([]byte, 9+len(payload))
-	f[0], f[1], f[2] = byte(len(payload)>>16), byte(len(payload)>>8), byte(len(payload))
+	n := len(payload)                                   // at most 8 bytes here
+	f[0], f[1], f[2] = byte(n>>16), byte(n>>8), byte(n) //nolint:gosec // a 24-bit length, by construction in range
 	f[3] = typ
 	binary.BigEndian.PutUint32(f[5:9], stream)
 	copy(f[9:], payload)
