@@ -167,12 +167,22 @@ func (e *Error) ShopperMessage(lang string) string {
 	return codes.GroupContactShop.ShopperMessage(lang)
 }
 
-// OutcomeUnknownError means a money-moving request may have reached the
-// gateway but no answer was read: the connection broke, the context was
-// cancelled or timed out, or the answer was not a valid gateway answer. The
-// gateway may have processed the request — the card may have been charged.
-// The SDK never re-sends such a request. Look the attempt up by LinkKey in the
-// merchant console (自由領域1) or through the journal, and reconcile.
+// OutcomeUnknownError means a request that changes state at the gateway
+// may have reached it but no answer for it was read: the connection broke,
+// the context was cancelled or timed out, the answer was not a valid gateway
+// answer (a non-200 status, a redirect, a malformed body), or it did not echo
+// the request's OperateId and link key (ErrNotThisAnswer). The gateway may
+// have processed the request — the card may have been charged. The SDK never
+// re-sends such a request. Look the attempt up by LinkKey in the merchant
+// console (自由領域1) or, for money-moving operations, through the journal,
+// and reconcile.
+//
+// Besides the money-moving operations, it is returned by those that move no
+// money but cannot be repeated blindly: 1Check (it consumes the token) and
+// 4MemInval, 4MemUnInval, 4MemDel (the member's state may have changed;
+// those are not journaled). Only read-only operations (1Search, 2Ref,
+// 4MemRef, 4MemRefM, 4MemRefToken, 1TokenSearch) end with a *TransportError
+// once their request may have arrived.
 type OutcomeUnknownError struct {
 	OperateID string
 	LinkKey   string
@@ -192,7 +202,8 @@ func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 
 // TransportError is a failure to get an answer for a request that is safe to
 // report as not processed: a read-only call, or a request that never reached
-// the gateway (the connection was never made), after the retries allowed.
+// the gateway (the connection was never made, or its body was never read),
+// after the retries allowed.
 type TransportError struct {
 	OperateID string
 	Err       error

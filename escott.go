@@ -243,6 +243,18 @@ type Client struct {
 	// ThreeDS runs 3-D Secure authentication (OTDS010).
 	ThreeDS *ThreeDSService
 
+	// The state, secrets included, lives two pointers away from any Client
+	// value: fmt prints a pointer it meets below the top level as an address,
+	// so even a Client in an unexported field of the host's own struct, where
+	// fmt cannot call Format, prints no secret.
+	*clientRef
+}
+
+// clientRef is the first of the two pointers between a Client and its state.
+type clientRef struct{ *clientState }
+
+// clientState is what a Client holds.
+type clientState struct {
 	cfg      Config
 	cipher   *envelope.Cipher // nil without AESKey/AESIV
 	origin   string
@@ -275,8 +287,13 @@ func DefaultRetryPolicy() RetryPolicy {
 // Option configures a Client.
 type Option func(*Client)
 
-// WithHTTPClient makes the client send requests with hc. hc is used as is and
-// never modified; set its Timeout (the reference clients use 60 s).
+// WithHTTPClient makes the client send requests with hc; set its Timeout
+// (the reference clients use 60 s). hc is never modified: NewClient takes a
+// copy of it (later changes to hc's fields are not seen; its Transport is
+// shared) whose CheckRedirect follows no redirect, since a gateway call is
+// never redirected. Whatever hc's Transport, a money-moving request is sent
+// at most once: its body can be read only once and has no GetBody, so
+// net/http cannot replay it after an HTTP/2 stream reset or GOAWAY.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) { c.hc = hc; c.userHTTP = true }
 }
@@ -316,7 +333,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	c := &Client{
+	c := &Client{clientRef: &clientRef{&clientState{
 		cfg:     cfg,
 		log:     slog.New(discardHandler{}),
 		now:     time.Now,
@@ -324,26 +341,36 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		journal: journal.NewMemory(),
 		retry:   DefaultRetryPolicy(),
 		sleep:   sleepCtx,
-	}
+	}}}
 	for _, o := range opts {
 		o(c)
 	}
 	if c.hc == nil {
+		// HTTP/1.1 only, as the production clients speak (docs/protocol.md
+		// §2): one broken connection then loses at most one call's answer,
+		// not every call multiplexed on it.
+		var protocols http.Protocols
+		protocols.SetHTTP1(true)
 		c.hc = &http.Client{
 			Timeout: DefaultTimeout,
-			// The gateway never redirects a server call; following one could
-			// carry the merchant password elsewhere (307/308 re-POST the body).
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			Transport: &http.Transport{
 				Proxy:               http.ProxyFromEnvironment,
 				DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 				TLSHandshakeTimeout: 10 * time.Second,
 				MaxIdleConnsPerHost: 64,
 				IdleConnTimeout:     90 * time.Second,
-				ForceAttemptHTTP2:   true,
+				Protocols:           &protocols,
 			},
 		}
+	} else {
+		// The gateway never redirects a server call. Following one would
+		// re-send a payment (307/308 re-POST the body) or carry the merchant
+		// password to another host, so no redirect is followed whatever the
+		// host's CheckRedirect. The host's client is copied, not modified.
+		hc := *c.hc
+		c.hc = &hc
 	}
+	c.hc.CheckRedirect = noRedirect
 	if c.retry.MaxAttempts < 1 {
 		c.retry.MaxAttempts = 1
 	}
@@ -440,8 +467,15 @@ type call struct {
 }
 
 // do runs one operation through the one request path: fill the common
-// fields, encode, journal, POST, decode, and map the answer.
+// fields, encode, journal, POST, decode, check that the answer is this
+// request's, and map it. WithTimeout and ctx bound the whole call, journal
+// included, and nothing is sent once the bound has passed.
 func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	now := c.now()
 	k.body.setCommon(common{
 		MerchantID:      c.cfg.MerchantID,
@@ -458,24 +492,13 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		return nil, fmt.Errorf("escott: %s: %w", k.op, err)
 	}
 	if k.money {
-		err := c.journal.Begin(ctx, journal.Attempt{
+		if err := c.begin(ctx, k, journal.Attempt{
 			LinkKey: k.linkKey, Operation: k.op, Amount: k.amount, ProcessID: k.procID, OrderRef: k.orderRef, Started: now,
-		})
-		if errors.Is(err, journal.ErrInFlight) {
-			return nil, &InFlightError{OperateID: k.op, LinkKey: k.linkKey}
-		}
-		if err != nil {
-			// Without a record we may not send: a lost answer could not be recovered.
-			return nil, fmt.Errorf("escott: %s: journal: %w", k.op, err)
+		}); err != nil {
+			return nil, err
 		}
 	}
-	sendCtx := ctx
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		sendCtx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	resp, err := c.send(sendCtx, k, form)
+	resp, err := c.send(ctx, k, form)
 	if k.money {
 		r := journal.Result{At: c.now()}
 		var ou *OutcomeUnknownError
@@ -489,13 +512,7 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		default:
 			r.Outcome = journal.Rejected
 		}
-		fctx := ctx
-		if ctx.Err() != nil {
-			fctx = context.WithoutCancel(ctx) // the outcome must be recorded even so
-		}
-		if jerr := c.journal.Finish(fctx, k.linkKey, r); jerr != nil {
-			c.log.ErrorContext(ctx, "escott: journal finish failed", "op", k.op, "link_key", k.linkKey, "err", jerr)
-		}
+		c.finish(ctx, k, r)
 	}
 	if err != nil {
 		return nil, err
@@ -505,6 +522,125 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 	}
 	return resp, nil
 }
+
+// FinishGrace is how long a call waits for the journal to record its
+// outcome once the call's deadline has passed. The journal write goes on in
+// the background (for up to FinishTimeout) when it takes longer; until it
+// lands, the attempt is listed as in flight by Journal.Pending.
+const FinishGrace = 100 * time.Millisecond
+
+// FinishTimeout bounds the journal write of an outcome, which runs detached
+// from the caller's cancellation so that an outcome is recorded even when the
+// caller gave up.
+const FinishTimeout = 30 * time.Second
+
+// begin records the attempt before it is sent, within ctx's bound even when
+// the journal ignores ctx (a file lock, an exhausted SQL pool). An error
+// means nothing was sent. An attempt that Begin records after the bound has
+// passed is closed as not sent, so that it is not left in flight.
+func (c *Client) begin(ctx context.Context, k call, a journal.Attempt) error {
+	var err error
+	if _, mem := c.journal.(*journal.Memory); mem || ctx.Done() == nil {
+		err = c.journal.Begin(ctx, a)
+	} else if err = c.beginBounded(ctx, k.op, k.linkKey, a); errors.Is(err, errLateBegin) {
+		return fmt.Errorf("escott: %s: journal did not record the attempt in time, nothing sent: %w", k.op, context.Cause(ctx))
+	}
+	if errors.Is(err, journal.ErrInFlight) {
+		return &InFlightError{OperateID: k.op, LinkKey: k.linkKey}
+	}
+	if err != nil {
+		// Without a record we may not send: a lost answer could not be recovered.
+		return fmt.Errorf("escott: %s: journal: %w", k.op, err)
+	}
+	if ctx.Err() != nil {
+		c.finish(ctx, k, journal.Result{Outcome: journal.Rejected, At: c.now()})
+		return fmt.Errorf("escott: %s: journal recorded the attempt too late, nothing sent: %w", k.op, context.Cause(ctx))
+	}
+	return nil
+}
+
+var errLateBegin = errors.New("journal Begin still running at the deadline")
+
+// beginBounded runs Begin until ctx is done, in a goroutine so that a journal
+// ignoring ctx cannot hold the caller. When Begin records the attempt after
+// that, the attempt is closed as not sent.
+func (c *Client) beginBounded(ctx context.Context, op, linkKey string, a journal.Attempt) error {
+	done := make(chan error, 1)
+	go func() { done <- c.journal.Begin(ctx, a) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		go func() {
+			if err := <-done; err == nil {
+				c.finish(ctx, call{op: op, linkKey: linkKey}, journal.Result{Outcome: journal.Rejected, At: c.now()})
+			}
+		}()
+		return errLateBegin
+	}
+}
+
+// finish records the outcome. It runs detached from ctx's cancellation (a
+// cancel racing the write must not lose a payment's outcome) and bounded by
+// FinishTimeout; the caller waits for it until ctx's deadline plus
+// FinishGrace at most.
+func (c *Client) finish(ctx context.Context, k call, r journal.Result) {
+	if _, mem := c.journal.(*journal.Memory); mem {
+		// The memory journal neither blocks nor looks at its context.
+		if err := c.journal.Finish(ctx, k.linkKey, r); err != nil {
+			c.log.ErrorContext(ctx, "escott: journal finish failed", "op", k.op, "link_key", k.linkKey, "err", err)
+		}
+		return
+	}
+	c.finishBounded(ctx, k.op, k.linkKey, r)
+}
+
+// finishBounded is finish for a journal that may block.
+func (c *Client) finishBounded(ctx context.Context, op, linkKey string, r journal.Result) {
+	k := call{op: op, linkKey: linkKey}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FinishTimeout)
+	done := make(chan error, 1)
+	go func() {
+		defer cancel()
+		done <- c.journal.Finish(fctx, k.linkKey, r)
+	}()
+	logErr := func(err error) {
+		if err != nil {
+			c.log.ErrorContext(fctx, "escott: journal finish failed; the attempt stays in flight in the journal",
+				"op", k.op, "link_key", k.linkKey, "outcome", r.Outcome.String(), "err", err)
+		}
+	}
+	select {
+	case err := <-done:
+		logErr(err)
+		return
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(FinishGrace)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		logErr(err)
+	case <-t.C:
+		c.log.WarnContext(fctx, "escott: journal finish still running after the deadline; continuing in the background",
+			"op", k.op, "link_key", k.linkKey, "outcome", r.Outcome.String())
+		go func() { logErr(<-done) }()
+	}
+}
+
+// ErrNotThisAnswer is wrapped by the error of an answer that does not echo
+// the OperateId and link key (MerchantFree1) of the request it came back to
+// (docs/protocol.md §2): it is another request's answer, or none. A
+// money-moving or state-changing call then has an unknown outcome; a
+// read-only call a transport error.
+var ErrNotThisAnswer = errors.New("the answer does not echo the request's OperateId and link key")
+
+// errReplayed: the request was written more than once within one
+// http.Client.Do (a host transport that buffers and re-sends bodies).
+var errReplayed = errors.New("the HTTP client sent the request more than once")
+
+// errUnframed: an HTTP/1 answer without Content-Length or chunked framing.
+var errUnframed = errors.New("answer has no Content-Length: it may be truncated")
 
 // send POSTs the form, retrying only when that cannot double a payment.
 func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response, error) {
@@ -516,7 +652,7 @@ func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response,
 		if debug {
 			start = time.Now()
 		}
-		resp, reached, err := c.roundTrip(ctx, endpoint, form)
+		resp, reached, err := c.roundTrip(ctx, endpoint, form, k)
 		if debug {
 			dur := time.Since(start)
 			if err == nil {
@@ -530,14 +666,13 @@ func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response,
 		if err == nil {
 			return resp, nil
 		}
-		if k.money && reached {
-			// The gateway may have processed it: never send it again.
+		if reached && !k.read {
+			// The gateway may have processed it (a payment, a consumed
+			// token, a member's new state): never send it again, and never
+			// report it as not processed.
 			return nil, &OutcomeUnknownError{OperateID: k.op, LinkKey: k.linkKey, Err: err}
 		}
 		lastErr = err
-		if reached && !k.read {
-			break
-		}
 		if ctx.Err() != nil || attempt >= c.retry.MaxAttempts {
 			break
 		}
@@ -573,34 +708,81 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// roundTrip sends one POST. reached reports whether the request may have
-// reached the gateway: true once a connection was obtained and writing began.
-func (c *Client) roundTrip(ctx context.Context, endpoint, form string) (_ *wire.Response, reached bool, _ error) {
-	var got atomic.Bool
-	trace := &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { got.Store(true) },
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// onceBody is a request body that can be read only once: it is not one of
+// the types for which http.NewRequest sets GetBody, so no layer of net/http
+// (HTTP/2 retry after a stream reset or GOAWAY, HTTP/1 retry on a reused
+// connection, a 307/308 redirect) can rewind and re-send it. It records
+// whether anything read it: a request whose body was never read cannot have
+// reached the gateway. It also counts the times the request was written
+// (httptrace), to see a replay by a host transport that buffered the body.
+type onceBody struct {
+	s      string
+	i      int
+	read   atomic.Bool
+	writes atomic.Int32
+	trace  httptrace.ClientTrace
+}
+
+func (b *onceBody) wrote(httptrace.WroteRequestInfo) { b.writes.Add(1) }
+
+// Close implements io.Closer, so that http.NewRequest uses the body as is.
+func (b *onceBody) Close() error { return nil }
+
+func (b *onceBody) Read(p []byte) (int, error) {
+	b.read.Store(true)
+	if b.i >= len(b.s) {
+		return 0, io.EOF
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, endpoint, strings.NewReader(form))
+	n := copy(p, b.s[b.i:])
+	b.i += n
+	return n, nil
+}
+
+// roundTrip sends one POST. reached reports whether the request may have
+// reached the gateway: true once the HTTP client started reading its body.
+func (c *Client) roundTrip(ctx context.Context, endpoint, form string, k call) (_ *wire.Response, reached bool, _ error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err // nothing is sent once the bound has passed, whatever the transport
+	}
+	body := &onceBody{s: form}
+	body.trace.WroteRequest = body.wrote
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &body.trace), http.MethodPost, endpoint, body)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", sanitizeURLError(err))
 	}
+	req.ContentLength = int64(len(form))
+	req.GetBody = nil
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "escott-go")
 	res, err := c.hc.Do(req)
 	if err != nil {
-		return nil, got.Load(), sanitizeURLError(err)
+		return nil, body.read.Load(), sanitizeURLError(err)
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, wire.MaxBody+1))
+	raw, err := io.ReadAll(io.LimitReader(res.Body, wire.MaxBody+1))
 	if err != nil {
 		return nil, true, fmt.Errorf("read answer: %w", err)
+	}
+	if body.writes.Load() > 1 {
+		return nil, true, errReplayed
 	}
 	if res.StatusCode != http.StatusOK {
 		return nil, true, &HTTPStatusError{StatusCode: res.StatusCode}
 	}
-	r, err := wire.Decode(body)
+	if res.ProtoMajor == 1 && res.ContentLength < 0 && len(res.TransferEncoding) == 0 && !res.Uncompressed {
+		// Delimited by the connection's close only: a cut connection looks
+		// like the end, so the answer may be truncated. The gateway sends a
+		// Content-Length (docs/protocol.md §2).
+		return nil, true, errUnframed
+	}
+	r, err := wire.Decode(raw)
 	if err != nil {
 		return nil, true, err
+	}
+	if r.Get("OperateId") != k.op || r.Get("MerchantFree1") != k.linkKey {
+		return nil, true, fmt.Errorf("%w: OperateId %q, MerchantFree1 %q", ErrNotThisAnswer, r.Get("OperateId"), r.Get("MerchantFree1"))
 	}
 	return r, true, nil
 }
@@ -709,6 +891,25 @@ func isDigits(s string) bool { return ascii.IsDigits(s) }
 
 func isAlnum(s string) bool { return ascii.IsAlnum(s) }
 
-// Format implements fmt.Formatter: a Client prints as its type name only, so
-// that no configuration or state it holds can leak through fmt.
-func (x *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("*escott.Client")) }
+// Format implements fmt.Formatter: a Client, or a pointer to one, prints as
+// its type name only, with every verb, so that no configuration or state it
+// holds can leak through fmt. The services do the same.
+func (Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.Client") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (CardService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.CardService") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (TokenService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.TokenService") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (MemberService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.MemberService") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (CVSService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.CVSService") }
+
+// Format implements fmt.Formatter: the service prints as its type name only.
+func (ThreeDSService) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "escott.ThreeDSService") }
+
+// LogValue implements slog.LogValuer: a Client logs as its type name only.
+func (Client) LogValue() slog.Value { return slog.StringValue("escott.Client") }

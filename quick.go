@@ -364,7 +364,8 @@ func (s *MemberService) Delete(ctx context.Context, m Member) error {
 		// Already invalid (or deleted): 4MemDel decides.
 		s.c.log.DebugContext(ctx, "escott: member already invalid, deleting", "member", m)
 	default:
-		return &DeleteMemberError{MemberID: m.ID, Step: OpMemberInvalidate, Err: err}
+		// An unknown outcome: the gateway may have invalidated the member.
+		return &DeleteMemberError{MemberID: m.ID, Step: OpMemberInvalidate, Invalidated: errors.Is(err, ErrOutcomeUnknown), Err: err}
 	}
 	if _, err := s.result(ctx, memberCall{op: OpMemberDelete, member: &m}); err != nil {
 		return &DeleteMemberError{MemberID: m.ID, Step: OpMemberDelete, Invalidated: invalidated, Err: err}
@@ -378,8 +379,9 @@ type DeleteMemberError struct {
 	MemberID string
 	Step     string // OpMemberInvalidate or OpMemberDelete
 	// Invalidated reports that this Delete invalidated the member before
-	// 4MemDel failed: the member cannot pay now. Call Delete again, or
-	// Revalidate to keep it.
+	// 4MemDel failed, or may have (Step 4MemInval with an unknown outcome,
+	// errors.Is(err, ErrOutcomeUnknown)): the member cannot (or may not) pay
+	// now. Call Delete again, or Revalidate to keep it.
 	Invalidated bool
 	Err         error
 }

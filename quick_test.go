@@ -376,7 +376,7 @@ func TestDeleteMember(t *testing.T) {
 		m := registered(t, srv, c, escotttest.CardVisa)
 		srv.InjectFault(escott.OpMemberInvalidate, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
 		err := c.Member.Delete(ctx, m)
-		require.ErrorIs(t, err, escott.ErrTransport)
+		require.ErrorIs(t, err, escott.ErrOutcomeUnknown, "processed: never reported as not processed")
 		assert.Equal(t, 1, srv.RequestCount(escott.OpMemberInvalidate))
 	})
 }

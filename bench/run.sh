@@ -2,6 +2,7 @@
 # Runs the SDK's benchmarks and prints them as a benchstat table.
 #   bench/run.sh                 # everything, 6 runs each
 #   BENCH=Pay COUNT=10 bench/run.sh
+#   BENCH=Transport bench/run.sh  # default HTTP/1.1-only transport vs HTTP/2, loopback TLS
 # Raw results are kept in $OUT (default: a temporary file) for comparisons:
 #   OUT=old.txt bench/run.sh; …change…; OUT=new.txt bench/run.sh; benchstat old.txt new.txt
 set -euo pipefail
