@@ -117,6 +117,10 @@ type ThreeDSData struct {
 	CAVV3D                 string
 	DSTransactionID        string
 	ThreeDSServerTransacID string
+	// TransactionID3D and PANCard3D are forwarded when the result carried
+	// them (3-D Secure 1.0 era fields, docs/protocol.md §7.4).
+	TransactionID3D string
+	PANCard3D       string
 }
 
 // Process identifies a gateway transaction for follow-up operations. Store all
@@ -172,6 +176,8 @@ type cardRequest struct {
 	CAVV3D                     string `url:"CAVV3D,omitempty"`
 	DSTransactionID            string `url:"DSTransactionId,omitempty"`
 	ThreeDSServerTransactionID string `url:"ThreeDSServerTransactionId,omitempty"`
+	TransactionID3D            string `url:"TransactionId3D,omitempty"`
+	PANCard3D                  string `url:"PANCard3D,omitempty"`
 }
 
 // Pay takes a payment: 1Gathering (default) or 1Auth with AuthOnly. A
@@ -463,6 +469,8 @@ func (r *cardRequest) setThreeDS(d *ThreeDSData) {
 	r.CAVV3D = d.CAVV3D
 	r.DSTransactionID = d.DSTransactionID
 	r.ThreeDSServerTransactionID = d.ThreeDSServerTransacID
+	r.TransactionID3D = d.TransactionID3D
+	r.PANCard3D = d.PANCard3D
 }
 
 func amountString(a decimal.Decimal) string {

@@ -456,9 +456,19 @@ func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Valu
 	f.Set("TenantId", c.cfg.TenantID)
 	f.Set("ProcNo", proc)
 	f.Set("RedirectUrl", a.RedirectURL)
+	if err := s.store().Save(ctx, a); err != nil {
+		if errors.Is(err, ErrAttemptExists) {
+			return nil, &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
+		}
+		return nil, fmt.Errorf("escott: %s: 3-D Secure store: %w", a.OperateID, err)
+	}
 	if a.OperateID == OpAuth || a.OperateID == OpGathering {
 		// Mode A moves money as soon as the shopper finishes: record it now so
 		// that an attempt whose result never arrives shows up for recovery.
+		// After Save, which claims the link key: a refused start leaves no
+		// journal entry behind (it would block the real payment's follow-ups).
+		// An attempt saved here whose journal entry was refused has no form,
+		// so no return can ever complete it; it expires with the store's TTL.
 		err := c.journal.Begin(ctx, journal.Attempt{LinkKey: a.LinkKey, Operation: a.OperateID,
 			Amount: amountString(a.Amount), OrderRef: a.OrderRef, Started: now})
 		if errors.Is(err, journal.ErrInFlight) {
@@ -467,12 +477,6 @@ func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Valu
 		if err != nil {
 			return nil, fmt.Errorf("escott: %s: journal: %w", a.OperateID, err)
 		}
-	}
-	if err := s.store().Save(ctx, a); err != nil {
-		if errors.Is(err, ErrAttemptExists) {
-			return nil, &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
-		}
-		return nil, fmt.Errorf("escott: %s: 3-D Secure store: %w", a.OperateID, err)
 	}
 	c.log.DebugContext(ctx, "escott: 3-D Secure started", "op", a.OperateID, "link_key", a.LinkKey, "proc_no", proc)
 	return &ThreeDSForm{
@@ -528,7 +532,20 @@ type ThreeDSResult struct {
 	// after the PostUrl copy, or the reverse): the attempt was already
 	// completed by the first one, and this is that same result. Do not
 	// complete the order again.
-	Duplicate                    bool
+	Duplicate bool
+	// TransactionID is the result's TransactionId, as the gateway sent it.
+	TransactionID string
+	// Warnings are the codes of a mode B result whose SecureResultCode lets
+	// the payment go on although ResponseCd is not OK: 2, 3 and 4 come with
+	// U01, U02 and U15 (docs/protocol.md §7.4). Keep them with the order:
+	// the liability rules differ from a full authentication.
+	Warnings []Code
+	// AuthenticationUnconfirmed marks a mode A result whose gateway answer
+	// is an authorisation (ResponseCd OK, a ProcessId confirmed by 1Search)
+	// while SecureResultCode is missing, unknown or a failure: money moved,
+	// but whether the shopper was authenticated is not known. Record the
+	// payment, and reconcile it (ship, or cancel it) — it is never a refusal.
+	AuthenticationUnconfirmed    bool
 	MerchantFree2, MerchantFree3 string
 	Raw                          Fields
 
@@ -536,10 +553,18 @@ type ThreeDSResult struct {
 }
 
 // Err is the outcome as an error: nil when the authentication (and, in mode
-// A or for members, the gateway's operation) succeeded; an *Error when
-// ResponseCd was not OK; an *AuthenticationError when SecureResultCode is a
+// A or for members, the gateway's operation) succeeded, when a mode A payment
+// was confirmed (see AuthenticationUnconfirmed), and for a mode B result with
+// SecureResultCode 2, 3 or 4 (see Warnings); otherwise an *Error when
+// ResponseCd was not OK, an *AuthenticationError when SecureResultCode is a
 // failure or missing.
 func (r *ThreeDSResult) Err() error {
+	if r.ResponseCode == "OK" && r.Payment != nil {
+		return nil // a mode A authorisation confirmed by 1Search
+	}
+	if r.OperateID == OpThreeDS && r.SecureResultCode.Continue() {
+		return nil // mode B decides on SecureResultCode alone
+	}
 	if r.ResponseCode != "OK" {
 		codes, err := wire.SplitCodes(r.ResponseCode)
 		if err != nil || codes == nil {
@@ -591,12 +616,20 @@ func (e *ReturnError) Is(target error) bool { return target == ErrReturnRefused 
 // HandleReturn reads the 3-D Secure result the shopper's browser POSTs to
 // RedirectUrl. It caps the body, decrypts EncryptValue (any malformed value
 // gives one generic *ReturnError), checks that MerchantFree1 names a pending
-// attempt of this client and claims it once, and returns the result.
+// attempt of this client, that every decrypted field has its exact format
+// and that the echoes (OperateId, MerchantFree1–3, ProcNo, and Amount,
+// PayType, MerchantId when present) are the attempt's — the envelope has no
+// MAC, so this is what refuses a tampered return (docs/reliability.md) — and
+// claims the attempt once, and returns the result.
 //
 // The result comes with its outcome as error (see ThreeDSResult.Err): an
 // *Error for a gateway rejection, an *AuthenticationError for a failed
 // authentication. A refused return is a *ReturnError with a nil result;
-// nothing was sent to the gateway for it.
+// nothing was sent to the gateway for it. In mode B a SecureResultCode of 2,
+// 3 or 4 is a success even though ResponseCd is U01, U02 or U15 (kept in
+// Warnings). In mode A an OK answer with a ProcessId is a payment, confirmed
+// with 1Search, whatever SecureResultCode says; AuthenticationUnconfirmed
+// flags one whose code is missing, unknown or a failure.
 //
 // Mode B: call Authorize with the result. Mode A: the result carries the
 // payment, confirmed with 1Search; a result already completed by the PostUrl
@@ -655,15 +688,13 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 		return nil, fmt.Errorf("escott: 3-D Secure store: %w", err)
 	}
 	modeA := a.OperateID == OpAuth || a.OperateID == OpGathering
-	if get("OperateId") != a.OperateID || get("MerchantFree2") != a.MerchantFree2 || get("MerchantFree3") != a.MerchantFree3 {
-		return nil, &ReturnError{LinkKey: linkKey, Reason: "does not match the attempt"}
+	if !fields.Has("ResponseCd") {
+		return nil, &ReturnError{LinkKey: linkKey, Reason: "no valid ResponseCd"}
+	}
+	if reason := checkReturnFields(fields, a, c.cfg.MerchantID); reason != "" {
+		return nil, &ReturnError{LinkKey: linkKey, Reason: reason}
 	}
 	rc := get("ResponseCd")
-	if rc != "OK" {
-		if codes, err := wire.SplitCodes(rc); err != nil || codes == nil {
-			return nil, &ReturnError{LinkKey: linkKey, Reason: "no valid ResponseCd"}
-		}
-	}
 	if done != nil {
 		return s.duplicate(ctx, a, done, modeA)
 	}
@@ -674,26 +705,56 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 	res := &ThreeDSResult{
 		OperateID: a.OperateID, LinkKey: linkKey, ResponseCode: rc,
 		SecureResultCode: SecureResultCode(get("SecureResultCode")),
+		TransactionID:    get("TransactionId"),
 		ThreeDS: ThreeDSData{
 			SecureResultCode: get("SecureResultCode"), EncodeXId3D: get("EncodeXId3D"),
 			MessageVersionNo3D: get("MessageVersionNo3D"), TransactionStatus3D: get("TransactionStatus3D"),
 			CAVVAlgorithm3D: get("CAVVAlgorithm3D"), ECI3D: get("ECI3D"), CAVV3D: get("CAVV3D"),
 			DSTransactionID: get("DSTransactionId"), ThreeDSServerTransacID: get("ThreeDSServerTransactionId"),
+			TransactionID3D: get("TransactionId3D"), PANCard3D: get("PANCard3D"),
 		},
 		Attempt: *a, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, Raw: raw,
 		used: new(atomic.Bool),
 	}
-	if modeA && res.Err() == nil {
-		// The envelope has no MAC: confirm the authorisation server-side
-		// before accepting it. A failure leaves the attempt pending, so the
-		// other copy (or a retry) can still complete it.
+	if rc != "OK" && a.OperateID == OpThreeDS && res.SecureResultCode.Continue() {
+		// Mode B decides on SecureResultCode alone (docs/protocol.md §7.4):
+		// 2, 3 and 4 come with U01, U02 or U15, kept as a warning.
+		codes, _ := wire.SplitCodes(rc)
+		for _, v := range codes {
+			cd, _ := LookupCode(v)
+			res.Warnings = append(res.Warnings, cd)
+		}
+	}
+	if modeA && rc == "OK" {
+		// In mode A an OK answer is an authorisation, whatever
+		// SecureResultCode says. The envelope has no MAC: confirm it
+		// server-side before accepting it. A failure (no valid ProcessId
+		// included) leaves the attempt pending and its journal entry in
+		// flight, so the other copy, a retry or recovery can still settle it.
 		pay, err := s.confirm(ctx, a, fields)
 		if err != nil {
 			return nil, err
 		}
 		res.Payment = pay
+		res.AuthenticationUnconfirmed = !res.SecureResultCode.Continue()
 	}
-	if first, err := st.Complete(ctx, linkKey, res); err != nil {
+	if viaPost {
+		// The PostUrl handler completes the attempt only after the host's
+		// callback recorded the result.
+		return res, res.Err()
+	}
+	return s.complete(ctx, res, viaPost)
+}
+
+// complete claims the attempt for res once and finishes its journal entry.
+// A result that lost the race to the other copy comes back as the duplicate
+// of the first.
+func (s *ThreeDSService) complete(ctx context.Context, res *ThreeDSResult, viaPost bool) (*ThreeDSResult, error) {
+	c := s.c
+	a := &res.Attempt
+	linkKey := res.LinkKey
+	modeA := a.OperateID == OpAuth || a.OperateID == OpGathering
+	if first, err := s.store().Complete(ctx, linkKey, res); err != nil {
 		if errors.Is(err, ErrAttemptCompleted) && first != nil {
 			return s.duplicate(ctx, a, first, modeA)
 		}
@@ -706,15 +767,20 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 		jr := journal.Result{At: c.now(), Outcome: journal.Rejected}
 		if res.Payment != nil {
 			jr.Outcome, jr.ProcessID = journal.Succeeded, res.Payment.Process.ID
-		} else if codes, _ := wire.SplitCodes(rc); codes != nil {
+		} else if codes, _ := wire.SplitCodes(res.ResponseCode); codes != nil {
 			jr.Codes = codes
 		}
 		if jerr := c.journal.Finish(context.WithoutCancel(ctx), linkKey, jr); jerr != nil {
 			c.log.ErrorContext(ctx, "escott: journal finish failed", "op", a.OperateID, "link_key", linkKey, "err", jerr)
 		}
 	}
+	if res.AuthenticationUnconfirmed {
+		c.log.WarnContext(ctx, "escott: 3-D Secure mode A authorised without a confirmed authentication; reconcile",
+			"op", a.OperateID, "link_key", linkKey, "process_id", res.Payment.Process.ID,
+			"secure_result_code", string(res.SecureResultCode))
+	}
 	c.log.DebugContext(ctx, "escott: 3-D Secure return accepted", "op", a.OperateID, "link_key", linkKey,
-		"response_cd", rc, "secure_result_code", string(res.SecureResultCode), "post_url", viaPost)
+		"response_cd", res.ResponseCode, "secure_result_code", string(res.SecureResultCode), "post_url", viaPost)
 	return res, res.Err()
 }
 
@@ -781,6 +847,12 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 // calls fn for the first arrival only: when the browser return came first,
 // the copy is answered 200 without calling fn again. A refused copy is
 // answered 400, an error of fn or of the confirmation 500.
+//
+// The attempt is completed (and its journal entry finished) only after fn
+// returned nil: when fn fails, the copy is answered 500 so that the gateway
+// sends it again, and the browser return can still complete the order. So
+// fn may also see a result that HandleReturn delivered at the same moment
+// (both arrived together): record the order idempotently, by its ProcessId.
 func (s *ThreeDSService) PostURLHandler(fn func(context.Context, *ThreeDSResult) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxReturnBody)
@@ -796,10 +868,23 @@ func (s *ThreeDSService) PostURLHandler(fn func(context.Context, *ThreeDSResult)
 			http.Error(w, "error", http.StatusInternalServerError)
 			return
 		}
-		if !res.Duplicate && fn != nil {
-			if ferr := fn(r.Context(), res); ferr != nil {
-				s.c.log.ErrorContext(r.Context(), "escott: PostUrl callback failed", "link_key", res.LinkKey, "err", ferr)
-				http.Error(w, "error", http.StatusInternalServerError)
+		if !res.Duplicate {
+			if fn != nil {
+				if ferr := fn(r.Context(), res); ferr != nil {
+					// Not completed: the redelivered copy or the browser
+					// return can still complete the order.
+					s.c.log.ErrorContext(r.Context(), "escott: PostUrl callback failed", "link_key", res.LinkKey, "err", ferr)
+					http.Error(w, "error", http.StatusInternalServerError)
+					return
+				}
+			}
+			if got, cerr := s.complete(r.Context(), res, true); got == nil {
+				s.c.log.ErrorContext(r.Context(), "escott: PostUrl copy not completed", "link_key", res.LinkKey, "err", cerr)
+				code := http.StatusInternalServerError
+				if errors.As(cerr, &re) {
+					code = http.StatusBadRequest
+				}
+				http.Error(w, http.StatusText(code), code)
 				return
 			}
 		}

@@ -21,7 +21,9 @@ import (
 
 // 3-D Secure test cards (Luhn-valid, VISA-like). Each makes OTDS010 answer
 // one SecureResultCode. The ordinary success cards (CardVisa …) and the
-// failure cards of the authorisation authenticate frictionless (0).
+// failure cards of the authorisation authenticate frictionless (0). A 3Secure
+// (mode B) result with code 2, 3 or 4 comes with ResponseCd U01, U02 or U15,
+// as at the real gateway; the payment may go on (docs/protocol.md §7.4).
 const (
 	CardThreeDSFrictionless = "4000000000003105" // SecureResultCode 0 without a challenge
 	CardThreeDSChallenge    = "4000000000003204" // challenge page: right code 0, wrong code 1
@@ -29,14 +31,17 @@ const (
 	CardThreeDSNotEnrolled  = "4000000000003402" // SecureResultCode 2, not enrolled
 	CardThreeDSAttempt      = "4000000000003501" // SecureResultCode 4, attempt
 	CardThreeDSMaintenance  = "4000000000003600" // SecureResultCode 8, maintenance
+	// CardThreeDSIssuerNotParticipating: SecureResultCode 3, issuer not participating.
+	CardThreeDSIssuerNotParticipating = "4000000000003709"
 )
 
 // threeDSOutcomes maps the non-challenge 3-D Secure cards to their result.
 var threeDSOutcomes = map[string]string{
-	CardThreeDSFailed:      "1",
-	CardThreeDSNotEnrolled: "2",
-	CardThreeDSAttempt:     "4",
-	CardThreeDSMaintenance: "8",
+	CardThreeDSFailed:                 "1",
+	CardThreeDSNotEnrolled:            "2",
+	CardThreeDSIssuerNotParticipating: "3",
+	CardThreeDSAttempt:                "4",
+	CardThreeDSMaintenance:            "8",
 }
 
 const (
@@ -62,14 +67,34 @@ var threeDSFields = []struct{ name, code string }{
 	{"ECI3D", "K36"},
 }
 
+// ThreeDSMemory is how long the fake remembers a completed OTDS010 attempt
+// (to answer K89 to its exact replay) and the 3-D Secure values it issued
+// for the authorisation that follows.
+const ThreeDSMemory = 24 * time.Hour
+
+// MaxKeptThreeDS bounds the inspection lists of ThreeDSAttempts and
+// PostURLDeliveries, as MaxKeptRequests bounds the request log.
+const MaxKeptThreeDS = 10_000
+
+// challengeLifetime is how long a challenge page stays answerable (the
+// gateway's own 3-D Secure session ends after about 40 minutes, KHW).
+const challengeLifetime = time.Hour
+
+// MaxRememberedThreeDS bounds the memory of completed attempts and of issued
+// 3-D Secure values: beyond it the oldest entries are forgotten early, so a
+// replay older than the last MaxRememberedThreeDS attempts is no longer
+// answered K89. Open challenges are capped at MaxKeptThreeDS.
+const MaxRememberedThreeDS = 100_000
+
 // tdsState holds 3-D Secure attempts. Guarded by g.mu, except the delivery
-// context and wait group.
+// context and wait group. Every map expires its entries (ThreeDSMemory) and
+// every list is capped, so a long-running escott-sim stays flat.
 type tdsState struct {
-	cipher   *envelope.Cipher
-	procNos  map[string]bool
-	sessions map[string]*tdsSession
-	issued   map[string]url.Values // by "T:"+token or "M:"+KaiinId
-	attempts []*ThreeDSAttemptInfo
+	cipher    *envelope.Cipher
+	completed *expiring[struct{}]    // MerchantFree1+"\x00"+ProcNo of completed attempts
+	sessions  *expiring[*tdsSession] // open challenges
+	issued    *expiring[url.Values]  // by "T:"+token or "M:"+KaiinId
+	attempts  []*ThreeDSAttemptInfo
 
 	ctx        context.Context
 	cancel     context.CancelFunc
@@ -113,9 +138,9 @@ type PostURLDelivery struct {
 }
 
 func (s *tdsState) init() {
-	s.procNos = make(map[string]bool)
-	s.sessions = make(map[string]*tdsSession)
-	s.issued = make(map[string]url.Values)
+	s.completed = newExpiring[struct{}](MaxRememberedThreeDS)
+	s.sessions = newExpiring[*tdsSession](MaxKeptThreeDS)
+	s.issued = newExpiring[url.Values](MaxRememberedThreeDS)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hc = &http.Client{Timeout: postURLTimeout}
 }
@@ -233,7 +258,11 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 		errorPage(w, "The encrypted request could not be decrypted (check the AES key and IV).")
 		return
 	}
-	f.Set("MerchantId", mid)
+	if !f.Has("MerchantId") {
+		// Production clients put it inside the envelope as well; one that
+		// differs from the outer one is refused by the common checks (K02).
+		f.Set("MerchantId", mid)
+	}
 	redirect := f.Get("RedirectUrl")
 	if !validReturnURL(redirect) {
 		errorPage(w, "RedirectUrl is missing or invalid.")
@@ -245,7 +274,7 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 	op := f.Get("OperateId")
 	g.recordLocked(Request{Path: pathThreeDS, OperateID: op, Fields: f, At: now})
 	info := &ThreeDSAttemptInfo{ProcNo: f.Get("ProcNo"), OperateID: op, LinkKey: f.Get("MerchantFree1"), PostURL: f.Get("PostUrl")}
-	g.tds.attempts = append(g.tds.attempts, info)
+	g.tds.attempts = capped(g.tds.attempts, info)
 	r := &req{f: f, now: now, op: op}
 	cd, codes := g.checkThreeDSLocked(r)
 	if len(codes) > 0 {
@@ -256,7 +285,7 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 	}
 	if cd.number == CardThreeDSChallenge {
 		s := &tdsSession{id: randomAlnum(24), code: randomDigits(6), f: f, cd: cd, info: info}
-		g.tds.sessions[s.id] = s
+		g.tds.sessions.put(s.id, s, now.Add(challengeLifetime), now)
 		info.Challenge = true
 		g.mu.Unlock()
 		g.challengePage(w, s)
@@ -281,10 +310,10 @@ func (g *Gateway) checkThreeDSLocked(r *req) (card, []string) {
 	switch {
 	case len(proc) != 7 || !isDigits(proc):
 		c.add("K86")
-	case g.tds.procNos[proc]:
+	case g.replayLocked(r):
+		// Only an exact replay: SPS's own modules send 0000000 on every
+		// order (docs/protocol.md §7.2).
 		c.add("K89")
-	default:
-		g.tds.procNos[proc] = true
 	}
 	memberOp := r.op == "4MemAdd" || r.op == "4MemChg"
 	if !memberOp {
@@ -341,16 +370,20 @@ func (g *Gateway) finishLocked(r *req, info *ThreeDSAttemptInfo, src *string, co
 		}
 	}
 	out.Set("TransactionDate", jst.Date(r.now))
+	if p := r.get("ProcNo"); p != "" {
+		out.Set("ProcNo", p)
+	}
 	if src != nil {
 		tds := issueThreeDS(*src)
 		for k, v := range tds {
 			out[k] = v
 		}
+		exp := r.now.Add(ThreeDSMemory)
 		switch {
 		case r.has("Token") && r.op != "4MemAdd" && r.op != "4MemChg":
-			g.tds.issued["T:"+r.get("Token")] = tds
+			g.tds.issued.put("T:"+r.get("Token"), tds, exp, r.now)
 		case r.has("KaiinId") && r.op != "4MemAdd" && r.op != "4MemChg":
-			g.tds.issued["M:"+r.get("KaiinId")] = tds
+			g.tds.issued.put("M:"+r.get("KaiinId"), tds, exp, r.now)
 		}
 		codes = g.operateLocked(r, *src, tds, out, info)
 	}
@@ -359,6 +392,12 @@ func (g *Gateway) finishLocked(r *req, info *ThreeDSAttemptInfo, src *string, co
 		rc = strings.Join(codes, "|")
 	}
 	out.Set("ResponseCd", rc)
+	if !out.Has("TransactionId") {
+		out.Set("TransactionId", randomDigits(18))
+	}
+	if mf, p := r.get("MerchantFree1"), r.get("ProcNo"); p != "" && !slices.Contains(codes, "K89") {
+		g.tds.completed.put(mf+"\x00"+p, struct{}{}, r.now.Add(ThreeDSMemory), r.now)
+	}
 	info.Completed, info.ResponseCd, info.SecureResultCode = true, rc, out.Get("SecureResultCode")
 	return out
 }
@@ -368,6 +407,11 @@ func (g *Gateway) finishLocked(r *req, info *ThreeDSAttemptInfo, src *string, co
 // 4MemAdd/4MemChg. It returns the answer codes.
 func (g *Gateway) operateLocked(r *req, src string, tds url.Values, out url.Values, info *ThreeDSAttemptInfo) []string {
 	if r.op == "3Secure" {
+		// Mode B: the result is decided on SecureResultCode; 2, 3 and 4 come
+		// with these codes (docs/protocol.md §7.4).
+		if u, ok := map[string]string{"2": "U01", "3": "U02", "4": "U15"}[src]; ok {
+			return []string{u}
+		}
 		return nil
 	}
 	if src == "1" || src == "8" || src == "9" {
@@ -515,7 +559,7 @@ func (g *Gateway) launchPostLocked(p heldPost) {
 			d.Err = err.Error()
 		}
 		g.mu.Lock()
-		g.tds.deliveries = append(g.tds.deliveries, d)
+		g.tds.deliveries = capped(g.tds.deliveries, d)
 		g.mu.Unlock()
 	}()
 }
@@ -537,7 +581,7 @@ func (g *Gateway) serveChallenge(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	g.mu.Lock()
-	s, ok := g.tds.sessions[hr.Form.Get("session")]
+	s, ok := g.tds.sessions.get(hr.Form.Get("session"), g.nowLocked())
 	if !ok || s.done {
 		g.mu.Unlock()
 		errorPage(w, "The authentication session is unknown or over.")
@@ -549,7 +593,7 @@ func (g *Gateway) serveChallenge(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	s.done = true
-	delete(g.tds.sessions, s.id)
+	g.tds.sessions.del(s.id)
 	src := "1"
 	if hr.PostForm.Get("code") == s.code {
 		src = "0"
@@ -582,9 +626,9 @@ func (g *Gateway) checkThreeDSFieldsLocked(r *req) (bool, []string) {
 	var iss url.Values
 	switch {
 	case r.has("Token"):
-		iss = g.tds.issued["T:"+r.get("Token")]
+		iss, _ = g.tds.issued.get("T:"+r.get("Token"), r.now)
 	case r.has("KaiinId"):
-		iss = g.tds.issued["M:"+r.get("KaiinId")]
+		iss, _ = g.tds.issued.get("M:"+r.get("KaiinId"), r.now)
 	}
 	var c codeList
 	for _, fd := range threeDSFields {
@@ -593,4 +637,19 @@ func (g *Gateway) checkThreeDSFieldsLocked(r *req) (bool, []string) {
 		}
 	}
 	return true, c
+}
+
+// replayLocked reports whether r repeats an attempt already completed: the
+// same MerchantFree1 and ProcNo.
+func (g *Gateway) replayLocked(r *req) bool {
+	_, ok := g.tds.completed.get(r.get("MerchantFree1")+"\x00"+r.get("ProcNo"), r.now)
+	return ok
+}
+
+// capped appends v, dropping the oldest tenth once MaxKeptThreeDS is reached.
+func capped[T any](list []T, v T) []T {
+	if len(list) >= MaxKeptThreeDS {
+		list = append(list[:0], list[MaxKeptThreeDS/10:]...)
+	}
+	return append(list, v)
 }

@@ -216,6 +216,9 @@ type tdsResult struct {
 	Attempt          tdsAttempt        `json:"attempt"`
 	Payment          *tdsPayment       `json:"payment,omitempty"`
 	Duplicate        bool              `json:"duplicate"`
+	TransactionID    string            `json:"transaction_id,omitempty"`
+	Warnings         []string          `json:"warnings,omitempty"`
+	Unconfirmed      bool              `json:"authentication_unconfirmed,omitempty"`
 	MerchantFree2    string            `json:"merchant_free2"`
 	MerchantFree3    string            `json:"merchant_free3"`
 	Raw              map[string]string `json:"raw"`
@@ -231,6 +234,8 @@ type tdsData struct {
 	CAVV3D                 string `json:"cavv_3d"`
 	DSTransactionID        string `json:"ds_transaction_id"`
 	ThreeDSServerTransacID string `json:"three_ds_server_transac_id"`
+	TransactionID3D        string `json:"transaction_id_3d,omitempty"`
+	PANCard3D              string `json:"pan_card_3d,omitempty"`
 }
 
 type tdsPayment struct {
@@ -404,9 +409,13 @@ func encodeResult(res *escott.ThreeDSResult) ([]byte, error) {
 			SecureResultCode: d.SecureResultCode, EncodeXId3D: d.EncodeXId3D, MessageVersionNo3D: d.MessageVersionNo3D,
 			TransactionStatus3D: d.TransactionStatus3D, CAVVAlgorithm3D: d.CAVVAlgorithm3D, ECI3D: d.ECI3D,
 			CAVV3D: d.CAVV3D, DSTransactionID: d.DSTransactionID, ThreeDSServerTransacID: d.ThreeDSServerTransacID,
+			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D,
 		},
 		Attempt: a, Duplicate: res.Duplicate, MerchantFree2: res.MerchantFree2, MerchantFree3: res.MerchantFree3,
-		Raw: res.Raw,
+		Raw: res.Raw, TransactionID: res.TransactionID, Unconfirmed: res.AuthenticationUnconfirmed,
+	}
+	for _, w := range res.Warnings {
+		r.Warnings = append(r.Warnings, w.Value)
 	}
 	if p := res.Payment; p != nil {
 		r.Payment = &tdsPayment{
@@ -438,9 +447,14 @@ func decodeResult(b []byte) (*escott.ThreeDSResult, error) {
 			SecureResultCode: d.SecureResultCode, EncodeXId3D: d.EncodeXId3D, MessageVersionNo3D: d.MessageVersionNo3D,
 			TransactionStatus3D: d.TransactionStatus3D, CAVVAlgorithm3D: d.CAVVAlgorithm3D, ECI3D: d.ECI3D,
 			CAVV3D: d.CAVV3D, DSTransactionID: d.DSTransactionID, ThreeDSServerTransacID: d.ThreeDSServerTransacID,
+			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D,
 		},
 		Attempt: *a, Duplicate: r.Duplicate, MerchantFree2: r.MerchantFree2, MerchantFree3: r.MerchantFree3,
-		Raw: escott.Fields(r.Raw),
+		Raw: escott.Fields(r.Raw), TransactionID: r.TransactionID, AuthenticationUnconfirmed: r.Unconfirmed,
+	}
+	for _, w := range r.Warnings {
+		c, _ := escott.LookupCode(w)
+		res.Warnings = append(res.Warnings, c)
 	}
 	if p := r.Payment; p != nil {
 		amount, err := decodeDec(p.Amount)

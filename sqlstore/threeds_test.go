@@ -37,8 +37,16 @@ func fill(t *testing.T, v reflect.Value, path string) {
 	case v.Type() == decimalType:
 		v.Set(reflect.ValueOf(decimal.New(int64(100000+len(path)), -2))) // an exponent that must survive
 		return
+	case v.Type() == reflect.TypeFor[escott.Code]():
+		c, _ := escott.LookupCode("U01") // stored by its value, looked up again
+		v.Set(reflect.ValueOf(c))
+		return
 	}
 	switch v.Kind() {
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 1, 1)
+		fill(t, s.Index(0), path+"[0]")
+		v.Set(s)
 	case reflect.String:
 		v.SetString("v" + strings.ReplaceAll(path, ".", "")) // alphanumeric, usable as a link key
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -107,6 +115,15 @@ func diff(path string, a, b reflect.Value) []string {
 			if f := a.Type().Field(i); f.IsExported() {
 				out = append(out, diff(path+"."+f.Name, a.Field(i), b.Field(i))...)
 			}
+		}
+		return out
+	case reflect.Slice:
+		if a.Len() != b.Len() {
+			return []string{path + ": lengths differ"}
+		}
+		var out []string
+		for i := range a.Len() {
+			out = append(out, diff(fmt.Sprintf("%s[%d]", path, i), a.Index(i), b.Index(i))...)
 		}
 		return out
 	case reflect.Map:
