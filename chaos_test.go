@@ -21,7 +21,6 @@ import (
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
 	"github.com/escott-go/escott/internal/chaos"
-	"github.com/escott-go/escott/journal"
 )
 
 // The chaos test (docs/testing.md): many concurrent payments, captures,
@@ -96,12 +95,12 @@ func pickFault(r *rand.Rand) chaosFault {
 // faultyJournal stalls and fails as planned, and remembers every outcome the
 // client finished an attempt with.
 type faultyJournal struct {
-	inner journal.Journal
+	inner escott.Journal
 	plan  func(key string) chaosFault
 
 	mu       sync.Mutex
 	op       map[string]string // link key → operation of its latest Begin
-	finished map[string][]journal.Outcome
+	finished map[string][]escott.Outcome
 }
 
 var errJournalFault = errors.New("chaos: journal failure")
@@ -121,7 +120,7 @@ func (j *faultyJournal) stall(ctx context.Context, f chaosFault) error {
 	}
 }
 
-func (j *faultyJournal) Begin(ctx context.Context, a journal.Attempt) error {
+func (j *faultyJournal) Begin(ctx context.Context, a escott.Attempt) error {
 	f := j.plan(a.LinkKey + "/" + a.Operation)
 	switch f.journal {
 	case jBeginFail:
@@ -140,7 +139,7 @@ func (j *faultyJournal) Begin(ctx context.Context, a journal.Attempt) error {
 	return nil
 }
 
-func (j *faultyJournal) Finish(ctx context.Context, linkKey string, r journal.Result) error {
+func (j *faultyJournal) Finish(ctx context.Context, linkKey string, r escott.AttemptResult) error {
 	j.mu.Lock()
 	key := linkKey + "/" + j.op[linkKey]
 	j.finished[key] = append(j.finished[key], r.Outcome)
@@ -157,11 +156,11 @@ func (j *faultyJournal) Finish(ctx context.Context, linkKey string, r journal.Re
 	return j.inner.Finish(ctx, linkKey, r)
 }
 
-func (j *faultyJournal) Pending(ctx context.Context, olderThan time.Time) ([]journal.Attempt, error) {
+func (j *faultyJournal) Pending(ctx context.Context, olderThan time.Time) ([]escott.Attempt, error) {
 	return j.inner.Pending(ctx, olderThan)
 }
 
-func (j *faultyJournal) Resolve(ctx context.Context, linkKey string, r journal.Result) error {
+func (j *faultyJournal) Resolve(ctx context.Context, linkKey string, r escott.AttemptResult) error {
 	return j.inner.Resolve(ctx, linkKey, r)
 }
 
@@ -288,7 +287,7 @@ func chaosRound(t *testing.T, seed uint64, round, n int) ([]chaosViolation, int,
 	require.NoError(t, err)
 	defer px.Close()
 
-	jn := &faultyJournal{inner: journal.NewMemory(), plan: plan, op: map[string]string{}, finished: map[string][]journal.Outcome{}}
+	jn := &faultyJournal{inner: escott.NewMemoryJournal(), plan: plan, op: map[string]string{}, finished: map[string][]escott.Outcome{}}
 	mk := func(base string, opts ...escott.Option) *escott.Client {
 		cfg := srv.Config()
 		cfg.BaseURL = base
@@ -309,9 +308,8 @@ func chaosRound(t *testing.T, seed uint64, round, n int) ([]chaosViolation, int,
 	direct := srv.Client()
 	members := make([]escott.Member, 4)
 	for i := range members {
-		m, err := escott.NewMember()
-		require.NoError(t, err)
-		_, err = direct.Member.Register(context.Background(), m, srv.MustToken(escotttest.CardVisa))
+		m := escott.NewMember()
+		_, err := direct.Member.Register(context.Background(), m, &escott.MemberRegisterParams{Token: srv.MustToken(escotttest.CardVisa)})
 		require.NoError(t, err)
 		members[i] = m
 	}
@@ -361,13 +359,13 @@ func chaosRound(t *testing.T, seed uint64, round, n int) ([]chaosViolation, int,
 		default:
 			src = members[r.IntN(len(members))]
 		}
-		mode, op := escott.AuthCapture, escott.OpGathering
+		capture, op := escott.CaptureNow, escott.OpGathering
 		if r.IntN(2) == 0 {
-			mode, op = escott.AuthOnly, escott.OpAuth
+			capture, op = escott.CaptureLater, escott.OpAuth
 		}
 		amount := int64(100 + r.IntN(99_000))
 		a := call(op, strconv.FormatInt(amount, 10), func(ctx context.Context) (*escott.Payment, error) {
-			return cl.c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(amount), Source: src, Mode: mode, LinkKey: linkKey})
+			return cl.c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(amount), Source: src, Capture: capture, LinkKey: linkKey})
 		})
 		if a.err != nil {
 			return
@@ -376,23 +374,23 @@ func chaosRound(t *testing.T, seed uint64, round, n int) ([]chaosViolation, int,
 		if r.IntN(100) < 40 {
 			amount += 1 + int64(r.IntN(1000))
 			call(escott.OpChange, strconv.FormatInt(amount, 10), func(ctx context.Context) (*escott.Payment, error) {
-				return cl.c.Card.ChangeAmount(ctx, proc, yen(amount))
+				return cl.c.Card.ChangeAmount(ctx, proc, &escott.ChangeAmountParams{Amount: escott.Yen(amount)})
 			})
 		}
-		if mode == escott.AuthOnly && r.IntN(100) < 70 {
+		if capture == escott.CaptureLater && r.IntN(100) < 70 {
 			call(escott.OpCapture, "", func(ctx context.Context) (*escott.Payment, error) {
 				return cl.c.Card.Capture(ctx, proc, nil)
 			})
 		}
 		if r.IntN(100) < 35 {
 			a := call(escott.OpDelete, "", func(ctx context.Context) (*escott.Payment, error) {
-				return cl.c.Card.Cancel(ctx, proc)
+				return cl.c.Card.Cancel(ctx, proc, nil)
 			})
 			if a.err == nil && r.IntN(100) < 40 {
 				// A new authorisation from the cancelled one (1ReAuth).
 				amount = 100 + int64(r.IntN(99_000))
 				call(escott.OpReAuth, strconv.FormatInt(amount, 10), func(ctx context.Context) (*escott.Payment, error) {
-					return cl.c.Card.Reauthorize(ctx, proc, &escott.ReauthParams{Amount: yen(amount)})
+					return cl.c.Card.Reauthorize(ctx, proc, &escott.ReauthorizeParams{Amount: escott.Yen(amount)})
 				})
 			}
 		}
@@ -539,7 +537,7 @@ func checkChaos(srv *escotttest.Server, px *chaos.Proxy, jn *faultyJournal, atte
 				bad("processed, reported not processed", "%d arrivals (answers %s), reported %T: %v", arr, describe(x.forwarded), a.err, a.err)
 			}
 		}
-		if fin := jn.finished[a.key]; okAnswers > 0 && len(fin) > 0 && fin[len(fin)-1] == journal.Rejected {
+		if fin := jn.finished[a.key]; okAnswers > 0 && len(fin) > 0 && fin[len(fin)-1] == escott.OutcomeRejected {
 			bad("journal says rejected", "the gateway answered %s, the journal recorded %v", describe(x.forwarded), fin)
 		}
 	}

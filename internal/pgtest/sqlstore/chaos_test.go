@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/escott-go/escott"
@@ -158,6 +157,9 @@ func TestChaosNotifications(t *testing.T) {
 	table := testTable(t, dbs[0], "escott_dd_chaos")
 	const lease = 500 * time.Millisecond
 	host := newHostDB()
+	gw := escotttest.NewServer(escotttest.Config{})
+	t.Cleanup(gw.Close)
+	cl := gw.Client()
 
 	type instance struct {
 		h    *escott.NotificationHandler
@@ -177,13 +179,10 @@ func TestChaosNotifications(t *testing.T) {
 		st, err := sqlstore.NewDedupeStore(context.Background(), db, sqlstore.WithTable(table), sqlstore.WithLease(lease))
 		require.NoError(t, err)
 		in := &instance{dead: new(atomic.Bool)}
-		h, err := escott.NewNotificationHandler(escott.NotifyConfig{
-			MerchantID: escotttest.DefaultMerchantID, MerchantPass: escotttest.DefaultMerchantPass,
-			Environment: escott.Test,
-		}, escott.WithDedupeStore(deadDedupe{DedupeStore: st, dead: in.dead, host: host}))
+		h, err := cl.NotificationHandler(escott.WithDedupeStore(deadDedupe{DedupeStore: st, dead: in.dead, host: host}))
 		require.NoError(t, err)
 		h.OnPaymentReceived(func(ctx context.Context, p escott.PaymentReceived) error {
-			key := p.TransactionID + "/" + p.RecvNum
+			key := p.TransactionID + "/" + p.ReceiptNumber
 			switch c, _ := ctx.Value(crashKey{}).(crash); c {
 			case crashHostFails:
 				return errors.New("host database unavailable")
@@ -233,12 +232,12 @@ func TestChaosNotifications(t *testing.T) {
 		if r.IntN(100) < 5 && len(payments)+2 <= n {
 			for _, p := range [][2]string{{tx + "|1", "2"}, {tx, "1|2"}} {
 				payments = append(payments, payment{key: p[0] + "/" + p[1], fields: escotttest.NewNotification(escotttest.NotificationParams{
-					TransactionID: p[0], RecvNum: p[1], LinkKey: "L" + strconv.Itoa(i)})})
+					TransactionID: p[0], ReceiptNumber: p[1], LinkKey: "L" + strconv.Itoa(i)})})
 			}
 			continue
 		}
 		payments = append(payments, payment{key: tx + "/" + recv, fields: escotttest.NewNotification(escotttest.NotificationParams{
-			TransactionID: tx, RecvNum: recv, LinkKey: "L" + strconv.Itoa(i)})})
+			TransactionID: tx, ReceiptNumber: recv, LinkKey: "L" + strconv.Itoa(i)})})
 	}
 
 	var (
@@ -424,7 +423,9 @@ func TestChaosThreeDS(t *testing.T) {
 		require.NoError(t, err)
 		in := &instance{dead: new(atomic.Bool)}
 		in.c = srv.Client(escott.WithThreeDSStore(deadTDS{ThreeDSStore: st, dead: in.dead, host: host}))
-		in.post = in.c.ThreeDS.PostURLHandler(func(ctx context.Context, res *escott.ThreeDSResult) error {
+		// hostCallback is the shop's PostUrl callback: for a payment it
+		// records the order; for a failure it notes it.
+		hostCallback := func(ctx context.Context, res *escott.ThreeDSResult, err error) error {
 			c, _ := ctx.Value(crashKey{}).(crash)
 			switch c {
 			case crashHostFails:
@@ -434,7 +435,7 @@ func TestChaosThreeDS(t *testing.T) {
 				return errInstanceDead
 			}
 			if res.Payment == nil {
-				host.note("PostUrl callback without a payment: %s err=%v", res.LinkKey, res.Err())
+				host.note("PostUrl callback without a payment: %s err=%v", res.LinkKey, err)
 				return nil
 			}
 			host.record(res.LinkKey)
@@ -442,6 +443,11 @@ func TestChaosThreeDS(t *testing.T) {
 				in.dead.Store(true)
 			}
 			return nil
+		}
+		in.post = in.c.ThreeDS.PostURLHandler(func(ctx context.Context, res *escott.ThreeDSResult) error {
+			return hostCallback(ctx, res, nil)
+		}, func(ctx context.Context, ae *escott.AuthenticationError) error {
+			return hostCallback(ctx, ae.Result, ae)
 		})
 		return in
 	}
@@ -506,6 +512,9 @@ func TestChaosThreeDS(t *testing.T) {
 			status = rec.Code
 		default:
 			res, err := in.c.ThreeDS.HandleReturn(r)
+			if ae := (*escott.AuthenticationError)(nil); errors.As(err, &ae) {
+				res = ae.Result // an accepted return whose outcome is a failure
+			}
 			status = http.StatusOK
 			switch {
 			case res == nil:
@@ -609,8 +618,8 @@ func TestChaosThreeDS(t *testing.T) {
 			var form *escott.ThreeDSForm
 			for try := 0; try < 5 && form == nil; try++ {
 				_, in := pick(r)
-				f, err := in.c.ThreeDS.StartAuthorize(ctx, &escott.StartParams{
-					Amount: decimal.NewFromInt(int64(500 + r.IntN(50_000))), Source: srv.MustToken(escotttest.CardVisa),
+				f, err := in.c.ThreeDS.StartAuthorize(ctx, &escott.ThreeDSStartParams{
+					Amount: escott.Yen(int64(500 + r.IntN(50_000))), Source: srv.MustToken(escotttest.CardVisa),
 					BillingFullName: "TARO YAMADA", BillingEmail: "taro@example.jp",
 					RedirectURL: front.URL + "/return", PostURL: front.URL + "/post",
 				})
@@ -666,7 +675,7 @@ func TestChaosThreeDS(t *testing.T) {
 
 	authorised := map[string]bool{}
 	for _, a := range srv.ThreeDSAttempts() {
-		if a.ProcessID != "" && a.ResponseCd == "OK" {
+		if a.ProcessID != "" && a.ResponseCode == "OK" {
 			authorised[a.LinkKey] = true
 		}
 	}
