@@ -22,7 +22,7 @@ func ExampleThreeDSService_Start() {
 
 	// The shop's return page (RedirectUrl).
 	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, err := client.ThreeDS.HandleReturn(r)
+		res, err := client.ThreeDS.HandleReturn(r, nil) // mode B: Authorize records
 		if err != nil {
 			fmt.Println("refused or failed:", err)
 			http.Error(w, "payment failed", http.StatusBadRequest)

@@ -377,6 +377,20 @@ func (d deadTDS) Save(ctx context.Context, a *escott.ThreeDSAttempt) error {
 	return d.ThreeDSStore.Save(ctx, a)
 }
 
+func (d deadTDS) Claim(ctx context.Context, linkKey string) (string, *escott.ThreeDSResult, error) {
+	if d.dead.Load() {
+		return "", nil, errInstanceDead
+	}
+	return d.ThreeDSStore.Claim(ctx, linkKey)
+}
+
+func (d deadTDS) Release(ctx context.Context, linkKey, claim string) error {
+	if d.dead.Load() {
+		return errInstanceDead // the claim lapses after the lease
+	}
+	return d.ThreeDSStore.Release(ctx, linkKey, claim)
+}
+
 func (d deadTDS) Complete(ctx context.Context, linkKey string, res *escott.ThreeDSResult) (*escott.ThreeDSResult, error) {
 	if d.dead.Load() {
 		if d.host.count(linkKey) > 0 {
@@ -399,6 +413,7 @@ func TestChaosThreeDS(t *testing.T) {
 		seed, n, seed, n)
 	dbs := []*sql.DB{testDB(t), testDB(t)}
 	table := testTable(t, dbs[0], "escott_tds_chaos")
+	const lease = 500 * time.Millisecond // a crashed instance's claim is taken over after it
 	srv := escotttest.NewServer(escotttest.Config{})
 	t.Cleanup(srv.Close)
 	host := newHostDB()
@@ -419,7 +434,7 @@ func TestChaosThreeDS(t *testing.T) {
 		gen++
 		db := dbs[gen%len(dbs)]
 		mu.Unlock()
-		st, err := sqlstore.NewThreeDSStore(context.Background(), db, sqlstore.WithTable(table))
+		st, err := sqlstore.NewThreeDSStore(context.Background(), db, sqlstore.WithTable(table), sqlstore.WithLease(lease))
 		require.NoError(t, err)
 		in := &instance{dead: new(atomic.Bool)}
 		in.c = srv.Client(escott.WithThreeDSStore(deadTDS{ThreeDSStore: st, dead: in.dead, host: host}))
@@ -511,26 +526,33 @@ func TestChaosThreeDS(t *testing.T) {
 			in.post.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), crashKey{}, c)))
 			status = rec.Code
 		default:
-			res, err := in.c.ThreeDS.HandleReturn(r)
-			if ae := (*escott.AuthenticationError)(nil); errors.As(err, &ae) {
-				res = ae.Result // an accepted return whose outcome is a failure
-			}
-			status = http.StatusOK
-			switch {
-			case res == nil:
-				status = http.StatusBadRequest
-				if !errors.Is(err, escott.ErrReturnRefused) {
-					status = http.StatusInternalServerError
-				}
-			case res.Payment != nil && !res.Duplicate:
-				if c == crashAfterAccept {
+			// The host's recording of the order on its return page.
+			record := func(_ context.Context, res *escott.ThreeDSResult) error {
+				switch c {
+				case crashHostFails:
+					return errors.New("host database unavailable")
+				case crashAfterAccept:
 					in.dead.Store(true)
-					break
+					return errInstanceDead
 				}
 				host.record(res.LinkKey)
 				if c == crashAfterRecord {
 					in.dead.Store(true)
 				}
+				return nil
+			}
+			res, err := in.c.ThreeDS.HandleReturn(r, &escott.ThreeDSReturnParams{Record: record})
+			if ae := (*escott.AuthenticationError)(nil); errors.As(err, &ae) {
+				res = ae.Result // an accepted return whose outcome is a failure
+			}
+			status = http.StatusOK
+			switch {
+			case res == nil && errors.Is(err, escott.ErrReturnRefused):
+				status = http.StatusBadRequest
+			case res == nil && errors.Is(err, escott.ErrReturnInProgress):
+				status = http.StatusServiceUnavailable // "being processed": the page reloads
+			case res == nil:
+				status = http.StatusInternalServerError
 			case res.Payment == nil:
 				host.note("browser return without a payment: %s err=%v", res.LinkKey, err)
 			}
@@ -666,10 +688,17 @@ func TestChaosThreeDS(t *testing.T) {
 		left = append(left, v)
 	}
 	copiesMu.Unlock()
+	// The gateway goes on redelivering a copy that was not accepted.
 	for _, body := range left {
-		res, err := http.Post(front.URL+"/post", "application/x-www-form-urlencoded", strings.NewReader(body))
-		if err == nil {
-			_ = res.Body.Close()
+		for try := 0; try < 20; try++ {
+			res, err := http.Post(front.URL+"/post", "application/x-www-form-urlencoded", strings.NewReader(body))
+			if err == nil {
+				_ = res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			time.Sleep(lease / 2)
 		}
 	}
 
