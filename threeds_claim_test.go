@@ -208,3 +208,33 @@ func TestThreeDSRecordPanicReleasesTheClaim(t *testing.T) {
 	require.Len(t, d, 1)
 	assert.Equal(t, http.StatusOK, d[0].StatusCode)
 }
+
+// Mode B: HandleReturn holds the attempt until Authorize. An Authorize that
+// sent nothing releases it, so that a reload of the return page can pay;
+// one that reached the gateway completes it, and a reload is a replay.
+func TestThreeDSModeBAuthorizeSettlesTheClaim(t *testing.T) {
+	srv, c := newTest(t)
+	sh := newShop(t, c)
+	form, _ := startB(t, srv, c, sh, escotttest.CardVisa)
+	ret := authenticate(t, srv, form, nil)
+	first := sh.deliver(t, ret)
+	require.NoError(t, first.err)
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.ThreeDS.Authorize(cancelled, first.res)
+	require.Error(t, err)
+	require.NotErrorIs(t, err, escott.ErrOutcomeUnknown)
+	assert.Equal(t, 0, srv.RequestCount(escott.OpGathering), "nothing sent")
+
+	again := sh.deliver(t, ret)
+	require.NoError(t, again.err, "released: the reload is accepted")
+	pay, err := c.ThreeDS.Authorize(context.Background(), again.res)
+	require.NoError(t, err)
+	require.NotNil(t, pay)
+
+	replay := sh.deliver(t, ret)
+	require.ErrorIs(t, replay.err, escott.ErrReturnRefused)
+	assert.Contains(t, replay.err.Error(), "replay")
+	assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
+}
