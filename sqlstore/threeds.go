@@ -20,8 +20,10 @@ import (
 )
 
 // ThreeDSStore is an escott.ThreeDSStore in a database/sql table, shared by
-// every instance using the table: a 3-D Secure return may land on any of
-// them, and Complete counts it once across all.
+// every instance using the table: a 3-D Secure return or PostUrl copy may
+// land on any of them, Claim lets one of them at a time have the host record
+// the result (a claim lapses after the lease, WithLease, when its instance
+// died), and Complete counts it once across all.
 //
 // Security: each row holds the attempt as the authorisation after the
 // return needs it, including the card token (single-use, valid 30 minutes)
