@@ -113,7 +113,7 @@ func ExampleThreeDSService_Authorize() {
 
 	// The return page: HandleReturn gives a result only when the payment
 	// may go on; a failed authentication is an *AuthenticationError.
-	res, err := client.ThreeDS.HandleReturn(ret.Request(ctx))
+	res, err := client.ThreeDS.HandleReturn(ret.Request(ctx), nil)
 	var failed *escott.AuthenticationError
 	switch {
 	case errors.As(err, &failed):

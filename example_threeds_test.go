@@ -2,6 +2,7 @@ package escott_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,7 +23,7 @@ func ExampleThreeDSService_Start() {
 
 	// The shop's return page (RedirectUrl).
 	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, err := client.ThreeDS.HandleReturn(r)
+		res, err := client.ThreeDS.HandleReturn(r, nil) // mode B: Authorize records
 		if err != nil {
 			fmt.Println("refused or failed:", err)
 			http.Error(w, "payment failed", http.StatusBadRequest)
@@ -82,4 +83,61 @@ func simulateBrowser(form *escott.ThreeDSForm) {
 		return
 	}
 	_ = res.Body.Close()
+}
+
+// A mode A checkout: the gateway authorises during 3-D Secure, and the
+// result comes twice — the shopper's browser at RedirectUrl and the
+// gateway's copy at PostUrl. One function records the order for both; the
+// SDK calls it once per payment and completes the attempt only after it
+// returned nil.
+func ExampleThreeDSService_StartAuthorize() {
+	srv := escotttest.NewServer(escotttest.Config{})
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+
+	recorded := 0
+	recordOrder := func(_ context.Context, res *escott.ThreeDSResult) error {
+		// In one database transaction, idempotent by ProcessId:
+		// mark the order res.Attempt.OrderRef paid.
+		recorded++
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
+		res, err := client.ThreeDS.HandleReturn(r, &escott.ThreeDSReturnParams{Record: recordOrder})
+		switch {
+		case errors.Is(err, escott.ErrReturnInProgress):
+			http.Error(w, "being processed, reload in a few seconds", http.StatusServiceUnavailable)
+		case err != nil:
+			http.Error(w, "payment failed", http.StatusBadRequest)
+		default:
+			fmt.Println("paid:", res.Payment.Amount, "already recorded:", res.Duplicate)
+		}
+	})
+	mux.Handle("/post", client.ThreeDS.PostURLHandler(recordOrder, nil))
+	shop := httptest.NewServer(mux)
+	defer shop.Close()
+
+	srv.HoldPostURL() // the browser comes back first
+	form, err := client.ThreeDS.StartAuthorize(ctx, &escott.ThreeDSStartParams{
+		Amount:          escott.Yen(1200),
+		Source:          srv.MustToken(escotttest.CardVisa),
+		BillingFullName: "HANAKO SATO",
+		BillingEmail:    "hanako@example.jp",
+		RedirectURL:     shop.URL + "/return",
+		PostURL:         shop.URL + "/post",
+		OrderRef:        "order-42",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	simulateBrowser(form)
+	srv.ReleasePostURL() // the copy: acknowledged, not recorded again
+	srv.WaitPostURL()
+	fmt.Println("recorded:", recorded)
+	// Output:
+	// paid: 1200 already recorded: false
+	// recorded: 1
 }

@@ -43,3 +43,7 @@ func resultOf(res *escott.ThreeDSResult, err error) *escott.ThreeDSResult {
 
 // jstZone is Japan Standard Time, the zone of every gateway date.
 var jstZone = time.FixedZone("JST", 9*3600)
+
+// recordNothing is the return-page recording of the test shops: they keep
+// what HandleReturn returned themselves.
+var recordNothing = &escott.ThreeDSReturnParams{Record: func(context.Context, *escott.ThreeDSResult) error { return nil }}

@@ -66,7 +66,7 @@ func TestNoTypeLeaksThroughFmt(t *testing.T) {
 	}
 	// The services and stores print their type only.
 	_, _ = client.Card.Pay(context.Background(), nil)
-	fmt.Fprintf(&out, "%+v %+v %+v", client.Card, escott.NewMemoryThreeDSStore(0), httptest.NewRecorder())
+	fmt.Fprintf(&out, "%+v %+v %+v", client.Card, escott.NewMemoryThreeDSStore(0, 0), httptest.NewRecorder())
 	s := out.String()
 	for _, line := range strings.Split(s, "\n") {
 		for _, secret := range []string{pass, kaiin, token, merchant, ev} {

@@ -2,6 +2,8 @@ package escott
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -204,48 +206,89 @@ var (
 	ErrAttemptExists = errors.New("escott: 3-D Secure attempt already exists for this link key")
 	// ErrNoAttempt: no attempt (or an expired one) under the link key.
 	ErrNoAttempt = errors.New("escott: no 3-D Secure attempt for this link key")
-	// ErrAttemptCompleted: Complete found the attempt already completed.
+	// ErrAttemptCompleted: Claim or Complete found the attempt already
+	// completed.
 	ErrAttemptCompleted = errors.New("escott: 3-D Secure attempt already completed")
+	// ErrAttemptClaimed: Claim found the attempt claimed by another request
+	// whose lease has not run out.
+	ErrAttemptClaimed = errors.New("escott: 3-D Secure attempt is claimed by another request")
 )
+
+// DefaultThreeDSLease is how long a claim on a 3-D Secure attempt keeps
+// other requests out (see ThreeDSStore.Claim): longer than the host takes to
+// record an order, short enough that a shopper's reload or the gateway's
+// redelivery after a crash is served soon.
+const DefaultThreeDSLease = 2 * time.Minute
 
 // ThreeDSStore keeps pending 3-D Secure attempts between the start and the
 // return, under their link keys. Implementations must be safe for concurrent
-// use; Complete must be atomic (it is what makes a return count once).
+// use, and Claim and Complete atomic: they are what makes a result reach the
+// host once.
+//
+// A result is settled in three steps: Claim reserves the pending attempt
+// for one request, with a lease; the host records the result (the PostUrl
+// callback, ThreeDSReturnParams.Record, or Authorize in mode B); then
+// Complete marks it completed — or Release gives the claim up when the host
+// could not record it. A claim whose lease ran out (its instance crashed) is
+// taken over by the next Claim.
 type ThreeDSStore interface {
 	// Save stores a new pending attempt (ErrAttemptExists if the link key is
 	// taken).
 	Save(ctx context.Context, a *ThreeDSAttempt) error
 	// Get returns the attempt under linkKey and, once completed, its result
-	// (nil while pending). ErrNoAttempt when there is none.
+	// (nil while pending or claimed). ErrNoAttempt when there is none.
 	Get(ctx context.Context, linkKey string) (*ThreeDSAttempt, *ThreeDSResult, error)
-	// Complete marks the pending attempt completed with res. If it was
-	// completed before, it returns the first result and ErrAttemptCompleted.
+	// Claim reserves the attempt for the caller and returns the claim's
+	// token. It fails with ErrNoAttempt when there is none, with the first
+	// result and ErrAttemptCompleted once completed, and with
+	// ErrAttemptClaimed while another claim's lease runs.
+	Claim(ctx context.Context, linkKey string) (claim string, first *ThreeDSResult, err error)
+	// Complete marks the attempt (pending or claimed) completed with res and
+	// drops any claim. If it was completed before, it returns the first
+	// result and ErrAttemptCompleted.
 	Complete(ctx context.Context, linkKey string, res *ThreeDSResult) (*ThreeDSResult, error)
+	// Release gives up the claim with this token, leaving the attempt
+	// pending. It does nothing when the claim was taken over or the attempt
+	// completed meanwhile.
+	Release(ctx context.Context, linkKey, claim string) error
+}
+
+// newClaimToken returns a random claim token.
+func newClaimToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // never fails (crypto/rand, Go ≥ 1.24)
+	return hex.EncodeToString(b)
 }
 
 // MemoryThreeDSStore is the default ThreeDSStore: in memory, with a TTL. It
 // does not survive a restart and is not shared between processes; use your
 // own store behind a load balancer.
 type MemoryThreeDSStore struct {
-	ttl time.Duration
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*memEntry
+	ttl, lease time.Duration
+	now        func() time.Time
+	mu         sync.Mutex
+	m          map[string]*memEntry
 }
 
 type memEntry struct {
 	a       *ThreeDSAttempt
 	res     *ThreeDSResult
 	expires time.Time
+	claim   string    // token of the current claim, "" when none
+	claimed time.Time // when it was taken
 }
 
 // NewMemoryThreeDSStore returns an in-memory store whose entries live ttl
-// (DefaultThreeDSTTL when ttl <= 0).
-func NewMemoryThreeDSStore(ttl time.Duration) *MemoryThreeDSStore {
+// (DefaultThreeDSTTL when ttl <= 0) and whose claims hold for lease
+// (DefaultThreeDSLease when lease <= 0).
+func NewMemoryThreeDSStore(ttl, lease time.Duration) *MemoryThreeDSStore {
 	if ttl <= 0 {
 		ttl = DefaultThreeDSTTL
 	}
-	return &MemoryThreeDSStore{ttl: ttl, now: time.Now, m: make(map[string]*memEntry)}
+	if lease <= 0 {
+		lease = DefaultThreeDSLease
+	}
+	return &MemoryThreeDSStore{ttl: ttl, lease: lease, now: time.Now, m: make(map[string]*memEntry)}
 }
 
 // Save implements ThreeDSStore.
@@ -278,6 +321,24 @@ func (s *MemoryThreeDSStore) Get(_ context.Context, linkKey string) (*ThreeDSAtt
 	return &cp, e.res, nil
 }
 
+// Claim implements ThreeDSStore.
+func (s *MemoryThreeDSStore) Claim(_ context.Context, linkKey string) (string, *ThreeDSResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	e, ok := s.m[linkKey]
+	switch {
+	case !ok || now.After(e.expires):
+		return "", nil, ErrNoAttempt
+	case e.res != nil:
+		return "", e.res, ErrAttemptCompleted
+	case e.claim != "" && now.Before(e.claimed.Add(s.lease)):
+		return "", nil, ErrAttemptClaimed
+	}
+	e.claim, e.claimed = newClaimToken(), now
+	return e.claim, nil, nil
+}
+
 // Complete implements ThreeDSStore.
 func (s *MemoryThreeDSStore) Complete(_ context.Context, linkKey string, res *ThreeDSResult) (*ThreeDSResult, error) {
 	s.mu.Lock()
@@ -289,8 +350,18 @@ func (s *MemoryThreeDSStore) Complete(_ context.Context, linkKey string, res *Th
 	if e.res != nil {
 		return e.res, ErrAttemptCompleted
 	}
-	e.res = res
+	e.res, e.claim = res, ""
 	return nil, nil
+}
+
+// Release implements ThreeDSStore.
+func (s *MemoryThreeDSStore) Release(_ context.Context, linkKey, claim string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.m[linkKey]; ok && e.res == nil && claim != "" && e.claim == claim {
+		e.claim = ""
+	}
+	return nil
 }
 
 // Format implements fmt.Formatter: a MemoryThreeDSStore prints as its type name only, so

@@ -140,7 +140,7 @@ func (s *ThreeDSService) store() ThreeDSStore { return s.c.tdsStore }
 
 // newThreeDSStore is the client's default store, on the client's clock.
 func newThreeDSStore(c *Client) ThreeDSStore {
-	st := NewMemoryThreeDSStore(0)
+	st := NewMemoryThreeDSStore(0, 0)
 	st.now = c.now
 	return st
 }
@@ -415,8 +415,9 @@ func (v *validator) returnURL(field, s string, required bool) {
 	v.check(validURL(s, 256), field, "must be an absolute https URL (http only on a loopback host), at most 256 characters")
 }
 
-// ThreeDSResult is an accepted 3-D Secure return. It has been decrypted,
-// matched with a pending attempt of this client and claimed once.
+// ThreeDSResult is an accepted 3-D Secure return. It has been decrypted and
+// matched with a pending attempt of this client, and its attempt claimed in
+// the ThreeDSStore (completed after the host recorded it; see HandleReturn).
 type ThreeDSResult struct {
 	OperateID        string
 	LinkKey          string
@@ -450,7 +451,8 @@ type ThreeDSResult struct {
 	MerchantFree2, MerchantFree3 string
 	Raw                          Fields
 
-	used *atomic.Bool // set by Authorize, so a result authorises once
+	used  *atomic.Bool // set by Authorize, so a result authorises once
+	claim string       // the store claim a mode B result holds until Authorize
 }
 
 // Err is the outcome as an error: nil when the authentication (and, in mode
@@ -548,6 +550,33 @@ func (e *ReturnError) Error() string {
 // Is matches ErrReturnRefused.
 func (e *ReturnError) Is(target error) bool { return target == ErrReturnRefused }
 
+// ErrReturnInProgress is returned by HandleReturn when another request (the
+// PostUrl copy, or a reload of the return page on any instance) is recording
+// the same result right now. Show the shopper a "your payment is being
+// processed" page that reloads after a few seconds: the reload gets the
+// result, marked Duplicate, once it is recorded.
+var ErrReturnInProgress = errors.New("escott: 3-D Secure result is being recorded by another request; try again shortly")
+
+// ThreeDSReturnParams are the host's part of HandleReturn.
+type ThreeDSReturnParams struct {
+	// Record records a mode A payment in the host's own database (mark the
+	// order paid, keep res.Payment.Process); it is required for mode A
+	// returns and unused otherwise. It is called at most once per payment
+	// across the browser return and the PostUrl copy, on every instance
+	// sharing the ThreeDSStore: the attempt is claimed before the call and
+	// completed only after Record returned nil. When it returns an error the
+	// claim is released, HandleReturn returns that error, and the PostUrl
+	// copy or a reload can record the order later. Use the same function as
+	// the PostUrl handler's onPayment.
+	//
+	// Record the order atomically with its own success (one database
+	// transaction). If the instance dies after Record committed but before
+	// the SDK completed the attempt, the next delivery after the store's
+	// lease records it again: make Record idempotent by
+	// res.Payment.Process.ID (or the link key).
+	Record func(ctx context.Context, res *ThreeDSResult) error
+}
+
 // HandleReturn reads the 3-D Secure result the shopper's browser POSTs to
 // RedirectUrl. It caps the body, decrypts EncryptValue (any malformed value
 // gives one generic *ReturnError), checks that MerchantFree1 names a pending
@@ -555,28 +584,46 @@ func (e *ReturnError) Is(target error) bool { return target == ErrReturnRefused 
 // and that the echoes (OperateId, MerchantFree1–3, ProcNo, and Amount,
 // PayType, MerchantId when present) are the attempt's — the envelope has no
 // MAC, so this is what refuses a tampered return (docs/reliability.md) — and
-// claims the attempt once, and returns the result.
+// claims the attempt in the ThreeDSStore, so that one request at a time, on
+// any instance, settles it.
 //
 // It returns (result, nil) when the payment may go on (or, in mode A, was
-// made), and (nil, err) otherwise: a failed authentication or a gateway
-// rejection is an *AuthenticationError whose Result is the accepted return
-// (errors.As reaches it, and the gateway's *Error when there is one); a
-// refused return is a *ReturnError, and nothing was sent to the gateway for
-// it. In mode B a SecureResultCode of 2,
-// 3 or 4 is a success even though ResponseCd is U01, U02 or U15 (kept in
-// Warnings). In mode A an OK answer with a ProcessId is a payment, confirmed
-// with 1Search, whatever SecureResultCode says; AuthenticationUnconfirmed
-// flags one whose code is missing, unknown or a failure.
+// made and recorded), and (nil, err) otherwise: a failed authentication or a
+// gateway rejection is an *AuthenticationError whose Result is the accepted
+// return (errors.As reaches it, and the gateway's *Error when there is one);
+// a refused return is a *ReturnError, and nothing was sent to the gateway
+// for it; ErrReturnInProgress means another request holds the attempt right
+// now (show a "being processed" page that reloads). In mode B a
+// SecureResultCode of 2, 3 or 4 is a success even though ResponseCd is U01,
+// U02 or U15 (kept in Warnings). In mode A an OK answer with a ProcessId is
+// a payment, confirmed with 1Search, whatever SecureResultCode says;
+// AuthenticationUnconfirmed flags one whose code is missing, unknown or a
+// failure.
 //
-// Mode B: call Authorize with the result. Mode A: the result carries the
-// payment, confirmed with 1Search; a result already completed by the PostUrl
-// copy comes back with Duplicate set. Member registration: call
+// Mode A: p.Record is required (a nil p or Record is an ErrValidation
+// error, before anything is sent); HandleReturn calls it with the payment
+// and completes the attempt only after it returned nil, and returns Record's
+// error otherwise. A result already recorded (through the PostUrl copy, or
+// an earlier return) comes back with Duplicate set, without calling Record.
+// Mode B: p may be nil; the attempt stays claimed until Authorize, which
+// sends the authorisation and completes it. Member registration: call
 // ConfirmMember.
-func (s *ThreeDSService) HandleReturn(r *http.Request) (*ThreeDSResult, error) {
-	return failure(s.handle(r, false))
+func (s *ThreeDSService) HandleReturn(r *http.Request, p *ThreeDSReturnParams) (*ThreeDSResult, error) {
+	var record func(context.Context, *ThreeDSResult) error
+	if p != nil {
+		record = p.Record
+	}
+	res, err := s.handle(r, false, record != nil)
+	if err != nil || res.Duplicate {
+		return failure(res, err)
+	}
+	if res.Payment == nil {
+		record = nil // Record is for payments only
+	}
+	return failure(s.settle(r.Context(), res, record, false))
 }
 
-func (s *ThreeDSService) handle(r *http.Request, viaPost bool) (*ThreeDSResult, error) {
+func (s *ThreeDSService) handle(r *http.Request, viaPost, canRecord bool) (*ThreeDSResult, error) {
 	c := s.c
 	if r.Method != http.MethodPost {
 		return nil, &ReturnError{Reason: "method must be POST"}
@@ -595,11 +642,13 @@ func (s *ThreeDSService) handle(r *http.Request, viaPost bool) (*ThreeDSResult, 
 			return nil, &ReturnError{Reason: "malformed form"}
 		}
 	}
-	return s.accept(r.Context(), form, viaPost)
+	return s.accept(r.Context(), form, viaPost, canRecord)
 }
 
 // accept runs the checks on a return's form fields.
-func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bool) (*ThreeDSResult, error) {
+// It returns the result unsettled (the caller claims and completes it), or
+// a duplicate of the result that completed the attempt.
+func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost, canRecord bool) (*ThreeDSResult, error) {
 	c := s.c
 	if len(form["EncryptValue"]) != 1 || len(form["MerchantId"]) > 1 {
 		return nil, &ReturnError{Reason: "invalid envelope"}
@@ -634,6 +683,10 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 	rc := get("ResponseCd")
 	if done != nil {
 		return s.duplicate(ctx, a, done, modeA)
+	}
+	if modeA && !viaPost && !canRecord {
+		return nil, &ValidationError{OperateID: a.OperateID, Fields: []FieldError{{Field: "ThreeDSReturnParams.Record",
+			Problem: "is required for a mode A return: the SDK completes the attempt only after the host recorded it"}}}
 	}
 	raw := make(Fields, len(fields))
 	for k := range fields {
@@ -675,11 +728,50 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost bo
 		res.Payment = pay
 		res.AuthenticationUnconfirmed = !res.SecureResultCode.Continue()
 	}
-	if viaPost {
-		// The PostUrl handler completes the attempt only after the host's
-		// callback recorded the result.
-		return res, res.Err()
+	return res, nil
+}
+
+// settle claims the attempt of a fresh result, has the host record it
+// (record, when not nil) and completes it — only after the host recorded
+// it; on the host's failure it releases the claim so that another delivery
+// can settle it. A mode B success keeps its claim for Authorize. A result
+// whose attempt another request holds gives ErrReturnInProgress; one whose
+// attempt was completed meanwhile comes back as the duplicate of the first.
+func (s *ThreeDSService) settle(ctx context.Context, res *ThreeDSResult, record func(context.Context, *ThreeDSResult) error, viaPost bool) (_ *ThreeDSResult, err error) {
+	a := &res.Attempt
+	modeA := a.OperateID == OpAuth || a.OperateID == OpGathering
+	st := s.store()
+	claim, first, err := st.Claim(ctx, res.LinkKey)
+	switch {
+	case errors.Is(err, ErrAttemptCompleted) && first != nil:
+		return s.duplicate(ctx, a, first, modeA)
+	case errors.Is(err, ErrAttemptClaimed):
+		return nil, fmt.Errorf("%w (link key %s)", ErrReturnInProgress, res.LinkKey)
+	case errors.Is(err, ErrNoAttempt):
+		return nil, &ReturnError{LinkKey: res.LinkKey, Reason: "not a pending attempt of this client"}
+	case err != nil:
+		return nil, fmt.Errorf("escott: 3-D Secure store: %w", err)
 	}
+	if a.OperateID == OpThreeDS && !viaPost && res.Err() == nil {
+		res.claim = claim // Authorize sends the authorisation and completes
+		return res, nil
+	}
+	settled := false
+	defer func() {
+		if !settled { // the host failed (or panicked): another delivery may settle it
+			if rerr := st.Release(context.WithoutCancel(ctx), res.LinkKey, claim); rerr != nil {
+				s.c.log.ErrorContext(ctx, "escott: 3-D Secure claim not released; it lapses after the store's lease",
+					"link_key", res.LinkKey, "err", rerr)
+			}
+		}
+	}()
+	if record != nil {
+		if rerr := record(ctx, res); rerr != nil {
+			return nil, fmt.Errorf("escott: %s: the host did not record the 3-D Secure result (link key %s): %w",
+				a.OperateID, res.LinkKey, rerr)
+		}
+	}
+	settled = true // recorded: from here on a failure leaves the claim to its lease
 	return s.complete(ctx, res, viaPost)
 }
 
@@ -784,59 +876,61 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 // for the first arrival only, calls onPayment with a payment (the gateway
 // authorised; the result's Payment is set) or onFailure with a failed
 // outcome (the same *AuthenticationError HandleReturn returns). Either may
-// be nil: the copy is then acknowledged without a call. When the browser
-// return came first, the copy is answered 200 without calling either again.
-// A refused copy is answered 400, an error of a callback or of the
-// confirmation 500.
+// be nil: the copy is then acknowledged without a call. When the result was
+// recorded already (by the browser return or an earlier copy), the copy is
+// answered 200 without calling either again. A refused copy is answered 400,
+// an error of a callback, of the store or of the confirmation 500, and a
+// copy arriving while another request records the same result 503: the
+// gateway sends the copy again.
 //
-// The attempt is completed (and its journal entry finished) only after the
-// callback returned nil: when it fails, the copy is answered 500 so that the
-// gateway sends it again, and the browser return can still complete the
-// order. So a callback may also see a result that HandleReturn delivered at
-// the same moment (both arrived together): record the order idempotently,
-// by its ProcessId or link key.
+// The attempt is claimed in the ThreeDSStore before the callback and
+// completed (and its journal entry finished) only after the callback
+// returned nil; when it fails the claim is released and the copy answered
+// 500, so the redelivered copy or the browser return can still record the
+// order. So each payment reaches onPayment or ThreeDSReturnParams.Record
+// once, on every instance sharing the store — except when an instance dies
+// after the callback recorded the order and before the SDK completed the
+// attempt: the next delivery after the store's lease calls it again. Record
+// the order idempotently, by its ProcessId or link key.
 func (s *ThreeDSService) PostURLHandler(onPayment func(context.Context, *ThreeDSResult) error,
 	onFailure func(context.Context, *AuthenticationError) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxReturnBody)
-		res, err := s.handle(r, true)
-		var re *ReturnError
-		switch {
-		case errors.As(err, &re) || errors.Is(err, ErrNoAESKey):
-			s.c.log.WarnContext(r.Context(), "escott: PostUrl copy refused", "err", err)
-			http.Error(w, "refused", http.StatusBadRequest)
-			return
-		case res == nil:
-			s.c.log.ErrorContext(r.Context(), "escott: PostUrl copy not processed", "err", err)
-			http.Error(w, "error", http.StatusInternalServerError)
-			return
-		}
-		if !res.Duplicate {
-			var ferr error
-			_, fail := failure(res, err)
+		ctx := r.Context()
+		res, err := s.handle(r, true, true)
+		if err == nil && !res.Duplicate {
+			var record func(context.Context, *ThreeDSResult) error
+			_, fail := failure(res, res.Err())
 			var ae *AuthenticationError
 			switch {
 			case fail == nil && onPayment != nil:
-				ferr = onPayment(r.Context(), res)
+				record = onPayment
 			case errors.As(fail, &ae) && onFailure != nil:
-				ferr = onFailure(r.Context(), ae)
+				record = func(ctx context.Context, _ *ThreeDSResult) error { return onFailure(ctx, ae) }
 			}
-			if ferr != nil {
-				// Not completed: the redelivered copy or the browser
-				// return can still complete the order.
-				s.c.log.ErrorContext(r.Context(), "escott: PostUrl callback failed", "link_key", res.LinkKey, "err", ferr)
-				http.Error(w, "error", http.StatusInternalServerError)
-				return
+			var got *ThreeDSResult
+			got, err = s.settle(ctx, res, record, true)
+			if got != nil {
+				err = nil // settled, a payment or a failed outcome
 			}
-			if got, cerr := s.complete(r.Context(), res, true); got == nil {
-				s.c.log.ErrorContext(r.Context(), "escott: PostUrl copy not completed", "link_key", res.LinkKey, "err", cerr)
-				code := http.StatusInternalServerError
-				if errors.As(cerr, &re) {
-					code = http.StatusBadRequest
-				}
-				http.Error(w, http.StatusText(code), code)
-				return
-			}
+			res = got
+		}
+		var re *ReturnError
+		switch {
+		case err == nil:
+		case errors.As(err, &re) || errors.Is(err, ErrNoAESKey):
+			s.c.log.WarnContext(ctx, "escott: PostUrl copy refused", "err", err)
+			http.Error(w, "refused", http.StatusBadRequest)
+			return
+		case errors.Is(err, ErrReturnInProgress):
+			s.c.log.InfoContext(ctx, "escott: PostUrl copy arrived while the result is being recorded", "err", err)
+			w.Header().Set("Retry-After", "10")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		case res == nil:
+			s.c.log.ErrorContext(ctx, "escott: PostUrl copy not processed", "err", err)
+			http.Error(w, "error", http.StatusInternalServerError)
+			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "OK")
@@ -848,6 +942,13 @@ func (s *ThreeDSService) PostURLHandler(onPayment func(context.Context, *ThreeDS
 // link key and all the 3-D Secure fields. It refuses, without sending
 // anything, a result whose authentication did not succeed, a mode A or member
 // result, a duplicate, and a result already authorised.
+//
+// Authorize is mode B's recording step: HandleReturn left the attempt
+// claimed, and Authorize completes it once the authorisation may have
+// reached the gateway (a payment, a refusal, or an unknown outcome, which
+// the journal keeps), so that a reload of the return page is then refused as
+// a replay. When nothing was sent (invalid, refused by the journal, no
+// connection) it releases the claim, and a reload can try again.
 func (s *ThreeDSService) Authorize(ctx context.Context, res *ThreeDSResult) (*Payment, error) {
 	op := OpGathering
 	if res != nil {
@@ -873,10 +974,35 @@ func (s *ThreeDSService) Authorize(ctx context.Context, res *ThreeDSResult) (*Pa
 	}
 	a := res.Attempt
 	data := res.ThreeDS
-	return s.c.Card.pay(ctx, &PaymentParams{
+	pay, err := s.c.Card.pay(ctx, &PaymentParams{
 		Amount: a.Amount, Source: a.Source, PayType: a.PayType, Capture: a.Capture, LinkKey: a.LinkKey,
 		OrderRef: a.OrderRef, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3,
 	}, &data)
+	s.settleModeB(ctx, res, err)
+	return pay, err
+}
+
+// settleModeB ends the claim HandleReturn took for a mode B result: the
+// attempt is completed once the authorisation may have reached the gateway
+// (an answer, or an unknown outcome: the journal has it), and released when
+// nothing was sent, so that a reload of the return page can try again.
+func (s *ThreeDSService) settleModeB(ctx context.Context, res *ThreeDSResult, err error) {
+	ctx = context.WithoutCancel(ctx)
+	st := s.store()
+	var gerr *Error
+	if err == nil || errors.As(err, &gerr) || errors.Is(err, ErrOutcomeUnknown) {
+		if _, cerr := st.Complete(ctx, res.LinkKey, res); cerr != nil && !errors.Is(cerr, ErrAttemptCompleted) {
+			s.c.log.ErrorContext(ctx, "escott: 3-D Secure attempt not completed after Authorize", "link_key", res.LinkKey, "err", cerr)
+		}
+		return
+	}
+	if res.claim == "" {
+		return
+	}
+	if rerr := st.Release(ctx, res.LinkKey, res.claim); rerr != nil {
+		s.c.log.ErrorContext(ctx, "escott: 3-D Secure claim not released; it lapses after the store's lease",
+			"link_key", res.LinkKey, "err", rerr)
+	}
 }
 
 type memberRefRequest struct {

@@ -91,7 +91,7 @@ func newShop(t *testing.T, c *escott.Client) *merchantSite {
 	s := &merchantSite{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
-		res, err := c.ThreeDS.HandleReturn(r)
+		res, err := c.ThreeDS.HandleReturn(r, recordNothing)
 		res = resultOf(res, err)
 		s.mu.Lock()
 		s.returns = append(s.returns, outcome{res, err})

@@ -129,7 +129,7 @@ func newFailingShop(t *testing.T, c *escott.Client, failures int32) *failingShop
 	s.failures.Store(failures)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
-		res, err := c.ThreeDS.HandleReturn(r)
+		res, err := c.ThreeDS.HandleReturn(r, recordNothing)
 		res = resultOf(res, err)
 		s.mu.Lock()
 		s.returns = append(s.returns, outcome{res, err})

@@ -60,7 +60,7 @@ func tamperFlows(t *testing.T) []tamperFlow {
 func tryReturn(c *escott.Client, ev string) bool {
 	req := httptest.NewRequest(http.MethodPost, "/return", strings.NewReader(url.Values{"EncryptValue": {ev}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return resultOf(c.ThreeDS.HandleReturn(req)) != nil
+	return resultOf(c.ThreeDS.HandleReturn(req, recordNothing)) != nil
 }
 
 // Issue #11.11: the envelope has no MAC, so a tampered return must be refused

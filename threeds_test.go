@@ -245,7 +245,7 @@ func TestThreeDSRefusedReturns(t *testing.T) {
 			if via != nil {
 				req := httptest.NewRequest(http.MethodPost, "/return", strings.NewReader(bad.fields.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				res, err = via.ThreeDS.HandleReturn(req)
+				res, err = via.ThreeDS.HandleReturn(req, recordNothing)
 			} else {
 				out := sh.deliver(t, bad)
 				res, err = out.res, out.err
@@ -272,22 +272,28 @@ func TestThreeDSReplayRefused(t *testing.T) {
 	ret := authenticate(t, srv, form, nil)
 	first := sh.deliver(t, ret)
 	require.NoError(t, first.err)
+	// Before Authorize the attempt is claimed by the first return: a second
+	// one is not accepted.
 	second := sh.deliver(t, ret)
-	require.ErrorIs(t, second.err, escott.ErrReturnRefused)
+	require.ErrorIs(t, second.err, escott.ErrReturnInProgress)
 	assert.Nil(t, second.res)
-	assert.Contains(t, second.err.Error(), "replay")
 	_, err := c.ThreeDS.Authorize(context.Background(), first.res)
 	require.NoError(t, err)
+	// Authorize completed the attempt: a replay is refused.
+	third := sh.deliver(t, ret)
+	require.ErrorIs(t, third.err, escott.ErrReturnRefused)
+	assert.Nil(t, third.res)
+	assert.Contains(t, third.err.Error(), "replay")
 	assert.Equal(t, 1, srv.RequestCount(escott.OpGathering))
 }
 
 func TestThreeDSReturnMethodAndSize(t *testing.T) {
 	_, c := newTest(t)
-	_, err := c.ThreeDS.HandleReturn(httptest.NewRequest(http.MethodGet, "/return?EncryptValue=x", nil))
+	_, err := c.ThreeDS.HandleReturn(httptest.NewRequest(http.MethodGet, "/return?EncryptValue=x", nil), recordNothing)
 	require.ErrorIs(t, err, escott.ErrReturnRefused)
 	big := "EncryptValue=" + strings.Repeat("A", escott.MaxReturnBody)
 	req := httptest.NewRequest(http.MethodPost, "/return", strings.NewReader(big))
-	_, err = c.ThreeDS.HandleReturn(req)
+	_, err = c.ThreeDS.HandleReturn(req, recordNothing)
 	require.ErrorIs(t, err, escott.ErrReturnRefused)
 }
 
@@ -549,7 +555,7 @@ func TestThreeDSSecretsNeverPrinted(t *testing.T) {
 	for _, v := range []any{form, *form, out.res, *out.res, out.res.Attempt, out.res.Payment, *out.res.Payment, out.res.Raw} {
 		fmt.Fprintf(&printed, "%v %+v %#v %s\n", v, v, v, v)
 	}
-	dup, err := c.ThreeDS.HandleReturn(httptest.NewRequest(http.MethodPost, "/r", strings.NewReader(ret.fields.Encode())))
+	dup, err := c.ThreeDS.HandleReturn(httptest.NewRequest(http.MethodPost, "/r", strings.NewReader(ret.fields.Encode())), recordNothing)
 	require.NoError(t, err)
 	fmt.Fprintf(&printed, "%+v", dup)
 	m := escott.Member{ID: "M1", Pass: "SECRETPASS99"}
@@ -558,7 +564,7 @@ func TestThreeDSSecretsNeverPrinted(t *testing.T) {
 			assert.NotContains(t, fmt.Sprintf(verb, v), "SECRETPASS99", verb)
 		}
 	}
-	_, err = c.ThreeDS.HandleReturn(httptest.NewRequest(http.MethodPost, "/r", strings.NewReader("EncryptValue="+url.QueryEscape(form.EncryptValue.Reveal()))))
+	_, err = c.ThreeDS.HandleReturn(httptest.NewRequest(http.MethodPost, "/r", strings.NewReader("EncryptValue="+url.QueryEscape(form.EncryptValue.Reveal()))), recordNothing)
 	require.Error(t, err)
 	printed.WriteString(err.Error())
 	plain, err := testCipher(t).Decrypt(form.EncryptValue.Reveal())
@@ -614,7 +620,7 @@ func FuzzHandleReturn(f *testing.F) {
 		require.NoError(t, err)
 		for _, body := range []string{ev, "EncryptValue=" + url.QueryEscape(ev), "EncryptValue=" + url.QueryEscape(ci.Seal(plain))} {
 			req := httptest.NewRequest(http.MethodPost, "/r", strings.NewReader(body))
-			res, err := c.ThreeDS.HandleReturn(req)
+			res, err := c.ThreeDS.HandleReturn(req, recordNothing)
 			if err == nil {
 				require.NotNil(t, res)
 				require.True(t, res.SecureResultCode.Continue(), "only a continuing code is a success")

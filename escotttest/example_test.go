@@ -31,7 +31,7 @@ func ExampleServer_Authenticate() {
 	if err != nil {
 		panic(err)
 	}
-	res, err := client.ThreeDS.HandleReturn(ret.Request(ctx))
+	res, err := client.ThreeDS.HandleReturn(ret.Request(ctx), nil)
 	if err != nil {
 		panic(err)
 	}

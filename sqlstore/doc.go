@@ -32,14 +32,17 @@
 //
 // # Safety across instances
 //
-// Completing a 3-D Secure attempt is one conditional UPDATE: of several
-// instances completing the same attempt (the browser return and the mode A
-// PostUrl copy landing on different instances, or a replayed return) exactly
-// one wins and the others receive the first result with
-// escott.ErrAttemptCompleted. Claiming a notification is one INSERT ... ON
+// Claiming a 3-D Secure attempt before the host records its result is one
+// conditional UPDATE: of several instances settling the same attempt (the
+// browser return and the mode A PostUrl copy landing on different
+// instances, or a reload) exactly one gets the claim and the others
+// escott.ErrAttemptClaimed; completing it is another, and once completed
+// every Claim receives the first result with escott.ErrAttemptCompleted.
+// Claiming a notification is one INSERT ... ON
 // CONFLICT: exactly one instance gets escott.ClaimNew. A claim still
 // processing after its lease ([WithLease], [DefaultLease]) is taken over by
-// the next delivery: set the lease longer than the slowest subscriber.
+// the next delivery, and so is a 3-D Secure claim: set the lease longer than
+// the slowest subscriber and the slowest order recording.
 //
 // # Secrets at rest
 //

@@ -17,7 +17,7 @@ func TestPlaceholders(t *testing.T) {
 	defer db.Close()
 	ctx := context.Background()
 	count := map[string]int{ // parameters of each query
-		"save": 5, "get": 2, "complete": 4, "result": 2, "tpurge": 1,
+		"save": 5, "get": 2, "complete": 4, "result": 2, "tpurge": 1, "tclaim": 5, "tclaimstate": 3, "trelease": 2,
 		"claim": 5, "state": 1, "done": 3, "release": 2, "dpurge": 2,
 	}
 	for _, qm := range []bool{false, true} {
@@ -31,6 +31,7 @@ func TestPlaceholders(t *testing.T) {
 		require.NoError(t, err)
 		qs := map[string]string{
 			"save": tds.q.save, "get": tds.q.get, "complete": tds.q.complete, "result": tds.q.result, "tpurge": tds.q.purge,
+			"tclaim": tds.q.claim, "tclaimstate": tds.q.claimState, "trelease": tds.q.release,
 			"claim": dd.q.claim, "state": dd.q.state, "done": dd.q.done, "release": dd.q.release, "dpurge": dd.q.purge,
 		}
 		for name, q := range qs {

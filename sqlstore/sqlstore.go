@@ -18,8 +18,9 @@ const (
 	DefaultDedupeTable  = "escott_dedupe"
 )
 
-// DefaultLease is how long a notification claim blocks other instances
-// before it is presumed abandoned (its instance died mid-processing).
+// DefaultLease is how long a notification claim or a 3-D Secure claim
+// blocks other instances before it is presumed abandoned (its instance died
+// mid-processing).
 const DefaultLease = 2 * time.Minute
 
 // Option configures NewJournal, NewThreeDSStore and NewDedupeStore: one
@@ -51,11 +52,13 @@ func WithQuestionMarks() Option { return func(c *config) { c.questionMarks = tru
 // Done (escott.DefaultDedupeTTL by default). Zero or less keeps the default.
 func WithTTL(d time.Duration) Option { return func(c *config) { c.ttl = d } }
 
-// WithLease sets how long a DedupeStore claim may stay in processing before
-// another instance may take it over (DefaultLease by default; zero or less
-// keeps it). Make it longer than your slowest subscriber: a takeover while
-// the first instance is still working processes the notification twice.
-// The ThreeDSStore ignores it.
+// WithLease sets how long a claim — a DedupeStore's notification in
+// processing, a ThreeDSStore's 3-D Secure attempt being recorded — keeps
+// other instances out before one of them may take it over (DefaultLease by
+// default; zero or less keeps it). Make it longer than your slowest
+// subscriber or order recording: a takeover while the first instance is
+// still working delivers the notification or the payment twice. Shorter
+// means a crashed instance's claim is taken over sooner.
 func WithLease(d time.Duration) Option { return func(c *config) { c.lease = d } }
 
 // WithClock replaces time.Now, for tests. The Journal ignores it: the times

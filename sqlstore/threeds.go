@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,8 +20,10 @@ import (
 )
 
 // ThreeDSStore is an escott.ThreeDSStore in a database/sql table, shared by
-// every instance using the table: a 3-D Secure return may land on any of
-// them, and Complete counts it once across all.
+// every instance using the table: a 3-D Secure return or PostUrl copy may
+// land on any of them, Claim lets one of them at a time have the host record
+// the result (a claim lapses after the lease, WithLease, when its instance
+// died), and Complete counts it once across all.
 //
 // Security: each row holds the attempt as the authorisation after the
 // return needs it, including the card token (single-use, valid 30 minutes)
@@ -31,7 +35,7 @@ import (
 type ThreeDSStore struct {
 	db  *sql.DB
 	cfg *config
-	q   struct{ save, get, complete, result, purge string }
+	q   struct{ save, get, claim, claimState, complete, release, result, purge string }
 }
 
 // NewThreeDSStore returns a ThreeDSStore in db, creating its table when it
@@ -43,7 +47,9 @@ func NewThreeDSStore(ctx context.Context, db *sql.DB, opts ...Option) (*ThreeDSS
 	}
 	t, ph := cfg.table, cfg.ph()
 	// attempt and result are JSON documents (see tdsAttempt and tdsResult);
-	// result is NULL while the attempt is pending.
+	// result is NULL while the attempt is pending. claim_token and
+	// claimed_at are the current claim (NULL when none): a request settling
+	// the attempt holds it for the lease (WithLease).
 	err = createTable(ctx, db, t, []string{
 		`CREATE TABLE IF NOT EXISTS ` + t + ` (
 	link_key  TEXT PRIMARY KEY,
@@ -51,7 +57,9 @@ func NewThreeDSStore(ctx context.Context, db *sql.DB, opts ...Option) (*ThreeDSS
 	result    TEXT,
 	created   TIMESTAMP WITH TIME ZONE NOT NULL,
 	expires   TIMESTAMP WITH TIME ZONE NOT NULL,
-	completed TIMESTAMP WITH TIME ZONE
+	completed TIMESTAMP WITH TIME ZONE,
+	claim_token TEXT,
+	claimed_at  TIMESTAMP WITH TIME ZONE
 )`,
 		`CREATE INDEX IF NOT EXISTS ` + base + `_expires ON ` + t + ` (expires)`,
 	})
@@ -63,11 +71,22 @@ func NewThreeDSStore(ctx context.Context, db *sql.DB, opts ...Option) (*ThreeDSS
 	// instances reusing an expired key cannot both succeed.
 	s.q.save = `INSERT INTO ` + t + ` AS s (link_key, attempt, result, created, expires, completed) VALUES (` +
 		ph(1) + `, ` + ph(2) + `, NULL, ` + ph(3) + `, ` + ph(4) + `, NULL) ON CONFLICT (link_key) DO UPDATE SET ` +
-		`attempt = excluded.attempt, result = NULL, created = excluded.created, expires = excluded.expires, completed = NULL ` +
+		`attempt = excluded.attempt, result = NULL, created = excluded.created, expires = excluded.expires, completed = NULL, ` +
+		`claim_token = NULL, claimed_at = NULL ` +
 		`WHERE s.expires < ` + ph(5)
 	s.q.get = `SELECT attempt, result FROM ` + t + ` WHERE link_key = ` + ph(1) + ` AND expires >= ` + ph(2)
+	// One statement claims a pending attempt that nobody holds, or whose
+	// claim's lease ran out; the database serialises it against every other
+	// instance.
+	s.q.claim = `UPDATE ` + t + ` SET claim_token = ` + ph(1) + `, claimed_at = ` + ph(2) +
+		` WHERE link_key = ` + ph(3) + ` AND completed IS NULL AND expires >= ` + ph(4) +
+		` AND (claim_token IS NULL OR claimed_at < ` + ph(5) + `)`
+	s.q.claimState = `SELECT result, claim_token IS NOT NULL AND claimed_at >= ` + ph(1) + ` FROM ` + t +
+		` WHERE link_key = ` + ph(2) + ` AND expires >= ` + ph(3)
 	s.q.complete = `UPDATE ` + t + ` SET result = ` + ph(1) + `, completed = ` + ph(2) +
-		` WHERE link_key = ` + ph(3) + ` AND completed IS NULL AND expires >= ` + ph(4)
+		`, claim_token = NULL, claimed_at = NULL WHERE link_key = ` + ph(3) + ` AND completed IS NULL AND expires >= ` + ph(4)
+	s.q.release = `UPDATE ` + t + ` SET claim_token = NULL, claimed_at = NULL WHERE link_key = ` + ph(1) +
+		` AND claim_token = ` + ph(2) + ` AND completed IS NULL`
 	s.q.result = `SELECT result FROM ` + t + ` WHERE link_key = ` + ph(1) + ` AND expires >= ` + ph(2)
 	s.q.purge = `DELETE FROM ` + t + ` WHERE expires < ` + ph(1)
 	return s, nil
@@ -116,6 +135,61 @@ func (s *ThreeDSStore) Get(ctx context.Context, linkKey string) (*escott.ThreeDS
 		return nil, nil, fmt.Errorf("sqlstore: get %s: %w", linkKey, err)
 	}
 	return a, res, nil
+}
+
+// Claim implements escott.ThreeDSStore. Of several instances claiming the
+// same attempt at once, exactly one gets the claim; the others get
+// escott.ErrAttemptClaimed until it is completed, released, or its lease
+// (WithLease) runs out — then the next Claim takes it over.
+func (s *ThreeDSStore) Claim(ctx context.Context, linkKey string) (string, *escott.ThreeDSResult, error) {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	token := hex.EncodeToString(b)
+	for range 3 {
+		now := sqlutil.Time(s.cfg.now())
+		lapsed := now.Add(-s.cfg.lease)
+		n, err := rowsAffected(s.db.ExecContext(ctx, s.q.claim, token, now, linkKey, now, lapsed))
+		if err != nil {
+			return "", nil, fmt.Errorf("sqlstore: claim %s: %w", linkKey, err)
+		}
+		if n == 1 {
+			return token, nil, nil
+		}
+		var (
+			first sql.NullString
+			held  bool
+		)
+		err = s.db.QueryRowContext(ctx, s.q.claimState, lapsed, linkKey, now).Scan(&first, &held)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return "", nil, escott.ErrNoAttempt
+		case err != nil:
+			return "", nil, fmt.Errorf("sqlstore: claim %s: %w", linkKey, err)
+		case first.Valid:
+			r, err := decodeResult([]byte(first.String))
+			if err != nil {
+				return "", nil, fmt.Errorf("sqlstore: claim %s: %w", linkKey, err)
+			}
+			return "", r, escott.ErrAttemptCompleted
+		case held:
+			return "", nil, escott.ErrAttemptClaimed
+		}
+		// Released (or its lease ran out) in between: try again.
+	}
+	return "", nil, escott.ErrAttemptClaimed
+}
+
+// Release implements escott.ThreeDSStore: it drops only the claim with this
+// token, so a Release after another instance took the claim over leaves
+// the new holder's claim alone.
+func (s *ThreeDSStore) Release(ctx context.Context, linkKey, claim string) error {
+	if claim == "" {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, s.q.release, linkKey, claim); err != nil {
+		return fmt.Errorf("sqlstore: release %s: %w", linkKey, err)
+	}
+	return nil
 }
 
 // Complete implements escott.ThreeDSStore. Of several instances completing

@@ -259,6 +259,16 @@ func (s *shop) payByStoredCard(w http.ResponseWriter, r *http.Request) {
 // message on failure. An unknown outcome is never retried: the order shows
 // it with its link key, for the operator to look up in the console.
 func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op string, pay *escott.Payment, err error) {
+	s.recordCard(id, op, pay, err)
+	if err != nil && !errors.Is(err, escott.ErrOutcomeUnknown) {
+		http.Redirect(w, r, "/checkout?order="+id, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/orders/"+id, http.StatusSeeOther)
+}
+
+// recordCard records the outcome of a card payment on its order.
+func (s *shop) recordCard(id, op string, pay *escott.Payment, err error) {
 	o, _ := s.store.order(id)
 	var ja, en string
 	if err != nil {
@@ -286,11 +296,6 @@ func (s *shop) completeCard(w http.ResponseWriter, r *http.Request, id, op strin
 		o.History = append(o.History, ev)
 		return o.Status != statusFailed
 	})
-	if err != nil && !errors.Is(err, escott.ErrOutcomeUnknown) {
-		http.Redirect(w, r, "/checkout?order="+id, http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, "/orders/"+id, http.StatusSeeOther)
 }
 
 func (s *shop) startFailed(w http.ResponseWriter, r *http.Request, err error) {

@@ -83,8 +83,19 @@ func (s *shop) startThreeDS(ctx context.Context, w http.ResponseWriter, r *http.
 // handler never renders a page, it sends the browser on to a page of the
 // shop, where the cookie is back.
 func (s *shop) threeDSReturn(w http.ResponseWriter, r *http.Request) {
-	res, err := s.client.ThreeDS.HandleReturn(r)
-	if res == nil {
+	res, err := s.client.ThreeDS.HandleReturn(r, &escott.ThreeDSReturnParams{Record: s.recordThreeDSPayment})
+	var failed *escott.AuthenticationError
+	switch {
+	case errors.As(err, &failed):
+		res = failed.Result // the authentication or the gateway's authorisation failed
+	case errors.Is(err, escott.ErrReturnInProgress):
+		// The same result is being recorded by another request (a double
+		// click, or a reload while the first is still working): nothing to
+		// do but wait and reload.
+		s.message(w, r, http.StatusServiceUnavailable, "処理中",
+			"お支払いを処理しています。しばらくしてからページを再読み込みしてください。 (Your payment is being processed; reload this page in a few seconds.)")
+		return
+	case res == nil:
 		s.refusedReturn(w, r, err)
 		return
 	}
@@ -95,9 +106,16 @@ func (s *shop) threeDSReturn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Duplicate {
-		// Mode A: the same result again (Back and resubmit, or the
-		// other copy): the order was completed by the first one.
+		// Mode A: the same result again (Back and resubmit): the order was
+		// recorded by the first one.
 		http.Redirect(w, r, "/orders/"+o.ID+"?again=1", http.StatusSeeOther)
+		return
+	}
+	if res.Payment != nil {
+		// Mode A: the gateway authorised (confirmed by 1Search), and
+		// recordThreeDSPayment recorded it before the SDK completed the
+		// attempt.
+		http.Redirect(w, r, "/orders/"+o.ID, http.StatusSeeOther)
 		return
 	}
 	_ = s.store.update(o.ID, func(o *order) bool { o.ThreeDS = res.SecureResultCode; return false })
@@ -109,14 +127,28 @@ func (s *shop) threeDSReturn(w http.ResponseWriter, r *http.Request) {
 		s.completeCard(w, r, o.ID, op, nil, err)
 		return
 	}
-	if res.Payment != nil { // mode A: the gateway authorised, confirmed by 1Search
-		s.completeCard(w, r, o.ID, res.OperateID, res.Payment, nil)
-		return
-	}
+	// Mode B: Authorize sends the authorisation and completes the attempt.
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
 	pay, err := s.client.ThreeDS.Authorize(ctx, res)
 	s.completeCard(w, r, o.ID, s.payOp(), pay, err)
+}
+
+// errThreeDSNoOrder refuses to record a 3-D Secure payment for no order of
+// the shop.
+var errThreeDSNoOrder = errors.New("3-D Secure payment for no order of this shop")
+
+// recordThreeDSPayment records a mode A payment on its order. The SDK calls
+// it once per payment, before it completes the 3-D Secure attempt (a PostUrl
+// handler would take the same function as its onPayment).
+func (s *shop) recordThreeDSPayment(_ context.Context, res *escott.ThreeDSResult) error {
+	o, ok := s.store.order(res.Attempt.OrderRef)
+	if !ok || o.LinkKey != res.LinkKey {
+		return errThreeDSNoOrder
+	}
+	_ = s.store.update(o.ID, func(o *order) bool { o.ThreeDS = res.SecureResultCode; return false })
+	s.recordCard(o.ID, res.OperateID, res.Payment, nil)
+	return nil
 }
 
 // refusedReturn answers a return the SDK refused. A replay of a result

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -30,22 +31,37 @@ func main() {
 	client := gw.Client()
 	ctx := context.Background()
 
+	// recordOrder is the shop's recording of a mode A payment (mark the
+	// order paid, in one database transaction, idempotent by ProcessId). The
+	// SDK calls it once per payment, from the return page or the PostUrl
+	// copy, whichever comes first, and completes the attempt only after it
+	// returned nil.
+	recordOrder := func(_ context.Context, res *escott.ThreeDSResult) error {
+		log.Printf("mode A paid: order %s recorded, process %s", res.LinkKey, res.Payment.Process.ID)
+		return nil
+	}
+
 	mux := http.NewServeMux()
 	// RedirectUrl: the shopper's browser comes back here.
 	mux.HandleFunc("/3ds/return", func(w http.ResponseWriter, r *http.Request) {
-		res, err := client.ThreeDS.HandleReturn(r)
+		res, err := client.ThreeDS.HandleReturn(r, &escott.ThreeDSReturnParams{Record: recordOrder})
+		var failed *escott.AuthenticationError
 		switch {
-		case res == nil:
-			log.Printf("return refused: %v", err)
-			http.Error(w, "refused", http.StatusBadRequest)
-			return
-		case err != nil:
+		case errors.As(err, &failed):
 			log.Printf("authentication or payment failed: %v", err)
 			_, _ = io.WriteString(w, "Please use another card.")
 			return
-		case res.Payment != nil: // mode A: already authorised and confirmed
-			log.Printf("mode A paid: process %s (duplicate: %t)", res.Payment.Process.ID, res.Duplicate)
-		default: // mode B: authorise now
+		case errors.Is(err, escott.ErrReturnInProgress):
+			// The PostUrl copy (or a double click) is recording it now.
+			http.Error(w, "Your payment is being processed; reload in a few seconds.", http.StatusServiceUnavailable)
+			return
+		case err != nil:
+			log.Printf("return refused or not recorded: %v", err)
+			http.Error(w, "refused", http.StatusBadRequest)
+			return
+		case res.Payment != nil: // mode A: authorised, confirmed and recorded
+			log.Printf("mode A return: process %s (already recorded: %t)", res.Payment.Process.ID, res.Duplicate)
+		default: // mode B: authorise now; Authorize completes the attempt
 			pay, err := client.ThreeDS.Authorize(r.Context(), res)
 			if err != nil {
 				log.Printf("authorisation failed: %v", err)
@@ -55,11 +71,9 @@ func main() {
 		}
 		_, _ = io.WriteString(w, "Thank you!")
 	})
-	// PostUrl: the gateway's server-to-server copy in mode A.
-	mux.Handle("/3ds/post", client.ThreeDS.PostURLHandler(func(_ context.Context, res *escott.ThreeDSResult) error {
-		log.Printf("PostUrl copy completed %s first", res.LinkKey)
-		return nil
-	}, func(_ context.Context, fail *escott.AuthenticationError) error {
+	// PostUrl: the gateway's server-to-server copy in mode A, recorded by the
+	// same function.
+	mux.Handle("/3ds/post", client.ThreeDS.PostURLHandler(recordOrder, func(_ context.Context, fail *escott.AuthenticationError) error {
 		log.Printf("PostUrl copy: %s failed: %v", fail.LinkKey, fail)
 		return nil
 	}))

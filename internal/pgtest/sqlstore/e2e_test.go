@@ -47,7 +47,7 @@ func newInstance(t *testing.T, srv *escotttest.Server, opts ...escott.Option) *i
 	t.Helper()
 	in := &instance{c: srv.Client(opts...), got: make(chan outcome, 4)}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, err := in.c.ThreeDS.HandleReturn(r)
+		res, err := in.c.ThreeDS.HandleReturn(r, recordNothing)
 		in.got <- outcome{res, err}
 		if res == nil {
 			http.Error(w, "refused", http.StatusBadRequest)

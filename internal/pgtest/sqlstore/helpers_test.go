@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/internal/pgtest"
 )
 
@@ -56,3 +58,7 @@ func countRows(t *testing.T, db *sql.DB, table string) int {
 	require.NoError(t, db.QueryRow("SELECT count(*) FROM "+table).Scan(&n))
 	return n
 }
+
+// recordNothing is the return-page recording of the test shops: they keep
+// what HandleReturn returned themselves.
+var recordNothing = &escott.ThreeDSReturnParams{Record: func(context.Context, *escott.ThreeDSResult) error { return nil }}

@@ -166,14 +166,15 @@ func testResult(a *escott.ThreeDSAttempt, marker string) *escott.ThreeDSResult {
 	}
 }
 
-// tdsFactory makes an empty store; advance moves its clock past ttl.
-type tdsFactory func(t *testing.T) (s escott.ThreeDSStore, ttl time.Duration, advance func(time.Duration))
+// tdsFactory makes an empty store with its TTL and claim lease; advance
+// moves its clock.
+type tdsFactory func(t *testing.T) (s escott.ThreeDSStore, ttl, lease time.Duration, advance func(time.Duration))
 
 // testThreeDSStore is the contract every ThreeDSStore keeps.
 func testThreeDSStore(t *testing.T, mk tdsFactory) {
 	ctx := context.Background()
 	t.Run("SaveGetComplete", func(t *testing.T) {
-		s, _, _ := mk(t)
+		s, _, _, _ := mk(t)
 		_, _, err := s.Get(ctx, "nokey")
 		require.ErrorIs(t, err, escott.ErrNoAttempt)
 		_, err = s.Complete(ctx, "nokey", testResult(testAttempt("nokey"), "x"))
@@ -211,7 +212,7 @@ func testThreeDSStore(t *testing.T, mk tdsFactory) {
 		assert.Nil(t, res)
 	})
 	t.Run("TTL", func(t *testing.T) {
-		s, ttl, advance := mk(t)
+		s, ttl, _, advance := mk(t)
 		require.NoError(t, s.Save(ctx, testAttempt("pending")))
 		require.NoError(t, s.Save(ctx, testAttempt("done")))
 		_, err := s.Complete(ctx, "done", testResult(testAttempt("done"), "x"))
@@ -234,23 +235,106 @@ func testThreeDSStore(t *testing.T, mk tdsFactory) {
 	})
 }
 
+// testThreeDSClaims is the claim contract: one holder at a time, released
+// or completed by it, taken over after the lease; completed means every
+// later Claim gets the first result.
+func testThreeDSClaims(t *testing.T, mk tdsFactory) {
+	ctx := context.Background()
+	t.Run("Claim", func(t *testing.T) {
+		s, _, lease, advance := mk(t)
+		_, _, err := s.Claim(ctx, "nokey")
+		require.ErrorIs(t, err, escott.ErrNoAttempt)
+		require.NoError(t, s.Save(ctx, testAttempt("k1")))
+
+		c1, first, err := s.Claim(ctx, "k1")
+		require.NoError(t, err)
+		require.NotEmpty(t, c1)
+		assert.Nil(t, first)
+		_, _, err = s.Claim(ctx, "k1")
+		require.ErrorIs(t, err, escott.ErrAttemptClaimed, "one holder at a time")
+		_, res, err := s.Get(ctx, "k1")
+		require.NoError(t, err)
+		assert.Nil(t, res, "claimed is not completed")
+
+		require.NoError(t, s.Release(ctx, "k1", "not-the-token"))
+		_, _, err = s.Claim(ctx, "k1")
+		require.ErrorIs(t, err, escott.ErrAttemptClaimed, "another token does not release it")
+		require.NoError(t, s.Release(ctx, "k1", c1))
+		c2, _, err := s.Claim(ctx, "k1")
+		require.NoError(t, err, "released: claimable again")
+		assert.NotEqual(t, c1, c2)
+
+		// The holder died: after the lease the next Claim takes it over, and
+		// the old holder's Release leaves the new claim alone.
+		advance(lease + lease/2)
+		c3, _, err := s.Claim(ctx, "k1")
+		require.NoError(t, err, "taken over after the lease")
+		assert.NotEqual(t, c2, c3)
+		require.NoError(t, s.Release(ctx, "k1", c2))
+		_, _, err = s.Claim(ctx, "k1")
+		require.ErrorIs(t, err, escott.ErrAttemptClaimed, "a stale Release does not drop the new claim")
+
+		done := testResult(testAttempt("k1"), "first")
+		prev, err := s.Complete(ctx, "k1", done)
+		require.NoError(t, err)
+		assert.Nil(t, prev)
+		require.NoError(t, s.Release(ctx, "k1", c3), "Release after Complete does nothing")
+		for range 2 {
+			_, first, err = s.Claim(ctx, "k1")
+			require.ErrorIs(t, err, escott.ErrAttemptCompleted)
+			require.NotNil(t, first)
+			assert.Equal(t, "first", first.Raw.Get("Marker"))
+		}
+		advance(lease + lease/2)
+		_, _, err = s.Claim(ctx, "k1")
+		require.ErrorIs(t, err, escott.ErrAttemptCompleted, "completed stays completed after the lease")
+	})
+	t.Run("ClaimOnce", func(t *testing.T) {
+		s, _, _, _ := mk(t)
+		require.NoError(t, s.Save(ctx, testAttempt("race")))
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			tokens []string
+		)
+		for range 8 {
+			wg.Go(func() {
+				c, _, err := s.Claim(ctx, "race")
+				if err == nil {
+					mu.Lock()
+					tokens = append(tokens, c)
+					mu.Unlock()
+					return
+				}
+				assert.ErrorIs(t, err, escott.ErrAttemptClaimed)
+			})
+		}
+		wg.Wait()
+		assert.Len(t, tokens, 1, "exactly one request gets the claim")
+	})
+}
+
 func TestMemoryThreeDSStoreContract(t *testing.T) {
 	// The memory store has no settable clock: a short TTL and real sleeps.
-	testThreeDSStore(t, func(t *testing.T) (escott.ThreeDSStore, time.Duration, func(time.Duration)) {
-		ttl := 400 * time.Millisecond
-		return escott.NewMemoryThreeDSStore(ttl), ttl, time.Sleep
-	})
+	mk := func(t *testing.T) (escott.ThreeDSStore, time.Duration, time.Duration, func(time.Duration)) {
+		ttl, lease := 400*time.Millisecond, 100*time.Millisecond
+		return escott.NewMemoryThreeDSStore(ttl, lease), ttl, lease, time.Sleep
+	}
+	testThreeDSStore(t, mk)
+	testThreeDSClaims(t, mk)
 }
 
 func TestSQLThreeDSStoreContract(t *testing.T) {
 	db := testDB(t)
-	testThreeDSStore(t, func(t *testing.T) (escott.ThreeDSStore, time.Duration, func(time.Duration)) {
+	mk := func(t *testing.T) (escott.ThreeDSStore, time.Duration, time.Duration, func(time.Duration)) {
 		clk := newClock()
 		s, err := sqlstore.NewThreeDSStore(context.Background(), db, sqlstore.WithTable(testTable(t, db, "escott_tds")),
-			sqlstore.WithClock(clk.Now), sqlstore.WithTTL(time.Hour))
+			sqlstore.WithClock(clk.Now), sqlstore.WithTTL(time.Hour), sqlstore.WithLease(time.Minute))
 		require.NoError(t, err)
-		return s, time.Hour, clk.Advance
-	})
+		return s, time.Hour, time.Minute, clk.Advance
+	}
+	testThreeDSStore(t, mk)
+	testThreeDSClaims(t, mk)
 }
 
 // Every field of an attempt and a result, secrets included, comes back from
