@@ -260,10 +260,18 @@
 // (money moved; ship or cancel), never a refusal. An optional
 // server-to-server copy arrives at PostURL ([ThreeDSService.PostURLHandler],
 // with one callback for payments and one for failures), so the outcome is
-// known even if the shopper never comes back; it completes the attempt only
-// after the host's callback returned nil (a failing callback answers 500 and
-// the gateway sends the copy again). The first completion wins, the other
-// arrival is marked Duplicate. Behind a load balancer, give every instance
+// known even if the shopper never comes back. The host records a mode A
+// payment inside the SDK's call: HandleReturn takes a
+// [ThreeDSReturnParams] whose Record is the same function as the PostUrl
+// handler's onPayment. Both paths claim the attempt, call the host, and
+// complete the attempt (and its journal entry) only after the host returned
+// nil, so each payment reaches the host once and none is lost; a delivery
+// that finds the attempt claimed gets [ErrReturnInProgress] (PostUrl: 503,
+// sent again), one that finds it completed the first result with Duplicate
+// set. Record the order atomically and idempotently by its ProcessId: a host
+// that dies after committing is called again once the claim's lease
+// ([DefaultThreeDSLease]) ran out. In mode B HandleReturn claims the attempt
+// and Authorize completes it. Behind a load balancer, give every instance
 // the same ThreeDSStore (package sqlstore has one).
 //
 // The result travels through the shopper's browser in an AES-CBC envelope
