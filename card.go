@@ -20,7 +20,7 @@ import (
 	"github.com/escott-go/escott/internal/wire"
 )
 
-// Card operation IDs (PROTOCOL.md §4).
+// Card operation IDs (docs/protocol.md §4).
 const (
 	OpCheck     = "1Check"
 	OpAuth      = "1Auth"
@@ -191,7 +191,7 @@ func (a AuthAssist) MarshalJSON() ([]byte, error) {
 const redactedMark = "[REDACTED]"
 
 // ThreeDSData are the 3-D Secure result fields sent with the authorisation
-// that follows an authentication (PROTOCOL.md §7.2 step 4).
+// that follows an authentication (docs/protocol.md §7.2 step 4).
 type ThreeDSData struct {
 	SecureResultCode           string
 	EncodeXID3D                string
@@ -489,7 +489,7 @@ type refs struct {
 // followUp runs an operation on an existing process, with the member fields
 // when the process was made for a member. On K81 (the original had no
 // member) it retries once without them: the gateway rejected the request, so
-// no money moved (PROTOCOL.md §4).
+// no money moved (docs/protocol.md §4).
 func (s *CardService) followUp(ctx context.Context, op string, proc Process, ref refs, fill func(*validator, *cardRequest)) (*Payment, error) {
 	v := &validator{op: op}
 	v.process(proc)
@@ -822,7 +822,7 @@ func validBirthDay(s string) bool {
 // PayType is the payment division (支払区分) of a card payment.
 type PayType string
 
-// Payment divisions (PROTOCOL.md §4.1).
+// Payment divisions (docs/protocol.md §4.1).
 const (
 	LumpSum   PayType = "01" // 一括
 	Bonus     PayType = "80" // ボーナス一括
@@ -937,7 +937,7 @@ type brandRule struct {
 
 var standardCounts = []PayType{"02", "03", "05", "06", "10", "12", "15", "18", "20", "24"}
 
-// brandRules is the table of PROTOCOL.md §4.1.
+// brandRules is the table of docs/protocol.md §4.1.
 var brandRules = map[Brand]brandRule{
 	BrandVisa:       {counts: standardCounts, revolving: true, bonus: true},
 	BrandMastercard: {counts: standardCounts, revolving: true, bonus: true},

@@ -20,7 +20,7 @@ import (
 	"github.com/escott-go/escott/internal/wire"
 )
 
-// Online-collection operation IDs (PROTOCOL.md §8).
+// Online-collection operation IDs (docs/protocol.md §8).
 const (
 	OpCVSRegister = "2Add"
 	OpCVSChange   = "2Chg"
@@ -672,7 +672,7 @@ func (v *validator) text(field, s string, max int) {
 // of 2Ref and of the payment-received notification.
 type CollectingAgency string
 
-// Collecting agencies (PROTOCOL.md §8).
+// Collecting agencies (docs/protocol.md §8).
 const (
 	AgencyLawson         CollectingAgency = "LSN"
 	AgencyFamilyMart     CollectingAgency = "FAM"
@@ -700,7 +700,7 @@ type agencyInfo struct {
 	en, ja string
 }
 
-// agencies is the CvsCd table, in the order of PROTOCOL.md §8.
+// agencies is the CvsCd table, in the order of docs/protocol.md §8.
 var agencies = []agencyInfo{
 	{AgencyLawson, "Lawson", "ローソン"},
 	{AgencyFamilyMart, "FamilyMart", "ファミリーマート"},
@@ -732,7 +732,7 @@ func (a CollectingAgency) info() (agencyInfo, bool) {
 	return agencyInfo{}, false
 }
 
-// CollectingAgencies returns every known CvsCd, in the order of PROTOCOL.md §8.
+// CollectingAgencies returns every known CvsCd, in the order of docs/protocol.md §8.
 func CollectingAgencies() []CollectingAgency {
 	out := make([]CollectingAgency, len(agencies))
 	for i, a := range agencies {

@@ -42,7 +42,7 @@ func fillStrings(t *testing.T, v reflect.Value) []string {
 	return names
 }
 
-// TestEveryRequestFieldEncodes is the strictness check DESIGN.md asks for:
+// TestEveryRequestFieldEncodes is the strictness check the design asks for:
 // every field of every request struct reaches the wire with its value, and
 // the fast encoder writes exactly what go-querystring writes.
 func TestEveryRequestFieldEncodes(t *testing.T) {

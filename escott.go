@@ -61,7 +61,7 @@ func (e Environment) Origin() string {
 	return ""
 }
 
-// Gateway endpoint paths (PROTOCOL.md §1).
+// Gateway endpoint paths (docs/protocol.md §1).
 const (
 	pathCard   = "/online/aut/OAUT002.do"
 	pathMember = "/online/crp/OCRP005.do"
@@ -553,7 +553,7 @@ func randomDigits(n int) string {
 	}
 }
 
-// common holds the fields every request carries (PROTOCOL.md §3). It is
+// common holds the fields every request carries (docs/protocol.md §3). It is
 // embedded in each request struct so that go-querystring flattens it.
 type common struct {
 	MerchantID      string `url:"MerchantId"`

@@ -635,7 +635,7 @@ func printableASCII(s string) bool { return ascii.IsPrintable(s) && !strings.Con
 // NotificationHandler receives payment-received notifications: an
 // http.Handler to mount at the URL registered with SPS. It verifies each
 // notification (see NotificationParser), dedupes it, calls the subscribers
-// synchronously with the request's context, and answers as PROTOCOL.md §8.1
+// synchronously with the request's context, and answers as docs/protocol.md §8.1
 // decides:
 //
 //   - accepted, or already processed (a redelivery): 200, body "0";

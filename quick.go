@@ -16,7 +16,7 @@ import (
 	"github.com/escott-go/escott/internal/wire"
 )
 
-// Stored-card member operation IDs (PROTOCOL.md §6).
+// Stored-card member operation IDs (docs/protocol.md §6).
 const (
 	OpMemberAdd        = "4MemAdd"
 	OpMemberChange     = "4MemChg"
@@ -81,7 +81,7 @@ type MemberService struct{ c *Client }
 // MemberStatus is a member's KaiinStatus.
 type MemberStatus int
 
-// Member statuses (PROTOCOL.md §6).
+// Member statuses (docs/protocol.md §6).
 const (
 	// MemberStatusUnknown: the answer had no (or an unknown) KaiinStatus,
 	// e.g. a reference by token.
@@ -147,7 +147,7 @@ type MemberCard struct {
 }
 
 // PayTypeChoices returns the payment divisions to offer when paying with this
-// card, from the first digits of its masked number (PROTOCOL.md §4.1).
+// card, from the first digits of its masked number (docs/protocol.md §4.1).
 func (c *MemberCard) PayTypeChoices(setting InstallmentSetting) []PayType {
 	return PayTypeChoices(c.First6, setting)
 }

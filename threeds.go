@@ -23,7 +23,7 @@ import (
 )
 
 // OpThreeDS is the OperateId of an authentication-only 3-D Secure request
-// (mode B, PROTOCOL.md §7.2).
+// (mode B, docs/protocol.md §7.2).
 const OpThreeDS = "3Secure"
 
 // MaxReturnBody caps the body of a 3-D Secure return or PostUrl copy. A real
@@ -43,7 +43,7 @@ var ErrNoAESKey = errors.New("escott: Config.AESKey and AESIV are not set (neede
 var ErrReturnRefused = errors.New("escott: 3-D Secure return refused")
 
 // SecureResultCode is the outcome of a 3-D Secure authentication
-// (PROTOCOL.md §7.4).
+// (docs/protocol.md §7.4).
 type SecureResultCode string
 
 // The SecureResultCode values.

@@ -655,7 +655,7 @@ func (g *Gateway) sendNotification(processID string, n url.Values, attempt int) 
 	return rec.Accepted
 }
 
-// Payment page paths (PROTOCOL.md §1): production and test.
+// Payment page paths (docs/protocol.md §1): production and test.
 const (
 	PathPaymentPage     = "/JLP/JLPcon"
 	PathTestPaymentPage = "/JLPCT/JLPcon"

@@ -188,7 +188,7 @@ func New(cfg Config) *Gateway {
 	return g
 }
 
-// Gateway paths (PROTOCOL.md §1).
+// Gateway paths (docs/protocol.md §1).
 const (
 	pathCard      = "/online/aut/OAUT002.do"
 	pathMember    = "/online/crp/OCRP005.do"
@@ -488,7 +488,7 @@ func echo(a *answer, f url.Values) {
 	}
 }
 
-// checkCommon applies the rules of PROTOCOL.md §3.
+// checkCommon applies the rules of docs/protocol.md §3.
 func (g *Gateway) checkCommon(r *req, ops map[string]opFunc) []string {
 	var c codeList
 	if !r.has("MerchantId") || !r.has("MerchantPass") || !r.has("TransactionDate") || !r.has("OperateId") {

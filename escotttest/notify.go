@@ -39,7 +39,7 @@ type NotificationParams struct {
 }
 
 // NewNotification returns the fields of a valid notification as the gateway
-// POSTs it (PROTOCOL.md §8.1), HashCd = md5(ProcessPass + RecvNum +
+// POSTs it (docs/protocol.md §8.1), HashCd = md5(ProcessPass + RecvNum +
 // MerchantPass) in lowercase hex.
 func NewNotification(p NotificationParams) url.Values {
 	def := func(s *string, v string) {

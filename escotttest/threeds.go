@@ -353,7 +353,7 @@ func (g *Gateway) checkThreeDSLocked(r *req) (card, []string) {
 	case hasToken && (hasMember && !memberOp):
 		c.add("KIL")
 	case hasToken:
-		// 3Secure does not consume the token (PROTOCOL.md §5).
+		// 3Secure does not consume the token (docs/protocol.md §5).
 		if tk, ok := g.lookupToken(r.get("Token"), r.now, &c); ok {
 			return tk.card, nil
 		}

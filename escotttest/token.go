@@ -19,7 +19,7 @@ import (
 	"github.com/escott-go/escott/internal/jst"
 )
 
-// TokenLifetime is how long a token stays usable (PROTOCOL.md §5).
+// TokenLifetime is how long a token stays usable (docs/protocol.md §5).
 const TokenLifetime = 30 * time.Minute
 
 // token is a card token minted by the token script.

@@ -1,4 +1,4 @@
-// Package codes is the e-SCOTT Smart response-code table (PROTOCOL.md §10):
+// Package codes is the e-SCOTT Smart response-code table (docs/protocol.md §10):
 // for every code the gateway, the processing centre, the card companies, 3-D
 // Secure, online collection and the hosted pages can return, its class, an
 // operator message in English and Japanese, and the group that picks a
@@ -14,10 +14,10 @@ import (
 	"sync"
 )
 
-// Class is the class of a response code (PROTOCOL.md §10).
+// Class is the class of a response code (docs/protocol.md §10).
 type Class byte
 
-// The classes of PROTOCOL.md §10. The byte values are the letters §10 uses,
+// The classes of docs/protocol.md §10. The byte values are the letters §10 uses,
 // so a Class prints usefully with %c.
 const (
 	ClassUnknown   Class = 0
@@ -65,12 +65,12 @@ func (c Class) String() string {
 	}
 }
 
-// Group is the shopper-facing message group (end of PROTOCOL.md §10). Several
+// Group is the shopper-facing message group (end of docs/protocol.md §10). Several
 // codes share one group so that a shopper sees a helpful, stable message that
 // reveals nothing about the merchant's setup.
 type Group int
 
-// The shopper message groups of PROTOCOL.md §10.
+// The shopper message groups of docs/protocol.md §10.
 const (
 	GroupContactShop          Group = iota // anything the shopper cannot fix: "please contact the shop"
 	GroupCardNumber                        // card number wrong or not accepted

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// wantCodes is every code PROTOCOL.md §10 (with §5 and §7.4) names, ranges
+// wantCodes is every code docs/protocol.md §10 (with §5 and §7.4) names, ranges
 // written out by hand, in the order §10 lists them. Kept independent of
 // table.go so that a missing or an extra row fails the test.
 var wantCodes = strings.Fields(`
@@ -37,7 +37,7 @@ func TestCompleteness(t *testing.T) {
 	for _, e := range All() {
 		got = append(got, e.Code)
 	}
-	assert.Equal(t, want, got, "table codes differ from PROTOCOL.md §10")
+	assert.Equal(t, want, got, "table codes differ from docs/protocol.md §10")
 	for _, c := range wantCodes {
 		_, ok := Lookup(c)
 		assert.True(t, ok, "Lookup(%q)", c)
@@ -172,7 +172,7 @@ func TestSpotChecks(t *testing.T) {
 }
 
 // TestGroupRules re-derives every entry's group from the lists at the end of
-// PROTOCOL.md §10, written out here by hand, and the fallback rules.
+// docs/protocol.md §10, written out here by hand, and the fallback rules.
 func TestGroupRules(t *testing.T) {
 	explicit := map[Group][]string{
 		GroupCardNumber:           strings.Fields("K20 K82 C16 C17 G65"),

@@ -3,7 +3,7 @@ package codes
 // none marks an entry without a secondary class.
 const none = ClassUnknown
 
-// entries returns a fresh copy of the table, one row per code PROTOCOL.md §10
+// entries returns a fresh copy of the table, one row per code docs/protocol.md §10
 // (with §5 and §7.4) names; ranges there are written out code by code. A
 // function rather than a package-level variable so the data cannot be
 // mutated; loadIndex calls it once.

@@ -1,4 +1,4 @@
-// Package envelope seals and opens the e-SCOTT Smart 3-D Secure "EncryptValue" envelope (PROTOCOL.md §7.1):
+// Package envelope seals and opens the e-SCOTT Smart 3-D Secure "EncryptValue" envelope (docs/protocol.md §7.1):
 // standard Base64 of AES-128-CBC with PKCS#7 padding over form-encoded fields, keyed with the merchant's
 // 16-character AES key and IV used as raw ASCII bytes.
 //

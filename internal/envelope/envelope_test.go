@@ -38,7 +38,7 @@ func requireInvalid(tb testing.TB, err error, msgAndArgs ...any) {
 	require.Equal(tb, "envelope: invalid EncryptValue", err.Error(), msgAndArgs...)
 }
 
-// typicalReturn is what a mode-B 3-D Secure return holds (PROTOCOL.md §7.2 step 3).
+// typicalReturn is what a mode-B 3-D Secure return holds (docs/protocol.md §7.2 step 3).
 func typicalReturn() url.Values {
 	return url.Values{
 		"ResponseCd":                 {"OK"},

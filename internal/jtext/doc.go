@@ -1,5 +1,5 @@
 // Package jtext prepares Japanese text for the online-collection (2Add) fields
-// of the e-SCOTT Smart gateway (PROTOCOL.md §8): NameKanji must be full-width
+// of the e-SCOTT Smart gateway (docs/protocol.md §8): NameKanji must be full-width
 // (K51), NameKana full-width katakana (K52), ShouhinName full-width only and at
 // most 16 characters (K53). The gateway counts characters, i.e. runes of the
 // UTF-8 form body, so [Len] counts runes.

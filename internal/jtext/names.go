@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// Field lengths of the online-collection request (PROTOCOL.md §8), in
+// Field lengths of the online-collection request (docs/protocol.md §8), in
 // characters as [Len] counts them.
 const (
 	MaxNameKanjiLen   = 20 // NameKanji (K51)
@@ -27,7 +27,7 @@ const Ellipsis = "…"
 
 // severalItems ends the product name of an order with more than one item:
 // an ideographic space to set it off from the first name, then "その他"
-// ("and others"), the wording PROTOCOL.md §8 names.
+// ("and others"), the wording docs/protocol.md §8 names.
 const severalItems = "\u3000その他"
 
 // ProductName builds the ShouhinName field from the names of an order's items:
@@ -81,7 +81,7 @@ func ProductName(names []string) string {
 // dropped.
 //
 // Fallback: if kana is empty or only white space, nameKana is built from kanji
-// instead, as PROTOCOL.md §8 says ("fall back to the kanji name only if no kana
+// instead, as docs/protocol.md §8 says ("fall back to the kanji name only if no kana
 // exists"); a kanji name written in kana converts cleanly, but real kanji stay
 // kanji and the result then fails [IsKatakana]. Name neither checks nor
 // shortens (cutting a person's name is not this package's call): the caller

@@ -1,6 +1,6 @@
 // Package wire is the e-SCOTT Smart wire codec: requests are encoded as
 // application/x-www-form-urlencoded forms and answers are one key=value&...
-// string (PROTOCOL.md §2).
+// string (docs/protocol.md §2).
 package wire
 
 import (
