@@ -38,6 +38,9 @@ type Config struct {
 	TokenAuthCode string   // default DefaultTokenAuthCode
 	AESKey, AESIV string   // 3-D Secure envelope; default DefaultAESKey/DefaultAESIV
 	NotifyURL     string   // where payment-received notifications are POSTed
+	// PostURLTimeout is how long a 3-D Secure PostUrl copy waits for the
+	// shop's answer; zero means DefaultPostURLTimeout (30 s).
+	PostURLTimeout time.Duration
 	// Installments is the merchant's contract for payment divisions; the
 	// default allows everything (escott.InstallmentsRevolvingAndBonus).
 	Installments *escott.InstallmentSetting

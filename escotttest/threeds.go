@@ -50,8 +50,19 @@ const (
 	pathChallenge = "/online/tds/escotttest-challenge" // the fake's challenge page
 )
 
-// postURLTimeout bounds one server-to-server PostUrl delivery.
-const postURLTimeout = 10 * time.Second
+// DefaultPostURLTimeout is how long the fake waits for the shop's answer to
+// one server-to-server PostUrl copy when Config.PostURLTimeout is zero. SPS's
+// own PostUrl receivers sleep 10 s before answering, so the gateway evidently
+// waits longer than that (docs/protocol.md §7.3).
+const DefaultPostURLTimeout = 30 * time.Second
+
+// postURLTimeout is the configured wait for one PostUrl delivery.
+func (g *Gateway) postURLTimeout() time.Duration {
+	if g.cfg.PostURLTimeout > 0 {
+		return g.cfg.PostURLTimeout
+	}
+	return DefaultPostURLTimeout
+}
 
 // threeDSFields are the 3-D Secure result fields with the code the
 // authorisation answers when one differs from what OTDS010 issued.
@@ -149,7 +160,7 @@ func (s *tdsState) init() {
 	s.sessions = newExpiring[*tdsSession](MaxKeptThreeDS)
 	s.issued = newExpiring[url.Values](MaxRememberedThreeDS)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.hc = &http.Client{Timeout: postURLTimeout}
+	s.hc = &http.Client{} // each delivery is bounded by its context (postURLTimeout)
 }
 
 // routeBrowser adds the pages a shopper's browser visits.
@@ -548,7 +559,7 @@ func (g *Gateway) launchPostLocked(p heldPost) {
 	go func() {
 		defer g.tds.wg.Done()
 		d := PostURLDelivery{URL: p.target, LinkKey: p.linkKey}
-		ctx, cancel := context.WithTimeout(g.tds.ctx, postURLTimeout)
+		ctx, cancel := context.WithTimeout(g.tds.ctx, g.postURLTimeout())
 		defer cancel()
 		body := url.Values{"EncryptValue": {p.ev}}.Encode()
 		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, p.target, strings.NewReader(body))
