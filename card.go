@@ -203,9 +203,13 @@ type ThreeDSData struct {
 	DSTransactionID            string
 	ThreeDSServerTransactionID string
 	// TransactionID3D and PANCard3D are forwarded when the result carried
-	// them (3-D Secure 1.0 era fields, docs/protocol.md §7.4).
+	// them (3-D Secure 1.0 era fields, docs/protocol.md §7.4). Clients
+	// disagree on the card field's name (PANCard3D in WooCommerce's messages,
+	// PANCardNo3D in SPS's EC-CUBE 4.2 module): it is forwarded under the
+	// name the result used.
 	TransactionID3D string
 	PANCard3D       string
+	PANCardNo3D     string
 }
 
 // cardRequest is the wire form of every OAUT002 operation; empty fields are
@@ -237,6 +241,7 @@ type cardRequest struct {
 	ThreeDSServerTransactionID string `url:"ThreeDSServerTransactionId,omitempty"`
 	TransactionID3D            string `url:"TransactionId3D,omitempty"`
 	PANCard3D                  string `url:"PANCard3D,omitempty"`
+	PANCardNo3D                string `url:"PANCardNo3D,omitempty"`
 }
 
 // Pay takes a payment: 1Gathering (default) or 1Auth with CaptureLater. A
@@ -624,6 +629,7 @@ func (r *cardRequest) setThreeDS(d *ThreeDSData) {
 	r.ThreeDSServerTransactionID = d.ThreeDSServerTransactionID
 	r.TransactionID3D = d.TransactionID3D
 	r.PANCard3D = d.PANCard3D
+	r.PANCardNo3D = d.PANCardNo3D
 }
 
 func amountString(a decimal.Decimal) string {

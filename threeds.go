@@ -701,7 +701,7 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost, c
 			MessageVersionNo3D: get("MessageVersionNo3D"), TransactionStatus3D: get("TransactionStatus3D"),
 			CAVVAlgorithm3D: get("CAVVAlgorithm3D"), ECI3D: get("ECI3D"), CAVV3D: get("CAVV3D"),
 			DSTransactionID: get("DSTransactionId"), ThreeDSServerTransactionID: get("ThreeDSServerTransactionId"),
-			TransactionID3D: get("TransactionId3D"), PANCard3D: get("PANCard3D"),
+			TransactionID3D: get("TransactionId3D"), PANCard3D: get("PANCard3D"), PANCardNo3D: get("PANCardNo3D"),
 		},
 		Attempt: *a, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, Raw: raw,
 		used: new(atomic.Bool),

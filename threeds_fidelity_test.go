@@ -115,3 +115,23 @@ func TestThreeDSResultFieldsForwarded(t *testing.T) {
 	assert.Equal(t, "AAECAwQFBgcICQoLDA0ODxAREhM=", sent.Fields.Get("TransactionId3D"))
 	assert.Equal(t, "4000000000003105", sent.Fields.Get("PANCard3D"))
 }
+
+// Clients disagree on the name of the 3-D Secure 1.0 card field (PANCard3D
+// in WooCommerce's messages, PANCardNo3D in SPS's EC-CUBE 4.2 module): a
+// result that carries PANCardNo3D has it forwarded under that name.
+func TestThreeDSPANCardNo3DForwardedUnderItsName(t *testing.T) {
+	srv, c := newTest(t)
+	sh := newShop(t, c)
+	form, _ := startB(t, srv, c, sh, escotttest.CardThreeDSFrictionless)
+	ret := authenticate(t, srv, form, nil)
+	plain, err := testCipher(t).Decrypt(ret.fields.Get("EncryptValue"))
+	require.NoError(t, err)
+	plain.Set("PANCardNo3D", "400000******3105")
+	out := sh.deliver(t, page{action: ret.action, fields: forge(t, plain)})
+	require.NoError(t, out.err)
+	_, err = c.ThreeDS.Authorize(context.Background(), out.res)
+	require.NoError(t, err)
+	sent := srv.Requests()[len(srv.Requests())-1]
+	assert.Equal(t, "400000******3105", sent.Fields.Get("PANCardNo3D"))
+	assert.Empty(t, sent.Fields.Get("PANCard3D"))
+}

@@ -37,6 +37,7 @@ var returnFields = map[string]returnFieldFormat{
 	"DSTransactionId":            optional(validUUID),
 	"ThreeDSServerTransactionId": optional(validUUID),
 	"PANCard3D":                  optional(validPANCard3D),
+	"PANCardNo3D":                optional(validPANCard3D),
 	"ProcessId":                  func(v string) bool { return v != "" && len(v) <= 32 && ascii.IsAlnum(v) },
 	"ProcessPass":                func(v string) bool { return v != "" && len(v) <= 32 && ascii.IsAlnum(v) },
 	"CompanyCd":                  func(v string) bool { return v != "" && len(v) <= 7 && ascii.IsAlnum(v) },

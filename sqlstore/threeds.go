@@ -310,6 +310,7 @@ type tdsData struct {
 	ThreeDSServerTransactionID string `json:"three_ds_server_transac_id"`
 	TransactionID3D            string `json:"transaction_id_3d,omitempty"`
 	PANCard3D                  string `json:"pan_card_3d,omitempty"`
+	PANCardNo3D                string `json:"pan_card_no_3d,omitempty"`
 }
 
 type tdsPayment struct {
@@ -483,7 +484,7 @@ func encodeResult(res *escott.ThreeDSResult) ([]byte, error) {
 			SecureResultCode: d.SecureResultCode, EncodeXID3D: d.EncodeXID3D, MessageVersionNo3D: d.MessageVersionNo3D,
 			TransactionStatus3D: d.TransactionStatus3D, CAVVAlgorithm3D: d.CAVVAlgorithm3D, ECI3D: d.ECI3D,
 			CAVV3D: d.CAVV3D, DSTransactionID: d.DSTransactionID, ThreeDSServerTransactionID: d.ThreeDSServerTransactionID,
-			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D,
+			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D, PANCardNo3D: d.PANCardNo3D,
 		},
 		Attempt: a, Duplicate: res.Duplicate, MerchantFree2: res.MerchantFree2, MerchantFree3: res.MerchantFree3,
 		Raw: res.Raw, TransactionID: res.TransactionID, Unconfirmed: res.AuthenticationUnconfirmed,
@@ -521,7 +522,7 @@ func decodeResult(b []byte) (*escott.ThreeDSResult, error) {
 			SecureResultCode: d.SecureResultCode, EncodeXID3D: d.EncodeXID3D, MessageVersionNo3D: d.MessageVersionNo3D,
 			TransactionStatus3D: d.TransactionStatus3D, CAVVAlgorithm3D: d.CAVVAlgorithm3D, ECI3D: d.ECI3D,
 			CAVV3D: d.CAVV3D, DSTransactionID: d.DSTransactionID, ThreeDSServerTransactionID: d.ThreeDSServerTransactionID,
-			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D,
+			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D, PANCardNo3D: d.PANCardNo3D,
 		},
 		Attempt: *a, Duplicate: r.Duplicate, MerchantFree2: r.MerchantFree2, MerchantFree3: r.MerchantFree3,
 		Raw: escott.Fields(r.Raw), TransactionID: r.TransactionID, AuthenticationUnconfirmed: r.Unconfirmed,
