@@ -127,11 +127,21 @@ type Error struct {
 	LinkKey       string // MerchantFree1 of the request
 	Codes         []Code // every code of ResponseCd, in order
 	TransactionID string // if the gateway returned one
-	Raw           Fields // the raw answer (secrets redacted when printed)
+	// Process is set when the refusal still names a transaction (a
+	// ProcessId and ProcessPass in the answer). The code table describes
+	// K40 as "the transaction went through, but the security code did not
+	// match": such a payment exists at the gateway and must be cancelled (or
+	// kept) by the shop, so the SDK never drops it. The journal records its
+	// ProcessId too.
+	Process *Process
+	Raw     Fields // the raw answer (secrets redacted when printed)
 }
 
 func newError(op, linkKey string, r *wire.Response) *Error {
 	e := &Error{OperateID: op, LinkKey: linkKey, TransactionID: r.Get("TransactionId"), Raw: Fields(r.Fields)}
+	if id, pass := r.Get("ProcessId"), r.Get("ProcessPass"); id != "" && pass != "" {
+		e.Process = &Process{ID: id, Pass: Secret(pass), LinkKey: linkKey}
+	}
 	for _, v := range r.Codes {
 		c, _ := LookupCode(v)
 		e.Codes = append(e.Codes, c)
@@ -147,6 +157,9 @@ func (e *Error) Error() string {
 			b.WriteString("; ")
 		}
 		b.WriteString(c.String())
+	}
+	if e.Process != nil {
+		fmt.Fprintf(&b, " (the gateway still created process %s: cancel or keep it)", e.Process.ID)
 	}
 	return b.String()
 }

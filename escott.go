@@ -625,7 +625,7 @@ func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
 		case err == nil && resp.OK():
 			r.Outcome, r.ProcessID = OutcomeSucceeded, resp.Get("ProcessId")
 		case err == nil:
-			r.Outcome, r.Codes = OutcomeRejected, resp.Codes
+			r.Outcome, r.Codes, r.ProcessID = OutcomeRejected, resp.Codes, resp.Get("ProcessId")
 		case isOutcomeUnknown(err):
 			r.Outcome = OutcomeUnknown
 		default:
