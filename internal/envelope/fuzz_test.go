@@ -69,7 +69,7 @@ func FuzzParseFields(f *testing.F) {
 		checkFields(t, fields)
 		// Differential check against the standard library where its rules and ours coincide: when ParseQuery
 		// accepts the text (no malformed escape, no ';'), both agree except on the '+' restoration.
-		if std, err := url.ParseQuery(string(plaintext)); err == nil {
+		if std, err := url.ParseQuery(string(plaintext)); err == nil && plainKeys(std) {
 			require.Len(t, std, len(fields))
 			for k := range fields {
 				want := strings.Trim(std.Get(k), " \t\r\n\v\f")
@@ -108,4 +108,17 @@ func checkFields(t *testing.T, fields url.Values) {
 			require.NotContains(t, vs[0], " ")
 		}
 	}
+}
+
+// plainKeys reports whether every key ParseQuery found is one ParseFields
+// keeps as is: a key that is empty or has white space around it is a pair
+// ParseFields trims or skips on purpose (PHP's leniency), so the two parsers
+// are not comparable there.
+func plainKeys(q url.Values) bool {
+	for k := range q {
+		if k == "" || strings.TrimSpace(k) != k {
+			return false
+		}
+	}
+	return true
 }
