@@ -165,17 +165,8 @@ func TestChaosNotifications(t *testing.T) {
 		h    *escott.NotificationHandler
 		dead *atomic.Bool
 	}
-	var (
-		mu       sync.Mutex
-		slots    [3]*instance
-		gen      int
-		restarts atomic.Int64
-	)
-	newInstance := func() *instance {
-		mu.Lock()
-		gen++
+	newInstance := func(gen int) *instance {
 		db := dbs[gen%len(dbs)]
-		mu.Unlock()
 		st, err := sqlstore.NewDedupeStore(context.Background(), db, sqlstore.WithTable(table), sqlstore.WithLease(lease))
 		require.NoError(t, err)
 		in := &instance{dead: new(atomic.Bool)}
@@ -200,24 +191,8 @@ func TestChaosNotifications(t *testing.T) {
 		in.h = h
 		return in
 	}
-	for i := range slots {
-		slots[i] = newInstance()
-	}
-	pick := func(r *rand.Rand) (int, *instance) {
-		mu.Lock()
-		defer mu.Unlock()
-		i := r.IntN(len(slots))
-		return i, slots[i]
-	}
-	restart := func(i int, old *instance) {
-		fresh := newInstance()
-		mu.Lock()
-		if slots[i] == old {
-			slots[i] = fresh
-			restarts.Add(1)
-		}
-		mu.Unlock()
-	}
+	lb := newBalancer(newInstance)
+	pick, restart := lb.pick, lb.restart
 
 	// The payments; a few pairs whose fields would collide in a key joined
 	// with '|'.
@@ -352,7 +327,7 @@ func TestChaosNotifications(t *testing.T) {
 	})
 	slices.Sort(kinds)
 	t.Logf("chaos: %d payments, %d deliveries, %d instance restarts; faults: %s", len(payments), delivered.Load(),
-		restarts.Load(), strings.Join(kinds, " "))
+		lb.restarts.Load(), strings.Join(kinds, " "))
 	for i, v := range viol {
 		if i < 30 {
 			t.Logf("violation: %s", v)
@@ -423,17 +398,8 @@ func TestChaosThreeDS(t *testing.T) {
 		post http.Handler
 		dead *atomic.Bool
 	}
-	var (
-		mu       sync.Mutex
-		slots    [3]*instance
-		gen      int
-		restarts atomic.Int64
-	)
-	newInstance := func() *instance {
-		mu.Lock()
-		gen++
+	newInstance := func(gen int) *instance {
 		db := dbs[gen%len(dbs)]
-		mu.Unlock()
 		st, err := sqlstore.NewThreeDSStore(context.Background(), db, sqlstore.WithTable(table), sqlstore.WithLease(lease))
 		require.NoError(t, err)
 		in := &instance{dead: new(atomic.Bool)}
@@ -466,24 +432,8 @@ func TestChaosThreeDS(t *testing.T) {
 		})
 		return in
 	}
-	for i := range slots {
-		slots[i] = newInstance()
-	}
-	pick := func(r *rand.Rand) (int, *instance) {
-		mu.Lock()
-		defer mu.Unlock()
-		i := r.IntN(len(slots))
-		return i, slots[i]
-	}
-	restart := func(i int, old *instance) {
-		fresh := newInstance()
-		mu.Lock()
-		if slots[i] == old {
-			slots[i] = fresh
-			restarts.Add(1)
-		}
-		mu.Unlock()
-	}
+	lb := newBalancer(newInstance)
+	pick, restart := lb.pick, lb.restart
 
 	var (
 		applied  sync.Map
@@ -737,7 +687,7 @@ func TestChaosThreeDS(t *testing.T) {
 	})
 	slices.Sort(kinds)
 	t.Logf("chaos: %d payments (%d authorised), %d deliveries, %d PostUrl copies from the gateway, %d instance restarts; faults: %s",
-		n, len(authorised), seq.Load(), len(srv.PostURLDeliveries()), restarts.Load(), strings.Join(kinds, " "))
+		n, len(authorised), seq.Load(), len(srv.PostURLDeliveries()), lb.restarts.Load(), strings.Join(kinds, " "))
 	for _, l := range host.log {
 		t.Logf("host: %s", l)
 	}
@@ -749,4 +699,52 @@ func TestChaosThreeDS(t *testing.T) {
 	if len(viol) > 0 {
 		t.Errorf("chaos seed %d: %d violations of exactly-once recording", seed, len(viol))
 	}
+}
+
+// balancer is the load balancer in front of a handler chaos test's
+// instances: three slots, a random pick per delivery, and restarts that
+// replace a crashed instance once (two deliveries may find the same one
+// dead). start makes the instance of generation gen.
+type balancer[T comparable] struct {
+	start    func(gen int) T
+	mu       sync.Mutex
+	slots    [3]T
+	gen      int
+	restarts atomic.Int64
+}
+
+func newBalancer[T comparable](start func(gen int) T) *balancer[T] {
+	b := &balancer[T]{start: start}
+	for i := range b.slots {
+		b.slots[i] = b.next()
+	}
+	return b
+}
+
+// next starts an instance of the next generation.
+func (b *balancer[T]) next() T {
+	b.mu.Lock()
+	b.gen++
+	gen := b.gen
+	b.mu.Unlock()
+	return b.start(gen)
+}
+
+// pick returns a random slot and its instance.
+func (b *balancer[T]) pick(r *rand.Rand) (int, T) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i := r.IntN(len(b.slots))
+	return i, b.slots[i]
+}
+
+// restart replaces old in slot i, unless another delivery already did.
+func (b *balancer[T]) restart(i int, old T) {
+	fresh := b.next()
+	b.mu.Lock()
+	if b.slots[i] == old {
+		b.slots[i] = fresh
+		b.restarts.Add(1)
+	}
+	b.mu.Unlock()
 }
