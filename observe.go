@@ -148,8 +148,9 @@ type Call struct {
 	// HTTPStatus is the status of the last answer read (200 for every
 	// gateway answer), 0 when none was.
 	HTTPStatus int
-	// Err is the error the call returns, nil on success. Its message names
-	// the operation, link key and codes, never a secret.
+	// Err is the error the call returns, nil on success. The SDK's own
+	// messages name the operation, link key and codes, never a secret; the
+	// error of a call not sent may wrap the host's journal's error as it is.
 	Err error
 }
 

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -352,4 +354,74 @@ func (w *respWriter) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	return w.body.Write(b)
+}
+
+// No value an Observer receives holds a secret, whatever the flow: every
+// Call and Inbound, formatted with %+v (errors included), is searched for
+// each secret the flows used.
+func TestObserverValuesHoldNoSecret(t *testing.T) {
+	const (
+		merchantPass = "MpObsSecret4Kq"
+		memberPass   = "KpObsSecret8Vz"
+		aesKey       = "AesObsSecret7Lm2"
+		aesIV        = "IvObsSecret5Hn3w"
+	)
+	rec := &callRecorder{}
+	srv, c := newTestWith(t, escotttest.Config{MerchantPass: merchantPass, AESKey: aesKey, AESIV: aesIV},
+		escott.WithObserver(rec))
+	ctx := context.Background()
+	var secrets []string
+	tok := func(number string) escott.CardToken {
+		tk := srv.MustToken(number)
+		secrets = append(secrets, string(tk))
+		return tk
+	}
+	pay, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(900), Source: tok(escotttest.CardVisa), Capture: escott.CaptureLater})
+	require.NoError(t, err)
+	secrets = append(secrets, pay.Process.Pass.Reveal())
+	_, err = c.Card.Capture(ctx, pay.Process, nil)
+	require.NoError(t, err)
+	_, err = c.Card.Pay(ctx, &escott.PaymentParams{Amount: escott.Yen(900), Source: tok(escotttest.CardDeclined)})
+	require.Error(t, err)
+	srv.InjectFault(escott.OpDelete, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
+	_, err = c.Card.Cancel(ctx, pay.Process, nil)
+	require.ErrorIs(t, err, escott.ErrOutcomeUnknown)
+	m := escott.Member{ID: "obsmember", Pass: escott.Secret(memberPass)}
+	mp, err := c.Member.RegisterAndPay(ctx, m, tok(escotttest.CardJCB), &escott.PaymentParams{Amount: escott.Yen(700)})
+	require.NoError(t, err)
+	secrets = append(secrets, mp.Process.Pass.Reveal())
+	_, err = c.Member.Get(ctx, m)
+	require.NoError(t, err)
+	form, err := c.ThreeDS.Start(ctx, &escott.ThreeDSStartParams{
+		Amount: escott.Yen(5400), Source: tok(escotttest.CardThreeDSFrictionless),
+		BillingFullName: "TARO YAMADA", BillingEmail: "taro@example.jp", RedirectURL: "http://127.0.0.1:8080/3ds/return",
+	})
+	require.NoError(t, err)
+	ret, err := srv.Authenticate(ctx, form, nil)
+	require.NoError(t, err)
+	secrets = append(secrets, form.EncryptValue.Reveal(), ret.Fields.Get("EncryptValue"))
+	res, err := c.ThreeDS.HandleReturn(ret.Request(ctx), nil)
+	require.NoError(t, err)
+	_, err = c.ThreeDS.Authorize(ctx, res)
+	require.NoError(t, err)
+	h, err := c.NotificationHandler()
+	require.NoError(t, err)
+	h.OnPaymentReceived(func(context.Context, escott.PaymentReceived) error { return nil })
+	h.ServeHTTP(newRespWriter(), escotttest.NewNotificationRequest(escotttest.NotificationParams{
+		MerchantPass: merchantPass, ProcessPass: "PpObsSecret2Jd", LinkKey: "obsnote"}))
+	secrets = append(secrets, "PpObsSecret2Jd")
+
+	var all strings.Builder
+	for _, v := range rec.calls {
+		fmt.Fprintf(&all, "%+v %v\n", v, v.Err)
+	}
+	for _, v := range rec.inbound {
+		fmt.Fprintf(&all, "%+v\n", v)
+	}
+	require.Len(t, rec.inbound, 2)
+	require.GreaterOrEqual(t, len(rec.calls), 8)
+	for _, s := range append(secrets, merchantPass, memberPass, aesKey, aesIV, escotttest.DefaultTokenAuthCode,
+		escotttest.CardVisa, escotttest.CardJCB, escotttest.CardDeclined, escotttest.CardThreeDSFrictionless) {
+		assert.NotContains(t, all.String(), s)
+	}
 }

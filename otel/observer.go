@@ -17,7 +17,8 @@
 // gateway's response codes, their class and the HTTP status: never a secret,
 // card data or an amount, because escott.Call and escott.Inbound hold none.
 // A call that did not succeed (refused, unknown, failed, not sent) ends with
-// span status Error. Metrics, by operation and outcome (never by link key):
+// span status Error; an unknown or failed one also records its transport
+// error as an exception event. Metrics, by operation and outcome (never by link key):
 //
 //   - escott.client.calls (counter): gateway calls;
 //   - escott.client.call.duration (histogram, seconds): their duration,
@@ -171,10 +172,15 @@ func (o *Observer) EndCall(ctx context.Context, c escott.Call) {
 			desc += ": " + c.Class.String()
 		}
 		span.SetStatus(codes.Error, desc)
-	default:
+	case escott.CallUnknown, escott.CallFailed:
+		// The SDK's own transport errors: no secret, and what an operator
+		// needs to see. A call not sent may carry the message of the
+		// host's journal (a database error): it is not exported.
 		if c.Err != nil {
 			span.RecordError(c.Err)
 		}
+		span.SetStatus(codes.Error, outcome)
+	default:
 		span.SetStatus(codes.Error, outcome)
 	}
 	span.End()
