@@ -31,7 +31,8 @@ import (
 type Observer interface {
 	// StartCall is called before a gateway call is journaled and sent.
 	// The context it returns is the call's: the journal, the HTTP request
-	// (and so the transport's own spans) and EndCall get it. Return ctx
+	// (and so the transport's own spans) and EndCall get it. Derive it from
+	// ctx (it must keep ctx's deadline and cancellation), or return ctx
 	// itself to add nothing.
 	StartCall(ctx context.Context, c Call) context.Context
 	// EndCall is called once the call ended, with the context StartCall

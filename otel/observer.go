@@ -18,7 +18,8 @@
 // card data or an amount, because escott.Call and escott.Inbound hold none.
 // A call that did not succeed (refused, unknown, failed, not sent) ends with
 // span status Error; an unknown or failed one also records its transport
-// error as an exception event. Metrics, by operation and outcome (never by link key):
+// error as an exception event. Metrics, by operation and outcome, and the
+// error class of a refusal (never by link key):
 //
 //   - escott.client.calls (counter): gateway calls;
 //   - escott.client.call.duration (histogram, seconds): their duration,
@@ -185,7 +186,11 @@ func (o *Observer) EndCall(ctx context.Context, c escott.Call) {
 	}
 	span.End()
 
-	set := metric.WithAttributeSet(attribute.NewSet(AttrOperation.String(c.Operation), AttrOutcome.String(outcome)))
+	mattrs := []attribute.KeyValue{AttrOperation.String(c.Operation), AttrOutcome.String(outcome)}
+	if c.Class != 0 {
+		mattrs = append(mattrs, AttrErrorClass.String(c.Class.String())) // declined, temporary …: a few values
+	}
+	set := metric.WithAttributeSet(attribute.NewSet(mattrs...))
 	o.calls.Add(ctx, 1, set)
 	if start, ok := ctx.Value(startKey{}).(time.Time); ok {
 		o.duration.Record(ctx, time.Since(start).Seconds(), set)

@@ -232,6 +232,9 @@ func TestDeclinedPayment(t *testing.T) {
 	}, codes.Error)
 	assert.Equal(t, "refused: declined", s.Status().Description)
 	assert.Equal(t, map[string]int64{"1Gathering/refused": 1}, w.callCounts(t))
+	p := w.metric(t, "escott.client.calls").(metricdata.Sum[int64]).DataPoints[0]
+	class, _ := p.Attributes.Value(escottotel.AttrErrorClass)
+	assert.Equal(t, "declined", class.AsString(), "refusals are counted by class")
 }
 
 func TestUnknownOutcome(t *testing.T) {
