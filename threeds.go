@@ -609,6 +609,13 @@ type ThreeDSReturnParams struct {
 // sends the authorisation and completes it. Member registration: call
 // ConfirmMember.
 func (s *ThreeDSService) HandleReturn(r *http.Request, p *ThreeDSReturnParams) (*ThreeDSResult, error) {
+	if s.c.obs != nil {
+		return s.observeReturn(r, p) // calls handleReturn
+	}
+	return s.handleReturn(r, p)
+}
+
+func (s *ThreeDSService) handleReturn(r *http.Request, p *ThreeDSReturnParams) (*ThreeDSResult, error) {
 	var record func(context.Context, *ThreeDSResult) error
 	if p != nil {
 		record = p.Record
@@ -895,9 +902,18 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 func (s *ThreeDSService) PostURLHandler(onPayment func(context.Context, *ThreeDSResult) error,
 	onFailure func(context.Context, *AuthenticationError) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var res *ThreeDSResult
+		var err error
+		if o := s.c.obs; o != nil {
+			r = startInbound(o, s.c.log, r, InboundThreeDSPostURL)
+			defer func() {
+				in := returnInbound(InboundThreeDSPostURL, res, err)
+				endInbound(r.Context(), o, s.c.log, &in)
+			}()
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxReturnBody)
 		ctx := r.Context()
-		res, err := s.handle(r, true, true)
+		res, err = s.handle(r, true, true)
 		if err == nil && !res.Duplicate {
 			var record func(context.Context, *ThreeDSResult) error
 			_, fail := failure(res, res.Err())
