@@ -305,7 +305,7 @@ func (m moneyMove) run(ctx context.Context, a *app, o *options) error {
 	}
 	q := fmt.Sprintf("%s card payment %s: %s, link key %s, %s environment?", strings.ToUpper(m.verb[:1])+m.verb[1:],
 		proc.ID, m.question(cur), linkKey, cfg.Environment)
-	if err := a.confirm(o, q); err != nil {
+	if err := a.confirm(o, q, "Nothing was sent."); err != nil {
 		return err
 	}
 	pay, err := m.send(ctx, c, proc, linkKey)
@@ -315,8 +315,13 @@ func (m moneyMove) run(ctx context.Context, a *app, o *options) error {
 	if err != nil {
 		return memberHint(err)
 	}
+	// 1Capture and 1Delete answer no amount, 1Delete no sales date: show
+	// the payment's.
 	if pay.Amount.IsZero() {
-		pay.Amount = cur.Amount // 1Capture and 1Delete answer no amount: the one the payment had
+		pay.Amount = cur.Amount
+	}
+	if pay.SalesDate.IsZero() {
+		pay.SalesDate = cur.SalesDate
 	}
 	return a.printCardPayment(o, fmt.Sprintf("%s card payment (%s, %s)", m.done, m.op, describeEnv(cfg)), cardPayment(cfg.Environment, pay))
 }

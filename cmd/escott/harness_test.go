@@ -165,6 +165,10 @@ func (h *harness) run(o runOpts, args ...string) result {
 	return r
 }
 
+// localAddr matches a loopback address with its port, which changes from
+// run to run.
+var localAddr = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+
 // txID matches the gateway's transaction IDs, new with every answer.
 var txID = regexp.MustCompile(`\b[0-9]{18}\b`)
 
@@ -179,6 +183,7 @@ func (h *harness) golden(name string, args []string, r result) {
 		got = strings.ReplaceAll(got, v, name)
 	}
 	got = txID.ReplaceAllString(got, "<TRANSACTION>")
+	got = localAddr.ReplaceAllString(got, "127.0.0.1:<PORT>")
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		require.NoError(h.t, os.MkdirAll("testdata", 0o755))

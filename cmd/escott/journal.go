@@ -136,7 +136,7 @@ func journalResolve(ctx context.Context, a *app, o *options) error {
 		what = "SUCCEEDED with process " + r.ProcessID
 	}
 	q := fmt.Sprintf("Record link key %s (%s) as %s in %s?", o.arg, strings.Join(desc, "; "), what, j.name)
-	if err := a.confirm(o, q); err != nil {
+	if err := a.confirm(o, q, "Nothing was recorded."); err != nil {
 		return err
 	}
 	r.At = now

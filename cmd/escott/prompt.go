@@ -68,13 +68,13 @@ func (e *notDoneError) Error() string { return e.msg }
 // confirm asks the operator before an action, on stderr, and reads y/N from
 // stdin. Without a terminal it refuses unless --yes was given: a script that
 // forgot --yes must not hang or move money.
-func (a *app) confirm(o *options, question string) error {
+func (a *app) confirm(o *options, question, nothing string) error {
 	if o.yes {
 		return nil
 	}
 	if o.passStdin || !a.isTerminal(a.stdin) {
 		return &notDoneError{"not confirmed: stdin is not a terminal, so nobody can answer the question; " +
-			"pass --yes to confirm in a script. Nothing was sent."}
+			"pass --yes to confirm in a script. " + nothing}
 	}
 	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
 	ans, err := a.in.line()
@@ -85,5 +85,5 @@ func (a *app) confirm(o *options, question string) error {
 	case "y", "yes":
 		return nil
 	}
-	return &notDoneError{"not confirmed. Nothing was sent."}
+	return &notDoneError{"not confirmed. " + nothing}
 }
