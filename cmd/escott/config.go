@@ -129,7 +129,7 @@ func openFileJournal(path string) (*openedJournal, error) {
 	if path == "" {
 		return nil, usagef("journal file: the path is empty (file:/path/to/journal)")
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); err != nil { //nolint:gosec // the path is the operator's configuration
 		return nil, usagef("journal file %s: %v (escott never creates a journal: give the shop's)", path, err)
 	}
 	j, err := journal.OpenFile(path)
