@@ -70,7 +70,8 @@ func journalPending(ctx context.Context, a *app, o *options) error {
 			orNone(at.OrderRef), stamp(at.Started), age(now.Sub(at.Started)), out[i].Outcome)
 	}
 	_ = tw.Flush()
-	fmt.Fprintln(a.stdout, "For each: search the link key in the merchant console (自由領域1), then:")
+	fmt.Fprintln(a.stdout, "For each: search the link key in the merchant console (自由領域1); one with a PROCESS ID (a follow-up)")
+	fmt.Fprintln(a.stdout, "can also be read with: escott card inquire PROCESS_ID --link-key LINK_KEY (ProcessPass from the order). Then:")
 	fmt.Fprintln(a.stdout, "  escott journal resolve LINK_KEY --outcome succeeded --process-id ID   (found)")
 	fmt.Fprintln(a.stdout, "  escott journal resolve LINK_KEY --outcome rejected                    (not found)")
 	return nil
