@@ -157,7 +157,11 @@ func journalResolve(ctx context.Context, a *app, o *options) error {
 			Resolved  []attemptJSON `json:"resolved"`
 		}{j.name, o.arg, r.Outcome.String(), r.ProcessID, now.In(jst).Format(time.RFC3339), attemptsOut(mine, now)})
 	}
-	fmt.Fprintf(a.stdout, "Recorded: link key %s %s (%d attempt(s)) in %s.\n", o.arg, r.Outcome, len(mine), j.name)
+	n := "1 attempt"
+	if len(mine) > 1 {
+		n = fmt.Sprintf("%d attempts", len(mine))
+	}
+	fmt.Fprintf(a.stdout, "Recorded: link key %s %s (%s) in %s.\n", o.arg, r.Outcome, n, j.name)
 	if r.Outcome == escott.OutcomeSucceeded {
 		fmt.Fprintln(a.stdout, "Now complete the order in the shop. The journal holds no ProcessPass: do the follow-ups of a recovered payment "+
 			"(capture, or cancel if the order is void) in the merchant console, or here with the pass from the console.")
