@@ -22,9 +22,9 @@ import (
 	"github.com/escott-go/escott/journal"
 )
 
-// TestBinariesSession builds the real escott-sim and escott and runs a short
-// operator's session: the simulator as a separate process, the tool as the
-// operator runs it, stdin not a terminal.
+// TestBinariesSession builds the real escott-sim and escott and runs every
+// command of escott against the simulator: the simulator as a separate
+// process, the tool as an operator's script runs it, stdin not a terminal.
 func TestBinariesSession(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two binaries")
@@ -64,13 +64,25 @@ func TestBinariesSession(t *testing.T) {
 		Capture: escott.CaptureLater, LinkKey: "order42"})
 	require.NoError(t, err)
 
+	tok, err = exec.CommandContext(ctx, sim, "token", "-sim", origin, escotttest.CardJCB, "12/30", "123").Output()
+	require.NoError(t, err)
+	member := escott.Member{ID: "M0001", Pass: memberPass}
+	_, err = client.Member.Register(ctx, member, &escott.MemberRegisterParams{Token: escott.CardToken(strings.TrimSpace(string(tok)))})
+	require.NoError(t, err)
+	cvs, err := client.CVS.Register(ctx, &escott.CVSParams{Amount: escott.Yen(3240), Name: "山田 太郎", NameKana: "ﾔﾏﾀﾞ ﾀﾛｳ",
+		Phone: "03-1234-5678", ProductNames: []string{"Tシャツ"}})
+	require.NoError(t, err)
+
+	// The shop's journal, with a checkout that crashed mid-request.
 	jpath := filepath.Join(dir, "shop.journal")
 	j, err := journal.OpenFile(jpath)
 	require.NoError(t, err)
+	require.NoError(t, j.Begin(ctx, escott.Attempt{LinkKey: "714205938817", Operation: "1Gathering", Amount: "5400",
+		Started: time.Now().Add(-2 * time.Hour)}))
 	require.NoError(t, j.Close())
 
 	env := append(os.Environ(), envMerchantID+"="+escotttest.DefaultMerchantID, envMerchantPass+"="+merchantPass,
-		envBaseURL+"="+origin, envJournal+"=file:"+jpath, envProcessPass+"="+pay.Process.Pass.Reveal())
+		envBaseURL+"="+origin, envJournal+"=file:"+jpath, envProcessPass+"="+pay.Process.Pass.Reveal(), envMemberPass+"="+memberPass)
 	escottRun := func(args ...string) (int, string, string) {
 		cmd := exec.CommandContext(ctx, cli, args...)
 		cmd.Env = env
@@ -84,7 +96,7 @@ func TestBinariesSession(t *testing.T) {
 		} else {
 			require.NoError(t, err)
 		}
-		for _, s := range []string{merchantPass, pay.Process.Pass.Reveal()} {
+		for _, s := range []string{merchantPass, pay.Process.Pass.Reveal(), memberPass, cvs.Process.Pass.Reveal()} {
 			assert.NotContains(t, stdout.String()+stderr.String(), s, "a secret in the output of %v", args)
 		}
 		return code, stdout.String(), stderr.String()
@@ -102,12 +114,30 @@ func TestBinariesSession(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, out, "Captured card payment")
 
+	code, out, _ = escottRun("change", pay.Process.ID, "--link-key", "order42", "--amount", "1500", "--yes")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "1500 yen")
+
 	code, out, _ = escottRun("cancel", pay.Process.ID, "--link-key", "order42", "--yes", "--json")
 	assert.Equal(t, exitOK, code)
 	var got cardPaymentJSON
 	require.NoError(t, json.Unmarshal([]byte(out), &got))
 	assert.Equal(t, "1Delete", got.Operation)
 
+	code, out, _ = escottRun("member", "show", "M0001")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "353011******0000")
+
+	env = append(env, envProcessPass+"="+cvs.Process.Pass.Reveal()) // the last one wins
+	code, out, _ = escottRun("cvs", "inquire", cvs.Process.ID)
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "unpaid")
+
+	code, out, _ = escottRun("journal", "pending")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "714205938817")
+	code, _, _ = escottRun("journal", "resolve", "714205938817", "--outcome", "rejected", "--yes")
+	assert.Equal(t, exitOK, code)
 	code, out, _ = escottRun("journal", "pending")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, out, "Nothing pending")

@@ -219,7 +219,7 @@ func (a *app) requireJournal(ctx context.Context, o *options) (*openedJournal, e
 		return nil, err
 	}
 	if j == nil {
-		return nil, &usageError{errNoJournal.Error()}
+		return nil, usagef("no journal: set %s (file:/path or postgres://...) or pass --journal", envJournal)
 	}
 	return j, nil
 }

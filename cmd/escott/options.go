@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -113,9 +112,6 @@ func resolveFlags(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&o.outcome, "outcome", "", "what the console shows: succeeded (found, give --process-id) or rejected (not found)")
 	fs.StringVar(&o.processID, "process-id", "", "the ProcessId the console shows for the link key (with --outcome succeeded)")
 }
-
-// errNoJournal is the error of a journal command without a journal.
-var errNoJournal = errors.New("no journal: set ESCOTT_JOURNAL (file:/path or postgres://...) or pass --journal")
 
 // checkDigits reports whether s is non-empty ASCII digits.
 func checkDigits(s string) bool {
