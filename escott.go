@@ -246,6 +246,8 @@ type Client struct {
 	CVS *CVSService
 	// ThreeDS runs 3-D Secure authentication (OTDS010).
 	ThreeDS *ThreeDSService
+	// Link runs link-type payments on the gateway's hosted card page (SSNP005).
+	Link *LinkService
 
 	// The state, secrets included, lives two pointers away from any Client
 	// value: fmt prints a pointer it meets below the top level as an address,
@@ -505,6 +507,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	c.Member = &MemberService{c: c}
 	c.CVS = &CVSService{c: c}
 	c.ThreeDS = &ThreeDSService{c: c}
+	c.Link = &LinkService{c: c}
 	if c.tdsStore == nil {
 		c.tdsStore = newThreeDSStore(c)
 	}
