@@ -292,6 +292,13 @@ type LinkReturnParams struct {
 // records the same attempt; Record's error when the host failed. A nil p or
 // Record is an ErrValidation error.
 func (s *LinkService) HandleReturn(r *http.Request, p *LinkReturnParams) (*LinkResult, error) {
+	if s.c.obs != nil {
+		return s.observeLinkReturn(r, p) // calls handleReturn
+	}
+	return s.handleReturn(r, p)
+}
+
+func (s *LinkService) handleReturn(r *http.Request, p *LinkReturnParams) (*LinkResult, error) {
 	if p == nil || p.Record == nil {
 		return nil, &ValidationError{OperateID: "link", Fields: []FieldError{{Field: "LinkReturnParams.Record",
 			Problem: "is required: the SDK completes the attempt only after the host recorded it"}}}

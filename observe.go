@@ -259,9 +259,13 @@ const (
 	// InboundThreeDSPostURL is the gateway's server-to-server copy of a
 	// mode A result (ThreeDSService.PostURLHandler).
 	InboundThreeDSPostURL
+	// InboundLinkReturn is the result of the gateway's hosted card page the
+	// shopper's browser brought back (LinkService.HandleReturn).
+	InboundLinkReturn
 )
 
-// String returns "notification", "3ds_return" or "3ds_post_url".
+// String returns "notification", "3ds_return", "3ds_post_url" or
+// "link_return".
 func (k InboundKind) String() string {
 	switch k {
 	case InboundNotification:
@@ -270,6 +274,8 @@ func (k InboundKind) String() string {
 		return "3ds_return"
 	case InboundThreeDSPostURL:
 		return "3ds_post_url"
+	case InboundLinkReturn:
+		return "link_return"
 	}
 	return fmt.Sprintf("InboundKind(%d)", uint8(k))
 }
@@ -291,7 +297,9 @@ const (
 	// refused, nothing done. Reason says why.
 	InboundRefused
 	// InboundDeclined: a 3-D Secure result whose authentication failed or
-	// whose payment the gateway refused (an *AuthenticationError).
+	// whose payment the gateway refused (an *AuthenticationError), or a
+	// hosted card page's result that the shopper cancelled or the gateway
+	// refused (a *LinkError; Reason says which).
 	InboundDeclined
 	// InboundBusy: another request is handling the same message right now.
 	InboundBusy
@@ -409,6 +417,39 @@ func (s *ThreeDSService) observeReturn(r *http.Request, p *ThreeDSReturnParams) 
 	r = startInbound(s.c.obs, s.c.log, r, InboundThreeDSReturn)
 	res, err := s.handleReturn(r, p)
 	in := returnInbound(InboundThreeDSReturn, res, err)
+	endInbound(r.Context(), s.c.obs, s.c.log, &in)
+	return res, err
+}
+
+// observeLinkReturn runs a link-type HandleReturn between StartInbound and
+// EndInbound.
+func (s *LinkService) observeLinkReturn(r *http.Request, p *LinkReturnParams) (*LinkResult, error) {
+	r = startInbound(s.c.obs, s.c.log, r, InboundLinkReturn)
+	res, err := s.handleReturn(r, p)
+	var in Inbound
+	var le *LinkError
+	switch {
+	case errors.As(err, &le):
+		in = Inbound{Kind: InboundLinkReturn, Result: InboundDeclined, Operation: le.OperateID, LinkKey: le.LinkKey,
+			Reason: "refused by the gateway"}
+		if le.Cancelled() {
+			in.Reason = "the shopper cancelled"
+		}
+		var ge *Error
+		if errors.As(le.Err, &ge) {
+			for _, c := range ge.Codes {
+				in.Codes = append(in.Codes, c.Value)
+			}
+		}
+		if le.Result != nil {
+			in.SecureResultCode = le.Result.SecureResultCode
+		}
+	case res != nil:
+		in = Inbound{Kind: InboundLinkReturn, Result: InboundAccepted, Operation: res.OperateID, LinkKey: res.LinkKey,
+			SecureResultCode: res.SecureResultCode}
+	default:
+		in = returnInbound(InboundLinkReturn, nil, err)
+	}
 	endInbound(r.Context(), s.c.obs, s.c.log, &in)
 	return res, err
 }

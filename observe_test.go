@@ -425,3 +425,44 @@ func TestObserverValuesHoldNoSecret(t *testing.T) {
 		assert.NotContains(t, all.String(), s)
 	}
 }
+
+func TestObserverSeesLinkReturns(t *testing.T) {
+	rec := &callRecorder{}
+	srv, c := newTest(t, escott.WithObserver(rec))
+	ctx := context.Background()
+	shop := newLinkShop()
+
+	rd := startLink(t, c, 2500)
+	ret := payLink(t, srv, rd, escotttest.LinkShopper{Card: escotttest.CardVisa})
+	res, err := c.Link.HandleReturn(ret.Request(ctx), shop.params())
+	require.NoError(t, err)
+	assert.Equal(t, escott.Inbound{Kind: escott.InboundLinkReturn, Result: escott.InboundAccepted,
+		Operation: res.OperateID, LinkKey: rd.LinkKey, SecureResultCode: res.SecureResultCode}, rec.lastInbound())
+	assert.Equal(t, escott.OpSearch, rec.last().Operation, "the confirmation inquiry is observed too")
+
+	_, err = c.Link.HandleReturn(ret.Request(ctx), shop.params())
+	require.ErrorIs(t, err, escott.ErrReturnRefused)
+	in := rec.lastInbound()
+	assert.Equal(t, escott.InboundRefused, in.Result)
+	assert.Equal(t, rd.LinkKey, in.LinkKey)
+
+	rd = startLink(t, c, 2500)
+	ret = payLink(t, srv, rd, escotttest.LinkShopper{Cancel: true})
+	_, err = c.Link.HandleReturn(ret.Request(ctx), shop.params())
+	require.ErrorIs(t, err, escott.ErrCancelled)
+	in = rec.lastInbound()
+	assert.Equal(t, escott.InboundLinkReturn, in.Kind)
+	assert.Equal(t, escott.InboundDeclined, in.Result)
+	assert.Equal(t, "the shopper cancelled", in.Reason)
+	assert.Equal(t, []string{escotttest.LinkCancelCode}, in.Codes)
+	assert.Equal(t, "link_return", in.Kind.String())
+
+	rd = startLink(t, c, 2500)
+	ret = payLink(t, srv, rd, escotttest.LinkShopper{Card: escotttest.CardDeclined})
+	_, err = c.Link.HandleReturn(ret.Request(ctx), shop.params())
+	require.ErrorIs(t, err, escott.ErrDeclined)
+	in = rec.lastInbound()
+	assert.Equal(t, escott.InboundDeclined, in.Result)
+	assert.Equal(t, "refused by the gateway", in.Reason)
+	assert.Equal(t, []string{"G12"}, in.Codes)
+}

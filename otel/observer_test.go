@@ -438,9 +438,22 @@ func TestNoSecretInTelemetry(t *testing.T) {
 	p3, err := c.ThreeDS.Authorize(ctx, res)
 	require.NoError(t, err)
 	w.secret(p3.Process.Pass.Reveal(), res.ThreeDS.CAVV3D)
+	rd, err := c.Link.Start(ctx, &escott.LinkStartParams{Amount: escott.Yen(2700), LinkKey: "secretsg",
+		RedirectURL: "http://127.0.0.1:8080/link/return"})
+	require.NoError(t, err)
+	w.secret(rd.URL())
+	lret, err := w.srv.PayLink(ctx, rd, escotttest.LinkShopper{Card: escotttest.CardJCB})
+	require.NoError(t, err)
+	w.secret(lret.Fields.Get("EncryptValue"))
+	lres, err := c.Link.HandleReturn(lret.Request(ctx), &escott.LinkReturnParams{
+		Record: func(context.Context, *escott.LinkResult) error { return nil }})
+	require.NoError(t, err)
+	w.secret(lres.Payment.Process.Pass.Reveal())
+	require.Len(t, w.ended("escott link_return"), 1)
 
 	secrets := append([]string{merchantPass, tokenAuth, aesKey, aesIV, memberPass, escotttest.CardVisa,
-		escotttest.CardMastercard, escotttest.CardDeclined, escotttest.CardThreeDSFrictionless, securityCode}, w.secrets...)
+		escotttest.CardMastercard, escotttest.CardDeclined, escotttest.CardThreeDSFrictionless, escotttest.CardJCB,
+		securityCode}, w.secrets...)
 	var texts []string
 	for _, s := range w.spans.Ended() {
 		texts = append(texts, s.Name(), s.Status().Description)
