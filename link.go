@@ -85,9 +85,12 @@ type LinkRedirect struct {
 	ProcNo       string
 }
 
-// URL returns the address to redirect the shopper to.
+// URL returns the address to redirect the shopper to: MerchantId, then
+// EncryptValue, each query-escaped, exactly as the production clients build
+// it (docs/protocol.md §10a).
 func (r *LinkRedirect) URL() string {
-	return r.Endpoint + "?" + url.Values{"MerchantId": {r.MerchantID}, "EncryptValue": {r.EncryptValue.Reveal()}}.Encode()
+	return r.Endpoint + "?MerchantId=" + url.QueryEscape(r.MerchantID) +
+		"&EncryptValue=" + url.QueryEscape(r.EncryptValue.Reveal())
 }
 
 // ServeHTTP answers 303 See Other to URL, not cacheable.
