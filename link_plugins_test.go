@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -308,5 +309,192 @@ func TestLinkPluginsRequestMatchesSDK(t *testing.T) {
 			}
 			require.Equal(t, vPaid, v, "%+v", got)
 		})
+	}
+}
+
+// pluginFree are the free fields each plugin's return handler needs to take
+// a return as its checkout's: WooCommerce reads the order id from
+// MerchantFree2 and the customer from MerchantFree3; WelcartPay wants its
+// payment flag in MerchantFree2 and sends its fixed MerchantFree3.
+var pluginFree = map[string][2]string{"woo": {"42", "7"}, "welcart": {"acting_welcart_card", "wc2collne"}}
+
+func verdictOf(plugin string, o *phpOut) verdict {
+	if plugin == "woo" {
+		return wooVerdict(o)
+	}
+	return welcartVerdict(o)
+}
+
+// storedResult is the copy of the result each plugin keeps for later
+// operations: WooCommerce's spfwc_log row (JSON), WelcartPay's order meta
+// acting_welcart_card (PHP-serialized), with the order's transaction code.
+func storedResult(t *testing.T, plugin string, o *phpOut) (fields map[string]string, transCode string) {
+	t.Helper()
+	fields = map[string]string{}
+	if plugin == "woo" {
+		require.Len(t, o.DB, 1, "WooCommerce logs the result once")
+		args := o.DB[0].Args // timestamp, trans_code, operate_id, response, order_id, payment_type
+		require.Len(t, args, 6)
+		assert.Equal(t, "card", args[5])
+		require.NoError(t, json.Unmarshal([]byte(args[3].(string)), &fields))
+		return fields, args[1].(string)
+	}
+	meta := o.OrderMeta["42"]
+	require.NotNil(t, meta, "WelcartPay stores the result on the order")
+	for _, m := range phpSerialPairs.FindAllStringSubmatch(meta["acting_welcart_card"], -1) {
+		fields[m[1]] = m[2]
+	}
+	return fields, meta["trans_id"]
+}
+
+// phpSerialPairs reads string pairs of a PHP-serialized array.
+var phpSerialPairs = regexp.MustCompile(`s:\d+:"([^"]*)";s:\d+:"([^"]*)";`)
+
+// The plugins' return handlers conclude from the fake's results of SDK
+// attempts what HandleReturn concludes: paid (storing the process the SDK
+// confirmed), cancelled, refused, or a member registered.
+func TestLinkPluginsParseSDKReturns(t *testing.T) {
+	k := newPluginKit(t)
+	type shopperCase struct {
+		name     string
+		member   bool
+		shopper  escotttest.LinkShopper
+		expected verdict
+	}
+	cases := []shopperCase{
+		{name: "paid", shopper: escotttest.LinkShopper{Card: escotttest.CardVisa}, expected: vPaid},
+		{name: "paid after a challenge", shopper: escotttest.LinkShopper{Card: escotttest.CardThreeDSChallenge}, expected: vPaid},
+		{name: "cancelled", shopper: escotttest.LinkShopper{Cancel: true}, expected: vCancelled},
+		{name: "declined", shopper: escotttest.LinkShopper{Card: escotttest.CardDeclined}, expected: vRefused},
+		{name: "challenge failed", shopper: escotttest.LinkShopper{Card: escotttest.CardThreeDSChallenge,
+			Answer: func(string) string { return "000000" }}, expected: vRefused},
+		{name: "member registered", member: true, shopper: escotttest.LinkShopper{Card: escotttest.CardVisa}, expected: vRegistered},
+		{name: "member registration cancelled", member: true, shopper: escotttest.LinkShopper{Cancel: true}, expected: vCancelled},
+	}
+	for _, plugin := range []string{"woo", "welcart"} {
+		for _, tc := range cases {
+			t.Run(plugin+"/"+tc.name, func(t *testing.T) {
+				srv, c := newTest(t)
+				ctx := context.Background()
+				free := pluginFree[plugin]
+				redirectURL := phpHome + "?wc-api=wc_sonypayment"
+				if plugin == "welcart" {
+					redirectURL = phpHome + "?page_id=5"
+				}
+				var rd *escott.LinkRedirect
+				var err error
+				member := escott.Member{ID: "w7i0000012345", Pass: "123456789012"}
+				if tc.member {
+					rd, err = c.Link.StartMember(ctx, &escott.LinkMemberParams{Member: member, RedirectURL: redirectURL,
+						MerchantFree2: free[0], MerchantFree3: free[1]})
+				} else {
+					rd, err = c.Link.Start(ctx, &escott.LinkStartParams{Amount: escott.Yen(1980), RedirectURL: redirectURL,
+						MerchantFree2: free[0], MerchantFree3: free[1]})
+				}
+				require.NoError(t, err)
+				ret, err := srv.PayLink(ctx, rd, tc.shopper)
+				require.NoError(t, err)
+				res, sdkErr := c.Link.HandleReturn(ret.Request(ctx), newLinkShop().params())
+				require.Equal(t, tc.expected, sdkVerdict(res, sdkErr), "SDK: %v", sdkErr)
+
+				out := k.run(t, srv, plugin, "return", returnScenario(t, ret, map[string]any{"order_id": 42, "total": 1980, "user": 7}))
+				require.Equal(t, tc.expected, verdictOf(plugin, out), "%s concludes as the SDK: %+v", plugin, out)
+				assert.Empty(t, out.Warnings, "the plugin found every field it reads")
+
+				switch tc.expected {
+				case vPaid:
+					stored, transCode := storedResult(t, plugin, out)
+					assert.Equal(t, rd.LinkKey, transCode, "the order's transaction code is the link key")
+					assert.Equal(t, res.Payment.Process.ID, stored["ProcessId"], "the plugin keeps the process the SDK confirmed")
+					assert.Equal(t, res.Payment.Process.Pass.Reveal(), stored["ProcessPass"])
+					assert.Equal(t, escott.OpGathering, stored["OperateId"])
+					assert.Equal(t, "OK", stored["ResponseCd"])
+				case vRegistered:
+					meta := out.UserMeta["7"]
+					idKey, passKey := "_spfwc_member_id", "_spfwc_member_pass"
+					if plugin == "welcart" {
+						meta, idKey, passKey = out.MemberMeta["7"], "wcpay_member_id", "wcpay_member_passwd"
+					}
+					assert.Equal(t, res.Member.ID, meta[idKey], "the plugin stores the member the SDK registered")
+					assert.Equal(t, res.Member.Pass.Reveal(), meta[passKey])
+					assert.Equal(t, member.ID, res.Member.ID)
+				}
+			})
+		}
+	}
+}
+
+// Each plugin's own member registration at checkout: 4MemAdd on the hosted
+// page, then — on its return — the plugin stores the member and sends the
+// shopper back to the hosted page for the payment by stored card, with the
+// SAME MerchantFree1 and ProcNo 0000000 and the registration's 3-D Secure
+// result. The fake accepts both requests and the plugin ends paid.
+func TestLinkPluginsRegisterThenPay(t *testing.T) {
+	k := newPluginKit(t)
+	for _, plugin := range []string{"woo", "welcart"} {
+		t.Run(plugin, func(t *testing.T) {
+			srv, _ := newTest(t)
+			ctx := context.Background()
+			sc := map[string]any{"order_id": 42, "total": 1980, "user": 7, "save": "add", "rand": "2345678901"}
+			out := k.run(t, srv, plugin, "build", sc)
+			redirect := out.Redirect
+			if plugin == "woo" {
+				redirect = out.Returned["redirect"]
+			}
+			rd := linkOf(t, srv, redirect)
+			req := openLink(t, rd.EncryptValue.Reveal())
+			require.Equal(t, "4MemAdd", req.Get("OperateId"))
+
+			ret, err := srv.PayLink(ctx, rd, escotttest.LinkShopper{Card: escotttest.CardVisa})
+			require.NoError(t, err, "the fake accepts the plugin's registration")
+			out = k.run(t, srv, plugin, "return", returnScenario(t, ret, sc))
+			require.Equal(t, vRegistered, verdictOf(plugin, out), "%+v", out)
+			_, ok := srv.Member(req.Get("KaiinId"))
+			require.True(t, ok, "the fake registered the member")
+
+			chained := linkOf(t, srv, out.Redirect)
+			pay := openLink(t, chained.EncryptValue.Reveal())
+			assert.Equal(t, req.Get("MerchantFree1"), pay.Get("MerchantFree1"), "the plugin reuses the link key")
+			assert.Equal(t, "0000000", pay.Get("ProcNo"))
+			assert.Equal(t, req.Get("KaiinId"), pay.Get("KaiinId"))
+			assert.NotEmpty(t, pay.Get("SecureResultCode"), "the registration's 3-D Secure result is forwarded")
+
+			ret, err = srv.PayLink(ctx, chained, escotttest.LinkShopper{UseStoredCard: true})
+			require.NoError(t, err, "the fake accepts the chained payment")
+			out = k.run(t, srv, plugin, "return", returnScenario(t, ret, sc))
+			require.Equal(t, vPaid, verdictOf(plugin, out), "%+v", out)
+			stored, _ := storedResult(t, plugin, out)
+			proc, ok := srv.Process(stored["ProcessId"])
+			require.True(t, ok, "the stored process exists at the gateway")
+			assert.True(t, proc.Amount.Equal(escott.Yen(1980)))
+		})
+	}
+}
+
+// Every P code: a plugin takes the shopper back to the checkout without an
+// error (cancel) exactly when the SDK's LinkError is Cancelled.
+func TestLinkPluginsCancelCodes(t *testing.T) {
+	k := newPluginKit(t)
+	srv, _ := newTest(t)
+	ci, err := envelope.New(escotttest.DefaultAESKey, escotttest.DefaultAESIV)
+	require.NoError(t, err)
+	for _, code := range []string{"P51", "P52", "P53", "P54", "P55", "P56", "P57", "P58", "P60", "P62", "P63", "P64",
+		"P65", "P66", "P67", "P68", "P69", "P70", "P71", "P72", "P74"} {
+		sdk := vRefused
+		if c, _ := escott.LookupCode(code); c.Is(escott.ClassCancelled) {
+			sdk = vCancelled
+		}
+		for _, plugin := range []string{"woo", "welcart"} {
+			free := pluginFree[plugin]
+			ev := ci.Encrypt(url.Values{"OperateId": {"1Gathering"}, "ResponseCd": {code}, "MerchantFree1": {"123456789012"},
+				"MerchantFree2": {free[0]}, "MerchantFree3": {free[1]}, "MerchantId": {escotttest.DefaultMerchantID},
+				"TransactionDate": {"20261202"}, "ProcNo": {"0000000"}})
+			ret := &escotttest.ThreeDSReturn{URL: phpHome + "?wc-api=wc_sonypayment", Fields: url.Values{"EncryptValue": {ev}}}
+			if plugin == "welcart" {
+				ret.URL = phpHome + "?page_id=5"
+			}
+			out := k.run(t, srv, plugin, "return", returnScenario(t, ret, map[string]any{"order_id": 42, "total": 1980}))
+			assert.Equal(t, sdk, verdictOf(plugin, out), "%s: %s", plugin, code)
+		}
 	}
 }
