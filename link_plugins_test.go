@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -496,5 +497,32 @@ func TestLinkPluginsCancelCodes(t *testing.T) {
 			out := k.run(t, srv, plugin, "return", returnScenario(t, ret, map[string]any{"order_id": 42, "total": 1980}))
 			assert.Equal(t, sdk, verdictOf(plugin, out), "%s: %s", plugin, code)
 		}
+	}
+}
+
+// WelcartPay's My Page card registration goes through the hosted page too,
+// with neither MerchantFree1 nor MerchantFree2 and ProcNo 0000000: every
+// customer's registration looks the same to a replay check. The fake
+// accepts the second customer's, and WelcartPay stores each member.
+func TestLinkPluginsWelcartMyPageRegistrations(t *testing.T) {
+	k := newPluginKit(t)
+	srv, _ := newTest(t)
+	ctx := context.Background()
+	for _, user := range []int{7, 8} {
+		sc := map[string]any{"user": user, "save": "add"}
+		out := k.run(t, srv, "welcart", "mypage", sc)
+		rd := linkOf(t, srv, out.Redirect)
+		req := openLink(t, rd.EncryptValue.Reveal())
+		require.Equal(t, "4MemAdd", req.Get("OperateId"))
+		require.False(t, req.Has("MerchantFree1"), "WelcartPay's My Page sends no link key")
+
+		ret, err := srv.PayLink(ctx, rd, escotttest.LinkShopper{Card: escotttest.CardVisa})
+		require.NoError(t, err)
+		out = k.run(t, srv, "welcart", "return", returnScenario(t, ret, sc))
+		assert.Equal(t, phpHome+"?page_id=6", out.Redirect, "back to My Page")
+		meta := out.MemberMeta[strconv.Itoa(user)]
+		require.Equal(t, req.Get("KaiinId"), meta["wcpay_member_id"], "user %d: WelcartPay stores the member", user)
+		_, ok := srv.Member(req.Get("KaiinId"))
+		assert.True(t, ok, "user %d: the fake registered the member", user)
 	}
 }

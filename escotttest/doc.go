@@ -69,7 +69,9 @@
 // TransactionId; K89 answers only an exact replay (the same OperateId,
 // MerchantFree1 and ProcNo as a completed attempt), so ProcNo 0000000 on
 // every order, as SPS's modules send it, is accepted, and so is the payment
-// the plugins send after a hosted-page registration with its MerchantFree1. The 3-D Secure memory is bounded
+// the plugins send after a hosted-page registration with its MerchantFree1;
+// a request without MerchantFree1 (WelcartPay's My Page registration) is
+// never a replay. The 3-D Secure memory is bounded
 // ([ThreeDSMemory], [MaxRememberedThreeDS], [MaxKeptThreeDS]), so a
 // long-running simulator stays flat.
 //

@@ -93,3 +93,26 @@ func TestFakeLinkPaymentAfterRegistrationKeepsLinkKey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "K89", linkResultOf(t, ret).Get("ResponseCd"), "an exact replay of the payment")
 }
+
+// WelcartPay's My Page registers a stored card on the hosted page without
+// MerchantFree1 or MerchantFree2, always with ProcNo 0000000: two customers'
+// registrations are not replays of each other.
+func TestFakeLinkRegistrationsWithoutLinkKey(t *testing.T) {
+	srv := escotttest.NewServer(escotttest.Config{})
+	t.Cleanup(srv.Close)
+	for _, id := range []string{"w7i0001234567", "w8i0007654321"} {
+		reg := plainLink(srv, "4MemAdd", "")
+		reg.Del("MerchantFree1")
+		reg.Del("MerchantFree2")
+		reg.Set("RedirectUrl", "https://shop.example.jp/?page_id=6")
+		reg.Set("KaiinId", id)
+		reg.Set("KaiinPass", "123456789012")
+		ret, err := srv.PayLink(context.Background(), linkTo(t, srv, reg), escotttest.LinkShopper{Card: escotttest.CardVisa})
+		require.NoError(t, err)
+		res := linkResultOf(t, ret)
+		assert.Equal(t, "OK", res.Get("ResponseCd"), id)
+		assert.Equal(t, id, res.Get("KaiinId"))
+		_, ok := srv.Member(id)
+		assert.True(t, ok, id)
+	}
+}

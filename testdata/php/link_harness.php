@@ -15,6 +15,8 @@
  *                  return request (GET query and/or POST body as given).
  *   welcart/build  WELCARTPAY_SETTLEMENT::acting_processing with
  *                  card_activate = link: the redirect it issues.
+ *   welcart/mypage WELCARTPAY_SETTLEMENT::member_update_settlement_form: the
+ *                  My Page card registration (4MemAdd) or change (4MemChg).
  *   welcart/return WELCARTPAY_SETTLEMENT::acting_transaction on the return.
  *
  * The plugins end requests with exit, so the result is printed by a shutdown
@@ -127,6 +129,7 @@ try {
 			break;
 
 		case 'welcart/build':
+		case 'welcart/mypage':
 		case 'welcart/return':
 			define( 'USCES_CART_NUMBER', 5 );
 			define( 'USCES_MEMBER_NUMBER', 6 );
@@ -164,7 +167,11 @@ try {
 			require_once $dir . '/usc-e-shop/classes/paymentWelcart.class.php';
 			$wcpay = harness_welcartpay();
 			$GLOBALS['harness_welcartpay'] = $wcpay;
-			if ( 'build' === $scenario['action'] ) {
+			if ( 'mypage' === $scenario['action'] ) {
+				// My Page: register (or change) the stored card.
+				$GLOBALS['usces']->page = ( 'change' === ( $scenario['save'] ?? '' ) ) ? 'member_update_settlement' : 'member_register_settlement';
+				$wcpay->member_update_settlement_form();
+			} elseif ( 'build' === $scenario['action'] ) {
 				$rand = $scenario['rand'];
 				harness_request( '_nonce=nonce', '' );
 				$post_query = http_build_query( array( 'rand' => $rand, 'quick_member' => $scenario['save'] ?? '' ) );
