@@ -526,3 +526,88 @@ func TestLinkPluginsWelcartMyPageRegistrations(t *testing.T) {
 		assert.True(t, ok, "user %d: the fake registered the member", user)
 	}
 }
+
+// registerMember stores a card for a member at the fake through the SDK's
+// hosted-page registration, as an earlier visit of the shopper would have.
+func registerMember(t *testing.T, srv *escotttest.Server, c *escott.Client, m escott.Member) {
+	t.Helper()
+	ctx := context.Background()
+	rd, err := c.Link.StartMember(ctx, &escott.LinkMemberParams{Member: m, RedirectURL: linkReturnURL})
+	require.NoError(t, err)
+	ret, err := srv.PayLink(ctx, rd, escotttest.LinkShopper{Card: escotttest.CardMastercard})
+	require.NoError(t, err)
+	_, err = c.Link.HandleReturn(ret.Request(ctx), newLinkShop().params())
+	require.NoError(t, err)
+}
+
+// The other checkouts the plugins build: a logged-in customer without a
+// stored card (WooCommerce then sends KaiinId and KaiinPass EMPTY), a
+// returning member paying with the stored card the page offers, and a
+// member changing the card at checkout (4MemChg, then the chained payment).
+// The fake accepts each; the plugins end paid. The last return is also
+// delivered as a GET query, which both plugins read from $_REQUEST.
+func TestLinkPluginsCheckoutsOfCustomers(t *testing.T) {
+	k := newPluginKit(t)
+	member := escott.Member{ID: "wc7i0001234", Pass: "123456789012"}
+	for _, plugin := range []string{"woo", "welcart"} {
+		for _, tc := range []struct {
+			name    string
+			member  bool
+			save    string
+			shopper escotttest.LinkShopper
+			get     bool
+		}{
+			{name: "logged in without a stored card", shopper: escotttest.LinkShopper{Card: escotttest.CardVisa}},
+			{name: "member pays with the stored card", member: true, shopper: escotttest.LinkShopper{UseStoredCard: true}},
+			{name: "member types another card", member: true, shopper: escotttest.LinkShopper{Card: escotttest.CardJCB}},
+			{name: "member changes the card", member: true, save: "update", shopper: escotttest.LinkShopper{Card: escotttest.CardJCB}},
+			{name: "paid, return by GET", shopper: escotttest.LinkShopper{Card: escotttest.CardVisa}, get: true},
+		} {
+			t.Run(plugin+"/"+tc.name, func(t *testing.T) {
+				srv, c := newTest(t)
+				ctx := context.Background()
+				sc := map[string]any{"order_id": 42, "total": 1980, "user": 7, "rand": "3456789012", "save": tc.save}
+				if plugin == "woo" && tc.save == "update" {
+					sc["save"] = "change"
+				}
+				if tc.member {
+					registerMember(t, srv, c, member)
+					sc["member"] = map[string]string{"id": member.ID, "pass": member.Pass.Reveal()}
+				}
+				out := k.run(t, srv, plugin, "build", sc)
+				redirect := out.Redirect
+				if plugin == "woo" {
+					redirect = out.Returned["redirect"]
+				}
+				rd := linkOf(t, srv, redirect)
+				req := openLink(t, rd.EncryptValue.Reveal())
+				if tc.member {
+					assert.Equal(t, member.ID, req.Get("KaiinId"))
+				}
+				ret, err := srv.PayLink(ctx, rd, tc.shopper)
+				require.NoError(t, err, "the fake accepts %s", req.Encode())
+				if tc.save != "" {
+					require.Equal(t, "4MemChg", req.Get("OperateId"))
+					out = k.run(t, srv, plugin, "return", returnScenario(t, ret, sc))
+					require.Equal(t, vRegistered, verdictOf(plugin, out), "%+v", out)
+					ret, err = srv.PayLink(ctx, linkOf(t, srv, out.Redirect), escotttest.LinkShopper{UseStoredCard: true})
+					require.NoError(t, err)
+				}
+				rs := returnScenario(t, ret, sc)
+				if tc.get {
+					rs["query"] = rs["query"].(string) + "&" + rs["body"].(string)
+					rs["body"] = ""
+				}
+				out = k.run(t, srv, plugin, "return", rs)
+				require.Equal(t, vPaid, verdictOf(plugin, out), "%+v", out)
+				stored, _ := storedResult(t, plugin, out)
+				proc, ok := srv.Process(stored["ProcessId"])
+				require.True(t, ok)
+				assert.True(t, proc.Amount.Equal(escott.Yen(1980)))
+				if tc.save != "" || (tc.member && tc.shopper.UseStoredCard) {
+					assert.Equal(t, member.ID, proc.MemberID, "paid with the member's stored card")
+				}
+			})
+		}
+	}
+}
