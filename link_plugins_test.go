@@ -434,7 +434,7 @@ func TestLinkPluginsRegisterThenPay(t *testing.T) {
 	k := newPluginKit(t)
 	for _, plugin := range []string{"woo", "welcart"} {
 		t.Run(plugin, func(t *testing.T) {
-			srv, _ := newTest(t)
+			srv, c := newTest(t)
 			ctx := context.Background()
 			sc := map[string]any{"order_id": 42, "total": 1980, "user": 7, "save": "add", "rand": "2345678901"}
 			out := k.run(t, srv, plugin, "build", sc)
@@ -459,6 +459,21 @@ func TestLinkPluginsRegisterThenPay(t *testing.T) {
 			assert.Equal(t, "0000000", pay.Get("ProcNo"))
 			assert.Equal(t, req.Get("KaiinId"), pay.Get("KaiinId"))
 			assert.NotEmpty(t, pay.Get("SecureResultCode"), "the registration's 3-D Secure result is forwarded")
+
+			// The SDK's registration and chained payment send the same fields.
+			sdkReg, err := c.Link.StartMember(ctx, &escott.LinkMemberParams{
+				Member: escott.Member{ID: "sdk" + req.Get("KaiinId"), Pass: "123456789012"}, RedirectURL: req.Get("RedirectUrl"),
+				MerchantFree2: req.Get("MerchantFree2"), MerchantFree3: req.Get("MerchantFree3")})
+			require.NoError(t, err)
+			assert.Equal(t, keysOf(req), keysOf(openLink(t, sdkReg.EncryptValue.Reveal())), "registration field set")
+			sdkRet, err := srv.PayLink(ctx, sdkReg, escotttest.LinkShopper{Card: escotttest.CardVisa})
+			require.NoError(t, err)
+			reg, err := c.Link.HandleReturn(sdkRet.Request(ctx), newLinkShop().params())
+			require.NoError(t, err)
+			sdkPay, err := c.Link.Start(ctx, &escott.LinkStartParams{Amount: escott.Yen(1980), RedirectURL: pay.Get("RedirectUrl"),
+				Member: reg.Member, ThreeDS: &reg.ThreeDS, MerchantFree2: pay.Get("MerchantFree2"), MerchantFree3: pay.Get("MerchantFree3")})
+			require.NoError(t, err)
+			assert.Equal(t, keysOf(pay), keysOf(openLink(t, sdkPay.EncryptValue.Reveal())), "chained payment field set")
 
 			ret, err = srv.PayLink(ctx, chained, escotttest.LinkShopper{UseStoredCard: true})
 			require.NoError(t, err, "the fake accepts the chained payment")
