@@ -169,8 +169,10 @@ func linkOf(t *testing.T, srv *escotttest.Server, redirect string) *escott.LinkR
 	q, err := url.ParseQuery(u.RawQuery)
 	require.NoError(t, err)
 	assert.Len(t, q, 2, "only MerchantId and EncryptValue travel in the clear")
-	return &escott.LinkRedirect{Endpoint: srv.URL + u.Path, MerchantID: q.Get("MerchantId"),
+	rd := &escott.LinkRedirect{Endpoint: srv.URL + u.Path, MerchantID: q.Get("MerchantId"),
 		EncryptValue: escott.Secret(q.Get("EncryptValue"))}
+	assert.Equal(t, srv.URL+u.Path+"?"+u.RawQuery, rd.URL(), "LinkRedirect.URL encodes byte for byte as the plugins do")
+	return rd
 }
 
 // openLink decrypts a link request with the merchant's key.
