@@ -450,6 +450,7 @@ func TestLinkPluginsRegisterThenPay(t *testing.T) {
 
 			ret, err := srv.PayLink(ctx, rd, escotttest.LinkShopper{Card: escotttest.CardVisa})
 			require.NoError(t, err, "the fake accepts the plugin's registration")
+			regResult := openLink(t, ret.Fields.Get("EncryptValue"))
 			out = k.run(t, srv, plugin, "return", returnScenario(t, ret, sc))
 			require.Equal(t, vRegistered, verdictOf(plugin, out), "%+v", out)
 			_, ok := srv.Member(req.Get("KaiinId"))
@@ -461,6 +462,11 @@ func TestLinkPluginsRegisterThenPay(t *testing.T) {
 			assert.Equal(t, "0000000", pay.Get("ProcNo"))
 			assert.Equal(t, req.Get("KaiinId"), pay.Get("KaiinId"))
 			assert.NotEmpty(t, pay.Get("SecureResultCode"), "the registration's 3-D Secure result is forwarded")
+			for _, f := range []string{"SecureResultCode", "EncodeXId3D", "MessageVersionNo3D", "TransactionStatus3D",
+				"CAVVAlgorithm3D", "ECI3D", "CAVV3D", "DSTransactionId", "ThreeDSServerTransactionId"} {
+				assert.Equal(t, regResult.Get(f), pay.Get(f), "%s reaches the plugin and goes back unchanged ('+', '/', '=')", f)
+			}
+			assert.Equal(t, regResult.Get("TransactionDate"), pay.Get("TransactionDate"), "the plugins reuse the result's date")
 
 			// The SDK's registration and chained payment send the same fields.
 			sdkReg, err := c.Link.StartMember(ctx, &escott.LinkMemberParams{
@@ -601,6 +607,13 @@ func TestLinkPluginsCheckoutsOfCustomers(t *testing.T) {
 				if tc.member {
 					assert.Equal(t, member.ID, req.Get("KaiinId"))
 				}
+				if tc.save == "" {
+					sdk, err := c.Link.Start(ctx, &escott.LinkStartParams{Amount: escott.Yen(1980), RedirectURL: req.Get("RedirectUrl"),
+						MerchantFree2: req.Get("MerchantFree2"), MerchantFree3: req.Get("MerchantFree3"), Member: memberOf(req)})
+					require.NoError(t, err)
+					assert.Equal(t, keysOf(nonEmpty(req)), keysOf(openLink(t, sdk.EncryptValue.Reveal())),
+						"the SDK sends the plugin's fields (WooCommerce's empty KaiinId/KaiinPass are absent ones)")
+				}
 				ret, err := srv.PayLink(ctx, rd, tc.shopper)
 				require.NoError(t, err, "the fake accepts %s", req.Encode())
 				if tc.save != "" {
@@ -627,4 +640,23 @@ func TestLinkPluginsCheckoutsOfCustomers(t *testing.T) {
 			})
 		}
 	}
+}
+
+// memberOf is the stored card a plugin's request names, or nil.
+func memberOf(req url.Values) *escott.Member {
+	if req.Get("KaiinId") == "" {
+		return nil
+	}
+	return &escott.Member{ID: req.Get("KaiinId"), Pass: escott.Secret(req.Get("KaiinPass"))}
+}
+
+// nonEmpty drops the empty fields of a request.
+func nonEmpty(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		if len(vs) > 0 && vs[0] != "" {
+			out[k] = vs
+		}
+	}
+	return out
 }
