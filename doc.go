@@ -295,7 +295,9 @@
 // with the guarantees of 3-D Secure above (every field checked, MerchantId
 // inside the envelope, a payment confirmed with 1Search and a registration
 // with 4MemRefM, the host's Record called once under a claim, a replay
-// refused). A shopper who cancelled is a [*LinkError] matching
+// refused). After a registration, pay with the card just stored as the
+// production plugins do: [LinkService.Start] with Member and the
+// registration's ThreeDS. A shopper who cancelled is a [*LinkError] matching
 // [ErrCancelled]: no money moved. A payment whose return never came stays in
 // the journal; [LinkService.Confirm] settles it with the ProcessId found in
 // the console.

@@ -55,11 +55,19 @@ type LinkStartParams struct {
 	OrderRef string
 	// MerchantFree2 and MerchantFree3 are echoed by the gateway.
 	MerchantFree2, MerchantFree3 string
+	// ThreeDS, with Member, forwards the 3-D Secure result of the card
+	// registration just made on the hosted page (LinkResult.ThreeDS of the
+	// StartMember return) in this payment request, as WooCommerce and
+	// WelcartPay do when they send the shopper back to the hosted page to
+	// pay with the card just stored (docs/protocol.md §10a). Nil: none.
+	ThreeDS *ThreeDSData
 }
 
 // LinkMemberParams describes a stored-card registration (4MemAdd) or card
-// change (4MemChg) on the hosted page. No money moves; after the return, pay
-// as the member with CardService.Pay (what WelcartPay does).
+// change (4MemChg) on the hosted page. No money moves. After the return,
+// WooCommerce and WelcartPay send the shopper straight back to the hosted
+// page to pay with the card just stored: Start with Member set to
+// LinkResult.Member and ThreeDS to &LinkResult.ThreeDS.
 type LinkMemberParams struct {
 	// Member is the KaiinId/KaiinPass to register (see NewMember) or to change.
 	Member Member
@@ -85,9 +93,12 @@ type LinkRedirect struct {
 	ProcNo       string
 }
 
-// URL returns the address to redirect the shopper to.
+// URL returns the address to redirect the shopper to: MerchantId, then
+// EncryptValue, each query-escaped, exactly as the production clients build
+// it (docs/protocol.md §10a).
 func (r *LinkRedirect) URL() string {
-	return r.Endpoint + "?" + url.Values{"MerchantId": {r.MerchantID}, "EncryptValue": {r.EncryptValue.Reveal()}}.Encode()
+	return r.Endpoint + "?MerchantId=" + url.QueryEscape(r.MerchantID) +
+		"&EncryptValue=" + url.QueryEscape(r.EncryptValue.Reveal())
 }
 
 // ServeHTTP answers 303 See Other to URL, not cacheable.
@@ -123,6 +134,11 @@ func (s *LinkService) Start(ctx context.Context, p *LinkStartParams) (*LinkRedir
 		member = &m
 		f.Set("KaiinId", m.ID)
 		f.Set("KaiinPass", m.Pass.Reveal())
+	}
+	if p.ThreeDS != nil {
+		v.check(p.Member != nil, "ThreeDS", "only with Member: the 3-D Secure result of that member's registration")
+		v.threeDS(p.ThreeDS)
+		setLinkThreeDS(f, p.ThreeDS)
 	}
 	v.returnURL("RedirectUrl", p.RedirectURL, true)
 	v.free(p.MerchantFree2, p.MerchantFree3)
@@ -175,6 +191,22 @@ func (s *LinkService) StartMember(ctx context.Context, p *LinkMemberParams) (*Li
 		MerchantFree2: p.MerchantFree2, MerchantFree3: p.MerchantFree3, RedirectURL: p.RedirectURL, Hosted: true,
 	}
 	return s.redirect(ctx, a, f)
+}
+
+// setLinkThreeDS puts the non-empty 3-D Secure fields of d in a link
+// request under their wire names, as the production clients forward them.
+func setLinkThreeDS(f url.Values, d *ThreeDSData) {
+	for _, kv := range [...][2]string{
+		{"SecureResultCode", d.SecureResultCode}, {"EncodeXId3D", d.EncodeXID3D},
+		{"MessageVersionNo3D", d.MessageVersionNo3D}, {"TransactionStatus3D", d.TransactionStatus3D},
+		{"CAVVAlgorithm3D", d.CAVVAlgorithm3D}, {"ECI3D", d.ECI3D}, {"CAVV3D", d.CAVV3D},
+		{"DSTransactionId", d.DSTransactionID}, {"ThreeDSServerTransactionId", d.ThreeDSServerTransactionID},
+		{"TransactionId3D", d.TransactionID3D}, {"PANCard3D", d.PANCard3D}, {"PANCardNo3D", d.PANCardNo3D},
+	} {
+		if kv[1] != "" {
+			f.Set(kv[0], kv[1])
+		}
+	}
 }
 
 var errNoAESKeyLink = fmt.Errorf("%w; the link type needs them too", ErrNoAESKey)

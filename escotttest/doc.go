@@ -66,9 +66,12 @@
 // The K31/K33 checks that an authorisation carries exactly the 3-D Secure
 // values the fake issued are the fake's own; at the real gateway K30–K37
 // are format checks. Every result echoes ProcNo and carries a
-// TransactionId; K89 answers only an exact replay (the same MerchantFree1
-// and ProcNo as a completed attempt), so ProcNo 0000000 on every order, as
-// SPS's modules send it, is accepted. The 3-D Secure memory is bounded
+// TransactionId; K89 answers only an exact replay (the same OperateId,
+// MerchantFree1 and ProcNo as a completed attempt), so ProcNo 0000000 on
+// every order, as SPS's modules send it, is accepted, and so is the payment
+// the plugins send after a hosted-page registration with its MerchantFree1;
+// a request without MerchantFree1 (WelcartPay's My Page registration) is
+// never a replay. The 3-D Secure memory is bounded
 // ([ThreeDSMemory], [MaxRememberedThreeDS], [MaxKeptThreeDS]), so a
 // long-running simulator stays flat.
 //

@@ -427,8 +427,8 @@ func (g *Gateway) finishLocked(r *req, info *ThreeDSAttemptInfo, src *string, co
 	if !out.Has("TransactionId") {
 		out.Set("TransactionId", randomDigits(18))
 	}
-	if mf, p := r.get("MerchantFree1"), r.get("ProcNo"); p != "" && !slices.Contains(codes, "K89") {
-		g.tds.completed.put(mf+"\x00"+p, struct{}{}, r.now.Add(ThreeDSMemory), r.now)
+	if r.get("ProcNo") != "" && r.get("MerchantFree1") != "" && !slices.Contains(codes, "K89") {
+		g.tds.completed.put(replayKey(r), struct{}{}, r.now.Add(ThreeDSMemory), r.now)
 	}
 	info.Completed, info.ResponseCode, info.SecureResultCode = true, rc, out.Get("SecureResultCode")
 	return out
@@ -676,10 +676,23 @@ func (g *Gateway) checkThreeDSFieldsLocked(r *req) (bool, []string) {
 }
 
 // replayLocked reports whether r repeats an attempt already completed: the
-// same MerchantFree1 and ProcNo.
+// same OperateId, MerchantFree1 and ProcNo. The operation is part of it:
+// after a member registration on the hosted page (4MemAdd), WooCommerce and
+// WelcartPay send the payment (1Gathering/1Auth) with the registration's
+// MerchantFree1 and ProcNo 0000000, and the gateway accepts it. Without
+// MerchantFree1 nothing identifies the attempt: WelcartPay's My Page
+// registers every customer's card with neither it nor a ProcNo other than
+// 0000000.
 func (g *Gateway) replayLocked(r *req) bool {
-	_, ok := g.tds.completed.get(r.get("MerchantFree1")+"\x00"+r.get("ProcNo"), r.now)
+	if r.get("MerchantFree1") == "" {
+		return false
+	}
+	_, ok := g.tds.completed.get(replayKey(r), r.now)
 	return ok
+}
+
+func replayKey(r *req) string {
+	return r.get("OperateId") + "\x00" + r.get("MerchantFree1") + "\x00" + r.get("ProcNo")
 }
 
 // capped appends v, dropping the oldest tenth once MaxKeptThreeDS is reached.

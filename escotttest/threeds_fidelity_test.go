@@ -113,7 +113,8 @@ func TestFakeThreeDSResultEchoesProcNoAndTransactionID(t *testing.T) {
 }
 
 // Issue #12.11: SPS's own modules send ProcNo 0000000 on every order; only an
-// exact replay (same MerchantFree1 and ProcNo, already completed) is K89.
+// exact replay (same OperateId, MerchantFree1 and ProcNo, already completed)
+// is K89.
 func TestFakeThreeDSProcNo(t *testing.T) {
 	srv := escotttest.NewServer(escotttest.Config{})
 	t.Cleanup(srv.Close)
@@ -124,7 +125,7 @@ func TestFakeThreeDSProcNo(t *testing.T) {
 		assert.Equal(t, "OK", out.Get("ResponseCd"), "order %d with ProcNo 0000000", i)
 	}
 	out, _ := postOTDS(t, srv, escotttest.DefaultMerchantID,
-		plainThreeDS(srv, "3Secure", "zeros0", "0000000", escotttest.CardVisa))
+		plainThreeDS(srv, "1Gathering", "zeros0", "0000000", escotttest.CardVisa))
 	require.NotNil(t, out)
 	assert.Equal(t, "K89", out.Get("ResponseCd"), "an exact replay of a completed attempt")
 	out, _ = postOTDS(t, srv, escotttest.DefaultMerchantID,
@@ -135,7 +136,7 @@ func TestFakeThreeDSProcNo(t *testing.T) {
 	// The memory of completed attempts expires.
 	srv.Advance(25 * time.Hour)
 	out, _ = postOTDS(t, srv, escotttest.DefaultMerchantID,
-		plainThreeDS(srv, "3Secure", "zeros1", "0000000", escotttest.CardVisa))
+		plainThreeDS(srv, "1Gathering", "zeros1", "0000000", escotttest.CardVisa))
 	require.NotNil(t, out)
 	assert.Equal(t, "OK", out.Get("ResponseCd"), "forgotten after it expired")
 }

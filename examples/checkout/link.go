@@ -159,7 +159,9 @@ func (s *shop) linkReturn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The card was registered on the gateway's page (with 3-D Secure there):
-	// pay as the member, as WelcartPay does, under the order's link key.
+	// pay as the member, under the order's link key. (WooCommerce and
+	// WelcartPay instead send the shopper back to the hosted page to pay
+	// with the stored card: LinkService.Start with Member and ThreeDS.)
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
 	pay, err := s.client.Card.Pay(ctx, &escott.PaymentParams{
