@@ -1,9 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/escott-go/escott"
+	"github.com/escott-go/escott/escotttest"
 )
 
 // TestJournalPasswordInQueryNotPrinted: pgx takes the password from the
@@ -25,4 +30,38 @@ func TestJournalPasswordInQueryNotPrinted(t *testing.T) {
 			assert.Contains(t, r.stdout+r.stderr, "password")
 		}
 	}
+}
+
+// TestMoneyMoveNotResentAfterUnknown: after an unknown outcome, running the
+// command again — the same line, or without --link-key — must not send the
+// request again while the journal holds the attempt on that payment as
+// unknown: exit 5, nothing sent. Once resolved, the command works again.
+func TestMoneyMoveNotResentAfterUnknown(t *testing.T) {
+	h := newHarness(t)
+	h.srv.InjectFault(escott.OpCapture, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
+	r := h.run(runOpts{env: cardPass(h)}, "capture", h.card.ID, "--yes", "--link-key", "order1001")
+	require.Equal(t, exitUnknown, r.code, r.stderr)
+	require.Equal(t, 1, h.srv.RequestCount(escott.OpCapture))
+	for _, args := range [][]string{
+		{"capture", h.card.ID, "--yes", "--link-key", "order1001"},
+		{"capture", h.card.ID, "--yes"},
+		{"cancel", h.card.ID, "--yes", "--json"},
+		{"change", h.card.ID, "--amount", "100", "--yes"},
+	} {
+		r = h.run(runOpts{env: cardPass(h)}, args...)
+		assert.Equal(t, exitNotDone, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stdout+r.stderr, "order1001", "names the attempt to reconcile")
+		assert.Equal(t, 1, h.srv.RequestCount(escott.OpCapture), "%v: sent again after an unknown outcome", args)
+		assert.Zero(t, h.srv.RequestCount(escott.OpDelete)+h.srv.RequestCount(escott.OpChange), "%v", args)
+	}
+	var got struct{ Error errorReport }
+	require.NoError(t, json.Unmarshal([]byte(h.run(runOpts{env: cardPass(h)}, "cancel", h.card.ID, "--yes", "--json").stdout), &got))
+	assert.Equal(t, "not_done", got.Error.Kind)
+	assert.Equal(t, "order1001", got.Error.LinkKey)
+
+	r = h.run(runOpts{}, "journal", "resolve", "order1001", "--outcome", "succeeded", "--process-id", h.card.ID, "--yes")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	r = h.run(runOpts{env: cardPass(h)}, "cancel", h.card.ID, "--yes")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, 1, h.srv.RequestCount(escott.OpDelete))
 }

@@ -149,7 +149,8 @@ Exit codes:
      up in the merchant console (自由領域1) or with "escott card inquire", then record what you
      found with "escott journal resolve"
   4  not found: no such payment (K12) or member (K71) at the gateway, or no pending attempt
-  5  not done: not confirmed at the prompt, or refused before sending (link key in flight); nothing sent
+  5  not done: not confirmed at the prompt, or refused before sending (an attempt on the payment or
+     link key is in flight or unknown in the journal: resolve it first); nothing sent
   6  unavailable: the gateway or the journal could not be reached, or the gateway is busy (a
      temporary code); nothing changed, try again later
   7  internal error in escott (please report it)
