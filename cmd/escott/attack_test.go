@@ -65,3 +65,25 @@ func TestMoneyMoveNotResentAfterUnknown(t *testing.T) {
 	assert.Equal(t, exitOK, r.code, r.stderr)
 	assert.Equal(t, 1, h.srv.RequestCount(escott.OpDelete))
 }
+
+// TestJSONErrorsForEveryCommandLine: with --json, every error is JSON on
+// stdout ({"error": {...}}) — an unknown command too, and --json spelt in
+// any form the flag package accepts (--json=1, -json=t).
+func TestJSONErrorsForEveryCommandLine(t *testing.T) {
+	h := newHarness(t)
+	for _, args := range [][]string{
+		{"card", "refund", "1", "--json"},
+		{"nosuch", "--json"},
+		{"capture", "--json=1", "--bogus"},
+		{"capture", "-json=t", "1", "2"},
+		{"journal", "pending", "--json=TRUE", "--older-than", "xx"},
+	} {
+		r := h.run(runOpts{}, args...)
+		assert.Equal(t, exitUsage, r.code, "%v", args)
+		var got struct{ Error errorReport }
+		if assert.NoError(t, json.Unmarshal([]byte(r.stdout), &got), "%v: stdout %q", args, r.stdout) {
+			assert.Equal(t, exitUsage, got.Error.Exit, "%v", args)
+			assert.Equal(t, "usage", got.Error.Kind, "%v", args)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -184,7 +185,12 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 	c, rest := findCommand(args)
 	if c == nil {
-		fmt.Fprintf(a.stderr, "escott: unknown command %q\n\n", strings.Join(args[:min(len(args), 2)], " "))
+		name := strings.Join(args[:min(len(args), 2)], " ")
+		if jsonRequested(args) {
+			a.report(usagef("unknown command %q (see: escott help)", name), true)
+			return exitUsage
+		}
+		fmt.Fprintf(a.stderr, "escott: unknown command %q\n\n", name)
 		a.usage(a.stderr)
 		return exitUsage
 	}
@@ -224,11 +230,18 @@ func findCommand(args []string) (*command, []string) {
 // command line that does not parse reports its error as JSON.
 func jsonRequested(args []string) bool {
 	for _, s := range args {
-		switch s {
-		case "--json", "-json", "--json=true", "-json=true":
-			return true
-		case "--":
+		if s == "--" {
 			return false
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(s, "-"), "-"), "=")
+		if !strings.HasPrefix(s, "-") || name != "json" {
+			continue
+		}
+		if !hasValue {
+			return true
+		}
+		if b, err := strconv.ParseBool(value); err == nil { // as the flag package reads it
+			return b
 		}
 	}
 	return false
