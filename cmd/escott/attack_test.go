@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"testing"
 
@@ -9,6 +12,7 @@ import (
 
 	"github.com/escott-go/escott"
 	"github.com/escott-go/escott/escotttest"
+	"github.com/escott-go/escott/sqlstore"
 )
 
 // TestJournalPasswordInQueryNotPrinted: pgx takes the password from the
@@ -85,5 +89,39 @@ func TestJSONErrorsForEveryCommandLine(t *testing.T) {
 			assert.Equal(t, exitUsage, got.Error.Exit, "%v", args)
 			assert.Equal(t, "usage", got.Error.Kind, "%v", args)
 		}
+	}
+}
+
+// TestJournalWriteFailureIsUnavailable: the shop's journal is reachable
+// when the command starts but refuses to record the attempt (a full disk,
+// a lost connection, a permission): nothing is sent, and the exit code is
+// 6 (the journal could not be reached), not 7 (a bug in escott).
+func TestJournalWriteFailureIsUnavailable(t *testing.T) {
+	u := testPostgres(t)
+	db, err := sql.Open("pgx", u.String())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	ctx := t.Context()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	table := "escott_cli_" + hex.EncodeToString(b)
+	t.Cleanup(func() { _, _ = db.ExecContext(ctx, "DROP TABLE IF EXISTS "+table+" CASCADE") })
+	_, err = sqlstore.NewJournal(ctx, db, sqlstore.WithTable(table))
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `CREATE OR REPLACE FUNCTION `+table+`_full() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ LANGUAGE plpgsql`)
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = db.ExecContext(ctx, "DROP FUNCTION IF EXISTS "+table+"_full() CASCADE") })
+	_, err = db.ExecContext(ctx, `CREATE TRIGGER full_disk BEFORE INSERT OR UPDATE ON `+table+
+		` FOR EACH ROW EXECUTE FUNCTION `+table+`_full()`)
+	require.NoError(t, err)
+
+	h := newHarness(t)
+	h.env[envJournal] = u.String()
+	h.env[envJournalTable] = table
+	for _, mode := range [][]string{nil, {"--json"}} {
+		r := h.run(runOpts{env: cardPass(h)}, append([]string{"capture", h.card.ID, "--yes", "--link-key", "order1001"}, mode...)...)
+		assert.Equal(t, exitUnavailable, r.code, "stdout %s\nstderr %s", r.stdout, r.stderr)
+		assert.Zero(t, h.srv.RequestCount(escott.OpCapture), "nothing sent without a journal record")
 	}
 }

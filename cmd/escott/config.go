@@ -92,6 +92,17 @@ type openedJournal struct {
 	close func()
 }
 
+// Begin records the attempt of a money move before the SDK sends it. A
+// journal that fails to record it (full, unreachable, refused) is
+// unavailable: nothing was sent, try again later.
+func (j *openedJournal) Begin(ctx context.Context, a escott.Attempt) error {
+	err := j.Journal.Begin(ctx, a)
+	if err != nil && !errors.Is(err, escott.ErrJournalInFlight) {
+		return &unavailableError{msg: "journal " + j.name + " did not record the attempt, nothing sent", err: err}
+	}
+	return err
+}
+
 // unavailableError is a gateway or journal that could not be reached, or
 // that answered "busy". Nothing changed.
 type unavailableError struct {
