@@ -125,3 +125,21 @@ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ L
 		assert.Zero(t, h.srv.RequestCount(escott.OpCapture), "nothing sent without a journal record")
 	}
 }
+
+// TestJournalSourceNotUnderstoodNotEchoedWithPassword: a journal given as a
+// libpq key=value string (or any other form the command does not take) is
+// refused as a usage error without printing its password.
+func TestJournalSourceNotUnderstoodNotEchoedWithPassword(t *testing.T) {
+	h := newHarness(t)
+	for _, src := range []string{
+		"host=127.0.0.1 port=5432 dbname=shop user=shop password=" + pgPassword,
+		"host=127.0.0.1 password = '" + pgPassword + "' dbname=shop",
+		"mysql://shop:" + pgPassword + "@127.0.0.1/shop",
+		"shop:" + pgPassword + "@127.0.0.1/shop",
+	} {
+		for _, mode := range [][]string{nil, {"--json"}} {
+			r := h.run(runOpts{env: map[string]string{envJournal: src}}, append([]string{"journal", "pending"}, mode...)...)
+			assert.Equal(t, exitUsage, r.code, "%s: %s", src, r.stderr)
+		}
+	}
+}

@@ -254,15 +254,19 @@ func scrub(err error, u *url.URL) string {
 	return s
 }
 
+// keywordPassword matches a password in a libpq key=value string
+// ("host=db password=secret", "password = 'se cret'").
+var keywordPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S*)`)
+
 // redactSource hides a password in a journal source that is not one we know.
 func redactSource(src string) string {
-	if u, err := url.Parse(src); err == nil && (u.User != nil || u.RawQuery != "") {
+	if u, err := url.Parse(src); err == nil && u.Scheme != "" && (u.User != nil || u.RawQuery != "") {
 		return redactURL(u)
 	}
-	if i := strings.Index(src, "@"); i >= 0 {
+	if i := strings.LastIndex(src, "@"); i >= 0 {
 		return "xxxxx" + src[i:]
 	}
-	return src
+	return keywordPassword.ReplaceAllString(src, "${1}xxxxx")
 }
 
 // requireJournal opens the journal for a journal command.
