@@ -159,3 +159,53 @@ func TestLinkMemberChange(t *testing.T) {
 	_, err = c.Link.HandleReturn(ret.Request(context.Background()), newLinkShop().params())
 	require.ErrorIs(t, err, escott.ErrCancelled)
 }
+
+// Confirm refuses what is not the attempt's payment — another payment of
+// another amount, an attempt already completed by its return, a cancelled
+// attempt, a 3-D Secure attempt — and records nothing; the attempt stays
+// confirmable after a refused try.
+func TestLinkConfirmRefusals(t *testing.T) {
+	jr := escott.NewMemoryJournal()
+	srv, c := newTest(t, escott.WithJournal(jr))
+	shop := newLinkShop()
+	other, err := c.Card.Pay(context.Background(), &escott.PaymentParams{Amount: escott.Yen(999), Source: srv.MustToken(escotttest.CardVisa)})
+	require.NoError(t, err)
+
+	rd := startLink(t, c, 6100)
+	ret := payLink(t, srv, rd, escotttest.LinkShopper{Card: escotttest.CardVisa})
+	_, err = c.Link.Confirm(context.Background(), rd.LinkKey, other.Process, shop.params())
+	require.ErrorIs(t, err, escott.ErrReturnRefused, "another payment's amount")
+	assert.Equal(t, 0, shop.count(rd.LinkKey))
+	pending, err := jr.Pending(context.Background(), time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, pending, 1, "still pending after a refused confirmation")
+
+	// The return comes after all: Confirm is then refused.
+	_, err = c.Link.HandleReturn(ret.Request(context.Background()), shop.params())
+	require.NoError(t, err)
+	plain, err := testCipher(t).Decrypt(ret.Fields.Get("EncryptValue"))
+	require.NoError(t, err)
+	proc := escott.Process{ID: plain.Get("ProcessId"), Pass: escott.Secret(plain.Get("ProcessPass"))}
+	_, err = c.Link.Confirm(context.Background(), rd.LinkKey, proc, shop.params())
+	require.ErrorIs(t, err, escott.ErrReturnRefused)
+	assert.Equal(t, 1, shop.count(rd.LinkKey))
+
+	// A cancelled attempt.
+	rd = startLink(t, c, 6100)
+	ret = payLink(t, srv, rd, escotttest.LinkShopper{Cancel: true})
+	_, err = c.Link.HandleReturn(ret.Request(context.Background()), shop.params())
+	require.ErrorIs(t, err, escott.ErrCancelled)
+	_, err = c.Link.Confirm(context.Background(), rd.LinkKey, proc, shop.params())
+	require.ErrorIs(t, err, escott.ErrReturnRefused)
+
+	// A 3-D Secure (OTDS010) attempt is not a link-type one.
+	form, err := c.ThreeDS.StartAuthorize(context.Background(), &escott.ThreeDSStartParams{
+		Amount: escott.Yen(6100), Source: srv.MustToken(escotttest.CardVisa), BillingFullName: "HANAKO SATO",
+		BillingEmail: "h@example.jp", RedirectURL: linkReturnURL,
+	})
+	require.NoError(t, err)
+	_, err = c.Link.Confirm(context.Background(), form.LinkKey, proc, shop.params())
+	require.ErrorIs(t, err, escott.ErrReturnRefused)
+	_, err = c.Link.Confirm(context.Background(), rd.LinkKey, proc, nil)
+	require.ErrorIs(t, err, escott.ErrValidation)
+}
