@@ -542,7 +542,11 @@ func (s *CardService) followUp(ctx context.Context, op string, proc Process, ref
 	if err != nil {
 		return nil, err
 	}
-	pay := paymentFrom(op, resp, linkKey, proc.Member)
+	member := proc.Member
+	if !withMember { // the process has no member (K81): its follow-ups go without one
+		member = nil
+	}
+	pay := paymentFrom(op, resp, linkKey, member)
 	if pay.Process.ID == "" {
 		pay.Process.ID, pay.Process.Pass = proc.ID, proc.Pass
 	}

@@ -711,6 +711,7 @@ func (h *NotificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	if h.obs != nil {
 		r = startInbound(h.obs, h.log, r, InboundNotification)
 		in.Kind = InboundNotification
+		defer endInboundIfPanicking(r.Context(), h.obs, h.log, &in)
 	}
 	status := h.handle(r, &in)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -389,6 +389,20 @@ func endInbound(ctx context.Context, o Observer, log *slog.Logger, in *Inbound) 
 	o.EndInbound(ctx, *in)
 }
 
+// endInboundIfPanicking, deferred after startInbound, reports the end of an
+// inbound message whose handling panicked (the host's callback: Record, a
+// subscriber) as failed, so that the observer's span is not left open, and
+// lets the panic go on to the host's server. in holds what is known so far.
+func endInboundIfPanicking(ctx context.Context, o Observer, log *slog.Logger, in *Inbound) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	in.Result, in.Reason = InboundFailed, "the host's callback panicked"
+	endInbound(ctx, o, log, in)
+	panic(v)
+}
+
 // endNotification completes in from the handler's answer and reports it.
 func (h *NotificationHandler) endNotification(ctx context.Context, in *Inbound, status int) {
 	in.Status = status
@@ -415,6 +429,7 @@ func (h *NotificationHandler) endNotification(ctx context.Context, in *Inbound, 
 // observeReturn runs HandleReturn between StartInbound and EndInbound.
 func (s *ThreeDSService) observeReturn(r *http.Request, p *ThreeDSReturnParams) (*ThreeDSResult, error) {
 	r = startInbound(s.c.obs, s.c.log, r, InboundThreeDSReturn)
+	defer endInboundIfPanicking(r.Context(), s.c.obs, s.c.log, &Inbound{Kind: InboundThreeDSReturn})
 	res, err := s.handleReturn(r, p)
 	in := returnInbound(InboundThreeDSReturn, res, err)
 	endInbound(r.Context(), s.c.obs, s.c.log, &in)
@@ -425,6 +440,7 @@ func (s *ThreeDSService) observeReturn(r *http.Request, p *ThreeDSReturnParams) 
 // EndInbound.
 func (s *LinkService) observeLinkReturn(r *http.Request, p *LinkReturnParams) (*LinkResult, error) {
 	r = startInbound(s.c.obs, s.c.log, r, InboundLinkReturn)
+	defer endInboundIfPanicking(r.Context(), s.c.obs, s.c.log, &Inbound{Kind: InboundLinkReturn})
 	res, err := s.handleReturn(r, p)
 	var in Inbound
 	var le *LinkError

@@ -892,6 +892,9 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 	if !got.Amount.Equal(a.Amount) {
 		return nil, &ReturnError{LinkKey: a.LinkKey, Reason: "the gateway's amount differs from the attempt"}
 	}
+	// The hosted page pays a card typed in instead of the member's stored
+	// one as itself: 1Search found the process without its member (K81).
+	proc.Member = got.Process.Member
 	raw := make(Fields, len(f))
 	for k := range f {
 		raw[k] = f.Get(k)

@@ -317,8 +317,10 @@ func (s *Server) PayLink(ctx context.Context, redirect *escott.LinkRedirect, sho
 		fields.Set("cardNo", shopper.Card)
 		fields.Set("expYY", shopper.ExpYY)
 		fields.Set("expMM", shopper.ExpMM)
-		if shopper.ExpYY == "" && shopper.ExpMM == "" {
+		if shopper.ExpYY == "" {
 			fields.Set("expYY", fmt.Sprintf("%02d", (s.Gateway.Now().Year()+2)%100))
+		}
+		if shopper.ExpMM == "" {
 			fields.Set("expMM", "12")
 		}
 		fields.Set("secCd", shopper.SecurityCode)

@@ -92,6 +92,17 @@ type openedJournal struct {
 	close func()
 }
 
+// Begin records the attempt of a money move before the SDK sends it. A
+// journal that fails to record it (full, unreachable, refused) is
+// unavailable: nothing was sent, try again later.
+func (j *openedJournal) Begin(ctx context.Context, a escott.Attempt) error {
+	err := j.Journal.Begin(ctx, a)
+	if err != nil && !errors.Is(err, escott.ErrJournalInFlight) {
+		return &unavailableError{msg: "journal " + j.name + " did not record the attempt, nothing sent", err: err}
+	}
+	return err
+}
+
 // unavailableError is a gateway or journal that could not be reached, or
 // that answered "busy". Nothing changed.
 type unavailableError struct {
@@ -153,10 +164,10 @@ func (a *app) openSQLJournal(ctx context.Context, src string, fromFlag bool) (*o
 	if err != nil {
 		return nil, usagef("journal: not a PostgreSQL URL") // the parse error may quote the password
 	}
-	if _, hasPass := u.User.Password(); hasPass && fromFlag {
+	if len(urlPasswords(u)) > 0 && fromFlag {
 		return nil, usagef("--journal holds a password, and flags show in ps: put the URL in %s, or the password in PGPASSWORD or ~/.pgpass", envJournal)
 	}
-	name := u.Redacted()
+	name := redactURL(u)
 	table := a.getenv(envJournalTable)
 	if table == "" {
 		table = sqlstore.DefaultJournalTable
@@ -191,25 +202,71 @@ func (a *app) openSQLJournal(ctx context.Context, src string, fromFlag bool) (*o
 	return &openedJournal{Journal: j, name: name + " table " + table, close: func() { _ = db.Close() }}, nil
 }
 
-// scrub returns err's text with the URL's password removed, should a driver
-// ever quote it.
+// isPasswordParam reports whether a query parameter of a PostgreSQL URL
+// holds a secret: pgx reads password (and sslpassword) from the query too.
+func isPasswordParam(key string) bool {
+	return strings.Contains(strings.ToLower(key), "password")
+}
+
+// urlPasswords returns the URL's passwords: in the user info and in the
+// query.
+func urlPasswords(u *url.URL) []string {
+	var out []string
+	if p, ok := u.User.Password(); ok && p != "" {
+		out = append(out, p)
+	}
+	for k, vs := range u.Query() {
+		if isPasswordParam(k) {
+			for _, v := range vs {
+				if v != "" {
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// redactURL is u.Redacted with the query's passwords hidden too.
+func redactURL(u *url.URL) string {
+	cp := *u
+	q := cp.Query()
+	hidden := false
+	for k := range q {
+		if isPasswordParam(k) {
+			q[k] = []string{"xxxxx"}
+			hidden = true
+		}
+	}
+	if hidden {
+		cp.RawQuery = q.Encode()
+	}
+	return cp.Redacted()
+}
+
+// scrub returns err's text with the URL's passwords removed, should a driver
+// ever quote them.
 func scrub(err error, u *url.URL) string {
 	s := err.Error()
-	if p, ok := u.User.Password(); ok && p != "" {
+	for _, p := range urlPasswords(u) {
 		s = strings.ReplaceAll(s, p, "xxxxx")
 	}
 	return s
 }
 
+// keywordPassword matches a password in a libpq key=value string
+// ("host=db password=secret", "password = 'se cret'").
+var keywordPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S*)`)
+
 // redactSource hides a password in a journal source that is not one we know.
 func redactSource(src string) string {
-	if u, err := url.Parse(src); err == nil && u.User != nil {
-		return u.Redacted()
+	if u, err := url.Parse(src); err == nil && u.Scheme != "" && (u.User != nil || u.RawQuery != "") {
+		return redactURL(u)
 	}
-	if i := strings.Index(src, "@"); i >= 0 {
+	if i := strings.LastIndex(src, "@"); i >= 0 {
 		return "xxxxx" + src[i:]
 	}
-	return src
+	return keywordPassword.ReplaceAllString(src, "${1}xxxxx")
 }
 
 // requireJournal opens the journal for a journal command.

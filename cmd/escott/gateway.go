@@ -288,6 +288,9 @@ func (m moneyMove) run(ctx context.Context, a *app, o *options) error {
 	if j != nil {
 		defer j.close()
 		journal, journalName = j, j.name
+		if err := a.refuseUnsettled(ctx, j, m.op, proc.ID, linkKey); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintf(a.stderr, "escott: no journal (%s): if the outcome is unknown, this output is its only record\n", envJournal)
 	}
@@ -324,6 +327,38 @@ func (m moneyMove) run(ctx context.Context, a *app, o *options) error {
 		pay.SalesDate = cur.SalesDate
 	}
 	return a.printCardPayment(o, fmt.Sprintf("%s card payment (%s, %s)", m.done, m.op, describeEnv(cfg)), cardPayment(cfg.Environment, pay))
+}
+
+// refuseUnsettled refuses, before anything is sent, a money move on a
+// payment (or under a link key) that the journal holds as unknown or in
+// flight: running the command again after an unknown outcome must not send
+// the request again, nor overwrite the attempt the operator has to
+// reconcile. Once resolved (escott journal resolve), the command works.
+func (a *app) refuseUnsettled(ctx context.Context, j *openedJournal, op, processID, linkKey string) error {
+	list, err := j.Pending(ctx, a.now().Add(time.Nanosecond))
+	if err != nil {
+		return &unavailableError{msg: "journal " + j.name, err: err}
+	}
+	for _, at := range list {
+		if at.LinkKey != linkKey && (at.ProcessID == "" || at.ProcessID != processID) {
+			continue
+		}
+		return &unsettledError{op: op, at: at, journal: j.name}
+	}
+	return nil
+}
+
+// unsettledError is a money move refused because the journal holds an
+// attempt on the same payment or link key whose outcome is not known.
+type unsettledError struct {
+	op      string
+	at      escott.Attempt
+	journal string
+}
+
+func (e *unsettledError) Error() string {
+	return fmt.Sprintf("not sent: %s (link key %s) on this payment is %s in %s; nothing was sent",
+		e.at.Operation, e.at.LinkKey, e.at.Outcome, e.journal)
 }
 
 // unknownNext is what to do after a money-moving request whose outcome is

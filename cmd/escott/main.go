@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -149,7 +150,8 @@ Exit codes:
      up in the merchant console (自由領域1) or with "escott card inquire", then record what you
      found with "escott journal resolve"
   4  not found: no such payment (K12) or member (K71) at the gateway, or no pending attempt
-  5  not done: not confirmed at the prompt, or refused before sending (link key in flight); nothing sent
+  5  not done: not confirmed at the prompt, or refused before sending (an attempt on the payment or
+     link key is in flight or unknown in the journal: resolve it first); nothing sent
   6  unavailable: the gateway or the journal could not be reached, or the gateway is busy (a
      temporary code); nothing changed, try again later
   7  internal error in escott (please report it)
@@ -183,7 +185,12 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 	c, rest := findCommand(args)
 	if c == nil {
-		fmt.Fprintf(a.stderr, "escott: unknown command %q\n\n", strings.Join(args[:min(len(args), 2)], " "))
+		name := strings.Join(args[:min(len(args), 2)], " ")
+		if jsonRequested(args) {
+			a.report(usagef("unknown command %q (see: escott help)", name), true)
+			return exitUsage
+		}
+		fmt.Fprintf(a.stderr, "escott: unknown command %q\n\n", name)
 		a.usage(a.stderr)
 		return exitUsage
 	}
@@ -223,11 +230,18 @@ func findCommand(args []string) (*command, []string) {
 // command line that does not parse reports its error as JSON.
 func jsonRequested(args []string) bool {
 	for _, s := range args {
-		switch s {
-		case "--json", "-json", "--json=true", "-json=true":
-			return true
-		case "--":
+		if s == "--" {
 			return false
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(s, "-"), "-"), "=")
+		if !strings.HasPrefix(s, "-") || name != "json" {
+			continue
+		}
+		if !hasValue {
+			return true
+		}
+		if b, err := strconv.ParseBool(value); err == nil { // as the flag package reads it
+			return b
 		}
 	}
 	return false

@@ -131,16 +131,17 @@ func (e *notFoundError) Error() string { return e.msg }
 func classify(err error) errorReport {
 	r := errorReport{Exit: exitInternalFail, Kind: "internal", Message: err.Error()}
 	var (
-		next    *nextError
-		usage   *usageError
-		unknown *escott.OutcomeUnknownError
-		gw      *escott.Error
-		valid   *escott.ValidationError
-		inFl    *escott.InFlightError
-		tr      *escott.TransportError
-		unav    *unavailableError
-		notDone *notDoneError
-		nf      *notFoundError
+		next      *nextError
+		usage     *usageError
+		unknown   *escott.OutcomeUnknownError
+		gw        *escott.Error
+		valid     *escott.ValidationError
+		inFl      *escott.InFlightError
+		unsettled *unsettledError
+		tr        *escott.TransportError
+		unav      *unavailableError
+		notDone   *notDoneError
+		nf        *notFoundError
 	)
 	if errors.As(err, &next) {
 		r.Next = next.next
@@ -181,6 +182,11 @@ func classify(err error) errorReport {
 		if gw.Process != nil {
 			r.Next = strings.TrimSpace(r.Next + " The refusal still names process " + gw.Process.ID + ": check it in the console.")
 		}
+	case errors.As(err, &unsettled):
+		r.Exit, r.Kind, r.Operation, r.LinkKey = exitNotDone, "not_done", unsettled.at.Operation, unsettled.at.LinkKey
+		r.Next = fmt.Sprintf("Do not send it again before you know: search 自由領域1 = %s in the merchant console, record it with "+
+			"escott journal resolve %s --outcome succeeded|rejected, then run this command again if it is still needed.",
+			unsettled.at.LinkKey, unsettled.at.LinkKey)
 	case errors.As(err, &inFl):
 		r.Exit, r.Kind, r.Operation, r.LinkKey = exitNotDone, "not_done", inFl.OperateID, inFl.LinkKey
 		r.Message = fmt.Sprintf("not sent: the journal has an attempt with link key %s in flight", inFl.LinkKey)
