@@ -560,7 +560,7 @@ func paymentFrom(op string, r *wire.Response, linkKey string, m *Member) *Paymen
 		MerchantFree1:      r.Get("MerchantFree1"),
 		MerchantFree2:      r.Get("MerchantFree2"),
 		MerchantFree3:      r.Get("MerchantFree3"),
-		Raw:                Fields(r.Fields),
+		Raw:                Fields{r.Pairs},
 	}
 	p.TransactionDate = parseDate(r.Get("TransactionDate"))
 	p.SalesDate = parseDate(r.Get("SalesDate"))
