@@ -867,10 +867,11 @@ func (b *onceBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// exchange is one attempt's request body and decoded answer, allocated
-// together.
+// exchange is one attempt's request body, request URL and decoded answer,
+// allocated together.
 type exchange struct {
 	body onceBody
+	url  url.URL
 	resp wire.Response
 }
 
@@ -909,14 +910,15 @@ func (e *endpoints) get(origin, path string) endpoint {
 }
 
 // newRequest builds a POST of body to e, as http.NewRequestWithContext
-// does.
-func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser) (*http.Request, error) {
+// does; u is where the request's copy of the URL goes.
+func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser, u *url.URL) (*http.Request, error) {
 	if e.req == nil {
 		return http.NewRequestWithContext(ctx, http.MethodPost, e.url, body)
 	}
-	u := *e.req.URL
-	req := &http.Request{
-		Method: http.MethodPost, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	*u = *e.req.URL
+	// WithContext copies the request: this one stays on the stack.
+	req := http.Request{
+		Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 2), Body: body, Host: e.req.Host,
 	}
 	return req.WithContext(ctx), nil
@@ -1039,7 +1041,7 @@ func (c *Client) roundTrip(ctx context.Context, endpoint endpoint, form string, 
 	x := &exchange{body: onceBody{s: form}}
 	body := &x.body
 	body.trace.WroteRequest = body.wrote
-	req, err := endpoint.newRequest(httptrace.WithClientTrace(ctx, &body.trace), body)
+	req, err := endpoint.newRequest(httptrace.WithClientTrace(ctx, &body.trace), body, &x.url)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", sanitizeURLError(err))
 	}
