@@ -278,6 +278,7 @@ type clientState struct {
 	endpoints  endpoints                  // the gateway URL of each server endpoint
 	headers    [2][]string                // Content-Type and User-Agent values, shared read-only
 	answerBufs sync.Pool                  // *[]byte buffers answers are read into
+	cardReqs   sync.Pool                  // cleared *cardRequest of Pay, see getCardRequest
 	day        atomic.Pointer[cachedDate] // TransactionDate of the last call
 }
 
@@ -996,6 +997,22 @@ func (c *Client) post(req *http.Request) (*http.Response, error) {
 		res.Body = http.NoBody
 	}
 	return res, nil
+}
+
+// getCardRequest returns an empty card request from the client's pool.
+func (c *Client) getCardRequest() *cardRequest {
+	if r, ok := c.cardReqs.Get().(*cardRequest); ok {
+		return r
+	}
+	return new(cardRequest)
+}
+
+// putCardRequest clears r, secrets included, and returns it to the pool.
+// The caller must hold no reference to r, nor to anything of it but
+// strings.
+func (c *Client) putCardRequest(r *cardRequest) {
+	*r = cardRequest{}
+	c.cardReqs.Put(r)
 }
 
 // answerBufSize is the capacity of a pooled answer buffer: far above a
