@@ -587,13 +587,7 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 		}
 	}
 	proc := Process{ID: f["ProcessId"], Pass: Secret(f["ProcessPass"]), LinkKey: f["MerchantFree1"]}
-	rawMap := make(map[string]string, len(f))
-	for k, v := range f {
-		if k != "ProcessPass" {
-			rawMap[k] = v
-		}
-	}
-	raw := NewFields(rawMap)
+	raw := fieldsExcept(f, "ProcessPass")
 	cond, rc := f["Condition"], f["ResponseCd"]
 	// A notification without Condition and ResponseCd carries only the payment
 	// fields; the payment is the only documented event, so it is one.

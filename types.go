@@ -151,14 +151,21 @@ type Fields struct {
 
 // NewFields returns Fields holding a copy of m, e.g. to rebuild a stored
 // result.
-func NewFields(m map[string]string) Fields {
+func NewFields(m map[string]string) Fields { return fieldsExcept(m, "") }
+
+// fieldsExcept is NewFields without the key except. The pairs are sorted by
+// key, so that Fields made from equal maps are equal.
+func fieldsExcept(m map[string]string, except string) Fields {
 	if len(m) == 0 {
 		return Fields{}
 	}
 	pairs := make([]wire.Pair, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		pairs = append(pairs, wire.Pair{Key: k, Value: m[k]})
+	for k, v := range m {
+		if k != except {
+			pairs = append(pairs, wire.Pair{Key: k, Value: v})
+		}
 	}
+	slices.SortFunc(pairs, func(a, b wire.Pair) int { return strings.Compare(a.Key, b.Key) })
 	return Fields{pairs: pairs}
 }
 

@@ -4,15 +4,17 @@
 #   bench/compare.sh OLD NEW                  # e.g. bench/compare.sh main perf
 #   BENCH=SDKOwnCPU N=20 bench/compare.sh main HEAD
 #   PKG=./internal/wire BENCH=Decode bench/compare.sh main HEAD
-# It builds each revision's test binary (from a git archive of it in a temporary directory), runs
-# them alternately N times (default 10) with -test.count 1, and prints the
+# It builds each revision's test binary (from a git archive of it in a
+# temporary directory), runs them alternately N times (default 10) with
+# -test.count 1, and prints the
 # benchstat table of old.txt and new.txt (kept in $OUT, default a temporary
 # directory). For the root package it also measures the CPU time (user +
 # sys) the process spends per call in BenchmarkSDKOwnCPU/bare and /sdk: CPU
 # time is what another process's load disturbs least. CPU rounds (default 5,
-# CPUN calls each, default 200000) are interleaved too; the median is shown.
+# CPUN calls each, default 200000; CPUROUNDS=0 skips them) are interleaved
+# too; the median is shown.
 set -euo pipefail
-[ $# -eq 2 ] || { sed -n '2,13p' "$0" >&2; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,15p' "$0" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 old_rev=$1 new_rev=$2
 pkg=${PKG:-.} bench=${BENCH:-SDKOwnCPU} n=${N:-10} cpu=${CPU:-1}
@@ -39,7 +41,7 @@ for i in $(seq "$n"); do
 done
 go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da "$out/old.txt" "$out/new.txt" | tee "$out/benchstat.txt"
 
-[ "$pkg" = . ] || exit 0
+[ "$pkg" = . ] && [ "${CPUROUNDS:-5}" != 0 ] || exit 0
 # CPU time per call: (user + sys of a run of CPUN calls − that of a run of
 # none) / CPUN, for bare and sdk, interleaved.
 rounds=${CPUROUNDS:-5} calls=${CPUN:-200000}
