@@ -89,6 +89,8 @@
 //     shop, and the token status inquiry [TokenService.Inquire] (OK only when
 //     both ResponseCd and TokenResponseCd are; it does not use the token).
 //   - [Client.ThreeDS] ([ThreeDSService]): EMV 3-D Secure, below.
+//   - [Client.Link] ([LinkService]): the link type, the gateway's hosted card
+//     page, below.
 //
 // Every operation that moves money returns a [Process] (ProcessId,
 // ProcessPass, the link key and the member, if any). Store all of it with the
@@ -281,6 +283,22 @@
 // 520 million per try. Rate-limit the return endpoints, and never ship goods
 // on a return alone; the README of the repository states exactly what is
 // and is not guaranteed.
+//
+// # Link type
+//
+// With the link type (外部リンク型) the shop never loads the token script:
+// [LinkService.Start] (a payment) or [LinkService.StartMember] (a card
+// registration) stores the attempt in the same [ThreeDSStore], journals a
+// payment, and returns a [LinkRedirect] to the gateway's card page, where
+// the card entry, 3-D Secure and the registration happen. The encrypted
+// result comes back to RedirectURL; [LinkService.HandleReturn] accepts it
+// with the guarantees of 3-D Secure above (every field checked, MerchantId
+// inside the envelope, a payment confirmed with 1Search and a registration
+// with 4MemRefM, the host's Record called once under a claim, a replay
+// refused). A shopper who cancelled is a [*LinkError] matching
+// [ErrCancelled]: no money moved. A payment whose return never came stays in
+// the journal; [LinkService.Confirm] settles it with the ProcessId found in
+// the console.
 //
 // # Testing with escotttest
 //

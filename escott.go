@@ -246,6 +246,8 @@ type Client struct {
 	CVS *CVSService
 	// ThreeDS runs 3-D Secure authentication (OTDS010).
 	ThreeDS *ThreeDSService
+	// Link runs link-type payments on the gateway's hosted card page (SSNP005).
+	Link *LinkService
 
 	// The state, secrets included, lives two pointers away from any Client
 	// value: fmt prints a pointer it meets below the top level as an address,
@@ -272,6 +274,8 @@ type clientState struct {
 	sleep    func(context.Context, time.Duration) error
 	userHTTP bool
 	tdsStore ThreeDSStore
+	obs      Observer  // nil: no observer, see observe.go
+	notes    sync.Pool // *callNote of observed calls
 
 	// Built once per client, so that a call does not rebuild them.
 	direct     bool                       // send with hc's Transport, see (*Client).post
@@ -312,6 +316,7 @@ type options struct {
 	retry    RetryPolicy
 	timeout  time.Duration
 	tdsStore ThreeDSStore
+	obs      Observer
 }
 
 // WithHTTPClient makes the client send requests with hc; set its Timeout
@@ -454,6 +459,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		retry:    o.retry,
 		timeout:  o.timeout,
 		tdsStore: o.tdsStore,
+		obs:      o.obs,
 		sleep:    sleepCtx,
 	}}}
 	if c.hc == nil {
@@ -502,6 +508,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	c.Member = &MemberService{c: c}
 	c.CVS = &CVSService{c: c}
 	c.ThreeDS = &ThreeDSService{c: c}
+	c.Link = &LinkService{c: c}
 	if c.tdsStore == nil {
 		c.tdsStore = newThreeDSStore(c)
 	}
@@ -585,6 +592,7 @@ type call struct {
 	procID   string // for the journal
 	orderRef string
 	body     withCommon
+	note     *callNote // set while an Observer watches the call, see observe.go
 }
 
 // do runs one operation through the one request path: fill the common
@@ -592,6 +600,9 @@ type call struct {
 // request's, and map it. WithTimeout and ctx bound the whole call, journal
 // included, and nothing is sent once the bound has passed.
 func (c *Client) do(ctx context.Context, k call) (*wire.Response, error) {
+	if c.obs != nil && k.note == nil {
+		return c.observeCall(ctx, k) // calls do again, with k.note set
+	}
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -775,6 +786,9 @@ func (c *Client) send(ctx context.Context, k call, form string) (*wire.Response,
 	endpoint := c.endpoints.get(c.origin, k.path)
 	var lastErr error
 	for attempt := 1; ; attempt++ {
+		if k.note != nil {
+			k.note.attempts = attempt
+		}
 		debug := c.log.Enabled(ctx, slog.LevelDebug)
 		var start time.Time
 		if debug {

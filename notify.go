@@ -648,7 +648,8 @@ type NotificationHandler struct {
 	ck      *notifyChecker
 	store   DedupeStore
 	log     *slog.Logger
-	confirm *Client // nil without WithConfirmation
+	confirm *Client  // nil without WithConfirmation
+	obs     Observer // the client's, or nil
 
 	mu      sync.RWMutex
 	onPay   []func(context.Context, PaymentReceived) error
@@ -670,7 +671,7 @@ func (c *Client) NotificationHandler(opts ...NotifyOption) (*NotificationHandler
 	if err != nil {
 		return nil, err
 	}
-	h := &NotificationHandler{ck: ck, log: nc.log, store: nc.store}
+	h := &NotificationHandler{ck: ck, log: nc.log, store: nc.store, obs: c.obs}
 	if nc.confirm {
 		h.confirm = c
 	}
@@ -701,7 +702,12 @@ func (h *NotificationHandler) OnOtherEvent(fn func(context.Context, OtherEvent) 
 
 // ServeHTTP implements http.Handler.
 func (h *NotificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	status := h.handle(r)
+	var in Inbound // what the observer sees: filled only with one
+	if h.obs != nil {
+		r = startInbound(h.obs, h.log, r, InboundNotification)
+		in.Kind = InboundNotification
+	}
+	status := h.handle(r, &in)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", http.MethodPost)
@@ -712,14 +718,20 @@ func (h *NotificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		body = NotifyAccepted
 	}
 	_, _ = io.WriteString(w, body)
+	if h.obs != nil {
+		h.endNotification(r.Context(), &in, status)
+	}
 }
 
-func (h *NotificationHandler) handle(r *http.Request) int {
+// handle answers the status of a notification and, when an observer
+// watches (in.Kind is set), notes what it was in in.
+func (h *NotificationHandler) handle(r *http.Request, in *Inbound) int {
 	ctx := r.Context()
 	n, hashMissing, err := h.ck.parse(r)
 	if err != nil {
 		var ne *NotificationError
 		if errors.As(err, &ne) {
+			in.Reason = ne.Reason
 			if ne.Reason == errHashMissing {
 				h.log.ErrorContext(ctx, "escott: notification refused: HashCd missing. HashCd is required by default; "+
 					"if your e-SCOTT contract really sends notifications without it, use escott.WithAllowMissingHash() "+
@@ -742,19 +754,31 @@ func (h *NotificationHandler) handle(r *http.Request) int {
 		h.log.WarnContext(ctx, "escott: notification without HashCd accepted (WithAllowMissingHash is set)",
 			"link_key", linkKey)
 	}
-	return h.dispatch(ctx, n, linkKey, recv)
+	if in.Kind != 0 {
+		in.LinkKey, in.Event = linkKey, "payment"
+		if n.Other != nil {
+			in.Event = "other"
+			if n.Other.ResponseCode != "" && n.Other.ResponseCode != "OK" {
+				in.Codes, _ = wire.SplitCodes(n.Other.ResponseCode)
+			}
+		}
+	}
+	return h.dispatch(ctx, n, linkKey, recv, in)
 }
 
-// dispatch dedupes and runs the subscribers.
-func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, linkKey, recv string) (status int) {
+// dispatch dedupes and runs the subscribers. It notes a duplicate and the
+// reason of a failure in in.
+func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, linkKey, recv string, in *Inbound) (status int) {
 	key := n.key()
 	claim, err := h.store.Claim(ctx, key)
 	if err != nil {
 		h.log.ErrorContext(ctx, "escott: dedupe store failed", "link_key", linkKey, "err", err)
+		in.Reason = "dedupe store failed"
 		return http.StatusInternalServerError
 	}
 	switch claim {
 	case ClaimSeen:
+		in.Result = InboundDuplicate
 		h.log.InfoContext(ctx, "escott: duplicate notification acknowledged", "link_key", linkKey, "recv_num", recv)
 		return http.StatusOK
 	case ClaimBusy:
@@ -779,17 +803,22 @@ func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, lin
 	if p := n.Payment; p != nil {
 		if h.confirm != nil {
 			if st := h.confirmPayment(ctx, p); st != http.StatusOK {
+				if st == http.StatusInternalServerError {
+					in.Reason = "the confirmation inquiry failed"
+				}
 				return st
 			}
 		}
 		if len(onPay) == 0 {
 			h.log.ErrorContext(ctx, "escott: no OnPaymentReceived subscriber: payment not processed", "link_key", linkKey)
+			in.Reason = "no OnPaymentReceived subscriber"
 			return http.StatusInternalServerError
 		}
 		for _, fn := range onPay {
 			if err := fn(ctx, *p); err != nil {
 				h.log.ErrorContext(ctx, "escott: payment subscriber failed; the gateway will redeliver",
 					"link_key", linkKey, "recv_num", recv, "err", err)
+				in.Reason = "a subscriber failed"
 				return http.StatusInternalServerError
 			}
 		}
@@ -801,6 +830,7 @@ func (h *NotificationHandler) dispatch(ctx context.Context, n *Notification, lin
 		for _, fn := range onOther {
 			if err := fn(ctx, *n.Other); err != nil {
 				h.log.ErrorContext(ctx, "escott: event subscriber failed", "link_key", linkKey, "err", err)
+				in.Reason = "a subscriber failed"
 				return http.StatusInternalServerError
 			}
 		}

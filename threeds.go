@@ -113,6 +113,10 @@ type ThreeDSAttempt struct {
 	MerchantFree2, MerchantFree3 string
 	RedirectURL, PostURL         string
 	Created                      time.Time
+	// Hosted marks an attempt started by LinkService (the gateway's hosted
+	// card page, SSNP005) rather than OTDS010: each return handler accepts
+	// only its own kind.
+	Hosted bool
 }
 
 // WithThreeDSStore replaces the in-memory store of pending 3-D Secure
@@ -340,6 +344,20 @@ func (s *ThreeDSService) StartMember(ctx context.Context, p *ThreeDSMemberParams
 // seal completes the plaintext with the common fields, stores the attempt and
 // encrypts.
 func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Values) (*ThreeDSForm, error) {
+	ev, err := s.sealed(ctx, a, f)
+	if err != nil {
+		return nil, err
+	}
+	return &ThreeDSForm{
+		URL: s.c.origin + pathThreeDS, MerchantID: s.c.cfg.MerchantID,
+		EncryptValue: ev, LinkKey: a.LinkKey, ProcNo: a.ProcNo,
+	}, nil
+}
+
+// sealed completes the plaintext with the common fields, saves the attempt
+// (journalling it when it moves money) and returns the EncryptValue. The
+// link-type start shares it.
+func (s *ThreeDSService) sealed(ctx context.Context, a *ThreeDSAttempt, f url.Values) (Secret, error) {
 	c := s.c
 	proc := randomDigits(7)
 	now := c.now()
@@ -359,9 +377,9 @@ func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Valu
 	f.Set("RedirectUrl", a.RedirectURL)
 	if err := s.store().Save(ctx, a); err != nil {
 		if errors.Is(err, ErrAttemptExists) {
-			return nil, &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
+			return "", &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
 		}
-		return nil, fmt.Errorf("escott: %s: 3-D Secure store: %w", a.OperateID, err)
+		return "", fmt.Errorf("escott: %s: 3-D Secure store: %w", a.OperateID, err)
 	}
 	if a.OperateID == OpAuth || a.OperateID == OpGathering {
 		// Mode A moves money as soon as the shopper finishes: record it now so
@@ -373,17 +391,15 @@ func (s *ThreeDSService) seal(ctx context.Context, a *ThreeDSAttempt, f url.Valu
 		err := c.journal.Begin(ctx, Attempt{LinkKey: a.LinkKey, Operation: a.OperateID,
 			Amount: amountString(a.Amount), OrderRef: a.OrderRef, Started: now})
 		if errors.Is(err, ErrJournalInFlight) {
-			return nil, &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
+			return "", &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("escott: %s: journal: %w", a.OperateID, err)
+			return "", fmt.Errorf("escott: %s: journal: %w", a.OperateID, err)
 		}
 	}
-	c.log.DebugContext(ctx, "escott: 3-D Secure started", "op", a.OperateID, "link_key", a.LinkKey, "proc_no", proc)
-	return &ThreeDSForm{
-		URL: c.origin + pathThreeDS, MerchantID: c.cfg.MerchantID,
-		EncryptValue: Secret(c.cipher.Encrypt(f)), LinkKey: a.LinkKey, ProcNo: proc,
-	}, nil
+	c.log.DebugContext(ctx, "escott: encrypted request started", "op", a.OperateID, "link_key", a.LinkKey,
+		"proc_no", proc, "hosted", a.Hosted)
+	return Secret(c.cipher.Encrypt(f)), nil
 }
 
 // billing checks the cardholder name and e-mail sent with a token.
@@ -475,6 +491,9 @@ func (r *ThreeDSResult) Err() error {
 		}
 		return newError(r.OperateID, r.LinkKey, &wire.Response{Pairs: r.Raw.pairs, Codes: codes})
 	}
+	if r.Attempt.Hosted {
+		return nil // the hosted page reports its own 3-D Secure failure in ResponseCd
+	}
 	if !r.SecureResultCode.Continue() {
 		return &AuthenticationError{OperateID: r.OperateID, LinkKey: r.LinkKey, SecureResultCode: r.SecureResultCode}
 	}
@@ -538,13 +557,19 @@ func failure(res *ThreeDSResult, err error) (*ThreeDSResult, error) {
 type ReturnError struct {
 	LinkKey string // when known
 	Reason  string // short, never containing the submitted data
+
+	hosted bool // a link-type return (LinkService.HandleReturn)
 }
 
 func (e *ReturnError) Error() string {
-	if e.LinkKey != "" {
-		return "escott: 3-D Secure return refused (link key " + e.LinkKey + "): " + e.Reason
+	what := "escott: 3-D Secure return refused"
+	if e.hosted {
+		what = "escott: link-type return refused"
 	}
-	return "escott: 3-D Secure return refused: " + e.Reason
+	if e.LinkKey != "" {
+		return what + " (link key " + e.LinkKey + "): " + e.Reason
+	}
+	return what + ": " + e.Reason
 }
 
 // Is matches ErrReturnRefused.
@@ -609,6 +634,13 @@ type ThreeDSReturnParams struct {
 // sends the authorisation and completes it. Member registration: call
 // ConfirmMember.
 func (s *ThreeDSService) HandleReturn(r *http.Request, p *ThreeDSReturnParams) (*ThreeDSResult, error) {
+	if s.c.obs != nil {
+		return s.observeReturn(r, p) // calls handleReturn
+	}
+	return s.handleReturn(r, p)
+}
+
+func (s *ThreeDSService) handleReturn(r *http.Request, p *ThreeDSReturnParams) (*ThreeDSResult, error) {
 	var record func(context.Context, *ThreeDSResult) error
 	if p != nil {
 		record = p.Record
@@ -642,13 +674,17 @@ func (s *ThreeDSService) handle(r *http.Request, viaPost, canRecord bool) (*Thre
 			return nil, &ReturnError{Reason: "malformed form"}
 		}
 	}
-	return s.accept(r.Context(), form, viaPost, canRecord)
+	return s.accept(r.Context(), form, viaPost, canRecord, false)
 }
 
 // accept runs the checks on a return's form fields.
 // It returns the result unsettled (the caller claims and completes it), or
 // a duplicate of the result that completed the attempt.
-func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost, canRecord bool) (*ThreeDSResult, error) {
+//
+// hosted selects the kind of attempt the return may complete: OTDS010's
+// (false) or the link-type page's (true); the other kind is refused, so a
+// result of one flow cannot be fed to the other's handler.
+func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost, canRecord, hosted bool) (*ThreeDSResult, error) {
 	c := s.c
 	if len(form["EncryptValue"]) != 1 || len(form["MerchantId"]) > 1 {
 		return nil, &ReturnError{Reason: "invalid envelope"}
@@ -673,6 +709,9 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost, c
 	if err != nil {
 		return nil, fmt.Errorf("escott: 3-D Secure store: %w", err)
 	}
+	if a.Hosted != hosted {
+		return nil, &ReturnError{LinkKey: linkKey, Reason: "not a pending attempt of this client"}
+	}
 	modeA := a.OperateID == OpAuth || a.OperateID == OpGathering
 	if !fields.Has("ResponseCd") {
 		return nil, &ReturnError{LinkKey: linkKey, Reason: "no valid ResponseCd"}
@@ -684,9 +723,9 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost, c
 	if done != nil {
 		return s.duplicate(ctx, a, done, modeA)
 	}
-	if modeA && !viaPost && !canRecord {
+	if (modeA || hosted) && !viaPost && !canRecord {
 		return nil, &ValidationError{OperateID: a.OperateID, Fields: []FieldError{{Field: "ThreeDSReturnParams.Record",
-			Problem: "is required for a mode A return: the SDK completes the attempt only after the host recorded it"}}}
+			Problem: "is required: the SDK completes the attempt only after the host recorded it"}}}
 	}
 	rawMap := make(map[string]string, len(fields))
 	for k := range fields {
@@ -817,7 +856,7 @@ func (s *ThreeDSService) complete(ctx context.Context, res *ThreeDSResult, viaPo
 // duplicate answers a second arrival: the same result in mode A, a refusal
 // otherwise (a replayed browser return).
 func (s *ThreeDSService) duplicate(ctx context.Context, a *ThreeDSAttempt, first *ThreeDSResult, modeA bool) (*ThreeDSResult, error) {
-	if !modeA {
+	if !modeA || a.Hosted { // the hosted page returns once: no second copy exists
 		return nil, &ReturnError{LinkKey: a.LinkKey, Reason: "already used (replay)"}
 	}
 	dup := *first
@@ -897,9 +936,18 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 func (s *ThreeDSService) PostURLHandler(onPayment func(context.Context, *ThreeDSResult) error,
 	onFailure func(context.Context, *AuthenticationError) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var res *ThreeDSResult
+		var err error
+		if o := s.c.obs; o != nil {
+			r = startInbound(o, s.c.log, r, InboundThreeDSPostURL)
+			defer func() {
+				in := returnInbound(InboundThreeDSPostURL, res, err)
+				endInbound(r.Context(), o, s.c.log, &in)
+			}()
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxReturnBody)
 		ctx := r.Context()
-		res, err := s.handle(r, true, true)
+		res, err = s.handle(r, true, true)
 		if err == nil && !res.Duplicate {
 			var record func(context.Context, *ThreeDSResult) error
 			_, fail := failure(res, res.Err())

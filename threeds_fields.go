@@ -1,6 +1,7 @@
 package escott
 
 import (
+	"crypto/subtle"
 	"encoding/base64"
 	"net/url"
 	"strings"
@@ -46,7 +47,7 @@ var returnFields = map[string]returnFieldFormat{
 	"TenantId":                   func(v string) bool { return len(v) == 4 && ascii.IsDigits(v) },
 	// Echoes, compared with the attempt by checkReturnFields.
 	"OperateId": nil, "MerchantFree1": nil, "MerchantFree2": nil, "MerchantFree3": nil, "ProcNo": nil,
-	"Amount": nil, "PayType": nil, "MerchantId": nil, "KaiinId": nil,
+	"Amount": nil, "PayType": nil, "MerchantId": nil, "KaiinId": nil, "KaiinPass": nil,
 }
 
 // checkReturnFields returns why a decrypted return does not fit the attempt
@@ -85,6 +86,9 @@ func checkReturnFields(f url.Values, a *ThreeDSAttempt, merchantID string) strin
 		return "not for this merchant"
 	case f.Has("KaiinId") && (a.Member == nil || f.Get("KaiinId") != a.Member.ID):
 		return "KaiinId does not match the attempt"
+	case f.Has("KaiinPass") && (a.Member == nil ||
+		subtle.ConstantTimeCompare([]byte(f.Get("KaiinPass")), []byte(a.Member.Pass.Reveal())) != 1):
+		return "KaiinPass does not match the attempt"
 	}
 	return ""
 }

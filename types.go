@@ -178,6 +178,11 @@ func (f Fields) Get(key string) string {
 // Lookup returns the raw value of key and whether the answer had it.
 func (f Fields) Lookup(key string) (string, bool) { return wire.Lookup(f.pairs, key) }
 
+// IsZero reports whether there are no fields, so that a struct field of
+// type Fields tagged `json:",omitzero"` is left out when empty (as
+// `omitempty` left out the empty map Fields used to be).
+func (f Fields) IsZero() bool { return len(f.pairs) == 0 }
+
 // Map returns the fields as a new map the caller owns, with every value as
 // received (secrets included: store or print it with care).
 func (f Fields) Map() map[string]string { return wire.Map(f.pairs) }

@@ -72,6 +72,14 @@
 // ([ThreeDSMemory], [MaxRememberedThreeDS], [MaxKeptThreeDS]), so a
 // long-running simulator stays flat.
 //
+// The link type's hosted card page is served at SSNP005ReferStart.do: it
+// decrypts the request (a wrong key or garbage gets an error page), checks
+// it, shows a card form (and a member's stored card), runs the test cards'
+// 3-D Secure outcomes with the same challenge page, registers a member for
+// 4MemAdd/4MemChg, and has a cancel button that returns [LinkCancelCode].
+// [Server.PayLink] plays the shopper there without a browser;
+// [Gateway.LinkAttempts] lists the requests.
+//
 // Online collection has a payment page at [PathTestPaymentPage] and
 // [PathPaymentPage] where a tester picks a store and pays, or
 // [Gateway.Pay] from Go; either POSTs the payment-received notification,

@@ -132,6 +132,7 @@ type tdsSession struct {
 	cd   card
 	info *ThreeDSAttemptInfo
 	done bool
+	link bool // a hosted card page (link type) session; code is "" until its challenge
 }
 
 // ThreeDSAttemptInfo describes an OTDS010 request the fake received.
@@ -145,6 +146,7 @@ type ThreeDSAttemptInfo struct {
 	SecureResultCode string // of the result
 	ProcessID        string // mode A: the authorisation made
 	PostURL          string
+	Hosted           bool // a link-type request (SSNP005ReferStart.do), not OTDS010
 }
 
 // PostURLDelivery is one server-to-server copy POSTed to a PostUrl.
@@ -170,6 +172,8 @@ func (g *Gateway) routeBrowser(mux *http.ServeMux) {
 	}
 	mux.HandleFunc(pathThreeDS, g.serveThreeDS)
 	mux.HandleFunc(pathChallenge, g.serveChallenge)
+	mux.HandleFunc(pathLink, g.serveLink)
+	mux.HandleFunc(pathLinkPage, g.serveLinkPage)
 }
 
 // ThreeDSAttempts returns the OTDS010 requests received so far, oldest first.
@@ -257,33 +261,8 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	hr.Body = http.MaxBytesReader(w, hr.Body, 64<<10)
-	if err := hr.ParseForm(); err != nil {
-		errorPage(w, "The request could not be read.")
-		return
-	}
-	if g.tds.cipher == nil {
-		errorPage(w, "3-D Secure is not configured.")
-		return
-	}
-	mid := hr.PostForm.Get("MerchantId")
-	if mid != g.cfg.MerchantID {
-		errorPage(w, "Unknown merchant.")
-		return
-	}
-	f, err := g.tds.cipher.Decrypt(hr.PostForm.Get("EncryptValue"))
-	if err != nil {
-		errorPage(w, "The encrypted request could not be decrypted (check the AES key and IV).")
-		return
-	}
-	if !f.Has("MerchantId") {
-		// Production clients put it inside the envelope as well; one that
-		// differs from the outer one is refused by the common checks (K02).
-		f.Set("MerchantId", mid)
-	}
-	redirect := f.Get("RedirectUrl")
-	if !validReturnURL(redirect) {
-		errorPage(w, "RedirectUrl is missing or invalid.")
+	f, ok := g.openRequest(w, hr)
+	if !ok {
 		return
 	}
 
@@ -316,6 +295,41 @@ func (g *Gateway) serveThreeDS(w http.ResponseWriter, hr *http.Request) {
 	out := g.finishLocked(r, info, &src, nil)
 	g.mu.Unlock()
 	g.sendBack(w, f, out, info)
+}
+
+// openRequest reads and decrypts a browser request to OTDS010 or the hosted
+// page (MerchantId and EncryptValue, from the form or the query). A request
+// that cannot be returned to the merchant gets an error page and false.
+func (g *Gateway) openRequest(w http.ResponseWriter, hr *http.Request) (url.Values, bool) {
+	hr.Body = http.MaxBytesReader(w, hr.Body, 64<<10)
+	if err := hr.ParseForm(); err != nil || len(hr.URL.RawQuery) > 64<<10 {
+		errorPage(w, "The request could not be read.")
+		return nil, false
+	}
+	if g.tds.cipher == nil {
+		errorPage(w, "3-D Secure and the link type are not configured (no AES key).")
+		return nil, false
+	}
+	mid := hr.Form.Get("MerchantId")
+	if mid != g.cfg.MerchantID {
+		errorPage(w, "Unknown merchant.")
+		return nil, false
+	}
+	f, err := g.tds.cipher.Decrypt(hr.Form.Get("EncryptValue"))
+	if err != nil {
+		errorPage(w, "The encrypted request could not be decrypted (check the AES key and IV).")
+		return nil, false
+	}
+	if !f.Has("MerchantId") {
+		// Production clients put it inside the envelope as well; one that
+		// differs from the outer one is refused by the common checks (K02).
+		f.Set("MerchantId", mid)
+	}
+	if !validReturnURL(f.Get("RedirectUrl")) {
+		errorPage(w, "RedirectUrl is missing or invalid.")
+		return nil, false
+	}
+	return f, true
 }
 
 // checkThreeDSLocked validates an OTDS010 request and finds its card.
@@ -600,7 +614,7 @@ func (g *Gateway) serveChallenge(w http.ResponseWriter, hr *http.Request) {
 	}
 	g.mu.Lock()
 	s, ok := g.tds.sessions.get(hr.Form.Get("session"), g.nowLocked())
-	if !ok || s.done {
+	if !ok || s.done || s.code == "" {
 		g.mu.Unlock()
 		errorPage(w, "The authentication session is unknown or over.")
 		return
@@ -618,6 +632,9 @@ func (g *Gateway) serveChallenge(w http.ResponseWriter, hr *http.Request) {
 	}
 	r := &req{f: s.f, now: g.nowLocked(), op: s.f.Get("OperateId")}
 	out := g.finishLocked(r, s.info, &src, nil)
+	if s.link {
+		linkResult(s.f, out)
+	}
 	g.mu.Unlock()
 	g.sendBack(w, s.f, out, s.info)
 }

@@ -274,6 +274,7 @@ type tdsAttempt struct {
 	RedirectURL   string         `json:"redirect_url"`
 	PostURL       string         `json:"post_url"`
 	Created       string         `json:"created"`
+	Hosted        bool           `json:"hosted,omitempty"` // a link-type attempt
 }
 
 type tdsMember struct {
@@ -403,7 +404,7 @@ func toAttempt(a *escott.ThreeDSAttempt) (tdsAttempt, error) {
 		LinkKey: a.LinkKey, ProcNo: a.ProcNo, OperateID: a.OperateID, Amount: encodeDec(a.Amount),
 		Member: encodeMember(a.Member), PayType: string(a.PayType), Capture: a.Capture, OrderRef: a.OrderRef,
 		MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, RedirectURL: a.RedirectURL,
-		PostURL: a.PostURL, Created: encodeTime(a.Created),
+		PostURL: a.PostURL, Created: encodeTime(a.Created), Hosted: a.Hosted,
 	}
 	switch src := a.Source.(type) {
 	case nil:
@@ -432,7 +433,7 @@ func fromAttempt(r *tdsAttempt) (*escott.ThreeDSAttempt, error) {
 		LinkKey: r.LinkKey, ProcNo: r.ProcNo, OperateID: r.OperateID, Amount: amount,
 		Member: decodeMember(r.Member), PayType: escott.PayType(r.PayType), Capture: r.Capture, OrderRef: r.OrderRef,
 		MerchantFree2: r.MerchantFree2, MerchantFree3: r.MerchantFree3, RedirectURL: r.RedirectURL,
-		PostURL: r.PostURL, Created: created,
+		PostURL: r.PostURL, Created: created, Hosted: r.Hosted,
 	}
 	switch r.SourceKind {
 	case "":

@@ -11,6 +11,11 @@
 // the result code and no secret (no password, token, card number or
 // encrypted field).
 //
+// The -max-* flags bound what the fake remembers (escotttest.Config.Limits),
+// so that a long-running simulator stays flat: beyond a bound the oldest
+// transactions, payments, members or tokens are forgotten and answered as
+// the real gateway answers for what it no longer holds (K12, K71, KI3).
+//
 // The token subcommand asks a running escott-sim for a card token, as the
 // browser's token script would, so a payment can be tried with curl alone.
 // The same endpoint takes a plain form POST:
@@ -140,6 +145,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.AESKey, "aes-key", envOr(envAESKey, escotttest.DefaultAESKey), "3-D Secure AES key (16 characters)")
 	fs.StringVar(&cfg.AESIV, "aes-iv", envOr(envAESIV, escotttest.DefaultAESIV), "3-D Secure AES IV (16 characters)")
 	fs.StringVar(&cfg.NotifyURL, "notify-url", "", "URL that receives payment-received notifications")
+	limitFlags(fs, &cfg.Limits)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -151,6 +157,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(cfg.AESKey) != 16 || len(cfg.AESIV) != 16 {
 		return errors.New("-aes-key and -aes-iv must be 16 characters")
 	}
+	if err := checkLimits(cfg.Limits); err != nil {
+		return err
+	}
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *addr)
 	if err != nil {
@@ -161,6 +170,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "merchant %s, tenant %s, token auth code %s (password, AES key and IV as set by flags)\n",
 		cfg.MerchantID, tenant, cfg.TokenAuthCode)
 	printEndpoints(stdout)
+	l := cfg.Limits
+	fmt.Fprintf(stdout, "memory bounds: %d card transactions, %d online-collection payments, %d members, %d tokens; "+
+		"request log %d requests, %d bytes (oldest forgotten first)\n",
+		l.Processes, l.CVSPayments, l.Members, l.Tokens, l.Requests, l.RequestBytes)
 	fmt.Fprintf(stdout, "get a token: escott-sim token -sim %s 4111111111111111 12/30 123\n", origin)
 
 	var h http.Handler = escotttest.New(cfg)
@@ -180,6 +193,38 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// limitFlags binds the fake's memory bounds (escotttest.Limits) to flags,
+// defaulting to escotttest's defaults so that -h shows them.
+func limitFlags(fs *flag.FlagSet, l *escotttest.Limits) {
+	fs.IntVar(&l.Processes, "max-processes", escotttest.DefaultMaxProcesses,
+		"card transactions kept; beyond it the oldest answer K12, as past the real gateway's retention")
+	fs.IntVar(&l.CVSPayments, "max-cvs-payments", escotttest.DefaultMaxCVSPayments,
+		"online-collection payments kept; beyond it the oldest answer K12")
+	fs.IntVar(&l.Members, "max-members", escotttest.DefaultMaxMembers,
+		"stored-card members kept; beyond it a tenth is forgotten (deleted and invalid first) and answers K71")
+	fs.IntVar(&l.Tokens, "max-tokens", escotttest.DefaultMaxTokens,
+		"card tokens kept (each lives 30 minutes); beyond it the oldest answer KI3")
+	fs.IntVar(&l.Requests, "max-requests", escotttest.MaxKeptRequests, "requests kept in the inspection log")
+	fs.IntVar(&l.RequestBytes, "max-request-bytes", escotttest.DefaultMaxRequestBytes, "bytes of request bodies kept in the inspection log")
+}
+
+// checkLimits refuses a bound the fake cannot honour: zero or less would
+// silently mean "the default" in escotttest.Config.
+func checkLimits(l escotttest.Limits) error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"-max-processes", l.Processes}, {"-max-cvs-payments", l.CVSPayments}, {"-max-members", l.Members},
+		{"-max-tokens", l.Tokens}, {"-max-requests", l.Requests}, {"-max-request-bytes", l.RequestBytes},
+	} {
+		if f.v < 1 {
+			return fmt.Errorf("%s must be at least 1, not %d", f.name, f.v)
+		}
+	}
+	return nil
 }
 
 func printEndpoints(w io.Writer) {

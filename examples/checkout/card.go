@@ -94,11 +94,15 @@ func (s *shop) renderCheckout(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 
-	tag, err := s.client.Token.ScriptTag("onToken")
-	if err != nil {
-		s.log.Error("token script", "err", err)
+	if s.cardMethodNow() == cardByLink {
+		body["LinkType"] = true // the gateway's page takes the card: no token script
+	} else {
+		tag, err := s.client.Token.ScriptTag("onToken")
+		if err != nil {
+			s.log.Error("token script", "err", err)
+		}
+		body["ScriptTag"] = tag
 	}
-	body["ScriptTag"] = tag
 
 	body["Years"], body["DefaultYear"] = expiryYears(time.Now())
 

@@ -51,11 +51,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	mode := fs.String("mode", "auth", "処理区分: auth (与信, capture later on the admin page) or capture (与信売上計上)")
 	inst := fs.String("installments", "installments", "支払回数: lump (一括のみ), installments (分割), bonus (分割とボーナス)")
 	tds := fs.String("3ds", "", "3-Dセキュアの方式 (always on): A (認証と与信を一括) or B (認証後に与信); default $"+envThreeDSMode+", else B")
+	card := fs.String("card", "token", "カード決済の方式: token (ショップの画面でカード入力) or link (外部リンク型); switchable on /admin/settings")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	set, err := parseSettings(*mode, *inst)
 	if err != nil {
+		return err
+	}
+	if set.Card, err = parseCardMethod(*card); err != nil {
 		return err
 	}
 	if *tds == "" {

@@ -93,7 +93,7 @@ var errCSRF = errors.New("missing or wrong CSRF token")
 // session and are authenticated by their own means (the notification's
 // merchant ID and hash, the 3-D Secure envelope bound to a pending attempt).
 func csrfExempt(path string) bool {
-	return strings.HasPrefix(path, notifyPath) || path == threeDSReturnPath
+	return strings.HasPrefix(path, notifyPath) || path == threeDSReturnPath || path == linkReturnPath
 }
 
 // checkCSRF refuses a state-changing request whose form does not carry the

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/escott-go/escott"
@@ -40,6 +41,7 @@ type settings struct {
 	CVSFee       policy.FeePolicy          // オンライン収納代行の手数料
 	PayLimitDays int                       // 支払期限日数
 	ThreeDS      threeDSMode               // 3-Dセキュアの方式 (A or B): always on
+	Card         cardMethod                // カード決済の方式 at start-up; the operator switches it on /admin/settings
 }
 
 func defaultSettings() settings {
@@ -50,6 +52,7 @@ func defaultSettings() settings {
 		CVSFee:       policy.FixedFee(escott.Yen(220)),
 		PayLimitDays: escott.DefaultPayLimitDays,
 		ThreeDS:      threeDSModeB,
+		Card:         cardByToken,
 	}
 }
 
@@ -62,6 +65,7 @@ type shop struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
+	card   atomic.Value // cardMethod, switched by the operator at run time
 }
 
 // newShop builds the shop around a client and the settings of its
@@ -74,7 +78,7 @@ func newShop(client *escott.Client, nopts []escott.NotifyOption, set settings, a
 		return nil, errors.New("the admin pages need a user and password")
 	}
 	s := &shop{admin: admin, client: client, set: set, store: newStore(), log: log, pages: map[string]*template.Template{}}
-	for _, name := range []string{"home", "checkout", "order", "orders", "admin", "errors", "message", "member", "admin_members", "admin_member", "admin_login", "confirm"} {
+	for _, name := range []string{"home", "checkout", "order", "orders", "admin", "errors", "message", "member", "admin_members", "admin_member", "admin_login", "confirm", "admin_settings"} {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
 		if name == "checkout" || name == "member" {
 			files = append(files, "templates/card_fields.html") // the token form's card fields
@@ -108,6 +112,11 @@ func newShop(client *escott.Client, nopts []escott.NotifyOption, set settings, a
 	m.HandleFunc("POST /checkout/cvs", s.payByCVS)
 	m.HandleFunc("POST "+threeDSReturnPath, s.threeDSReturn)
 	m.HandleFunc("GET /3ds/refused", s.threeDSRefused)
+	m.HandleFunc("POST /checkout/link", s.payByLink)
+	m.HandleFunc("GET "+linkReturnPath, s.linkReturn)
+	m.HandleFunc("POST "+linkReturnPath, s.linkReturn)
+	m.HandleFunc("GET /admin/settings", s.settingsPage)
+	m.HandleFunc("POST /admin/settings", s.saveSettings)
 	m.HandleFunc("GET /orders/{id}", s.orderPage)
 	m.HandleFunc("GET "+adminLoginPath, s.adminLoginPage)
 	m.HandleFunc("POST "+adminLoginPath, s.adminLogin)
@@ -126,6 +135,10 @@ func newShop(client *escott.Client, nopts []escott.NotifyOption, set settings, a
 	m.Handle("POST "+notifyPath, notify)
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux = m
+	if set.Card == "" {
+		set.Card = cardByToken
+	}
+	s.card.Store(set.Card)
 	return s, nil
 }
 
