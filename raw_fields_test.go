@@ -94,6 +94,14 @@ func TestRawFieldsRedactAsBefore(t *testing.T) {
 	require.NoError(t, json.Unmarshal(js, &f))
 	assert.Equal(t, wantJSON, f.Map())
 	assert.Equal(t, "map[]", escott.Fields{}.String())
+	assert.True(t, escott.Fields{}.IsZero())
+	assert.False(t, pay.Raw.IsZero())
+	type withRaw struct {
+		Raw escott.Fields `json:"raw,omitzero"`
+	}
+	js, err = json.Marshal(withRaw{})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{}`, string(js), "an empty Fields is left out, as the empty map was with omitempty")
 	assert.Equal(t, escott.NewFields(map[string]string{"A": "1"}), escott.NewFields(map[string]string{"A": "1"}))
 }
 
