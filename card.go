@@ -267,7 +267,12 @@ func (s *CardService) pay(ctx context.Context, p *PaymentParams, tds *ThreeDSDat
 	if tds != nil {
 		v.threeDS(tds)
 	}
-	req := &cardRequest{Amount: amountString(p.Amount), PayType: string(pt)}
+	// The request is reused from call to call: nothing keeps it once do
+	// has returned (do sends the encoded form, never the struct), and it
+	// is cleared before it goes back, so no secret stays in the pool.
+	req := s.c.getCardRequest()
+	defer s.c.putCardRequest(req)
+	req.Amount, req.PayType = amountString(p.Amount), string(pt)
 	member := v.source(p.Source, &req.Token, &req.KaiinID, &req.KaiinPass)
 	if tds != nil {
 		req.setThreeDS(tds)
@@ -564,7 +569,7 @@ func paymentFrom(op string, r *wire.Response, linkKey string, m *Member) *Paymen
 		MerchantFree1:      r.Get("MerchantFree1"),
 		MerchantFree2:      r.Get("MerchantFree2"),
 		MerchantFree3:      r.Get("MerchantFree3"),
-		Raw:                Fields(r.Fields),
+		Raw:                Fields{r.Pairs},
 	}
 	p.TransactionDate = parseDate(r.Get("TransactionDate"))
 	p.SalesDate = parseDate(r.Get("SalesDate"))

@@ -485,7 +485,7 @@ func inquiryFrom(proc Process, r *wire.Response) *CVSInquiry {
 		TenantID:      r.Get("TenantCd"),
 		StampFlag:     r.Get("StampFlag") == "1",
 		TransactionID: r.Get("TransactionId"),
-		Raw:           Fields(r.Fields),
+		Raw:           Fields{r.Pairs},
 	}
 	if a, err := decimal.NewFromString(r.Get("Amount")); err == nil {
 		inq.Amount = a
@@ -509,7 +509,7 @@ func (s *CVSService) paymentFrom(op string, r *wire.Response, linkKey string) *C
 		MerchantFree1: r.Get("MerchantFree1"),
 		MerchantFree2: r.Get("MerchantFree2"),
 		MerchantFree3: r.Get("MerchantFree3"),
-		Raw:           Fields(r.Fields),
+		Raw:           Fields{r.Pairs},
 	}
 	if t, err := jst.ParseDate(r.Get("TransactionDate")); err == nil {
 		p.TransactionDate = t

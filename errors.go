@@ -138,7 +138,7 @@ type Error struct {
 }
 
 func newError(op, linkKey string, r *wire.Response) *Error {
-	e := &Error{OperateID: op, LinkKey: linkKey, TransactionID: r.Get("TransactionId"), Raw: Fields(r.Fields)}
+	e := &Error{OperateID: op, LinkKey: linkKey, TransactionID: r.Get("TransactionId"), Raw: Fields{r.Pairs}}
 	if id, pass := r.Get("ProcessId"), r.Get("ProcessPass"); id != "" && pass != "" {
 		e.Process = &Process{ID: id, Pass: Secret(pass), LinkKey: linkKey}
 	}

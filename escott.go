@@ -282,6 +282,7 @@ type clientState struct {
 	endpoints  endpoints                  // the gateway URL of each server endpoint
 	headers    [2][]string                // Content-Type and User-Agent values, shared read-only
 	answerBufs sync.Pool                  // *[]byte buffers answers are read into
+	cardReqs   sync.Pool                  // cleared *cardRequest of Pay, see getCardRequest
 	day        atomic.Pointer[cachedDate] // TransactionDate of the last call
 }
 
@@ -881,10 +882,11 @@ func (b *onceBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// exchange is one attempt's request body and decoded answer, allocated
-// together.
+// exchange is one attempt's request body, request URL and decoded answer,
+// allocated together.
 type exchange struct {
 	body onceBody
+	url  url.URL
 	resp wire.Response
 }
 
@@ -923,14 +925,15 @@ func (e *endpoints) get(origin, path string) endpoint {
 }
 
 // newRequest builds a POST of body to e, as http.NewRequestWithContext
-// does.
-func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser) (*http.Request, error) {
+// does; u is where the request's copy of the URL goes.
+func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser, u *url.URL) (*http.Request, error) {
 	if e.req == nil {
 		return http.NewRequestWithContext(ctx, http.MethodPost, e.url, body)
 	}
-	u := *e.req.URL
-	req := &http.Request{
-		Method: http.MethodPost, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	*u = *e.req.URL
+	// WithContext copies the request: this one stays on the stack.
+	req := http.Request{
+		Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 2), Body: body, Host: e.req.Host,
 	}
 	return req.WithContext(ctx), nil
@@ -1010,6 +1013,22 @@ func (c *Client) post(req *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
+// getCardRequest returns an empty card request from the client's pool.
+func (c *Client) getCardRequest() *cardRequest {
+	if r, ok := c.cardReqs.Get().(*cardRequest); ok {
+		return r
+	}
+	return new(cardRequest)
+}
+
+// putCardRequest clears r, secrets included, and returns it to the pool.
+// The caller must hold no reference to r, nor to anything of it but
+// strings.
+func (c *Client) putCardRequest(r *cardRequest) {
+	*r = cardRequest{}
+	c.cardReqs.Put(r)
+}
+
 // answerBufSize is the capacity of a pooled answer buffer: far above a
 // gateway answer (a few hundred bytes); larger ones get their own.
 const answerBufSize = 4 << 10
@@ -1053,7 +1072,7 @@ func (c *Client) roundTrip(ctx context.Context, endpoint endpoint, form string, 
 	x := &exchange{body: onceBody{s: form}}
 	body := &x.body
 	body.trace.WroteRequest = body.wrote
-	req, err := endpoint.newRequest(httptrace.WithClientTrace(ctx, &body.trace), body)
+	req, err := endpoint.newRequest(httptrace.WithClientTrace(ctx, &body.trace), body, &x.url)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", sanitizeURLError(err))
 	}

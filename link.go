@@ -471,8 +471,8 @@ func (s *LinkService) Confirm(ctx context.Context, linkKey string, proc Process,
 	if err != nil {
 		return nil, hostedErr(err)
 	}
-	raw := Fields{"ResponseCd": "OK", "OperateId": a.OperateID, "MerchantFree1": linkKey,
-		"ProcessId": proc.ID, "ProcessPass": proc.Pass.Reveal()}
+	raw := NewFields(map[string]string{"ResponseCd": "OK", "OperateId": a.OperateID, "MerchantFree1": linkKey,
+		"ProcessId": proc.ID, "ProcessPass": proc.Pass.Reveal()})
 	res := &ThreeDSResult{OperateID: a.OperateID, LinkKey: linkKey, ResponseCode: "OK", Payment: pay,
 		Attempt: *a, MerchantFree2: a.MerchantFree2, MerchantFree3: a.MerchantFree3, Raw: raw, used: new(atomic.Bool)}
 	return s.settle(ctx, &linkAccepted{res: res}, p.Record)

@@ -587,12 +587,7 @@ func (ck *notifyChecker) parseBody(body []byte, charset string) (_ *Notification
 		}
 	}
 	proc := Process{ID: f["ProcessId"], Pass: Secret(f["ProcessPass"]), LinkKey: f["MerchantFree1"]}
-	raw := make(Fields, len(f))
-	for k, v := range f {
-		if k != "ProcessPass" {
-			raw[k] = v
-		}
-	}
+	raw := fieldsExcept(f, "ProcessPass")
 	cond, rc := f["Condition"], f["ResponseCd"]
 	// A notification without Condition and ResponseCd carries only the payment
 	// fields; the payment is the only documented event, so it is one.

@@ -228,7 +228,7 @@ func (s *MemberService) result(ctx context.Context, mc memberCall) (*MemberResul
 		return nil, err
 	}
 	return &MemberResult{OperateID: mc.op, MemberID: mc.member.ID, LinkKey: linkKey,
-		CompanyCode: resp.Get("CompanyCd"), Raw: Fields(resp.Fields)}, nil
+		CompanyCode: resp.Get("CompanyCd"), Raw: Fields{resp.Pairs}}, nil
 }
 
 // MemberRegisterParams describe a stored-card registration (4MemAdd).
@@ -324,16 +324,14 @@ func (s *MemberService) ref(ctx context.Context, op string, m *Member, token *Ca
 }
 
 func memberCardFrom(op string, r *wire.Response) *MemberCard {
-	raw := make(Fields, len(r.Fields))
-	for k, v := range r.Fields {
-		raw[k] = v
-	}
-	c := &MemberCard{OperateID: op, CompanyCode: r.Get("CompanyCd"), Status: parseMemberStatus(r.Get("KaiinStatus")), Raw: raw}
+	raw := r.Map()
+	c := &MemberCard{OperateID: op, CompanyCode: r.Get("CompanyCd"), Status: parseMemberStatus(r.Get("KaiinStatus"))}
 	if no := r.Get("CardNo"); no != "" {
 		c.MaskedNumber, c.First6, c.Last4 = maskCardNumber(no)
 		raw["CardNo"] = c.MaskedNumber
 		c.Brand = BrandOf(c.First6)
 	}
+	c.Raw = NewFields(raw)
 	if exp := r.Get("CardExp"); len(exp) == 4 && ascii.IsDigits(exp) {
 		yy, _ := strconv.Atoi(exp[:2])
 		mm, _ := strconv.Atoi(exp[2:])

@@ -23,7 +23,7 @@ func TestNoTypeLeaksThroughFmt(t *testing.T) {
 	const pass, kaiin, token, merchant, ev = "PROCPASS77", "KAIINPASS88", "TOKEN99SECRET", "MERCHANTPASS66", "ENCRYPTED55VALUE"
 	m := escott.Member{ID: "M1", Pass: kaiin}
 	proc := escott.Process{ID: "1", Pass: pass, LinkKey: "L", Member: &m}
-	raw := escott.Fields{"ProcessPass": pass, "KaiinPass": kaiin, "Token": token, "EncryptValue": ev}
+	raw := escott.NewFields(map[string]string{"ProcessPass": pass, "KaiinPass": kaiin, "Token": token, "EncryptValue": ev})
 	srv := escotttest.NewServer(escotttest.Config{MerchantPass: merchant})
 	defer srv.Close()
 	client := srv.Client()

@@ -106,13 +106,47 @@ type AttemptResult struct {
 // restart.
 type MemoryJournal struct {
 	mu       sync.Mutex
-	inFlight map[string]Attempt
+	inFlight map[string]inFlight // by link key
 	unknown  []Attempt
+}
+
+// inFlight is an in-flight Attempt without its link key (the map's key) and
+// its outcome (in flight). It is at most 128 bytes, so that the map stores
+// it in place rather than allocating it on every Begin; the rarely set
+// fields of an Attempt given to Begin (Finished, Codes) are kept aside.
+type inFlight struct {
+	op, amount, processID, orderRef string
+	started                         time.Time
+	rare                            *rareAttempt // nil unless Begin was given Finished or Codes
+}
+
+// rareAttempt holds what an in-flight Attempt seldom has.
+type rareAttempt struct {
+	finished time.Time
+	codes    []string
+}
+
+func newInFlight(a Attempt) inFlight {
+	e := inFlight{op: a.Operation, amount: a.Amount, processID: a.ProcessID, orderRef: a.OrderRef, started: a.Started}
+	if !a.Finished.IsZero() || a.Codes != nil {
+		e.rare = &rareAttempt{finished: a.Finished, codes: slices.Clone(a.Codes)}
+	}
+	return e
+}
+
+// attempt returns the Attempt Begin was given for linkKey.
+func (e inFlight) attempt(linkKey string) Attempt {
+	a := Attempt{LinkKey: linkKey, Operation: e.op, Amount: e.amount, ProcessID: e.processID, OrderRef: e.orderRef,
+		Started: e.started, Outcome: OutcomeInFlight}
+	if e.rare != nil {
+		a.Finished, a.Codes = e.rare.finished, slices.Clone(e.rare.codes)
+	}
+	return a
 }
 
 // NewMemoryJournal returns an empty in-memory journal.
 func NewMemoryJournal() *MemoryJournal {
-	return &MemoryJournal{inFlight: make(map[string]Attempt)}
+	return &MemoryJournal{inFlight: make(map[string]inFlight)}
 }
 
 // Begin implements Journal.
@@ -122,9 +156,7 @@ func (m *MemoryJournal) Begin(_ context.Context, a Attempt) error {
 	if _, ok := m.inFlight[a.LinkKey]; ok {
 		return ErrJournalInFlight
 	}
-	a.Outcome = OutcomeInFlight
-	a.Codes = slices.Clone(a.Codes)
-	m.inFlight[a.LinkKey] = a
+	m.inFlight[a.LinkKey] = newInFlight(a)
 	return nil
 }
 
@@ -132,12 +164,13 @@ func (m *MemoryJournal) Begin(_ context.Context, a Attempt) error {
 func (m *MemoryJournal) Finish(_ context.Context, linkKey string, r AttemptResult) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	a, ok := m.inFlight[linkKey]
+	e, ok := m.inFlight[linkKey]
 	if !ok {
 		return ErrJournalNotFound
 	}
 	delete(m.inFlight, linkKey)
 	if r.Outcome == OutcomeUnknown {
+		a := e.attempt(linkKey)
 		a.Outcome = OutcomeUnknown
 		a.Finished = r.At
 		if r.ProcessID != "" {
@@ -153,9 +186,9 @@ func (m *MemoryJournal) Pending(_ context.Context, olderThan time.Time) ([]Attem
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := slices.Clone(m.unknown)
-	for _, a := range m.inFlight {
-		if a.Started.Before(olderThan) {
-			out = append(out, a)
+	for k, e := range m.inFlight {
+		if e.started.Before(olderThan) {
+			out = append(out, e.attempt(k))
 		}
 	}
 	slices.SortFunc(out, func(x, y Attempt) int { return x.Started.Compare(y.Started) })
@@ -178,7 +211,7 @@ func (m *MemoryJournal) Resolve(_ context.Context, linkKey string, r AttemptResu
 
 // resolve drops linkKey's in-flight and unknown attempts, and reports
 // whether there were any.
-func resolve(inFlight map[string]Attempt, unknown *[]Attempt, linkKey string) bool {
+func resolve[V any](inFlight map[string]V, unknown *[]Attempt, linkKey string) bool {
 	_, found := inFlight[linkKey]
 	delete(inFlight, linkKey)
 	n := len(*unknown)

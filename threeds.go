@@ -489,7 +489,7 @@ func (r *ThreeDSResult) Err() error {
 		if err != nil || codes == nil {
 			codes = []string{"K99"}
 		}
-		return newError(r.OperateID, r.LinkKey, &wire.Response{Fields: map[string]string(r.Raw), Codes: codes})
+		return newError(r.OperateID, r.LinkKey, &wire.Response{Pairs: r.Raw.pairs, Codes: codes})
 	}
 	if r.Attempt.Hosted {
 		return nil // the hosted page reports its own 3-D Secure failure in ResponseCd
@@ -727,10 +727,11 @@ func (s *ThreeDSService) accept(ctx context.Context, form url.Values, viaPost, c
 		return nil, &ValidationError{OperateID: a.OperateID, Fields: []FieldError{{Field: "ThreeDSReturnParams.Record",
 			Problem: "is required: the SDK completes the attempt only after the host recorded it"}}}
 	}
-	raw := make(Fields, len(fields))
+	rawMap := make(map[string]string, len(fields))
 	for k := range fields {
-		raw[k] = fields.Get(k)
+		rawMap[k] = fields.Get(k)
 	}
+	raw := NewFields(rawMap)
 	res := &ThreeDSResult{
 		OperateID: a.OperateID, LinkKey: linkKey, ResponseCode: rc,
 		SecureResultCode: SecureResultCode(get("SecureResultCode")),
@@ -895,10 +896,11 @@ func (s *ThreeDSService) confirm(ctx context.Context, a *ThreeDSAttempt, f url.V
 	// The hosted page pays a card typed in instead of the member's stored
 	// one as itself: 1Search found the process without its member (K81).
 	proc.Member = got.Process.Member
-	raw := make(Fields, len(f))
+	rawMap := make(map[string]string, len(f))
 	for k := range f {
-		raw[k] = f.Get(k)
+		rawMap[k] = f.Get(k)
 	}
+	raw := NewFields(rawMap)
 	pay := &Payment{
 		OperateID: a.OperateID, Process: proc, TransactionID: f.Get("TransactionId"), Amount: a.Amount,
 		PayType: a.PayType, CompanyCode: f.Get("CompanyCd"), ApprovalNumber: f.Get("ApproveNo"),

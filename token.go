@@ -94,7 +94,7 @@ func (s *TokenService) Inquire(ctx context.Context, token CardToken) (*TokenStat
 	if err != nil && !(errors.As(err, &gerr) && resp != nil) {
 		return nil, err
 	}
-	st := &TokenStatus{ResponseCode: resp.Get("ResponseCd"), TokenResponseCode: resp.Get("TokenResponseCd"), Raw: Fields(resp.Fields)}
+	st := &TokenStatus{ResponseCode: resp.Get("ResponseCd"), TokenResponseCode: resp.Get("TokenResponseCd"), Raw: Fields{resp.Pairs}}
 	if err == nil && st.TokenResponseCode == "OK" {
 		return st, nil
 	}
@@ -116,7 +116,7 @@ func (s *TokenService) Inquire(ctx context.Context, token CardToken) (*TokenStat
 		// ResponseCd OK, TokenResponseCd missing: the token's state is unknown.
 		return nil, &TransportError{OperateID: OpTokenSearch, Err: fmt.Errorf("no TokenResponseCd: %w", wire.ErrMalformed)}
 	}
-	return nil, newError(OpTokenSearch, linkKey, &wire.Response{Fields: resp.Fields, Codes: codes})
+	return nil, newError(OpTokenSearch, linkKey, &wire.Response{Pairs: resp.Pairs, Codes: codes})
 }
 
 // Format implements fmt.Formatter: every verb prints the exported fields

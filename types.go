@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/escott-go/escott/internal/redact"
+	"github.com/escott-go/escott/internal/wire"
 )
 
 // This file holds the vocabulary every service shares: money (Yen), what a
@@ -137,29 +138,70 @@ var secretFields = map[string]bool{
 	"CardNo": true, "SecCd": true, "CardExp": true, "NewKaiinPass": true,
 }
 
-// Fields holds the raw fields of a gateway answer. Formatting it with fmt or
-// slog redacts the secret ones (ProcessPass, KaiinPass, CardNo …); Get
-// returns any value as received.
-type Fields map[string]string
+// Fields holds the raw fields of a gateway answer, as received. Formatting
+// it with fmt or slog, or writing it as JSON, redacts the secret ones
+// (ProcessPass, KaiinPass, CardNo …); Get returns any value as received.
+//
+// A Fields is read-only and safe for concurrent use; the zero Fields is
+// empty. A result's Fields is kept as the answer's decoded pairs, and no map
+// is built unless Map is called.
+type Fields struct {
+	pairs []wire.Pair // in the order received; the last value of a key counts
+}
 
-// Get returns the raw value of key.
-func (f Fields) Get(key string) string { return f[key] }
+// NewFields returns Fields holding a copy of m, e.g. to rebuild a stored
+// result.
+func NewFields(m map[string]string) Fields { return fieldsExcept(m, "") }
+
+// fieldsExcept is NewFields without the key except. The pairs are sorted by
+// key, so that Fields made from equal maps are equal.
+func fieldsExcept(m map[string]string, except string) Fields {
+	if len(m) == 0 {
+		return Fields{}
+	}
+	pairs := make([]wire.Pair, 0, len(m))
+	for k, v := range m {
+		if k != except {
+			pairs = append(pairs, wire.Pair{Key: k, Value: v})
+		}
+	}
+	slices.SortFunc(pairs, func(a, b wire.Pair) int { return strings.Compare(a.Key, b.Key) })
+	return Fields{pairs: pairs}
+}
+
+// Get returns the raw value of key, or "".
+func (f Fields) Get(key string) string {
+	v, _ := wire.Lookup(f.pairs, key)
+	return v
+}
+
+// Lookup returns the raw value of key and whether the answer had it.
+func (f Fields) Lookup(key string) (string, bool) { return wire.Lookup(f.pairs, key) }
+
+// IsZero reports whether there are no fields, so that a struct field of
+// type Fields tagged `json:",omitzero"` is left out when empty (as
+// `omitempty` left out the empty map Fields used to be).
+func (f Fields) IsZero() bool { return len(f.pairs) == 0 }
+
+// Map returns the fields as a new map the caller owns, with every value as
+// received (secrets included: store or print it with care).
+func (f Fields) Map() map[string]string { return wire.Map(f.pairs) }
 
 // String formats the fields with secrets redacted, keys sorted.
 func (f Fields) String() string {
-	keys := slices.Sorted(maps.Keys(f))
+	m := f.Map()
 	var b strings.Builder
 	b.WriteString("map[")
-	for i, k := range keys {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(k)
 		b.WriteByte(':')
-		if secretFields[k] && f[k] != "" {
+		if secretFields[k] && m[k] != "" {
 			b.WriteString(redacted)
 		} else {
-			b.WriteString(f[k])
+			b.WriteString(m[k])
 		}
 	}
 	b.WriteByte(']')
@@ -172,18 +214,28 @@ func (f Fields) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, f.String(
 // LogValue implements slog.LogValuer.
 func (f Fields) LogValue() slog.Value { return slog.StringValue(f.String()) }
 
-// MarshalJSON writes the fields with the secret ones redacted, like String:
-// Raw is for display and diagnosis, and the values to store are the typed
-// fields of the result (which refuse JSON when they hold a secret).
+// MarshalJSON writes the fields as a JSON object with the secret ones
+// redacted, like String: Raw is for display and diagnosis, and the values to
+// store are the typed fields of the result (which refuse JSON when they hold
+// a secret).
 func (f Fields) MarshalJSON() ([]byte, error) {
-	m := make(map[string]string, len(f))
-	for k, v := range f {
+	m := f.Map()
+	for k, v := range m {
 		if secretFields[k] && v != "" {
-			v = redacted
+			m[k] = redacted
 		}
-		m[k] = v
 	}
 	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads a JSON object of strings, as MarshalJSON writes it.
+func (f *Fields) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*f = NewFields(m)
+	return nil
 }
 
 // validator collects field problems.

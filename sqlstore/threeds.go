@@ -488,7 +488,7 @@ func encodeResult(res *escott.ThreeDSResult) ([]byte, error) {
 			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D, PANCardNo3D: d.PANCardNo3D,
 		},
 		Attempt: a, Duplicate: res.Duplicate, MerchantFree2: res.MerchantFree2, MerchantFree3: res.MerchantFree3,
-		Raw: res.Raw, TransactionID: res.TransactionID, Unconfirmed: res.AuthenticationUnconfirmed,
+		Raw: res.Raw.Map(), TransactionID: res.TransactionID, Unconfirmed: res.AuthenticationUnconfirmed,
 	}
 	for _, w := range res.Warnings {
 		r.Warnings = append(r.Warnings, w.Value)
@@ -500,7 +500,7 @@ func encodeResult(res *escott.ThreeDSResult) ([]byte, error) {
 			TransactionID: p.TransactionID, TransactionDate: encodeTime(p.TransactionDate), Amount: encodeDec(p.Amount),
 			PayType: string(p.PayType), CompanyCode: p.CompanyCode, ApprovalNumber: p.ApprovalNumber,
 			SecurityCodeResult: p.SecurityCodeResult, SalesDate: encodeTime(p.SalesDate),
-			MerchantFree1: p.MerchantFree1, MerchantFree2: p.MerchantFree2, MerchantFree3: p.MerchantFree3, Raw: p.Raw,
+			MerchantFree1: p.MerchantFree1, MerchantFree2: p.MerchantFree2, MerchantFree3: p.MerchantFree3, Raw: p.Raw.Map(),
 		}
 	}
 	return json.Marshal(r)
@@ -526,7 +526,7 @@ func decodeResult(b []byte) (*escott.ThreeDSResult, error) {
 			TransactionID3D: d.TransactionID3D, PANCard3D: d.PANCard3D, PANCardNo3D: d.PANCardNo3D,
 		},
 		Attempt: *a, Duplicate: r.Duplicate, MerchantFree2: r.MerchantFree2, MerchantFree3: r.MerchantFree3,
-		Raw: escott.Fields(r.Raw), TransactionID: r.TransactionID, AuthenticationUnconfirmed: r.Unconfirmed,
+		Raw: escott.NewFields(r.Raw), TransactionID: r.TransactionID, AuthenticationUnconfirmed: r.Unconfirmed,
 	}
 	for _, w := range r.Warnings {
 		c, _ := escott.LookupCode(w)
@@ -552,7 +552,7 @@ func decodeResult(b []byte) (*escott.ThreeDSResult, error) {
 			TransactionID: p.TransactionID, TransactionDate: td, Amount: amount, PayType: escott.PayType(p.PayType),
 			CompanyCode: p.CompanyCode, ApprovalNumber: p.ApprovalNumber, SecurityCodeResult: p.SecurityCodeResult,
 			SalesDate: sd, MerchantFree1: p.MerchantFree1, MerchantFree2: p.MerchantFree2, MerchantFree3: p.MerchantFree3,
-			Raw: escott.Fields(p.Raw),
+			Raw: escott.NewFields(p.Raw),
 		}
 	}
 	return res, nil

@@ -54,7 +54,7 @@ func TestInquiries(t *testing.T) {
 				var got cardPaymentJSON
 				require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
 				assert.Equal(t, "1980", got.Amount)
-				assert.Equal(t, "[REDACTED]", got.Raw["ProcessPass"])
+				assert.Equal(t, "[REDACTED]", got.Raw.Get("ProcessPass"))
 			}},
 		{name: "card-inquire-pass-stdin", opts: runOpts{stdin: h.card.Pass.Reveal() + "\n"},
 			args: []string{"card", "inquire", "--pass-stdin", h.card.ID}},

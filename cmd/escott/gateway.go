@@ -136,7 +136,7 @@ type cvsJSON struct {
 	PaidAt        string        `json:"paid_at,omitempty"` // RFC 3339, JST
 	StampFlag     bool          `json:"stamp_flag"`
 	TransactionID string        `json:"transaction_id,omitempty"`
-	Raw           escott.Fields `json:"raw,omitempty"`
+	Raw           escott.Fields `json:"raw,omitzero"`
 }
 
 func cvsInquire(ctx context.Context, a *app, o *options) error {
@@ -208,7 +208,7 @@ type memberJSON struct {
 	Expiry       string        `json:"expiry,omitempty"` // YYYY-MM
 	EnableDate   string        `json:"enable_date,omitempty"`
 	CardCompany  string        `json:"card_company,omitempty"`
-	Raw          escott.Fields `json:"raw,omitempty"`
+	Raw          escott.Fields `json:"raw,omitzero"`
 }
 
 func memberShow(ctx context.Context, a *app, o *options) error {

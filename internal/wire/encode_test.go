@@ -3,6 +3,7 @@ package wire
 import (
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-querystring/query"
@@ -42,7 +43,19 @@ func TestEncodeMatchesGoQuerystring(t *testing.T) {
 		got, err := Encode(&v)
 		require.NoError(t, err)
 		require.Equal(t, want.Encode(), got)
+		got, err = Encode(v) // not addressable: the fields are read through reflect
+		require.NoError(t, err)
+		require.Equal(t, want.Encode(), got)
 	}
+	long := fastReq{Token: strings.Repeat("a b/", 300), Always: strings.Repeat("z", 600)} // beyond the 256 bytes the builder starts with
+	want, err := query.Values(long)
+	require.NoError(t, err)
+	got, err := Encode(&long)
+	require.NoError(t, err)
+	assert.Equal(t, want.Encode(), got)
+	got, err = Encode(&fastReq{})
+	require.NoError(t, err)
+	assert.Equal(t, "Always=&MerchantId=", got)
 	assert.NotNil(t, planFor(typeOf(fastReq{})), "fastReq takes the fast path")
 }
 

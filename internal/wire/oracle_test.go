@@ -104,7 +104,10 @@ func checkAgainstOracle(t *testing.T, body []byte) {
 		return
 	}
 	require.NoError(t, err, "body %q", body)
-	assert.Equal(t, wantF, got.Fields, "body %q", body)
+	assert.Equal(t, wantF, got.Map(), "body %q", body)
+	pf, err := ParseForm(string(body))
+	require.NoError(t, err, "body %q", body)
+	assert.Equal(t, pf, got.Map(), "ParseForm and Decode agree on body %q", body)
 	assert.Equal(t, wantC, got.Codes, "body %q", body)
 	for k, v := range wantF {
 		assert.Equal(t, v, got.Get(k), "body %q key %s", body, k)

@@ -28,10 +28,16 @@ func encodeSlow(v any) (string, error) {
 	return vals.Encode(), nil
 }
 
+// Pair is one key=value of an answer: the key trimmed, the value unescaped
+// and trimmed (see ParseForm).
+type Pair struct{ Key, Value string }
+
 // Response is a decoded gateway answer.
 type Response struct {
-	// Fields holds every key of the answer with its (unescaped) value.
-	Fields map[string]string
+	// Pairs holds the answer's pairs in the order received. A key that is
+	// not decisive (IsDecisive) may appear more than once, and its last value
+	// counts, as in parse_str; a decisive key appears once.
+	Pairs []Pair
 	// Codes is ResponseCd split on '|'; nil when ResponseCd is OK.
 	Codes []string
 }
@@ -40,7 +46,34 @@ type Response struct {
 func (r *Response) OK() bool { return r.Codes == nil }
 
 // Get returns the value of key, or "".
-func (r *Response) Get(key string) string { return r.Fields[key] }
+func (r *Response) Get(key string) string {
+	v, _ := Lookup(r.Pairs, key)
+	return v
+}
+
+// Map returns the fields as a new map, which is what ParseForm returns for
+// the same answer.
+func (r *Response) Map() map[string]string { return Map(r.Pairs) }
+
+// Lookup returns the last value of key in pairs (parse_str's rule), and
+// whether key is there.
+func Lookup(pairs []Pair, key string) (string, bool) {
+	for i := len(pairs) - 1; i >= 0; i-- {
+		if pairs[i].Key == key {
+			return pairs[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// Map returns pairs as a new map, the last value of a key winning.
+func Map(pairs []Pair) map[string]string {
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		m[p.Key] = p.Value
+	}
+	return m
+}
 
 // Decode parses an answer body as leniently as the PHP clients do and as
 // strictly as the outcome needs (docs/protocol.md §2): see ParseForm for the
@@ -55,38 +88,74 @@ func Decode(body []byte) (*Response, error) {
 }
 
 // DecodeInto is Decode into a Response the caller allocated. r keeps no
-// reference to body. On error r is left unchanged.
+// reference to body: its strings share one copy of it. On error r is left
+// unchanged.
 func DecodeInto(r *Response, body []byte) error {
 	if len(body) > MaxBody {
 		return fmt.Errorf("%w: body of %d bytes", ErrMalformed, len(body))
 	}
-	fields, err := ParseForm(string(body))
+	pairs, decisive, err := parsePairs(string(body))
 	if err != nil {
 		return err
 	}
-	rc, ok := fields["ResponseCd"]
-	if !ok {
+	rc := decisive[decisiveResponseCd]
+	if rc == 0 {
 		return fmt.Errorf("%w: no ResponseCd", ErrMalformed)
 	}
-	codes, err := SplitCodes(rc)
+	codes, err := SplitCodes(pairs[rc-1].Value)
 	if err != nil {
 		return err
 	}
-	r.Fields, r.Codes = fields, codes
+	r.Pairs, r.Codes = pairs, codes
 	return nil
 }
 
 // IsDecisive reports whether key decides the outcome of an answer, a
 // notification or a 3-D Secure result, or identifies what it is about (see
 // ParseForm). Such a key may appear twice only with the same value.
-func IsDecisive(key string) bool {
+func IsDecisive(key string) bool { return decisiveIndex(key) >= 0 }
+
+// numDecisive is the number of decisive keys; decisiveResponseCd the index
+// of ResponseCd among them.
+const (
+	numDecisive        = 14
+	decisiveResponseCd = 0
+)
+
+// decisiveIndex numbers the decisive keys 0 to numDecisive-1; -1 for any
+// other key.
+func decisiveIndex(key string) int {
 	switch key {
-	case "ResponseCd", "TokenResponseCd", "SecureResultCode", "MerchantId", "HashCd",
-		"MerchantFree1", "OperateId", "ProcessId", "ProcessPass", "TransactionId",
-		"RecvNum", "Amount", "Condition", "NyukinDate":
-		return true
+	case "ResponseCd":
+		return decisiveResponseCd
+	case "TokenResponseCd":
+		return 1
+	case "SecureResultCode":
+		return 2
+	case "MerchantId":
+		return 3
+	case "HashCd":
+		return 4
+	case "MerchantFree1":
+		return 5
+	case "OperateId":
+		return 6
+	case "ProcessId":
+		return 7
+	case "ProcessPass":
+		return 8
+	case "TransactionId":
+		return 9
+	case "RecvNum":
+		return 10
+	case "Amount":
+		return 11
+	case "Condition":
+		return 12
+	case "NyukinDate":
+		return 13
 	}
-	return false
+	return -1
 }
 
 // ParseForm parses a key=value&key=value string as PHP's parse_str does, with
@@ -132,6 +201,44 @@ func ParseForm(s string) (map[string]string, error) {
 		fields[k] = v
 	}
 	return fields, nil
+}
+
+// parsePairs is ParseForm into pairs, with the same rules: a decisive key
+// is kept once (decisive[i] is 1 + the index of the pair of decisive key i,
+// 0 when absent); another key is kept as often as it comes, and its last
+// value counts. The pairs' strings are substrings of s or new strings.
+func parsePairs(s string) (_ []Pair, decisive [numDecisive]int32, _ error) {
+	pairs := make([]Pair, 0, strings.Count(s, "&")+1)
+	for rest, more := s, true; more; {
+		var pair string
+		pair, rest, more = strings.Cut(rest, "&")
+		if trimSpace(pair) == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k = trimSpace(k)
+		if k == "" || !validKey(k) {
+			return nil, decisive, fmt.Errorf("%w: bad key", ErrMalformed)
+		}
+		d := decisiveIndex(k)
+		if d < 0 {
+			pairs = append(pairs, Pair{k, trimSpace(Unescape(v))})
+			continue
+		}
+		if !wellEscaped(v) {
+			return nil, decisive, fmt.Errorf("%w: malformed escape in %s", ErrMalformed, k)
+		}
+		v = trimSpace(Unescape(v))
+		if i := decisive[d]; i > 0 {
+			if pairs[i-1].Value != v {
+				return nil, decisive, fmt.Errorf("%w: key %s twice with different values", ErrMalformed, k)
+			}
+			continue
+		}
+		pairs = append(pairs, Pair{k, v})
+		decisive[d] = int32(len(pairs)) //nolint:gosec // at most MaxBody pairs
+	}
+	return pairs, decisive, nil
 }
 
 // Unescape decodes a form value as PHP's urldecode does: '+' is a space and

@@ -66,7 +66,7 @@ func TestDecodeLenient(t *testing.T) {
 	} {
 		r, err := Decode([]byte(body))
 		require.NoError(t, err, "body %q", body)
-		assert.Equal(t, want, r.Fields, "body %q", body)
+		assert.Equal(t, want, r.Map(), "body %q", body)
 		assert.True(t, r.OK())
 	}
 	r, err := Decode([]byte("ResponseCd= K20 | K21 &"))
@@ -100,12 +100,12 @@ func FuzzDecode(f *testing.F) {
 			assert.ErrorIs(t, err, ErrMalformed)
 			return
 		}
-		_, ok := r.Fields["ResponseCd"]
+		_, ok := Lookup(r.Pairs, "ResponseCd")
 		assert.True(t, ok)
 		for _, c := range r.Codes {
 			assert.Len(t, c, 3)
 		}
-		for k, v := range r.Fields {
+		for k, v := range r.Map() {
 			assert.Equal(t, strings.TrimSpace(v), v, "value of %s is trimmed", k)
 		}
 	})

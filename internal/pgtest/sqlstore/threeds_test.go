@@ -162,7 +162,7 @@ func testResult(a *escott.ThreeDSAttempt, marker string) *escott.ThreeDSResult {
 	return &escott.ThreeDSResult{
 		OperateID: a.OperateID, LinkKey: a.LinkKey, ResponseCode: "OK", SecureResultCode: escott.SecureAuthenticated,
 		ThreeDS: escott.ThreeDSData{SecureResultCode: "0", ECI3D: "05", CAVV3D: "+/" + marker + "="},
-		Attempt: *a, Raw: escott.Fields{"Marker": marker},
+		Attempt: *a, Raw: escott.NewFields(map[string]string{"Marker": marker}),
 	}
 }
 
