@@ -343,15 +343,23 @@ func TestNoResendAfterConnectionClosedPostProcessing(t *testing.T) {
 			return err
 		}},
 		{escott.OpChange, func() error {
-			_, err := c.Card.ChangeAmount(ctx, auth.Process, &escott.ChangeAmountParams{Amount: yen(900)})
+			_, err := c.Card.ChangeAmount(ctx, auth.Process, &escott.ChangeAmountParams{Amount: yen(900), LinkKey: "LK3"})
 			return err
 		}},
-		{escott.OpCapture, func() error { _, err := c.Card.Capture(ctx, auth.Process, nil); return err }},
+		// Each follow-up under its own link key: one whose attempt ended
+		// unknown blocks its link key until resolved (TestUnknownOutcomeBlocksItsLinkKey).
+		{escott.OpCapture, func() error {
+			_, err := c.Card.Capture(ctx, auth.Process, &escott.CaptureParams{LinkKey: "LK4"})
+			return err
+		}},
 		{escott.OpReAuth, func() error {
-			_, err := c.Card.Reauthorize(ctx, auth.Process, &escott.ReauthorizeParams{Amount: yen(800)})
+			_, err := c.Card.Reauthorize(ctx, auth.Process, &escott.ReauthorizeParams{Amount: yen(800), LinkKey: "LK5"})
 			return err
 		}},
-		{escott.OpDelete, func() error { _, err := c.Card.Cancel(ctx, auth.Process, nil); return err }},
+		{escott.OpDelete, func() error {
+			_, err := c.Card.Cancel(ctx, auth.Process, &escott.CancelParams{LinkKey: "LK6"})
+			return err
+		}},
 	}
 	for _, tc := range ops {
 		t.Run(tc.op, func(t *testing.T) {
@@ -620,4 +628,47 @@ func TestWithTimeout(t *testing.T) {
 	pending, perr := c.Journal().Pending(context.Background(), time.Now())
 	require.NoError(t, perr)
 	assert.Len(t, pending, 1, "recorded as unknown even though the call's context expired")
+}
+
+// An attempt whose outcome is unknown blocks its link key until the operator
+// resolves it: the same order sent again could be charged twice.
+func TestUnknownOutcomeBlocksItsLinkKey(t *testing.T) {
+	ctx := context.Background()
+	srv, c := newTest(t, fastRetry())
+	srv.InjectFault(escott.OpGathering, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
+	pay := func() error {
+		_, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1200), Source: srv.MustToken(escotttest.CardVisa), LinkKey: "ORDER1"})
+		return err
+	}
+	require.ErrorIs(t, pay(), escott.ErrOutcomeUnknown)
+	require.Equal(t, 1, srv.RequestCount(escott.OpGathering))
+
+	// The shopper presses "pay" again: refused before sending.
+	err := pay()
+	var ue *escott.UnresolvedError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, "ORDER1", ue.LinkKey)
+	assert.ErrorIs(t, err, escott.ErrJournalUnresolved)
+	assert.ErrorIs(t, err, escott.ErrState)
+	assert.NotErrorIs(t, err, escott.ErrOutcomeUnknown, "this request was not sent")
+	assert.Equal(t, 1, srv.RequestCount(escott.OpGathering), "nothing sent")
+
+	// The operator finds nothing in the console and resolves it: free again.
+	require.NoError(t, c.Journal().Resolve(ctx, "ORDER1", escott.AttemptResult{Outcome: escott.OutcomeRejected}))
+	require.NoError(t, pay())
+	assert.Equal(t, 2, srv.RequestCount(escott.OpGathering))
+
+	// Follow-ups default to the process's link key: a capture whose outcome
+	// is unknown blocks the cancel that would go under the same key.
+	auth, err := c.Card.Pay(ctx, &escott.PaymentParams{Amount: yen(1200), Source: srv.MustToken(escotttest.CardVisa), Capture: escott.CaptureLater})
+	require.NoError(t, err)
+	srv.InjectFault(escott.OpCapture, escotttest.Fault{Kind: escotttest.FaultCloseAfterProcessing})
+	_, err = c.Card.Capture(ctx, auth.Process, nil)
+	require.ErrorIs(t, err, escott.ErrOutcomeUnknown)
+	_, err = c.Card.Cancel(ctx, auth.Process, nil)
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, 0, srv.RequestCount(escott.OpDelete))
+	require.NoError(t, c.Journal().Resolve(ctx, auth.Process.LinkKey, escott.AttemptResult{Outcome: escott.OutcomeSucceeded, ProcessID: auth.Process.ID}))
+	_, err = c.Card.Cancel(ctx, auth.Process, nil)
+	require.NoError(t, err)
 }

@@ -145,6 +145,9 @@
 //     never made), after the retries allowed. Retry later.
 //   - [*InFlightError] (matches [ErrState]): a request for the same link key
 //     is still in flight, usually a double submit. Wait for the first.
+//   - [*UnresolvedError] (matches [ErrState] and [ErrJournalUnresolved]): the
+//     link key's last attempt ended with an unknown outcome that nobody has
+//     resolved; nothing was sent. Reconcile it first (Journal.Resolve).
 //   - [*AuthenticationError] (matches [ErrThreeDS], or the gateway's
 //     [*Error] it wraps): 3-D Secure did not allow the payment; ask for
 //     another card. Its Result is the accepted return. [*ReturnError]

@@ -279,6 +279,29 @@ func (e *InFlightError) Error() string {
 // Is matches ErrState: it is a state problem of the order, like the gateway's KBX.
 func (e *InFlightError) Is(target error) bool { return target == ErrState }
 
+// UnresolvedError refuses a request, before anything was sent, because the
+// journal holds an attempt under the same link key whose outcome is unknown
+// (an *OutcomeUnknownError) and that nobody has resolved: that attempt may
+// have moved money, so a second request under its link key could move it
+// twice. Look the link key up in the merchant console (自由領域1), record
+// what you found with Journal.Resolve, then act on what you know. errors.Is
+// matches ErrJournalUnresolved and ErrState.
+type UnresolvedError struct {
+	OperateID string
+	LinkKey   string
+}
+
+func (e *UnresolvedError) Error() string {
+	return fmt.Sprintf("escott: %s refused, nothing sent: link key %s has an earlier attempt of unknown outcome; "+
+		"look it up in the merchant console and resolve it in the journal first", e.OperateID, e.LinkKey)
+}
+
+// Is matches ErrState: like an attempt in flight, it is a state of the order.
+func (e *UnresolvedError) Is(target error) bool { return target == ErrState }
+
+// Unwrap returns ErrJournalUnresolved.
+func (e *UnresolvedError) Unwrap() error { return ErrJournalUnresolved }
+
 // FieldError is one invalid field.
 type FieldError struct {
 	Field   string // the gateway field name, e.g. "Amount"

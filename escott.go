@@ -687,6 +687,9 @@ func (c *Client) begin(ctx context.Context, k call, a Attempt) error {
 	if errors.Is(err, ErrJournalInFlight) {
 		return &InFlightError{OperateID: k.op, LinkKey: k.linkKey}
 	}
+	if errors.Is(err, ErrJournalUnresolved) {
+		return &UnresolvedError{OperateID: k.op, LinkKey: k.linkKey}
+	}
 	if err != nil {
 		// Without a record we may not send: a lost answer could not be recovered.
 		return fmt.Errorf("escott: %s: journal: %w", k.op, err)

@@ -21,6 +21,13 @@ import (
 // still in flight.
 var ErrJournalInFlight = errors.New("escott: journal: an attempt with this link key is already in flight")
 
+// ErrJournalUnresolved is returned by Begin when the link key's last attempt
+// ended with OutcomeUnknown and nobody has resolved it yet: that attempt may
+// have moved money, so sending another request under the same link key could
+// move it twice. Resolve the attempt (Journal.Resolve, after looking the link
+// key up in the merchant console) to free the link key.
+var ErrJournalUnresolved = errors.New("escott: journal: the last attempt with this link key has an unknown outcome that was not resolved")
+
 // ErrJournalNotFound is returned by Finish for a link key with no open attempt, and
 // by Resolve for one with no unknown or in-flight attempt.
 var ErrJournalNotFound = errors.New("escott: journal: no open attempt for this link key")
@@ -72,7 +79,10 @@ type Attempt struct {
 // Journal stores attempts. Implementations must be safe for concurrent use.
 type Journal interface {
 	// Begin records a new attempt. It returns ErrJournalInFlight if an attempt for
-	// a.LinkKey is already in flight.
+	// a.LinkKey is already in flight, and ErrJournalUnresolved if an attempt for
+	// a.LinkKey ended with OutcomeUnknown and was not resolved since: a link
+	// key is free again only once its attempts ended definitely or were
+	// resolved.
 	Begin(ctx context.Context, a Attempt) error
 	// Finish records the outcome of the in-flight attempt for linkKey.
 	Finish(ctx context.Context, linkKey string, r AttemptResult) error
@@ -155,6 +165,9 @@ func (m *MemoryJournal) Begin(_ context.Context, a Attempt) error {
 	defer m.mu.Unlock()
 	if _, ok := m.inFlight[a.LinkKey]; ok {
 		return ErrJournalInFlight
+	}
+	if slices.ContainsFunc(m.unknown, func(u Attempt) bool { return u.LinkKey == a.LinkKey }) {
+		return ErrJournalUnresolved
 	}
 	m.inFlight[a.LinkKey] = newInFlight(a)
 	return nil

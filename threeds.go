@@ -393,6 +393,9 @@ func (s *ThreeDSService) sealed(ctx context.Context, a *ThreeDSAttempt, f url.Va
 		if errors.Is(err, ErrJournalInFlight) {
 			return "", &InFlightError{OperateID: a.OperateID, LinkKey: a.LinkKey}
 		}
+		if errors.Is(err, ErrJournalUnresolved) {
+			return "", &UnresolvedError{OperateID: a.OperateID, LinkKey: a.LinkKey}
+		}
 		if err != nil {
 			return "", fmt.Errorf("escott: %s: journal: %w", a.OperateID, err)
 		}

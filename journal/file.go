@@ -242,6 +242,9 @@ func (j *File) Begin(_ context.Context, a escott.Attempt) error {
 	if _, ok := j.inFlight[a.LinkKey]; ok {
 		return escott.ErrJournalInFlight
 	}
+	if slices.ContainsFunc(j.unknown, func(u escott.Attempt) bool { return u.LinkKey == a.LinkKey }) {
+		return escott.ErrJournalUnresolved
+	}
 	rec := beginRecord(a)
 	if err := j.write(rec); err != nil {
 		return err

@@ -25,7 +25,7 @@
 // ("escott_threeds") or [DefaultDedupeTable] ("escott_dedupe") unless
 // [WithTable] names another, possibly schema-qualified ("shop.escott_journal");
 // its indexes are named after the table without the schema plus a suffix
-// ("escott_journal_in_flight"). To keep several shops in one database, give
+// ("escott_journal_open"). To keep several shops in one database, give
 // each its own schema or prefix its three table names ("shop1_escott_journal").
 // Run Purge on each store now and then (from one instance) to delete expired
 // rows; expired rows are never returned even before they are purged.

@@ -13,8 +13,8 @@ import (
 
 // Journal is an escott.Journal in a database/sql table, shared by several
 // processes or shop instances. Each attempt is one row; the double-submit
-// guard is a partial unique index on the link key of rows still in flight, so
-// it holds across every instance using the same table. It was written for and
+// guard is a partial unique index on the link key of rows still in flight or
+// of unknown outcome, so it holds across every instance using the same table. It was written for and
 // tested against PostgreSQL; any database with partial unique indexes (SQLite
 // too) can work with WithQuestionMarks.
 //
@@ -27,7 +27,7 @@ type Journal struct {
 }
 
 type journalQueries struct {
-	begin, finish, finishPID, pending, resolve, resolvePID string
+	begin, open, finish, finishPID, pending, resolve, resolvePID string
 }
 
 // NewJournal returns a journal stored in db (table DefaultJournalTable unless
@@ -53,7 +53,9 @@ func NewJournal(ctx context.Context, db *sql.DB, opts ...Option) (*Journal, erro
 	outcome    SMALLINT NOT NULL,
 	codes      TEXT NOT NULL
 )`,
-		`CREATE UNIQUE INDEX IF NOT EXISTS ` + base + `_in_flight ON ` + t + ` (link_key) WHERE outcome = 0`,
+		// One open attempt per link key: in flight (0) or of unknown outcome
+		// (3) until resolved. (v0 named a narrower index _in_flight.)
+		`CREATE UNIQUE INDEX IF NOT EXISTS ` + base + `_open ON ` + t + ` (link_key) WHERE outcome IN (0, 3)`,
 		`CREATE INDEX IF NOT EXISTS ` + base + `_pending ON ` + t + ` (started) WHERE outcome IN (0, 3)`,
 	}
 	if err := createTable(ctx, db, t, ddl); err != nil {
@@ -64,6 +66,7 @@ func NewJournal(ctx context.Context, db *sql.DB, opts ...Option) (*Journal, erro
 	return &Journal{db: db, q: journalQueries{
 		begin: `INSERT INTO ` + t + ` (` + cols + `) VALUES (` +
 			strings.Join([]string{ph(1), ph(2), ph(3), ph(4), ph(5), ph(6)}, ", ") + `, NULL, 0, ` + ph(7) + `)`,
+		open: `SELECT outcome FROM ` + t + ` WHERE link_key = ` + ph(1) + ` AND outcome IN (0, 3)`,
 		finish: `UPDATE ` + t + ` SET outcome = ` + ph(1) + `, finished = ` + ph(2) + `, codes = ` + ph(3) +
 			` WHERE link_key = ` + ph(4) + ` AND outcome = 0`,
 		finishPID: `UPDATE ` + t + ` SET outcome = ` + ph(1) + `, finished = ` + ph(2) + `, codes = ` + ph(3) +
@@ -80,12 +83,18 @@ func NewJournal(ctx context.Context, db *sql.DB, opts ...Option) (*Journal, erro
 }
 
 // Begin implements escott.Journal. Of several instances beginning the same link key
-// at once, exactly one succeeds; the others get escott.ErrJournalInFlight.
+// at once, exactly one succeeds; the others get escott.ErrJournalInFlight. A link
+// key whose attempt ended unknown gets escott.ErrJournalUnresolved until
+// Resolve.
 func (s *Journal) Begin(ctx context.Context, a escott.Attempt) error {
 	_, err := s.db.ExecContext(ctx, s.q.begin,
 		a.LinkKey, a.Operation, a.Amount, a.ProcessID, a.OrderRef, sqlutil.Time(a.Started), joinCodes(a.Codes))
 	if err != nil {
 		if sqlutil.IsUniqueViolation(err) {
+			var outcome int
+			if s.db.QueryRowContext(ctx, s.q.open, a.LinkKey).Scan(&outcome) == nil && outcome == int(escott.OutcomeUnknown) {
+				return escott.ErrJournalUnresolved
+			}
 			return escott.ErrJournalInFlight
 		}
 		return fmt.Errorf("sqlstore: journal: begin %s: %w", a.LinkKey, err)

@@ -97,7 +97,7 @@ type openedJournal struct {
 // unavailable: nothing was sent, try again later.
 func (j *openedJournal) Begin(ctx context.Context, a escott.Attempt) error {
 	err := j.Journal.Begin(ctx, a)
-	if err != nil && !errors.Is(err, escott.ErrJournalInFlight) {
+	if err != nil && !errors.Is(err, escott.ErrJournalInFlight) && !errors.Is(err, escott.ErrJournalUnresolved) {
 		return &unavailableError{msg: "journal " + j.name + " did not record the attempt, nothing sent", err: err}
 	}
 	return err
