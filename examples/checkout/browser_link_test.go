@@ -355,3 +355,40 @@ func TestLinkTypeChangeCardThenPay(t *testing.T) {
 	h.requireNeverReceived(escotttest.CardMastercard)
 	h.requireOnlyHostedPayments()
 }
+
+// A refusal on the second visit (the stored card declined for the payment)
+// is shown at the checkout with the gateway's message and logged; the
+// member stays registered, the order unpaid, and nothing is retried.
+func TestLinkTypeDeclinedAfterRegistration(t *testing.T) {
+	h := newHarnessWith(t, func(s *settings) { s.Card = cardByLink })
+	h.login("hanako")
+	h.addToCart("mug")
+	h.open("/checkout")
+	h.setChecked("#link-register", true)
+	h.click("#pay-link", "#cardNo")
+	h.typeHostedCard(escotttest.CardDeclined)
+	h.click("#pay", "#amount")
+	assert.Contains(t, h.text("#stored"), "0002")
+	h.click("#pay", "#payment-error")
+	assert.NotEmpty(t, h.text("#shopper-ja"))
+
+	o := h.lastOrder()
+	assert.Equal(t, statusFailed, o.Status)
+	assert.Empty(t, o.Process.ID)
+	c, ok := h.demo.Shop.store.customerNamed("hanako")
+	require.True(t, ok)
+	require.NotNil(t, c.Member, "the registration stands")
+	attempts := h.gw.LinkAttempts()
+	require.Len(t, attempts, 2, "no silent retry")
+	assert.Equal(t, escott.OpMemberAdd, attempts[0].OperateID)
+	assert.Equal(t, "OK", attempts[0].ResponseCode)
+	assert.Equal(t, escott.OpAuth, attempts[1].OperateID)
+	assert.NotEqual(t, "OK", attempts[1].ResponseCode)
+	errs := h.demo.Shop.store.errorLog()
+	require.Len(t, errs, 1)
+	assert.Equal(t, o.ID, errs[0].OrderID)
+	assert.Equal(t, o.LinkKey, errs[0].LinkKey, "logged under the payment's link key")
+	assert.Equal(t, attempts[1].LinkKey, errs[0].LinkKey)
+	h.requireNeverReceived(escotttest.CardDeclined)
+	h.requireOnlyHostedPayments()
+}
