@@ -161,8 +161,9 @@ func (s *LinkService) Start(ctx context.Context, p *LinkStartParams) (*LinkRedir
 
 // StartMember begins a stored-card registration (4MemAdd) or card change
 // (4MemChg, with Change) on the hosted page. After HandleReturn (which reads
-// the stored card back with 4MemRefM), pay as the member with
-// CardService.Pay.
+// the stored card back with 4MemRefM), send the shopper back to the hosted
+// page to pay, as WooCommerce and WelcartPay do: Start with Member and
+// ThreeDS from the LinkResult, under a fresh link key.
 func (s *LinkService) StartMember(ctx context.Context, p *LinkMemberParams) (*LinkRedirect, error) {
 	if p == nil {
 		p = &LinkMemberParams{}

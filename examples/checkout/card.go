@@ -234,7 +234,9 @@ func (s *shop) registerAndPay(ctx context.Context, w http.ResponseWriter, r *htt
 	s.startThreeDS(ctx, w, r, o, &escott.ThreeDSStartParams{Source: *m})
 }
 
-// payByStoredCard pays with the logged-in customer's stored card.
+// payByStoredCard pays with the logged-in customer's stored card: with
+// 3-D Secure by the token form's OTDS010, or on the gateway's hosted page
+// in link type.
 func (s *shop) payByStoredCard(w http.ResponseWriter, r *http.Request) {
 	c := s.store.customerOf(sessionID(r))
 	if c == nil || c.Member == nil {
@@ -248,12 +250,20 @@ func (s *shop) payByStoredCard(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
+	link := s.cardMethodNow() == cardByLink
 	payType := escott.PayType(r.PostFormValue("paytype"))
+	if link {
+		payType = "" // the hosted page takes lump-sum payments only
+	}
 	if card, err := s.client.Member.GetMasked(ctx, *c.Member); err == nil {
 		_ = s.store.update(o.ID, func(o *order) bool {
 			o.Card, o.PayType = cardLabel(card.Brand, card.Last4), payType
 			return false
 		})
+	}
+	if link {
+		s.payStoredByLink(w, r, o, *c.Member)
+		return
 	}
 	s.startThreeDS(ctx, w, r, o, &escott.ThreeDSStartParams{Source: *c.Member, PayType: payType})
 }

@@ -80,8 +80,9 @@ func (s *shop) saveSettings(w http.ResponseWriter, r *http.Request) {
 
 // payByLink starts a link-type payment for the cart. A logged-in customer who
 // asks to register the card goes through the hosted page's registration
-// (4MemAdd, or 4MemChg for a new card) first; the shop then pays as the
-// member when the result comes back.
+// (4MemAdd, or 4MemChg for a new card) first; when it comes back, the shop
+// sends the shopper to the hosted page again to pay with the card just
+// stored, as WooCommerce and WelcartPay do (linkReturn).
 func (s *shop) payByLink(w http.ResponseWriter, r *http.Request) {
 	if s.cardMethodNow() != cardByLink {
 		http.Redirect(w, r, "/checkout", http.StatusSeeOther)
@@ -92,34 +93,59 @@ func (s *shop) payByLink(w http.ResponseWriter, r *http.Request) {
 		s.startFailed(w, r, err)
 		return
 	}
+	c := s.store.customerOf(sessionID(r))
+	if c == nil || !s.set.Registration.ShouldRegister(r.PostFormValue("register") == "1") {
+		s.startLinkPayment(w, r, o, &escott.LinkStartParams{LinkKey: o.LinkKey})
+		return
+	}
+	m, change := c.Member, c.Member != nil
+	if m == nil {
+		nm := escott.NewMember()
+		m = &nm
+	}
+	op := escott.OpMemberAdd
+	if change {
+		op = escott.OpMemberChange
+	}
 	ctx, cancel := gatewayContext(r)
 	defer cancel()
-	c := s.store.customerOf(sessionID(r))
-	register := c != nil && s.set.Registration.ShouldRegister(r.PostFormValue("register") == "1")
-	var rd *escott.LinkRedirect
-	op := s.payOp()
-	if register {
-		m, change := c.Member, c.Member != nil
-		if m == nil {
-			nm := escott.NewMember()
-			m = &nm
-		}
-		op = escott.OpMemberAdd
-		if change {
-			op = escott.OpMemberChange
-		}
-		rd, err = s.client.Link.StartMember(ctx, &escott.LinkMemberParams{
-			Member: *m, Change: change, RedirectURL: absURL(r, linkReturnPath), LinkKey: o.LinkKey, OrderRef: o.ID,
-		})
-	} else {
-		rd, err = s.client.Link.Start(ctx, &escott.LinkStartParams{
-			Amount: escott.Yen(o.Amount), Capture: s.set.Capture, RedirectURL: absURL(r, linkReturnPath),
-			LinkKey: o.LinkKey, OrderRef: o.ID,
-		})
-	}
+	rd, err := s.client.Link.StartMember(ctx, &escott.LinkMemberParams{
+		Member: *m, Change: change, RedirectURL: absURL(r, linkReturnPath), LinkKey: o.LinkKey, OrderRef: o.ID,
+	})
 	if err != nil {
 		s.completeCard(w, r, o.ID, op, nil, err)
 		return
+	}
+	rd.ServeHTTP(w, r)
+}
+
+// payStoredByLink pays order o with the customer's stored card on the
+// hosted page (LinkStartParams.Member): the page offers the card and runs
+// 3-D Secure. The production clients send the hosted page lump-sum
+// payments only.
+func (s *shop) payStoredByLink(w http.ResponseWriter, r *http.Request, o order, m escott.Member) {
+	s.startLinkPayment(w, r, o, &escott.LinkStartParams{Member: &m, LinkKey: o.LinkKey})
+}
+
+// startLinkPayment sends the shopper to the hosted page to pay order o
+// (1Auth or 1Gathering under the shop's setting). p carries the member and
+// 3-D Secure data, if any, and the link key; the rest comes from the order.
+// A Start that fails (nothing was sent to the gateway) is shown at the
+// checkout like any refused payment; it is not retried.
+func (s *shop) startLinkPayment(w http.ResponseWriter, r *http.Request, o order, p *escott.LinkStartParams) {
+	p.Amount, p.Capture, p.RedirectURL, p.OrderRef = escott.Yen(o.Amount), s.set.Capture, absURL(r, linkReturnPath), o.ID
+	ctx, cancel := gatewayContext(r)
+	defer cancel()
+	rd, err := s.client.Link.Start(ctx, p)
+	if err != nil {
+		s.completeCard(w, r, o.ID, s.payOp(), nil, err)
+		return
+	}
+	if rd.LinkKey != o.LinkKey {
+		if err := s.store.relink(o.ID, rd.LinkKey); err != nil {
+			s.completeCard(w, r, o.ID, s.payOp(), nil, err)
+			return
+		}
 	}
 	rd.ServeHTTP(w, r)
 }
@@ -158,16 +184,17 @@ func (s *shop) linkReturn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/orders/"+o.ID, http.StatusSeeOther) // recorded by recordLink
 		return
 	}
-	// The card was registered on the gateway's page (with 3-D Secure there):
-	// pay as the member, under the order's link key. (WooCommerce and
-	// WelcartPay instead send the shopper back to the hosted page to pay
-	// with the stored card: LinkService.Start with Member and ThreeDS.)
-	ctx, cancel := gatewayContext(r)
-	defer cancel()
-	pay, err := s.client.Card.Pay(ctx, &escott.PaymentParams{
-		Amount: escott.Yen(o.Amount), Source: *res.Member, Capture: s.set.Capture, LinkKey: o.LinkKey, OrderRef: o.ID,
-	})
-	s.completeCard(w, r, o.ID, s.payOp(), pay, err)
+	// The card was registered on the gateway's page (with 3-D Secure there,
+	// and recorded by recordLink): send the shopper back to the page to pay
+	// with it, forwarding the member and the registration's 3-D Secure
+	// result, as WooCommerce and WelcartPay do. The registration's link key
+	// is used up: the payment gets a fresh one, which becomes the order's.
+	p := &escott.LinkStartParams{Member: res.Member, LinkKey: escott.NewLinkKey()}
+	if res.ThreeDS.SecureResultCode != "" {
+		tds := res.ThreeDS
+		p.ThreeDS = &tds
+	}
+	s.startLinkPayment(w, r, o, p)
 }
 
 // linkOrder is the order a link-type result belongs to.
@@ -205,7 +232,8 @@ func (s *shop) recordLink(_ context.Context, res *escott.LinkResult) error {
 	if res.Member != nil && o.Customer != "" {
 		s.store.setMember(o.Customer, res.Member)
 		_ = s.store.update(o.ID, func(o *order) bool {
-			o.History = append(o.History, event{At: time.Now(), Op: res.OperateID, OK: true, Detail: "会員 " + res.Member.ID})
+			o.History = append(o.History, event{At: time.Now(), Op: res.OperateID, OK: true,
+				Detail: "会員 " + res.Member.ID + " (リンクキー " + res.LinkKey + ")"})
 			return false
 		})
 	}

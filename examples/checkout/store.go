@@ -154,10 +154,14 @@ type order struct {
 	Method   string
 	Status   status
 	LinkKey  string
-	Process  escott.Process // Pass is an escott.Secret: it never prints
-	PayType  escott.PayType
-	Card     string                  // "VISA •••• 1111", never the number
-	ThreeDS  escott.SecureResultCode // when 3-D Secure ran
+	// MemberLinkKey is the link key of the card registration made on the
+	// gateway's hosted page before the payment (link type): that payment
+	// is a second attempt, with LinkKey a fresh key.
+	MemberLinkKey string
+	Process       escott.Process // Pass is an escott.Secret: it never prints
+	PayType       escott.PayType
+	Card          string                  // "VISA •••• 1111", never the number
+	ThreeDS       escott.SecureResultCode // when 3-D Secure ran
 	// AuthOnly is set when the card was authorised without capture (1Auth,
 	// 与信): such a sale keeps the customer's member for 90 days.
 	AuthOnly bool
@@ -453,6 +457,21 @@ func (s *store) newOrder(o order) order {
 	s.orders[o.ID] = &o
 	s.byLinkKey[o.LinkKey] = o.ID
 	return o
+}
+
+// relink gives an order the link key of its next gateway attempt (the
+// payment after a card registration on the hosted page), keeping the
+// previous one as MemberLinkKey. Both keys keep naming the order.
+func (s *store) relink(id, linkKey string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return errNoOrder
+	}
+	o.MemberLinkKey, o.LinkKey = o.LinkKey, linkKey
+	s.byLinkKey[linkKey] = id
+	return nil
 }
 
 // discardOrder forgets an order that never reached the gateway (the
