@@ -97,16 +97,24 @@ func (a *app) printCardPayment(o *options, title string, j cardPaymentJSON) erro
 	return nil
 }
 
-func cardInquire(ctx context.Context, a *app, o *options) error {
+// inquiry sets up a read-only command on one process: the merchant's
+// settings, the process (its pass from the environment, stdin or a prompt)
+// and a client without a journal (reads are not journalled).
+func (a *app) inquiry(o *options) (escott.Config, escott.Process, *escott.Client, error) {
 	cfg, err := a.gatewayConfig()
 	if err != nil {
-		return err
+		return cfg, escott.Process{}, nil, err
 	}
 	proc, err := a.process(o, o.linkKey)
 	if err != nil {
-		return err
+		return cfg, proc, nil, err
 	}
 	c, err := a.client(cfg, nil)
+	return cfg, proc, c, err
+}
+
+func cardInquire(ctx context.Context, a *app, o *options) error {
+	cfg, proc, c, err := a.inquiry(o)
 	if err != nil {
 		return err
 	}
@@ -140,15 +148,7 @@ type cvsJSON struct {
 }
 
 func cvsInquire(ctx context.Context, a *app, o *options) error {
-	cfg, err := a.gatewayConfig()
-	if err != nil {
-		return err
-	}
-	proc, err := a.process(o, o.linkKey)
-	if err != nil {
-		return err
-	}
-	c, err := a.client(cfg, nil)
+	cfg, proc, c, err := a.inquiry(o)
 	if err != nil {
 		return err
 	}
