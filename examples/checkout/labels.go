@@ -69,6 +69,10 @@ func operatorDetail(err error, linkKey string) string {
 		return "入力値エラーのため送信していません: " + strings.Join(fields, ", ")
 	case errors.Is(err, escott.ErrReturnRefused):
 		return "3-Dセキュアの戻りを拒否しました (再送・改ざん・他の取引)"
+	case errors.Is(err, escott.ErrJournalUnresolved):
+		return "送信していません: リンクキー " + linkKey + " に結果不明の処理が残っています。管理画面で取引を確認し、ジャーナルで解決してから実行してください。"
+	case errors.Is(err, escott.ErrState):
+		return "送信していません: リンクキー " + linkKey + " の処理が実行中です。完了を待ってください。"
 	}
 	return "ゲートウェイと通信できませんでした。送信されていないため、再実行できます。"
 }

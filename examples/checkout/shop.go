@@ -430,6 +430,9 @@ func (s *shop) logFailure(e errorEntry, err error) (ja, en string) {
 			"We could not confirm the payment. To avoid paying twice, do not pay again: please contact the shop."
 	case errors.As(err, &valErr):
 		ja, en = "入力内容をご確認ください。", "Please check what you entered."
+	case errors.Is(err, escott.ErrJournalUnresolved):
+		ja, en = "前回のお支払いの結果を確認中です。二重決済を防ぐため、ショップにお問い合わせください。",
+			"The result of your previous payment is being checked. To avoid paying twice, please contact the shop."
 	default:
 		ja, en = "ただいま決済できません。しばらくしてからお試しください。", "The payment could not be made now. Please try again later."
 	}
