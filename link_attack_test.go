@@ -25,7 +25,7 @@ func TestLinkTypesNoLeak(t *testing.T) {
 	const pass, kaiin, token, ev = "PROCPASS77", "KAIINPASS88", "TOKEN99SECRET", "ENCRYPTED55VALUE"
 	m := escott.Member{ID: "M1", Pass: kaiin}
 	proc := escott.Process{ID: "1", Pass: pass, LinkKey: "L", Member: &m}
-	raw := escott.Fields{"ProcessPass": pass, "KaiinPass": kaiin, "Token": token, "EncryptValue": ev}
+	raw := escott.NewFields(map[string]string{"ProcessPass": pass, "KaiinPass": kaiin, "Token": token, "EncryptValue": ev})
 	att := escott.ThreeDSAttempt{Source: m, Member: &m}
 	res := escott.LinkResult{Raw: raw, Payment: &escott.Payment{Process: proc, Raw: raw}, Member: &m, Attempt: att,
 		Card: &escott.MemberCard{Raw: raw}}
