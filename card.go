@@ -559,20 +559,39 @@ func (s *CardService) followUp(ctx context.Context, op string, proc Process, ref
 }
 
 func paymentFrom(op string, r *wire.Response, linkKey string, m *Member) *Payment {
-	p := &Payment{
-		OperateID:          op,
-		Process:            Process{ID: r.Get("ProcessId"), Pass: Secret(r.Get("ProcessPass")), LinkKey: linkKey, Member: m},
-		TransactionID:      r.Get("TransactionId"),
-		CompanyCode:        r.Get("CompanyCd"),
-		ApprovalNumber:     r.Get("ApproveNo"),
-		SecurityCodeResult: SecurityCodeResult(r.Get("McSecCd")),
-		MerchantFree1:      r.Get("MerchantFree1"),
-		MerchantFree2:      r.Get("MerchantFree2"),
-		MerchantFree3:      r.Get("MerchantFree3"),
-		Raw:                Fields{r.Pairs},
+	p := &Payment{OperateID: op, Process: Process{LinkKey: linkKey, Member: m}, Raw: Fields{r.Pairs}}
+	// One pass over the pairs instead of a search per field: the last
+	// value of a key counts, as with Get.
+	var txDate, salesDate string
+	for i := range r.Pairs.Len() {
+		k, v := r.Pairs.At(i)
+		switch k {
+		case "ProcessId":
+			p.Process.ID = v
+		case "ProcessPass":
+			p.Process.Pass = Secret(v)
+		case "TransactionId":
+			p.TransactionID = v
+		case "CompanyCd":
+			p.CompanyCode = v
+		case "ApproveNo":
+			p.ApprovalNumber = v
+		case "McSecCd":
+			p.SecurityCodeResult = SecurityCodeResult(v)
+		case "MerchantFree1":
+			p.MerchantFree1 = v
+		case "MerchantFree2":
+			p.MerchantFree2 = v
+		case "MerchantFree3":
+			p.MerchantFree3 = v
+		case "TransactionDate":
+			txDate = v
+		case "SalesDate":
+			salesDate = v
+		}
 	}
-	p.TransactionDate = parseDate(r.Get("TransactionDate"))
-	p.SalesDate = parseDate(r.Get("SalesDate"))
+	p.TransactionDate = parseDate(txDate)
+	p.SalesDate = parseDate(salesDate)
 	return p
 }
 

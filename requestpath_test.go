@@ -242,3 +242,30 @@ func TestBrokenTransport(t *testing.T) {
 		})
 	}
 }
+
+// TestPaymentFieldsAsRaw: each typed field of a payment is its answer's raw
+// value (Raw.Get: the last value of a key that comes twice, unescaped and
+// trimmed), whatever the order of the pairs.
+func TestPaymentFieldsAsRaw(t *testing.T) {
+	extra := "&CompanyCd=JC&TransactionId=123456789012345678&ApproveNo=1111111&McSecCd=0&CompanyCd=%20VI+&ApproveNo=2222222" +
+		"&MerchantFree2=a%2Bb&MerchantFree3=c+d&TransactionDate=20261126&SalesDate=20261201&McSecCd=1"
+	c := echoClient(t, &echoTransport{extra: func(url.Values) string { return extra }})
+	pay, err := payWith(c, "KEY1")
+	require.NoError(t, err)
+	assert.Equal(t, "KEY1", pay.Process.ID)
+	assert.Equal(t, "pass", pay.Process.Pass.Reveal())
+	assert.Equal(t, "KEY1", pay.Process.LinkKey)
+	assert.Equal(t, "VI", pay.CompanyCode)
+	assert.Equal(t, "2222222", pay.ApprovalNumber)
+	assert.Equal(t, escott.SecurityCodeResult("1"), pay.SecurityCodeResult)
+	assert.Equal(t, "123456789012345678", pay.TransactionID)
+	assert.Equal(t, "KEY1", pay.MerchantFree1)
+	assert.Equal(t, "a+b", pay.MerchantFree2)
+	assert.Equal(t, "c d", pay.MerchantFree3)
+	assert.Equal(t, "2026-11-26", pay.TransactionDate.Format(time.DateOnly))
+	assert.Equal(t, "2026-12-01", pay.SalesDate.Format(time.DateOnly))
+	for k, v := range map[string]string{"CompanyCd": pay.CompanyCode, "ApproveNo": pay.ApprovalNumber,
+		"McSecCd": string(pay.SecurityCodeResult), "MerchantFree2": pay.MerchantFree2, "ProcessId": pay.Process.ID} {
+		assert.Equal(t, pay.Raw.Get(k), v, k)
+	}
+}

@@ -100,7 +100,7 @@ func FuzzDecode(f *testing.F) {
 			assert.ErrorIs(t, err, ErrMalformed)
 			return
 		}
-		_, ok := Lookup(r.Pairs, "ResponseCd")
+		_, ok := r.Pairs.Lookup("ResponseCd")
 		assert.True(t, ok)
 		for _, c := range r.Codes {
 			assert.Len(t, c, 3)
