@@ -48,6 +48,10 @@ type Pairs struct {
 // span is one pair: s[k0:k1] is the key, s[v0:v1] the value.
 type span struct{ k0, k1, v0, v1 uint32 }
 
+const spanSize = int(unsafe.Sizeof(span{}))
+
+var amp = []byte{'&'}
+
 // NewPairs returns Pairs holding a copy of pairs, in their order.
 func NewPairs(pairs []Pair) Pairs {
 	if len(pairs) == 0 {
@@ -277,33 +281,44 @@ func ParseForm(s string) (map[string]string, error) {
 // 0 when absent); another key is kept as often as it comes, and its last
 // value counts. The Pairs share one new copy of body.
 func parsePairs(body []byte) (_ Pairs, decisive [numDecisive]int32, _ error) {
-	// One buffer: the body, then the values that need unescaping, which
-	// are never longer than the body.
+	if len(body) == 0 {
+		return Pairs{}, decisive, nil
+	}
+	// One pointer-free allocation holds the spans, then the bytes: the
+	// body, followed by the values that need unescaping, which are never
+	// longer than the body.
 	size := len(body)
 	if bytes.IndexByte(body, '%') >= 0 || bytes.IndexByte(body, '+') >= 0 {
 		size *= 2
 	}
-	buf := append(make([]byte, 0, size), body...)
+	n := bytes.Count(body, amp) + 1 // at most n pairs
+	mem := make([]span, n+(size+spanSize-1)/spanSize)
+	spans := mem[:0:n]
+	buf := append(unsafe.Slice((*byte)(unsafe.Pointer(&mem[n])), size)[:0], body...)
 	// b views the copy of the body, which is never written again (values
 	// that need unescaping are appended after it).
 	b := unsafe.String(unsafe.SliceData(buf), len(buf))
-	spans := make([]span, 0, strings.Count(b, "&")+1)
-	for start := 0; start <= len(b); {
-		end := strings.IndexByte(b[start:], '&')
-		if end < 0 {
-			end = len(b)
-		} else {
-			end += start
+	for i := 0; i <= len(b); i++ { // i++ skips the '&'
+		// A pair is split at its first '=', and ends at the next '&'.
+		k0 := i
+		for i < len(b) && b[i] != '=' && b[i] != '&' {
+			i++
 		}
-		k0, k1, v0, v1 := start, end, end, end
-		start = end + 1
-		eq := strings.IndexByte(b[k0:k1], '=')
-		if eq >= 0 {
-			k1, v0 = k0+eq, k0+eq+1
+		k1, v0 := i, i
+		hasEq, esc := i < len(b) && b[i] == '=', false
+		if hasEq {
+			i++
+			v0 = i
+			for ; i < len(b) && b[i] != '&'; i++ {
+				if c := b[i]; c == '%' || c == '+' {
+					esc = true
+				}
+			}
 		}
+		v1 := i
 		k0, k1 = trimRange(b, k0, k1)
 		if k0 == k1 {
-			if eq < 0 {
+			if !hasEq {
 				continue // an empty pair, or white space only
 			}
 			return Pairs{}, decisive, fmt.Errorf("%w: bad key", ErrMalformed)
@@ -313,10 +328,10 @@ func parsePairs(body []byte) (_ Pairs, decisive [numDecisive]int32, _ error) {
 			return Pairs{}, decisive, fmt.Errorf("%w: bad key", ErrMalformed)
 		}
 		d := decisiveIndex(k)
-		if d >= 0 && !wellEscaped(v) {
+		if d >= 0 && esc && !wellEscaped(v) {
 			return Pairs{}, decisive, fmt.Errorf("%w: malformed escape in %s", ErrMalformed, k)
 		}
-		if needsUnescape(v) {
+		if esc {
 			v0 = len(buf)
 			buf = appendUnescaped(buf, v)
 			v0, v1 = trimRange(buf, v0, len(buf))

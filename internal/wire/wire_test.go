@@ -110,3 +110,36 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeKeepsNoReferenceToBody: the decoded pairs are a copy; the
+// caller may reuse the body's buffer (the client pools them) at once.
+func TestDecodeKeepsNoReferenceToBody(t *testing.T) {
+	body := []byte("ResponseCd=OK&A=x%20y+z&B= plain &A=last%21&C=")
+	r, err := Decode(body)
+	require.NoError(t, err)
+	for i := range body {
+		body[i] = 'Z'
+	}
+	assert.Equal(t, map[string]string{"ResponseCd": "OK", "A": "last!", "B": "plain", "C": ""}, r.Map())
+	assert.Equal(t, 5, r.Pairs.Len())
+	k, v := r.Pairs.At(1)
+	assert.Equal(t, "A", k)
+	assert.Equal(t, "x y z", v)
+	assert.Equal(t, "OK", r.Get("ResponseCd"))
+	assert.Equal(t, "last!", r.Get("A"))
+}
+
+// TestNewPairs: pairs built from a list keep its order, and Lookup finds
+// the last value of a key.
+func TestNewPairs(t *testing.T) {
+	p := NewPairs([]Pair{{"A", "1"}, {"B", ""}, {"A", "2"}})
+	assert.Equal(t, 3, p.Len())
+	assert.Equal(t, "2", p.Get("A"))
+	v, ok := p.Lookup("B")
+	assert.True(t, ok)
+	assert.Empty(t, v)
+	_, ok = p.Lookup("C")
+	assert.False(t, ok)
+	assert.Equal(t, 0, NewPairs(nil).Len())
+	assert.Equal(t, 0, Pairs{}.Len())
+}
