@@ -288,7 +288,8 @@ func parsePairs(body []byte) (_ Pairs, decisive [numDecisive]int32, _ error) {
 	// body, followed by the values that need unescaping, which are never
 	// longer than the body.
 	size := len(body)
-	if bytes.IndexByte(body, '%') >= 0 || bytes.IndexByte(body, '+') >= 0 {
+	anyEscape := bytes.IndexByte(body, '%') >= 0 || bytes.IndexByte(body, '+') >= 0
+	if anyEscape {
 		size *= 2
 	}
 	n := bytes.Count(body, amp) + 1 // at most n pairs
@@ -298,24 +299,20 @@ func parsePairs(body []byte) (_ Pairs, decisive [numDecisive]int32, _ error) {
 	// b views the copy of the body, which is never written again (values
 	// that need unescaping are appended after it).
 	b := unsafe.String(unsafe.SliceData(buf), len(buf))
-	for i := 0; i <= len(b); i++ { // i++ skips the '&'
-		// A pair is split at its first '=', and ends at the next '&'.
-		k0 := i
-		for i < len(b) && b[i] != '=' && b[i] != '&' {
-			i++
+	for start := 0; start <= len(b); {
+		// A pair ends at the next '&' and is split at its first '='.
+		end := strings.IndexByte(b[start:], '&')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += start
 		}
-		k1, v0 := i, i
-		hasEq, esc := i < len(b) && b[i] == '=', false
-		if hasEq {
-			i++
-			v0 = i
-			for ; i < len(b) && b[i] != '&'; i++ {
-				if c := b[i]; c == '%' || c == '+' {
-					esc = true
-				}
-			}
+		k0, k1, v0, v1 := start, end, end, end
+		start = end + 1
+		hasEq := false
+		if eq := strings.IndexByte(b[k0:k1], '='); eq >= 0 {
+			k1, v0, hasEq = k0+eq, k0+eq+1, true
 		}
-		v1 := i
 		k0, k1 = trimRange(b, k0, k1)
 		if k0 == k1 {
 			if !hasEq {
@@ -328,6 +325,7 @@ func parsePairs(body []byte) (_ Pairs, decisive [numDecisive]int32, _ error) {
 			return Pairs{}, decisive, fmt.Errorf("%w: bad key", ErrMalformed)
 		}
 		d := decisiveIndex(k)
+		esc := anyEscape && needsUnescape(v)
 		if d >= 0 && esc && !wellEscaped(v) {
 			return Pairs{}, decisive, fmt.Errorf("%w: malformed escape in %s", ErrMalformed, k)
 		}
