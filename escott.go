@@ -278,13 +278,14 @@ type clientState struct {
 	notes    sync.Pool // *callNote of observed calls
 
 	// Built once per client, so that a call does not rebuild them.
-	direct     bool                       // send with hc's Transport, see (*Client).post
-	endpoints  endpoints                  // the gateway URL of each server endpoint
-	headers    [2][]string                // Content-Type and User-Agent values, shared read-only
-	header     http.Header                // both, for requests to an *http.Transport (read-only)
-	answerBufs sync.Pool                  // *[]byte buffers answers are read into
-	cardReqs   sync.Pool                  // cleared *cardRequest of Pay, see getCardRequest
-	day        atomic.Pointer[cachedDate] // TransactionDate of the last call
+	direct      bool                       // send with hc's Transport, see (*Client).post
+	endpoints   endpoints                  // the gateway URL of each server endpoint
+	headers     [2][]string                // Content-Type and User-Agent values, shared read-only
+	header      http.Header                // both, for requests to an *http.Transport (read-only)
+	answerBufs  sync.Pool                  // *[]byte buffers answers are read into
+	cardReqs    sync.Pool                  // cleared *cardRequest of Pay, see getCardRequest
+	day         atomic.Pointer[cachedDate] // TransactionDate of the last call
+	answerDates dateCache                  // the last date parsed from an answer
 }
 
 // RetryPolicy bounds the retries of read-only calls and of requests whose
