@@ -884,12 +884,13 @@ func (b *onceBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// exchange is one attempt's request body and decoded answer, allocated
-// together; hostExchange adds what a request through a host's own
+// exchange is one attempt's request body, request and decoded answer,
+// allocated together; hostExchange adds what a request through a host's own
 // RoundTripper needs.
 type exchange struct {
 	body onceBody
 	resp wire.Response
+	req  http.Request
 }
 
 // hostExchange is an exchange through a RoundTripper other than
@@ -937,23 +938,26 @@ func (e *endpoints) get(origin, path string) endpoint {
 }
 
 // newRequest builds a POST of body to e, as http.NewRequestWithContext
-// does. With u nil the request shares e's URL and the client's header map,
-// which the caller must know the transport only reads; otherwise u is where
-// the request's copy of the URL goes and the header map is the request's own.
-func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser, u *url.URL, shared http.Header) (*http.Request, error) {
+// does, in *req. With u nil the request shares e's URL and the client's
+// header map, which the caller must know the transport only reads; otherwise
+// u is where the request's copy of the URL goes and the header map is the
+// request's own.
+func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser, u *url.URL, shared http.Header, req *http.Request) (*http.Request, error) {
 	if e.req == nil {
 		return http.NewRequestWithContext(ctx, http.MethodPost, e.url, body)
 	}
-	// WithContext copies the request: this one stays on the stack.
-	req := http.Request{
+	r := http.Request{
 		Method: http.MethodPost, URL: e.req.URL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: shared, Body: body, Host: e.req.Host,
 	}
 	if u != nil {
 		*u = *e.req.URL
-		req.URL, req.Header = u, make(http.Header, 2)
+		r.URL, r.Header = u, make(http.Header, 2)
 	}
-	return req.WithContext(ctx), nil
+	// WithContext is the only way to set the context; its copy does not
+	// escape, so the request lives in *req, allocated with the exchange.
+	*req = *r.WithContext(ctx)
+	return req, nil
 }
 
 // cachedDate is the JST date of one day, as TransactionDate.
@@ -1114,12 +1118,12 @@ func (c *Client) roundTrip(ctx context.Context, endpoint endpoint, form string, 
 	)
 	if c.stdTransport() {
 		x = &exchange{body: onceBody{s: form}}
-		req, err = endpoint.newRequest(ctx, &x.body, nil, c.header)
+		req, err = endpoint.newRequest(ctx, &x.body, nil, c.header, &x.req)
 	} else {
 		hx := &hostExchange{exchange: exchange{body: onceBody{s: form}}}
 		x = &hx.exchange
 		hx.trace.WroteRequest = x.body.wrote
-		req, err = endpoint.newRequest(httptrace.WithClientTrace(ctx, &hx.trace), &x.body, &hx.url, nil)
+		req, err = endpoint.newRequest(httptrace.WithClientTrace(ctx, &hx.trace), &x.body, &hx.url, nil, &x.req)
 	}
 	body := &x.body
 	if err != nil {
