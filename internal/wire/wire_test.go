@@ -90,7 +90,7 @@ func FuzzDecode(f *testing.F) {
 		"ResponseCd=OK&ProcessId=1&ProcessPass=2", "ResponseCd=K20|K21", "ResponseCd=OK&X=%E3%81%82",
 		"ResponseCd=OK&TokenResponseCd=OK", "x=%", "ResponseCd=OK&a=b&a=c",
 		"ResponseCd=OK&", "&&ResponseCd= K20 | K21 &&", "ResponseCd=OK&X=%zz%4", "ResponseCd=OK&ResponseCd=OK",
-		"ResponseCd=OK&ResponseCd=K20", "ResponseCd=OK&Flag&",
+		"ResponseCd=OK&ResponseCd=K20", "ResponseCd=OK&Flag&", "ResponseCd=OK&X=%E2%80%80",
 	} {
 		f.Add([]byte(s))
 	}
@@ -106,7 +106,8 @@ func FuzzDecode(f *testing.F) {
 			assert.Len(t, c, 3)
 		}
 		for k, v := range r.Map() {
-			assert.Equal(t, strings.TrimSpace(v), v, "value of %s is trimmed", k)
+			// ASCII white space only, as PHP's trim: U+2000 or U+3000 is data.
+			assert.Equal(t, strings.Trim(v, " \t\n\v\f\r"), v, "value of %s is trimmed", k)
 		}
 	})
 }
@@ -142,4 +143,15 @@ func TestNewPairs(t *testing.T) {
 	assert.False(t, ok)
 	assert.Equal(t, 0, NewPairs(nil).Len())
 	assert.Equal(t, 0, Pairs{}.Len())
+}
+
+// TestValidKeyBytes: a key is ASCII letters, digits and '_', at most 64.
+func TestValidKeyBytes(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		want := b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_'
+		assert.Equal(t, want, validKey(string([]byte{'K', b})), "byte %q", b)
+	}
+	assert.True(t, validKey(strings.Repeat("k", 64)))
+	assert.False(t, validKey(strings.Repeat("k", 65)))
 }
