@@ -159,7 +159,13 @@ func fieldsExcept(m map[string]string, except string) Fields {
 	if len(m) == 0 {
 		return Fields{}
 	}
-	pairs := make([]wire.Pair, 0, len(m))
+	// Sorted in place, then copied by NewPairs: a small map's pairs stay on
+	// the stack.
+	var small [32]wire.Pair
+	pairs := small[:0]
+	if len(m) > len(small) {
+		pairs = make([]wire.Pair, 0, len(m))
+	}
 	for k, v := range m {
 		if k != except {
 			pairs = append(pairs, wire.Pair{Key: k, Value: v})

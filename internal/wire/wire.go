@@ -52,17 +52,20 @@ const spanSize = int(unsafe.Sizeof(span{}))
 
 var amp = []byte{'&'}
 
-// NewPairs returns Pairs holding a copy of pairs, in their order.
+// NewPairs returns Pairs holding a copy of pairs, in their order, in one
+// pointer-free allocation. It keeps no reference to pairs.
 func NewPairs(pairs []Pair) Pairs {
 	if len(pairs) == 0 {
 		return Pairs{}
 	}
-	n := 0
+	size := 0
 	for _, p := range pairs {
-		n += len(p.Key) + len(p.Value)
+		size += len(p.Key) + len(p.Value)
 	}
-	b := make([]byte, 0, n)
-	spans := make([]span, len(pairs))
+	n := len(pairs)
+	mem := make([]span, n+(size+spanSize-1)/spanSize+1) // +1: &mem[n] exists even when size is 0
+	spans := mem[:n:n]
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&mem[n])), size)[:0]
 	for i, p := range pairs {
 		k0 := len(b)
 		b = append(b, p.Key...)
@@ -70,6 +73,7 @@ func NewPairs(pairs []Pair) Pairs {
 		b = append(b, p.Value...)
 		spans[i] = span{u32(k0), u32(v0), u32(v0), u32(len(b))}
 	}
+	// b is never written again: the string shares its bytes.
 	return Pairs{s: unsafe.String(unsafe.SliceData(b), len(b)), spans: spans}
 }
 

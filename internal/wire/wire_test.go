@@ -143,6 +143,16 @@ func TestNewPairs(t *testing.T) {
 	assert.False(t, ok)
 	assert.Equal(t, 0, NewPairs(nil).Len())
 	assert.Equal(t, 0, Pairs{}.Len())
+	empty := NewPairs([]Pair{{"", ""}, {"", ""}})
+	assert.Equal(t, 2, empty.Len())
+	v, ok = empty.Lookup("")
+	assert.True(t, ok)
+	assert.Empty(t, v)
+	// The copy is independent of the list it was made from.
+	list := []Pair{{"K", "v1"}}
+	cp := NewPairs(list)
+	list[0].Value = "v2"
+	assert.Equal(t, "v1", cp.Get("K"))
 }
 
 // TestValidKeyBytes: a key is ASCII letters, digits and '_', at most 64.
