@@ -65,7 +65,7 @@ func NewPairs(pairs []Pair) Pairs {
 	n := len(pairs)
 	mem := make([]span, n+(size+spanSize-1)/spanSize+1) // +1: &mem[n] exists even when size is 0
 	spans := mem[:n:n]
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&mem[n])), size)[:0]
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&mem[n])), size)[:0] //nolint:gosec // within mem, which is pointer-free
 	for i, p := range pairs {
 		k0 := len(b)
 		b = append(b, p.Key...)
@@ -74,7 +74,7 @@ func NewPairs(pairs []Pair) Pairs {
 		spans[i] = span{u32(k0), u32(v0), u32(v0), u32(len(b))}
 	}
 	// b is never written again: the string shares its bytes.
-	return Pairs{s: unsafe.String(unsafe.SliceData(b), len(b)), spans: spans}
+	return Pairs{s: unsafe.String(unsafe.SliceData(b), len(b)), spans: spans} //nolint:gosec // b is never written again
 }
 
 // u32 converts an offset into a body of at most a few MaxBody bytes.
@@ -299,10 +299,10 @@ func parsePairs(body []byte) (_ Pairs, decisive [numDecisive]int32, _ error) {
 	n := bytes.Count(body, amp) + 1 // at most n pairs
 	mem := make([]span, n+(size+spanSize-1)/spanSize)
 	spans := mem[:0:n]
-	buf := append(unsafe.Slice((*byte)(unsafe.Pointer(&mem[n])), size)[:0], body...)
+	buf := append(unsafe.Slice((*byte)(unsafe.Pointer(&mem[n])), size)[:0], body...) //nolint:gosec // within mem, which is pointer-free
 	// b views the copy of the body, which is never written again (values
 	// that need unescaping are appended after it).
-	b := unsafe.String(unsafe.SliceData(buf), len(buf))
+	b := unsafe.String(unsafe.SliceData(buf), len(buf)) //nolint:gosec // buf[:len(body)] is never written again
 	for start := 0; start <= len(b); {
 		// A pair ends at the next '&' and is split at its first '='.
 		end := strings.IndexByte(b[start:], '&')
@@ -352,7 +352,7 @@ func parsePairs(body []byte) (_ Pairs, decisive [numDecisive]int32, _ error) {
 		spans = append(spans, span{u32(k0), u32(k1), u32(v0), u32(v1)})
 	}
 	// buf is never written again: the string shares its bytes.
-	return Pairs{s: unsafe.String(unsafe.SliceData(buf), len(buf)), spans: spans}, decisive, nil
+	return Pairs{s: unsafe.String(unsafe.SliceData(buf), len(buf)), spans: spans}, decisive, nil //nolint:gosec // buf is never written again
 }
 
 // trimRange trims ASCII white space (trimSpace) from b[i:j].
