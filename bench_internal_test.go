@@ -32,7 +32,7 @@ func BenchmarkEncodeDecodeGathering(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		_ = paymentFrom(OpGathering, resp, "123456789012", nil)
+		_ = paymentFrom(OpGathering, resp, "123456789012", nil, nil)
 	}
 }
 
@@ -60,7 +60,7 @@ func BenchmarkDecodeGathering(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		_ = paymentFrom(OpGathering, resp, "123456789012", nil)
+		_ = paymentFrom(OpGathering, resp, "123456789012", nil, nil)
 	}
 }
 

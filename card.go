@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/escott-go/escott/internal/redact"
@@ -289,7 +291,7 @@ func (s *CardService) pay(ctx context.Context, p *PaymentParams, tds *ThreeDSDat
 	if err != nil {
 		return nil, err
 	}
-	pay := paymentFrom(op, resp, linkKey, member)
+	pay := paymentFrom(op, resp, linkKey, member, &s.c.answerDates)
 	pay.Amount = p.Amount
 	pay.PayType = pt
 	return pay, nil
@@ -348,7 +350,7 @@ func (s *CardService) Check(ctx context.Context, p *CheckParams) (*Payment, erro
 	if err != nil {
 		return nil, err
 	}
-	return paymentFrom(OpCheck, resp, linkKey, member), nil
+	return paymentFrom(OpCheck, resp, linkKey, member, &s.c.answerDates), nil
 }
 
 // CaptureParams are the options of Capture; nil means all defaults.
@@ -551,28 +553,47 @@ func (s *CardService) followUp(ctx context.Context, op string, proc Process, ref
 	if !withMember { // the process has no member (K81): its follow-ups go without one
 		member = nil
 	}
-	pay := paymentFrom(op, resp, linkKey, member)
+	pay := paymentFrom(op, resp, linkKey, member, &s.c.answerDates)
 	if pay.Process.ID == "" {
 		pay.Process.ID, pay.Process.Pass = proc.ID, proc.Pass
 	}
 	return pay, nil
 }
 
-func paymentFrom(op string, r *wire.Response, linkKey string, m *Member) *Payment {
-	p := &Payment{
-		OperateID:          op,
-		Process:            Process{ID: r.Get("ProcessId"), Pass: Secret(r.Get("ProcessPass")), LinkKey: linkKey, Member: m},
-		TransactionID:      r.Get("TransactionId"),
-		CompanyCode:        r.Get("CompanyCd"),
-		ApprovalNumber:     r.Get("ApproveNo"),
-		SecurityCodeResult: SecurityCodeResult(r.Get("McSecCd")),
-		MerchantFree1:      r.Get("MerchantFree1"),
-		MerchantFree2:      r.Get("MerchantFree2"),
-		MerchantFree3:      r.Get("MerchantFree3"),
-		Raw:                Fields{r.Pairs},
+func paymentFrom(op string, r *wire.Response, linkKey string, m *Member, dates *dateCache) *Payment {
+	p := &Payment{OperateID: op, Process: Process{LinkKey: linkKey, Member: m}, Raw: Fields{r.Pairs}}
+	// One pass over the pairs instead of a search per field: the last
+	// value of a key counts, as with Get.
+	var txDate, salesDate string
+	for i := range r.Pairs.Len() {
+		k, v := r.Pairs.At(i)
+		switch k {
+		case "ProcessId":
+			p.Process.ID = v
+		case "ProcessPass":
+			p.Process.Pass = Secret(v)
+		case "TransactionId":
+			p.TransactionID = v
+		case "CompanyCd":
+			p.CompanyCode = v
+		case "ApproveNo":
+			p.ApprovalNumber = v
+		case "McSecCd":
+			p.SecurityCodeResult = SecurityCodeResult(v)
+		case "MerchantFree1":
+			p.MerchantFree1 = v
+		case "MerchantFree2":
+			p.MerchantFree2 = v
+		case "MerchantFree3":
+			p.MerchantFree3 = v
+		case "TransactionDate":
+			txDate = v
+		case "SalesDate":
+			salesDate = v
+		}
 	}
-	p.TransactionDate = parseDate(r.Get("TransactionDate"))
-	p.SalesDate = parseDate(r.Get("SalesDate"))
+	p.TransactionDate = dates.parse(txDate)
+	p.SalesDate = dates.parse(salesDate)
 	return p
 }
 
@@ -585,6 +606,31 @@ func parseDate(s string) time.Time {
 	t, err := jst.ParseDate(s)
 	if err != nil {
 		return time.Time{}
+	}
+	return t
+}
+
+// dateCache remembers the last date parseDate parsed: an answer's
+// TransactionDate is today's for nearly every call.
+type dateCache struct{ last atomic.Pointer[parsedDate] }
+
+type parsedDate struct {
+	s string
+	t time.Time
+}
+
+// parse is parseDate(s), from the cache when s is the last date parsed. A
+// nil cache parses every time.
+func (d *dateCache) parse(s string) time.Time {
+	if s == "" || d == nil {
+		return parseDate(s)
+	}
+	if p := d.last.Load(); p != nil && p.s == s {
+		return p.t
+	}
+	t := parseDate(s)
+	if !t.IsZero() {
+		d.last.Store(&parsedDate{s: strings.Clone(s), t: t}) // not a view of the answer's bytes
 	}
 	return t
 }

@@ -278,12 +278,14 @@ type clientState struct {
 	notes    sync.Pool // *callNote of observed calls
 
 	// Built once per client, so that a call does not rebuild them.
-	direct     bool                       // send with hc's Transport, see (*Client).post
-	endpoints  endpoints                  // the gateway URL of each server endpoint
-	headers    [2][]string                // Content-Type and User-Agent values, shared read-only
-	answerBufs sync.Pool                  // *[]byte buffers answers are read into
-	cardReqs   sync.Pool                  // cleared *cardRequest of Pay, see getCardRequest
-	day        atomic.Pointer[cachedDate] // TransactionDate of the last call
+	direct      bool                       // send with hc's Transport, see (*Client).post
+	endpoints   endpoints                  // the gateway URL of each server endpoint
+	headers     [2][]string                // Content-Type and User-Agent values, shared read-only
+	header      http.Header                // both, for requests to an *http.Transport (read-only)
+	answerBufs  sync.Pool                  // *[]byte buffers answers are read into
+	cardReqs    sync.Pool                  // cleared *cardRequest of Pay, see getCardRequest
+	day         atomic.Pointer[cachedDate] // TransactionDate of the last call
+	answerDates dateCache                  // the last date parsed from an answer
 }
 
 // RetryPolicy bounds the retries of read-only calls and of requests whose
@@ -861,13 +863,13 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 // connection, a 307/308 redirect) can rewind and re-send it. It records
 // whether anything read it: a request whose body was never read cannot have
 // reached the gateway. It also counts the times the request was written
-// (httptrace), to see a replay by a host transport that buffered the body.
+// (httptrace, see exchange), to see a replay by a host transport that
+// buffered the body.
 type onceBody struct {
 	s      string
 	i      int
 	read   atomic.Bool
 	writes atomic.Int32
-	trace  httptrace.ClientTrace
 }
 
 func (b *onceBody) wrote(httptrace.WroteRequestInfo) { b.writes.Add(1) }
@@ -885,12 +887,23 @@ func (b *onceBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// exchange is one attempt's request body, request URL and decoded answer,
-// allocated together.
+// exchange is one attempt's request body, request and decoded answer,
+// allocated together; hostExchange adds what a request through a host's own
+// RoundTripper needs.
 type exchange struct {
 	body onceBody
-	url  url.URL
 	resp wire.Response
+	req  http.Request
+}
+
+// hostExchange is an exchange through a RoundTripper other than
+// *http.Transport, which may buffer and re-send a body (the trace counts the
+// writes) or, against the RoundTripper contract, change a request's URL or
+// headers (each request has its own copy).
+type hostExchange struct {
+	exchange
+	trace httptrace.ClientTrace
+	url   url.URL
 }
 
 // endpoints are the server endpoints of the gateway, built once.
@@ -928,18 +941,26 @@ func (e *endpoints) get(origin, path string) endpoint {
 }
 
 // newRequest builds a POST of body to e, as http.NewRequestWithContext
-// does; u is where the request's copy of the URL goes.
-func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser, u *url.URL) (*http.Request, error) {
+// does, in *req. With u nil the request shares e's URL and the client's
+// header map, which the caller must know the transport only reads; otherwise
+// u is where the request's copy of the URL goes and the header map is the
+// request's own.
+func (e endpoint) newRequest(ctx context.Context, body io.ReadCloser, u *url.URL, shared http.Header, req *http.Request) (*http.Request, error) {
 	if e.req == nil {
 		return http.NewRequestWithContext(ctx, http.MethodPost, e.url, body)
 	}
-	*u = *e.req.URL
-	// WithContext copies the request: this one stays on the stack.
-	req := http.Request{
-		Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: make(http.Header, 2), Body: body, Host: e.req.Host,
+	r := http.Request{
+		Method: http.MethodPost, URL: e.req.URL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: shared, Body: body, Host: e.req.Host,
 	}
-	return req.WithContext(ctx), nil
+	if u != nil {
+		*u = *e.req.URL
+		r.URL, r.Header = u, make(http.Header, 2)
+	}
+	// WithContext is the only way to set the context; its copy does not
+	// escape, so the request lives in *req, allocated with the exchange.
+	*req = *r.WithContext(ctx)
+	return req, nil
 }
 
 // cachedDate is the JST date of one day, as TransactionDate.
@@ -972,6 +993,7 @@ func (c *Client) initRequestPath() {
 	// Capacity equals length: a transport appending to a header value
 	// (Header.Add) gets a new array and cannot write into these.
 	c.headers = [2][]string{{"application/x-www-form-urlencoded"}, {"escott-go"}}
+	c.header = http.Header{"Content-Type": c.headers[0], "User-Agent": c.headers[1]}
 	u, err := url.Parse(c.origin)
 	c.direct = c.hc.Jar == nil && err == nil && u.User == nil
 }
@@ -1014,6 +1036,21 @@ func (c *Client) post(req *http.Request) (*http.Response, error) {
 		res.Body = http.NoBody
 	}
 	return res, nil
+}
+
+// stdTransport reports whether requests go straight (see post) to an
+// *http.Transport, which neither re-sends a body that has no GetBody nor
+// changes a request's URL or headers.
+func (c *Client) stdTransport() bool {
+	if !c.direct {
+		return false // http.Client.Do adds the jar's cookies to the request's header
+	}
+	rt := c.hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	_, ok := rt.(*http.Transport)
+	return ok
 }
 
 // getCardRequest returns an empty card request from the client's pool.
@@ -1072,17 +1109,35 @@ func (c *Client) roundTrip(ctx context.Context, endpoint endpoint, form string, 
 		ctx, cancel = context.WithTimeout(ctx, t) // http.Client's Timeout, see post
 		defer cancel()
 	}
-	x := &exchange{body: onceBody{s: form}}
+	// net/http's own Transport never writes a body twice (it is read
+	// once, has no GetBody and is not an idempotent request's) and never
+	// changes a request's URL or header: its requests share the endpoint's
+	// URL and the client's header map and carry no trace. Requests through
+	// any other RoundTripper get their own copies and the write counter.
+	var (
+		x   *exchange
+		req *http.Request
+		err error
+	)
+	if c.stdTransport() {
+		x = &exchange{body: onceBody{s: form}}
+		req, err = endpoint.newRequest(ctx, &x.body, nil, c.header, &x.req)
+	} else {
+		hx := &hostExchange{exchange: exchange{body: onceBody{s: form}}}
+		x = &hx.exchange
+		hx.trace.WroteRequest = x.body.wrote
+		req, err = endpoint.newRequest(httptrace.WithClientTrace(ctx, &hx.trace), &x.body, &hx.url, nil, &x.req)
+	}
 	body := &x.body
-	body.trace.WroteRequest = body.wrote
-	req, err := endpoint.newRequest(httptrace.WithClientTrace(ctx, &body.trace), body, &x.url)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", sanitizeURLError(err))
 	}
 	req.ContentLength = int64(len(form))
 	req.GetBody = nil
-	req.Header["Content-Type"] = c.headers[0]
-	req.Header["User-Agent"] = c.headers[1]
+	if len(req.Header) == 0 { // the request's own header map, not the shared one
+		req.Header["Content-Type"] = c.headers[0]
+		req.Header["User-Agent"] = c.headers[1]
+	}
 	res, err := c.post(req)
 	if err != nil {
 		return nil, body.read.Load(), err

@@ -1,8 +1,10 @@
 package escott
 
 import (
+	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -88,4 +90,34 @@ func TestTransactionDateCache(t *testing.T) {
 	old := time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC)
 	assert.Equal(t, jst.Date(old), c.transactionDate(old))
 	assert.Equal(t, "19700101", c.transactionDate(time.Date(1969, 12, 31, 15, 0, 0, 0, time.UTC)))
+}
+
+// TestDateCacheMatchesParseDate: the cached parse of answer dates gives
+// parseDate's result for every input, in any order, from many goroutines
+// (run with -race), and a nil cache parses every time.
+func TestDateCacheMatchesParseDate(t *testing.T) {
+	inputs := []string{"20261126", "20261126", "20261201", "", "2026112", "20261131", "2026113x", "20261126", "20240229",
+		"20230229", "20261201"}
+	var d dateCache
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				for _, s := range inputs {
+					assert.Equal(t, parseDate(s), d.parse(s), s)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var none *dateCache
+	assert.Equal(t, parseDate("20261126"), none.parse("20261126"))
+	// The cache keeps its own copy of the string, not a view of an answer.
+	b := []byte("20270102")
+	s := unsafe.String(&b[0], len(b))
+	want := parseDate(s)
+	assert.Equal(t, want, d.parse(s))
+	copy(b, "20270103") // the answer's buffer, reused
+	assert.Equal(t, parseDate("20270103"), d.parse("20270103"))
+	assert.Equal(t, want, d.parse("20270102"))
 }

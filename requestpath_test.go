@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -240,5 +241,74 @@ func TestBrokenTransport(t *testing.T) {
 			var ou *escott.OutcomeUnknownError
 			require.ErrorAs(t, err, &ou)
 		})
+	}
+}
+
+// TestPaymentFieldsAsRaw: each typed field of a payment is its answer's raw
+// value (Raw.Get: the last value of a key that comes twice, unescaped and
+// trimmed), whatever the order of the pairs.
+func TestPaymentFieldsAsRaw(t *testing.T) {
+	extra := "&CompanyCd=JC&TransactionId=123456789012345678&ApproveNo=1111111&McSecCd=0&CompanyCd=%20VI+&ApproveNo=2222222" +
+		"&MerchantFree2=a%2Bb&MerchantFree3=c+d&TransactionDate=20261126&SalesDate=20261201&McSecCd=1"
+	c := echoClient(t, &echoTransport{extra: func(url.Values) string { return extra }})
+	pay, err := payWith(c, "KEY1")
+	require.NoError(t, err)
+	assert.Equal(t, "KEY1", pay.Process.ID)
+	assert.Equal(t, "pass", pay.Process.Pass.Reveal())
+	assert.Equal(t, "KEY1", pay.Process.LinkKey)
+	assert.Equal(t, "VI", pay.CompanyCode)
+	assert.Equal(t, "2222222", pay.ApprovalNumber)
+	assert.Equal(t, escott.SecurityCodeResult("1"), pay.SecurityCodeResult)
+	assert.Equal(t, "123456789012345678", pay.TransactionID)
+	assert.Equal(t, "KEY1", pay.MerchantFree1)
+	assert.Equal(t, "a+b", pay.MerchantFree2)
+	assert.Equal(t, "c d", pay.MerchantFree3)
+	assert.Equal(t, "2026-11-26", pay.TransactionDate.Format(time.DateOnly))
+	assert.Equal(t, "2026-12-01", pay.SalesDate.Format(time.DateOnly))
+	for k, v := range map[string]string{"CompanyCd": pay.CompanyCode, "ApproveNo": pay.ApprovalNumber,
+		"McSecCd": string(pay.SecurityCodeResult), "MerchantFree2": pay.MerchantFree2, "ProcessId": pay.Process.ID} {
+		assert.Equal(t, pay.Raw.Get(k), v, k)
+	}
+}
+
+// TestRequestHeadersStdTransport: requests to an *http.Transport share one
+// read-only header map and URL per client; every request still arrives with
+// exactly the form content type and the SDK's user agent at the gateway's
+// path, from many goroutines at once (run with -race).
+func TestRequestHeadersStdTransport(t *testing.T) {
+	var mu sync.Mutex
+	var seen []http.Header
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		seen = append(seen, r.Header.Clone())
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		_, _ = io.WriteString(w, "ResponseCd=OK&OperateId="+r.PostForm.Get("OperateId")+"&MerchantFree1="+
+			r.PostForm.Get("MerchantFree1")+"&ProcessId=1&ProcessPass=p")
+	}))
+	defer srv.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c, err := escott.NewClient(escott.Config{MerchantID: "1234567", MerchantPass: "testpass", Environment: escott.Test,
+		BaseURL: srv.URL}, escott.WithHTTPClient(&http.Client{Transport: tr, Timeout: time.Minute}))
+	require.NoError(t, err)
+	const workers, per = 8, 10
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range per {
+				_, err := payWith(c, "K"+strconv.Itoa(w)+"x"+strconv.Itoa(i))
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	require.Len(t, seen, workers*per)
+	for i, h := range seen {
+		assert.Equal(t, []string{"application/x-www-form-urlencoded"}, h["Content-Type"])
+		assert.Equal(t, []string{"escott-go"}, h["User-Agent"])
+		assert.Equal(t, "/online/aut/OAUT002.do", paths[i])
 	}
 }

@@ -146,7 +146,7 @@ var secretFields = map[string]bool{
 // empty. A result's Fields is kept as the answer's decoded pairs, and no map
 // is built unless Map is called.
 type Fields struct {
-	pairs []wire.Pair // in the order received; the last value of a key counts
+	pairs wire.Pairs // in the order received; the last value of a key counts
 }
 
 // NewFields returns Fields holding a copy of m, e.g. to rebuild a stored
@@ -159,33 +159,38 @@ func fieldsExcept(m map[string]string, except string) Fields {
 	if len(m) == 0 {
 		return Fields{}
 	}
-	pairs := make([]wire.Pair, 0, len(m))
+	// Sorted in place, then copied by NewPairs: a small map's pairs stay on
+	// the stack.
+	var small [32]wire.Pair
+	pairs := small[:0]
+	if len(m) > len(small) {
+		pairs = make([]wire.Pair, 0, len(m))
+	}
 	for k, v := range m {
 		if k != except {
 			pairs = append(pairs, wire.Pair{Key: k, Value: v})
 		}
 	}
 	slices.SortFunc(pairs, func(a, b wire.Pair) int { return strings.Compare(a.Key, b.Key) })
-	return Fields{pairs: pairs}
+	return Fields{pairs: wire.NewPairs(pairs)}
 }
 
 // Get returns the raw value of key, or "".
 func (f Fields) Get(key string) string {
-	v, _ := wire.Lookup(f.pairs, key)
-	return v
+	return f.pairs.Get(key)
 }
 
 // Lookup returns the raw value of key and whether the answer had it.
-func (f Fields) Lookup(key string) (string, bool) { return wire.Lookup(f.pairs, key) }
+func (f Fields) Lookup(key string) (string, bool) { return f.pairs.Lookup(key) }
 
 // IsZero reports whether there are no fields, so that a struct field of
 // type Fields tagged `json:",omitzero"` is left out when empty (as
 // `omitempty` left out the empty map Fields used to be).
-func (f Fields) IsZero() bool { return len(f.pairs) == 0 }
+func (f Fields) IsZero() bool { return f.pairs.Len() == 0 }
 
 // Map returns the fields as a new map the caller owns, with every value as
 // received (secrets included: store or print it with care).
-func (f Fields) Map() map[string]string { return wire.Map(f.pairs) }
+func (f Fields) Map() map[string]string { return f.pairs.Map() }
 
 // String formats the fields with secrets redacted, keys sorted.
 func (f Fields) String() string {

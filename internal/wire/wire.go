@@ -4,9 +4,11 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/google/go-querystring/query"
 )
@@ -32,48 +34,123 @@ func encodeSlow(v any) (string, error) {
 // and trimmed (see ParseForm).
 type Pair struct{ Key, Value string }
 
-// Response is a decoded gateway answer.
-type Response struct {
-	// Pairs holds the answer's pairs in the order received. A key that is
-	// not decisive (IsDecisive) may appear more than once, and its last value
-	// counts, as in parse_str; a decisive key appears once.
-	Pairs []Pair
-	// Codes is ResponseCd split on '|'; nil when ResponseCd is OK.
-	Codes []string
+// Pairs are an answer's pairs in the order received, held as offsets into
+// one string (the answer's body followed by the values that needed
+// unescaping): two pointer-free allocations per answer, whatever its number
+// of pairs. A key that is not decisive (IsDecisive) may appear more than
+// once, and its last value counts, as in parse_str. The zero Pairs is empty.
+// Pairs are read-only and safe for concurrent use.
+type Pairs struct {
+	s     string
+	spans []span
 }
 
-// OK reports whether ResponseCd was OK.
-func (r *Response) OK() bool { return r.Codes == nil }
+// span is one pair: s[k0:k1] is the key, s[v0:v1] the value.
+type span struct{ k0, k1, v0, v1 uint32 }
 
-// Get returns the value of key, or "".
-func (r *Response) Get(key string) string {
-	v, _ := Lookup(r.Pairs, key)
-	return v
+const spanSize = int(unsafe.Sizeof(span{}))
+
+var amp = []byte{'&'}
+
+// NewPairs returns Pairs holding a copy of pairs, in their order, in one
+// pointer-free allocation. It keeps no reference to pairs.
+func NewPairs(pairs []Pair) Pairs {
+	if len(pairs) == 0 {
+		return Pairs{}
+	}
+	size := 0
+	for _, p := range pairs {
+		size += len(p.Key) + len(p.Value)
+	}
+	n := len(pairs)
+	mem := make([]span, n+(size+spanSize-1)/spanSize+1) // +1: &mem[n] exists even when size is 0
+	spans := mem[:n:n]
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&mem[n])), size)[:0] //nolint:gosec // within mem, which is pointer-free
+	for i, p := range pairs {
+		k0 := len(b)
+		b = append(b, p.Key...)
+		v0 := len(b)
+		b = append(b, p.Value...)
+		spans[i] = span{u32(k0), u32(v0), u32(v0), u32(len(b))}
+	}
+	// b is never written again: the string shares its bytes.
+	return Pairs{s: unsafe.String(unsafe.SliceData(b), len(b)), spans: spans} //nolint:gosec // b is never written again
 }
 
-// Map returns the fields as a new map, which is what ParseForm returns for
-// the same answer.
-func (r *Response) Map() map[string]string { return Map(r.Pairs) }
+// u32 converts an offset into a body of at most a few MaxBody bytes.
+func u32(i int) uint32 { return uint32(i) } //nolint:gosec // offsets are below 4 GiB: bodies are at most MaxBody
 
-// Lookup returns the last value of key in pairs (parse_str's rule), and
-// whether key is there.
-func Lookup(pairs []Pair, key string) (string, bool) {
-	for i := len(pairs) - 1; i >= 0; i-- {
-		if pairs[i].Key == key {
-			return pairs[i].Value, true
+// Len returns the number of pairs.
+func (p Pairs) Len() int { return len(p.spans) }
+
+// At returns the key and value of pair i.
+func (p Pairs) At(i int) (key, value string) {
+	sp := p.spans[i]
+	return p.s[sp.k0:sp.k1], p.s[sp.v0:sp.v1]
+}
+
+// Key returns the key of pair i.
+func (p Pairs) Key(i int) string { sp := p.spans[i]; return p.s[sp.k0:sp.k1] }
+
+// Value returns the value of pair i.
+func (p Pairs) Value(i int) string { sp := p.spans[i]; return p.s[sp.v0:sp.v1] }
+
+// Lookup returns the last value of key (parse_str's rule), and whether key
+// is there.
+func (p Pairs) Lookup(key string) (string, bool) {
+	for i := len(p.spans) - 1; i >= 0; i-- {
+		sp := p.spans[i]
+		if p.s[sp.k0:sp.k1] == key {
+			return p.s[sp.v0:sp.v1], true
 		}
 	}
 	return "", false
 }
 
-// Map returns pairs as a new map, the last value of a key winning.
-func Map(pairs []Pair) map[string]string {
-	m := make(map[string]string, len(pairs))
-	for _, p := range pairs {
-		m[p.Key] = p.Value
+// Get returns the last value of key, or "".
+func (p Pairs) Get(key string) string {
+	v, _ := p.Lookup(key)
+	return v
+}
+
+// Map returns the pairs as a new map, the last value of a key winning.
+func (p Pairs) Map() map[string]string {
+	m := make(map[string]string, len(p.spans))
+	for _, sp := range p.spans {
+		m[p.s[sp.k0:sp.k1]] = p.s[sp.v0:sp.v1]
 	}
 	return m
 }
+
+// Response is a decoded gateway answer.
+type Response struct {
+	// Pairs holds the answer's pairs in the order received; a decisive key
+	// appears once.
+	Pairs Pairs
+	// Codes is ResponseCd split on '|'; nil when ResponseCd is OK.
+	Codes []string
+	// decisive[i] is 1 + the index in Pairs of decisive key i, 0 when
+	// absent or when the Response was not built by Decode.
+	decisive [numDecisive]int32
+}
+
+// OK reports whether ResponseCd was OK.
+func (r *Response) OK() bool { return r.Codes == nil }
+
+// Get returns the value of key, or "". A decisive key is found without a
+// search.
+func (r *Response) Get(key string) string {
+	if d := decisiveIndex(key); d >= 0 {
+		if i := r.decisive[d]; i > 0 {
+			return r.Pairs.Value(int(i - 1))
+		}
+	}
+	return r.Pairs.Get(key)
+}
+
+// Map returns the fields as a new map, which is what ParseForm returns for
+// the same answer.
+func (r *Response) Map() map[string]string { return r.Pairs.Map() }
 
 // Decode parses an answer body as leniently as the PHP clients do and as
 // strictly as the outcome needs (docs/protocol.md §2): see ParseForm for the
@@ -88,13 +165,13 @@ func Decode(body []byte) (*Response, error) {
 }
 
 // DecodeInto is Decode into a Response the caller allocated. r keeps no
-// reference to body: its strings share one copy of it. On error r is left
-// unchanged.
+// reference to body: its pairs are offsets into one copy of it. On error r
+// is left unchanged.
 func DecodeInto(r *Response, body []byte) error {
 	if len(body) > MaxBody {
 		return fmt.Errorf("%w: body of %d bytes", ErrMalformed, len(body))
 	}
-	pairs, decisive, err := parsePairs(string(body))
+	pairs, decisive, err := parsePairs(body)
 	if err != nil {
 		return err
 	}
@@ -102,11 +179,11 @@ func DecodeInto(r *Response, body []byte) error {
 	if rc == 0 {
 		return fmt.Errorf("%w: no ResponseCd", ErrMalformed)
 	}
-	codes, err := SplitCodes(pairs[rc-1].Value)
+	codes, err := SplitCodes(pairs.Value(int(rc - 1)))
 	if err != nil {
 		return err
 	}
-	r.Pairs, r.Codes = pairs, codes
+	r.Pairs, r.Codes, r.decisive = pairs, codes, decisive
 	return nil
 }
 
@@ -203,42 +280,106 @@ func ParseForm(s string) (map[string]string, error) {
 	return fields, nil
 }
 
-// parsePairs is ParseForm into pairs, with the same rules: a decisive key
+// parsePairs is ParseForm into Pairs, with the same rules: a decisive key
 // is kept once (decisive[i] is 1 + the index of the pair of decisive key i,
 // 0 when absent); another key is kept as often as it comes, and its last
-// value counts. The pairs' strings are substrings of s or new strings.
-func parsePairs(s string) (_ []Pair, decisive [numDecisive]int32, _ error) {
-	pairs := make([]Pair, 0, strings.Count(s, "&")+1)
-	for rest, more := s, true; more; {
-		var pair string
-		pair, rest, more = strings.Cut(rest, "&")
-		if trimSpace(pair) == "" {
-			continue
+// value counts. The Pairs share one new copy of body.
+func parsePairs(body []byte) (_ Pairs, decisive [numDecisive]int32, _ error) {
+	if len(body) == 0 {
+		return Pairs{}, decisive, nil
+	}
+	// One pointer-free allocation holds the spans, then the bytes: the
+	// body, followed by the values that need unescaping, which are never
+	// longer than the body.
+	size := len(body)
+	anyEscape := bytes.IndexByte(body, '%') >= 0 || bytes.IndexByte(body, '+') >= 0
+	if anyEscape {
+		size *= 2
+	}
+	n := bytes.Count(body, amp) + 1 // at most n pairs
+	mem := make([]span, n+(size+spanSize-1)/spanSize)
+	spans := mem[:0:n]
+	buf := append(unsafe.Slice((*byte)(unsafe.Pointer(&mem[n])), size)[:0], body...) //nolint:gosec // within mem, which is pointer-free
+	// b views the copy of the body, which is never written again (values
+	// that need unescaping are appended after it).
+	b := unsafe.String(unsafe.SliceData(buf), len(buf)) //nolint:gosec // buf[:len(body)] is never written again
+	for start := 0; start <= len(b); {
+		// A pair ends at the next '&' and is split at its first '='.
+		end := strings.IndexByte(b[start:], '&')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += start
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		k = trimSpace(k)
-		if k == "" || !validKey(k) {
-			return nil, decisive, fmt.Errorf("%w: bad key", ErrMalformed)
+		k0, k1, v0, v1 := start, end, end, end
+		start = end + 1
+		hasEq := false
+		if eq := strings.IndexByte(b[k0:k1], '='); eq >= 0 {
+			k1, v0, hasEq = k0+eq, k0+eq+1, true
+		}
+		k0, k1 = trimRange(b, k0, k1)
+		if k0 == k1 {
+			if !hasEq {
+				continue // an empty pair, or white space only
+			}
+			return Pairs{}, decisive, fmt.Errorf("%w: bad key", ErrMalformed)
+		}
+		k, v := b[k0:k1], b[v0:v1]
+		if !validKey(k) {
+			return Pairs{}, decisive, fmt.Errorf("%w: bad key", ErrMalformed)
 		}
 		d := decisiveIndex(k)
-		if d < 0 {
-			pairs = append(pairs, Pair{k, trimSpace(Unescape(v))})
-			continue
+		esc := anyEscape && needsUnescape(v)
+		if d >= 0 && esc && !wellEscaped(v) {
+			return Pairs{}, decisive, fmt.Errorf("%w: malformed escape in %s", ErrMalformed, k)
 		}
-		if !wellEscaped(v) {
-			return nil, decisive, fmt.Errorf("%w: malformed escape in %s", ErrMalformed, k)
+		if esc {
+			v0 = len(buf)
+			buf = appendUnescaped(buf, v)
+			v0, v1 = trimRange(buf, v0, len(buf))
+		} else {
+			v0, v1 = trimRange(b, v0, v1)
 		}
-		v = trimSpace(Unescape(v))
-		if i := decisive[d]; i > 0 {
-			if pairs[i-1].Value != v {
-				return nil, decisive, fmt.Errorf("%w: key %s twice with different values", ErrMalformed, k)
+		if d >= 0 {
+			if i := decisive[d]; i > 0 {
+				if o := spans[i-1]; !bytes.Equal(buf[o.v0:o.v1], buf[v0:v1]) {
+					return Pairs{}, decisive, fmt.Errorf("%w: key %s twice with different values", ErrMalformed, k)
+				}
+				continue
 			}
-			continue
+			decisive[d] = int32(len(spans) + 1) //nolint:gosec // at most MaxBody pairs
 		}
-		pairs = append(pairs, Pair{k, v})
-		decisive[d] = int32(len(pairs)) //nolint:gosec // at most MaxBody pairs
+		spans = append(spans, span{u32(k0), u32(k1), u32(v0), u32(v1)})
 	}
-	return pairs, decisive, nil
+	// buf is never written again: the string shares its bytes.
+	return Pairs{s: unsafe.String(unsafe.SliceData(buf), len(buf)), spans: spans}, decisive, nil //nolint:gosec // buf is never written again
+}
+
+// trimRange trims ASCII white space (trimSpace) from b[i:j].
+func trimRange[S string | []byte](b S, i, j int) (int, int) {
+	for i < j && isSpace(b[i]) {
+		i++
+	}
+	for j > i && isSpace(b[j-1]) {
+		j--
+	}
+	return i, j
+}
+
+// appendUnescaped appends Unescape(v) to b.
+func appendUnescaped(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '+':
+			b = append(b, ' ')
+		case c == '%' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]):
+			b = append(b, unhex(v[i+1])<<4|unhex(v[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }
 
 // Unescape decodes a form value as PHP's urldecode does: '+' is a space and

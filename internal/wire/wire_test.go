@@ -90,7 +90,7 @@ func FuzzDecode(f *testing.F) {
 		"ResponseCd=OK&ProcessId=1&ProcessPass=2", "ResponseCd=K20|K21", "ResponseCd=OK&X=%E3%81%82",
 		"ResponseCd=OK&TokenResponseCd=OK", "x=%", "ResponseCd=OK&a=b&a=c",
 		"ResponseCd=OK&", "&&ResponseCd= K20 | K21 &&", "ResponseCd=OK&X=%zz%4", "ResponseCd=OK&ResponseCd=OK",
-		"ResponseCd=OK&ResponseCd=K20", "ResponseCd=OK&Flag&",
+		"ResponseCd=OK&ResponseCd=K20", "ResponseCd=OK&Flag&", "ResponseCd=OK&X=%E2%80%80",
 	} {
 		f.Add([]byte(s))
 	}
@@ -100,13 +100,68 @@ func FuzzDecode(f *testing.F) {
 			assert.ErrorIs(t, err, ErrMalformed)
 			return
 		}
-		_, ok := Lookup(r.Pairs, "ResponseCd")
+		_, ok := r.Pairs.Lookup("ResponseCd")
 		assert.True(t, ok)
 		for _, c := range r.Codes {
 			assert.Len(t, c, 3)
 		}
 		for k, v := range r.Map() {
-			assert.Equal(t, strings.TrimSpace(v), v, "value of %s is trimmed", k)
+			// ASCII white space only, as PHP's trim: U+2000 or U+3000 is data.
+			assert.Equal(t, strings.Trim(v, " \t\n\v\f\r"), v, "value of %s is trimmed", k)
 		}
 	})
+}
+
+// TestDecodeKeepsNoReferenceToBody: the decoded pairs are a copy; the
+// caller may reuse the body's buffer (the client pools them) at once.
+func TestDecodeKeepsNoReferenceToBody(t *testing.T) {
+	body := []byte("ResponseCd=OK&A=x%20y+z&B= plain &A=last%21&C=")
+	r, err := Decode(body)
+	require.NoError(t, err)
+	for i := range body {
+		body[i] = 'Z'
+	}
+	assert.Equal(t, map[string]string{"ResponseCd": "OK", "A": "last!", "B": "plain", "C": ""}, r.Map())
+	assert.Equal(t, 5, r.Pairs.Len())
+	k, v := r.Pairs.At(1)
+	assert.Equal(t, "A", k)
+	assert.Equal(t, "x y z", v)
+	assert.Equal(t, "OK", r.Get("ResponseCd"))
+	assert.Equal(t, "last!", r.Get("A"))
+}
+
+// TestNewPairs: pairs built from a list keep its order, and Lookup finds
+// the last value of a key.
+func TestNewPairs(t *testing.T) {
+	p := NewPairs([]Pair{{"A", "1"}, {"B", ""}, {"A", "2"}})
+	assert.Equal(t, 3, p.Len())
+	assert.Equal(t, "2", p.Get("A"))
+	v, ok := p.Lookup("B")
+	assert.True(t, ok)
+	assert.Empty(t, v)
+	_, ok = p.Lookup("C")
+	assert.False(t, ok)
+	assert.Equal(t, 0, NewPairs(nil).Len())
+	assert.Equal(t, 0, Pairs{}.Len())
+	empty := NewPairs([]Pair{{"", ""}, {"", ""}})
+	assert.Equal(t, 2, empty.Len())
+	v, ok = empty.Lookup("")
+	assert.True(t, ok)
+	assert.Empty(t, v)
+	// The copy is independent of the list it was made from.
+	list := []Pair{{"K", "v1"}}
+	cp := NewPairs(list)
+	list[0].Value = "v2"
+	assert.Equal(t, "v1", cp.Get("K"))
+}
+
+// TestValidKeyBytes: a key is ASCII letters, digits and '_', at most 64.
+func TestValidKeyBytes(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		want := b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_'
+		assert.Equal(t, want, validKey(string([]byte{'K', b})), "byte %q", b)
+	}
+	assert.True(t, validKey(strings.Repeat("k", 64)))
+	assert.False(t, validKey(strings.Repeat("k", 65)))
 }
