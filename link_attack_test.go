@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,37 +35,9 @@ func TestLinkTypesNoLeak(t *testing.T) {
 		escott.LinkReturnParams{},
 		escott.Call{Err: le}, escott.Inbound{Reason: "x"},
 	}
-	type wrap struct {
-		P any
-		V any
-		L []any
-		M map[string]any
-	}
 	var out strings.Builder
-	log := slog.New(slog.NewTextHandler(&out, nil))
-	jlog := slog.New(slog.NewJSONHandler(&out, nil))
-	for _, v := range values {
-		ptr := any(&v)
-		for _, shape := range []any{v, ptr, wrap{P: ptr, V: v, L: []any{v, ptr}, M: map[string]any{"k": ptr}}, &wrap{P: ptr}} {
-			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X"} {
-				fmt.Fprintf(&out, verb+"\n", shape)
-			}
-			log.Info("v", "v", shape)
-			jlog.Info("v", "v", shape)
-			if b, err := json.Marshal(shape); err == nil {
-				out.Write(b)
-				out.WriteString("\n")
-			}
-		}
-	}
-	s := out.String()
-	for _, line := range strings.Split(s, "\n") {
-		for _, secret := range []string{pass, kaiin, token, ev} {
-			if strings.Contains(line, secret) || strings.Contains(line, fmt.Sprintf("%x", secret)) || strings.Contains(line, fmt.Sprintf("%X", secret)) {
-				t.Errorf("leak: %.300s", line)
-			}
-		}
-	}
+	printEveryWay(&out, values)
+	assertNoSecret(t, out.String(), pass, kaiin, token, ev)
 	// JSON of a value holding a secret is refused, not lost.
 	for _, v := range []any{res, &res, le, escott.LinkStartParams{Member: &m}, escott.LinkMemberParams{Member: m},
 		escott.LinkRedirect{EncryptValue: ev}} {

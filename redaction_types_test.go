@@ -42,34 +42,48 @@ func TestNoTypeLeaksThroughFmt(t *testing.T) {
 		escott.ThreeDSAttempt{Source: m, Member: &m}, escott.TokenStatus{Raw: raw},
 		&escott.Error{Raw: raw}, &escott.OutcomeUnknownError{LinkKey: "L", Err: fmt.Errorf("x")},
 	}
+	var out strings.Builder
+	printEveryWay(&out, values)
+	// The services and stores print their type only.
+	_, _ = client.Card.Pay(context.Background(), nil)
+	fmt.Fprintf(&out, "%+v %+v %+v", client.Card, escott.NewMemoryThreeDSStore(0, 0), httptest.NewRecorder())
+	assertNoSecret(t, out.String(), pass, kaiin, token, merchant, ev)
+}
+
+// printEveryWay writes each value to out in every shape a host might print it:
+// value, pointer, nested in a struct, a slice and a map, with every fmt verb,
+// through slog's text and JSON handlers, and as JSON when it marshals.
+func printEveryWay(out *strings.Builder, values []any) {
 	type wrap struct {
 		P any
 		V any
 		L []any
 		M map[string]any
 	}
-	var out strings.Builder
-	log := slog.New(slog.NewTextHandler(&out, nil))
-	jlog := slog.New(slog.NewJSONHandler(&out, nil))
+	log := slog.New(slog.NewTextHandler(out, nil))
+	jlog := slog.New(slog.NewJSONHandler(out, nil))
 	for _, v := range values {
 		ptr := any(&v)
 		for _, shape := range []any{v, ptr, wrap{P: ptr, V: v, L: []any{v, ptr}, M: map[string]any{"k": ptr}}, &wrap{P: ptr}} {
 			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X"} {
-				fmt.Fprintf(&out, verb+"\n", shape)
+				fmt.Fprintf(out, verb+"\n", shape)
 			}
 			log.Info("v", "v", shape)
 			jlog.Info("v", "v", shape)
 			if b, err := json.Marshal(shape); err == nil {
 				out.Write(b)
+				out.WriteString("\n")
 			}
 		}
 	}
-	// The services and stores print their type only.
-	_, _ = client.Card.Pay(context.Background(), nil)
-	fmt.Fprintf(&out, "%+v %+v %+v", client.Card, escott.NewMemoryThreeDSStore(0, 0), httptest.NewRecorder())
-	s := out.String()
-	for _, line := range strings.Split(s, "\n") {
-		for _, secret := range []string{pass, kaiin, token, merchant, ev} {
+}
+
+// assertNoSecret fails for each line of printed that holds a secret, as it is
+// or hex-encoded.
+func assertNoSecret(t *testing.T, printed string, secrets ...string) {
+	t.Helper()
+	for _, line := range strings.Split(printed, "\n") {
+		for _, secret := range secrets {
 			if strings.Contains(line, secret) || strings.Contains(line, fmt.Sprintf("%x", secret)) || strings.Contains(line, fmt.Sprintf("%X", secret)) {
 				t.Errorf("leak: %.300s", line)
 			}
