@@ -91,6 +91,7 @@ var endpoints = []endpoint{
 	{"POST", "/online/atn/OATN005.do", "token search: 1TokenSearch"},
 	{"POST", "/online/tds/OTDS010.do", "3-D Secure: the browser posts EncryptValue here"},
 	{"GET", "/online/tds/escotttest-challenge", "3-D Secure challenge page (the fake's own)"},
+	{"GET", "/euser/snp/SSNP005ReferStart.do", "hosted card page (link type): ?MerchantId=..&EncryptValue=.. (POST too)"},
 	{"GET", "/euser/stn/CdGetJavaScript.do", "token script for browsers (?k_TokenNinsyoCode=CODE)"},
 	{"POST", pathMintToken, "card token without a browser: k_TokenNinsyoCode cardNo expYY expMM secCd -> JSON {\"token\":...}"},
 	{"GET", "/JLP/JLPcon", "online-collection payment page (production path)"},
