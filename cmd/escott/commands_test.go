@@ -48,6 +48,7 @@ func TestInquiries(t *testing.T) {
 	h.steps(t, []step{
 		{name: "help", args: []string{"help"}},
 		{name: "help-capture", args: []string{"capture", "--help"}},
+		{name: "help-cvs-change", args: []string{"help", "cvs", "change"}},
 		{name: "card-inquire", opts: runOpts{env: cardPass(h)}, args: []string{"card", "inquire", h.card.ID, "--link-key", "order1001"}},
 		{name: "card-inquire-json", opts: runOpts{env: cardPass(h)}, args: []string{"card", "inquire", h.card.ID, "--json"},
 			check: func(t *testing.T, h *harness, r result) {

@@ -39,33 +39,44 @@ func memberHint(err error) error {
 	return err
 }
 
-// cardPaymentJSON is a card payment in JSON output. It never holds a secret.
-type cardPaymentJSON struct {
-	Operation       string        `json:"operation"`
-	Environment     string        `json:"environment"`
-	ProcessID       string        `json:"process_id"`
-	LinkKey         string        `json:"link_key"`
-	MemberID        string        `json:"member_id,omitempty"`
-	Amount          string        `json:"amount,omitempty"` // whole yen
-	SalesDate       string        `json:"sales_date,omitempty"`
-	CardCompany     string        `json:"card_company,omitempty"`
+// movedHead opens the JSON of every payment a command reads or moves.
+type movedHead struct {
+	Operation   string `json:"operation"`
+	Environment string `json:"environment"`
+	ProcessID   string `json:"process_id"`
+	LinkKey     string `json:"link_key"`
+}
+
+func headOf(op string, env escott.Environment, proc escott.Process) movedHead {
+	return movedHead{Operation: op, Environment: env.String(), ProcessID: proc.ID, LinkKey: proc.LinkKey}
+}
+
+// answerTail closes it: the gateway's transaction and answer.
+type answerTail struct {
 	TransactionID   string        `json:"transaction_id,omitempty"`
 	TransactionDate string        `json:"transaction_date,omitempty"`
 	Raw             escott.Fields `json:"raw"` // as answered; secret fields redacted
 }
 
+// cardPaymentJSON is a card payment in JSON output. It never holds a secret.
+type cardPaymentJSON struct {
+	movedHead
+	MemberID    string `json:"member_id,omitempty"`
+	Amount      string `json:"amount,omitempty"` // whole yen
+	SalesDate   string `json:"sales_date,omitempty"`
+	CardCompany string `json:"card_company,omitempty"`
+	answerTail
+}
+
 func cardPayment(env escott.Environment, p *escott.Payment) cardPaymentJSON {
 	j := cardPaymentJSON{
-		Operation: p.OperateID, Environment: env.String(), ProcessID: p.Process.ID, LinkKey: p.Process.LinkKey,
-		SalesDate: day(p.SalesDate), CardCompany: p.CompanyCode, TransactionID: p.TransactionID,
-		TransactionDate: day(p.TransactionDate), Raw: p.Raw,
+		movedHead: headOf(p.OperateID, env, p.Process), SalesDate: day(p.SalesDate), CardCompany: p.CompanyCode,
+		answerTail: answerTail{TransactionID: p.TransactionID, TransactionDate: day(p.TransactionDate), Raw: p.Raw},
 	}
 	if p.Process.Member != nil {
 		j.MemberID = p.Process.Member.ID
 	}
-	if !p.Amount.IsZero() {
-		j.Amount = p.Amount.String()
-	}
+	j.Amount = amountOf(p)
 	return j
 }
 
@@ -254,19 +265,44 @@ func memberShow(ctx context.Context, a *app, o *options) error {
 	return nil
 }
 
-// moneyMove is one of capture, change and cancel: it reads the payment,
-// asks, sends once, and on an unknown outcome says exactly what to do.
-type moneyMove struct {
+// moneyMove is one money-moving follow-up (capture, change or cancel of a
+// card payment; change or cancel of an online-collection payment): it reads
+// the payment (a P), asks, sends once (the gateway answers an R), and on an
+// unknown outcome says exactly what to do.
+type moneyMove[P, R any] struct {
 	op   string // OperateId
 	verb string // "capture"
 	done string // "Captured"
+	kind paymentKind[P, R]
 	// question describes the action for the prompt, given the payment as
-	// 1Search answers it now.
-	question func(cur *escott.Payment) string
-	send     func(ctx context.Context, c *escott.Client, proc escott.Process, linkKey string) (*escott.Payment, error)
+	// it is now.
+	question func(cur *P) string
+	send     func(ctx context.Context, c *escott.Client, proc escott.Process, linkKey string, cur *P) (*R, error)
+	// afterUnknown is added to the next steps of an unknown outcome: what
+	// else the lost answer held.
+	afterUnknown string
 }
 
-func (m moneyMove) run(ctx context.Context, a *app, o *options) error {
+// paymentKind is what a money move says and does that depends on the
+// payment method: how it reads the payment before asking, and shows it.
+type paymentKind[P, R any] struct {
+	noun    string // "card payment"
+	lookOp  string // the read before asking: "1Search"
+	inquire string // the read-only command that shows the payment: "card inquire"
+	hint    func(error) error
+	read    func(ctx context.Context, c *escott.Client, proc escott.Process) (*P, error)
+	now     func(env escott.Environment, cur *P) []pair        // shown before asking
+	show    func(env escott.Environment, cur *P, pay *R) moved // the answer, completed from cur
+}
+
+// moved is the gateway's answer to a money move, ready to print.
+type moved struct {
+	json  any    // --json
+	pairs []pair // for people
+	notes []string
+}
+
+func (m moneyMove[P, R]) run(ctx context.Context, a *app, o *options) error {
 	cfg, err := a.gatewayConfig()
 	if err != nil {
 		return err
@@ -298,35 +334,60 @@ func (m moneyMove) run(ctx context.Context, a *app, o *options) error {
 	if err != nil {
 		return err
 	}
-	cur, err := c.Card.Inquire(ctx, proc, nil)
+	cur, err := m.kind.read(ctx, c, proc)
 	if err != nil {
-		return memberHint(err)
+		return m.kind.hint(err)
 	}
 	if !o.json {
-		now := cardPayment(cfg.Environment, cur) // without the transaction: the inquiry's own, not the payment's
-		printPairs(a.stderr, fmt.Sprintf("Card payment now (1Search, %s)", describeEnv(cfg)), dropLast(now.pairs()))
+		printPairs(a.stderr, fmt.Sprintf("%s now (%s, %s)", capitalize(m.kind.noun), m.kind.lookOp, describeEnv(cfg)),
+			m.kind.now(cfg.Environment, cur))
 	}
-	q := fmt.Sprintf("%s card payment %s: %s, link key %s, %s environment?", strings.ToUpper(m.verb[:1])+m.verb[1:],
+	q := fmt.Sprintf("%s %s %s: %s, link key %s, %s environment?", capitalize(m.verb), m.kind.noun,
 		proc.ID, m.question(cur), linkKey, cfg.Environment)
 	if err := a.confirm(o, q, "Nothing was sent."); err != nil {
 		return err
 	}
-	pay, err := m.send(ctx, c, proc, linkKey)
+	pay, err := m.send(ctx, c, proc, linkKey, cur)
 	if errors.Is(err, escott.ErrOutcomeUnknown) {
-		return withNext(err, unknownNext(m.op, proc, linkKey, journalName))
+		return withNext(err, strings.TrimSpace(unknownNext(m.op, m.kind.inquire, proc, linkKey, journalName)+" "+m.afterUnknown))
 	}
 	if err != nil {
-		return memberHint(err)
+		return m.kind.hint(err)
 	}
-	// 1Capture and 1Delete answer no amount, 1Delete no sales date: show
-	// the payment's.
-	if pay.Amount.IsZero() {
-		pay.Amount = cur.Amount
+	mv := m.kind.show(cfg.Environment, cur, pay)
+	if o.json {
+		return printJSON(a.stdout, mv.json)
 	}
-	if pay.SalesDate.IsZero() {
-		pay.SalesDate = cur.SalesDate
+	printPairs(a.stdout, fmt.Sprintf("%s %s (%s, %s)", m.done, m.kind.noun, m.op, describeEnv(cfg)), mv.pairs)
+	for _, n := range mv.notes {
+		fmt.Fprintln(a.stdout, n)
 	}
-	return a.printCardPayment(o, fmt.Sprintf("%s card payment (%s, %s)", m.done, m.op, describeEnv(cfg)), cardPayment(cfg.Environment, pay))
+	return nil
+}
+
+func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
+
+// cardKind reads a card payment with 1Search before asking.
+var cardKind = paymentKind[escott.Payment, escott.Payment]{
+	noun: "card payment", lookOp: escott.OpSearch, inquire: "card inquire", hint: memberHint,
+	read: func(ctx context.Context, c *escott.Client, proc escott.Process) (*escott.Payment, error) {
+		return c.Card.Inquire(ctx, proc, nil)
+	},
+	now: func(env escott.Environment, cur *escott.Payment) []pair {
+		return dropLast(cardPayment(env, cur).pairs()) // without the transaction: the inquiry's own, not the payment's
+	},
+	show: func(env escott.Environment, cur, pay *escott.Payment) moved {
+		// 1Capture and 1Delete answer no amount, 1Delete no sales date:
+		// show the payment's.
+		if pay.Amount.IsZero() {
+			pay.Amount = cur.Amount
+		}
+		if pay.SalesDate.IsZero() {
+			pay.SalesDate = cur.SalesDate
+		}
+		j := cardPayment(env, pay)
+		return moved{json: j, pairs: j.pairs()}
+	},
 }
 
 // refuseUnsettled refuses, before anything is sent, a money move on a
@@ -363,10 +424,10 @@ func (e *unsettledError) Error() string {
 
 // unknownNext is what to do after a money-moving request whose outcome is
 // unknown: never again blindly; look, then record.
-func unknownNext(op string, proc escott.Process, linkKey, journalName string) string {
+func unknownNext(op, inquire string, proc escott.Process, linkKey, journalName string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Do NOT run this command again: the gateway may have done the %s. ", op)
-	fmt.Fprintf(&b, "Look first: search 自由領域1 = %s in the merchant console, or run: escott card inquire %s --link-key %s. ", linkKey, proc.ID, linkKey)
+	fmt.Fprintf(&b, "Look first: search 自由領域1 = %s in the merchant console, or run: escott %s %s --link-key %s. ", linkKey, inquire, proc.ID, linkKey)
 	if journalName != "" {
 		fmt.Fprintf(&b, "The journal (%s) holds the attempt as unknown; once you know, record it: "+
 			"escott journal resolve %s --outcome succeeded --process-id %s (done) or --outcome rejected (not done).", journalName, linkKey, proc.ID)
@@ -385,8 +446,8 @@ func capture(ctx context.Context, a *app, o *options) error {
 		}
 		sales = t
 	}
-	return moneyMove{
-		op: escott.OpCapture, verb: "capture", done: "Captured",
+	return moneyMove[escott.Payment, escott.Payment]{
+		op: escott.OpCapture, verb: "capture", done: "Captured", kind: cardKind,
 		question: func(cur *escott.Payment) string {
 			s := orNone(yen(amountOf(cur)))
 			if !sales.IsZero() {
@@ -394,7 +455,7 @@ func capture(ctx context.Context, a *app, o *options) error {
 			}
 			return s
 		},
-		send: func(ctx context.Context, c *escott.Client, proc escott.Process, linkKey string) (*escott.Payment, error) {
+		send: func(ctx context.Context, c *escott.Client, proc escott.Process, linkKey string, _ *escott.Payment) (*escott.Payment, error) {
 			return c.Card.Capture(ctx, proc, &escott.CaptureParams{SalesDate: sales, LinkKey: linkKey})
 		},
 	}.run(ctx, a, o)
@@ -404,24 +465,24 @@ func change(ctx context.Context, a *app, o *options) error {
 	if !checkDigits(o.amount) {
 		return usagef("change wants --amount in whole yen, e.g. --amount 1500")
 	}
-	n, err := strconv.ParseInt(o.amount, 10, 64)
-	if err != nil || n <= 0 || n > escott.MaxAmount {
-		return usagef("--amount %s: want 1 to %d yen", o.amount, escott.MaxAmount)
+	n, err := parseYen(o.amount, escott.MaxAmount)
+	if err != nil {
+		return err
 	}
-	return moneyMove{
-		op: escott.OpChange, verb: "change", done: "Changed",
+	return moneyMove[escott.Payment, escott.Payment]{
+		op: escott.OpChange, verb: "change", done: "Changed", kind: cardKind,
 		question: func(cur *escott.Payment) string {
 			return fmt.Sprintf("amount %s → %d yen", orNone(yen(amountOf(cur))), n)
 		},
-		send: func(ctx context.Context, c *escott.Client, proc escott.Process, linkKey string) (*escott.Payment, error) {
+		send: func(ctx context.Context, c *escott.Client, proc escott.Process, linkKey string, _ *escott.Payment) (*escott.Payment, error) {
 			return c.Card.ChangeAmount(ctx, proc, &escott.ChangeAmountParams{Amount: escott.Yen(n), LinkKey: linkKey})
 		},
 	}.run(ctx, a, o)
 }
 
 func cancel(ctx context.Context, a *app, o *options) error {
-	return moneyMove{
-		op: escott.OpDelete, verb: "cancel", done: "Cancelled",
+	return moneyMove[escott.Payment, escott.Payment]{
+		op: escott.OpDelete, verb: "cancel", done: "Cancelled", kind: cardKind,
 		question: func(cur *escott.Payment) string {
 			s := orNone(yen(amountOf(cur)))
 			if !cur.SalesDate.IsZero() {
@@ -429,17 +490,32 @@ func cancel(ctx context.Context, a *app, o *options) error {
 			}
 			return s
 		},
-		send: func(ctx context.Context, c *escott.Client, proc escott.Process, linkKey string) (*escott.Payment, error) {
+		send: func(ctx context.Context, c *escott.Client, proc escott.Process, linkKey string, _ *escott.Payment) (*escott.Payment, error) {
 			return c.Card.Cancel(ctx, proc, &escott.CancelParams{LinkKey: linkKey})
 		},
 	}.run(ctx, a, o)
 }
 
-func amountOf(p *escott.Payment) string {
-	if p.Amount.IsZero() {
+func amountOf(p *escott.Payment) string { return decimalYen(p.Amount) }
+
+// decimalYen is an amount for output: "" when zero (not answered).
+func decimalYen(d interface {
+	IsZero() bool
+	String() string
+}) string {
+	if d.IsZero() {
 		return ""
 	}
-	return p.Amount.String()
+	return d.String()
 }
 
 func dropLast(ps []pair) []pair { return ps[:len(ps)-1] }
+
+// parseYen reads --amount: whole yen, 1 to max.
+func parseYen(s string, maxYen int64) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > maxYen {
+		return 0, usagef("--amount %s: want 1 to %d yen", s, maxYen)
+	}
+	return n, nil
+}

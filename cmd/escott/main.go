@@ -1,7 +1,8 @@
 // Command escott is the e-SCOTT Smart operator's tool: it looks payments and
 // members up at the gateway, lists the journal's attempts whose outcome
 // nobody knows, records what the operator found in the merchant console, and
-// captures, changes or cancels a card payment after asking.
+// captures, changes or cancels a card payment, and changes or cancels an
+// unpaid online-collection payment, after asking.
 //
 //	escott card inquire 1234567890123456 --link-key 968181953295
 //	escott journal pending
@@ -117,6 +118,8 @@ var commands = []command{
 	{"capture", "PROCESS_ID", "capture an authorised card payment (1Capture), after asking", captureFlags, capture},
 	{"change", "PROCESS_ID", "change the amount of a card payment (1Change), after asking", changeFlags, change},
 	{"cancel", "PROCESS_ID", "cancel a card payment (1Delete), after asking", followUpFlags, cancel},
+	{"cvs change", "PROCESS_ID", "change the amount or pay limit of an unpaid online collection (2Chg), after asking", cvsChangeFlags, cvsChange},
+	{"cvs cancel", "PROCESS_ID", "cancel an unpaid online collection (2Del), after asking", cvsMoveFlags, cvsCancel},
 }
 
 const usageText = `escott: the e-SCOTT Smart operator's tool.
@@ -147,7 +150,7 @@ Exit codes:
   1  refused by the gateway (its codes are printed); nothing changed there
   2  usage or configuration error; nothing sent
   3  OUTCOME UNKNOWN: the request may have been processed. Do not run it again: look the link key
-     up in the merchant console (自由領域1) or with "escott card inquire", then record what you
+     up in the merchant console (自由領域1) or with "escott card/cvs inquire", then record what you
      found with "escott journal resolve"
   4  not found: no such payment (K12) or member (K71) at the gateway, or no pending attempt
   5  not done: not confirmed at the prompt, or refused before sending (an attempt on the payment or

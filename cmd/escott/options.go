@@ -17,14 +17,16 @@ type options struct {
 	passStdin bool
 	journal   string
 
-	linkKey   string        // follow-ups: MerchantFree1 to send
-	member    string        // follow-ups of a member payment: KaiinId
-	amount    string        // change
-	salesDate string        // capture: YYYY-MM-DD
-	olderThan time.Duration // journal: in-flight attempts older than this need attention
-	outcome   string        // resolve: succeeded or rejected
-	processID string        // resolve
-	cancelled bool          // cvs inquire
+	linkKey      string        // follow-ups: MerchantFree1 to send
+	member       string        // follow-ups of a member payment: KaiinId
+	amount       string        // change
+	salesDate    string        // capture: YYYY-MM-DD
+	olderThan    time.Duration // journal: in-flight attempts older than this need attention
+	outcome      string        // resolve: succeeded or rejected
+	processID    string        // resolve
+	cancelled    bool          // cvs inquire
+	payLimit     string        // cvs change: YYYY-MM-DD
+	payLimitDays int           // cvs change
 }
 
 // usageError is a command line or configuration that cannot work. Nothing
@@ -101,6 +103,17 @@ func changeFlags(fs *flag.FlagSet, o *options) {
 func cvsFlags(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&o.linkKey, "link-key", "", "link key (自由領域1) to send; default: a new one")
 	fs.BoolVar(&o.cancelled, "cancelled", false, "the shop cancelled this payment (2Del): report K12 as cancelled, not as not found")
+}
+
+func cvsMoveFlags(fs *flag.FlagSet, o *options) {
+	fs.StringVar(&o.linkKey, "link-key", "", "link key (自由領域1) to send; default: a new one")
+}
+
+func cvsChangeFlags(fs *flag.FlagSet, o *options) {
+	cvsMoveFlags(fs, o)
+	fs.StringVar(&o.amount, "amount", "", "the new amount in whole yen; default: the current one")
+	fs.StringVar(&o.payLimit, "pay-limit", "", "the new pay limit YYYY-MM-DD (until 23:59 JST)")
+	fs.IntVar(&o.payLimitDays, "pay-limit-days", 0, "the new pay limit in days from today, 1 to 60 (default 7 when neither is given)")
 }
 
 func pendingFlags(fs *flag.FlagSet, o *options) {

@@ -172,7 +172,9 @@ func classify(err error) errorReport {
 			r.Next = "The gateway does not know this member (expired test member, or another environment): drop the shop's stored-card registration; the shopper registers the card again."
 		case errors.Is(err, escott.ErrWrongState):
 			r.Exit, r.Kind = exitRefused, "refused"
-			r.Next = "The payment's state does not allow this (already captured, changed or cancelled?): check it with escott card inquire or in the console."
+			if r.Next == "" {
+				r.Next = "The payment's state does not allow this (already captured, changed or cancelled?): check it with escott card inquire or in the console."
+			}
 		case errors.Is(err, escott.ErrTemporary):
 			r.Exit, r.Kind = exitUnavailable, "unavailable"
 			r.Next = "The gateway is busy or stopped; nothing changed. Try again later."

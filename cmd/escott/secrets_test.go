@@ -25,6 +25,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		"capture":         {h.card.ID, "--yes", "--link-key", "order1001"},
 		"change":          {h.card.ID, "--amount", "1500", "--yes", "--link-key", "order1001"},
 		"cancel":          {h.card.ID, "--yes", "--link-key", "order1001"},
+		"cvs change":      {h.cvs.ID, "--amount", "4000", "--yes"},
+		"cvs cancel":      {h.cvs.ID, "--yes"},
 	}
 	broken := map[string]string{envBaseURL: "http://127.0.0.1:1",
 		envJournal: "postgres://shop:" + pgPassword + "@127.0.0.1:1/shop?connect_timeout=5"}
@@ -37,7 +39,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		for _, mode := range [][]string{nil, {"--json"}} {
 			args := append(append(strings.Fields(c.name), a...), mode...)
 			var env map[string]string
-			if c.name == "cvs inquire" {
+			if strings.HasPrefix(c.name, "cvs ") {
 				env = map[string]string{envProcessPass: h.cvs.Pass.Reveal()}
 			}
 			// The first run succeeds; the second, as JSON, may be refused
