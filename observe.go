@@ -338,14 +338,16 @@ type Inbound struct {
 	// Event is a notification's kind: "payment" or "other" (an OtherEvent);
 	// empty when it was refused before it was read.
 	Event string
-	// Operation is the OperateId of a 3-D Secure result's attempt:
-	// OpThreeDS (mode B), OpAuth or OpGathering (mode A), OpMemberAdd or
-	// OpMemberChange; empty when unknown.
+	// Operation is the OperateId of a 3-D Secure or hosted-page result's
+	// attempt: OpThreeDS (mode B), OpAuth or OpGathering (mode A, or a
+	// hosted-page payment), OpMemberAdd or OpMemberChange; empty when
+	// unknown.
 	Operation string
 	// LinkKey is the message's MerchantFree1, when it was read.
 	LinkKey string
-	// Codes are the response codes of a 3-D Secure result that is not OK,
-	// or of a notification that is not a payment.
+	// Codes are the response codes of a 3-D Secure or hosted-page result
+	// that is not OK (P51 … for a shopper who cancelled), or of a
+	// notification that is not a payment.
 	Codes []string
 	// SecureResultCode is a 3-D Secure result's, when it was read.
 	SecureResultCode SecureResultCode
